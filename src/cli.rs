@@ -1,0 +1,265 @@
+//! The command line: every flag, its help and its validation, in one place.
+//!
+//! Values are validated while parsing (ranges, durations, enums), so bad input is refused
+//! before any work starts, with clap's exit code 2. The parsed flags are then turned into the
+//! clap-free configs that the demos take.
+
+use crate::demo::{self, Repeats};
+use crate::report::{Format, Lanes, RenderOptions, Report, timeline};
+use crate::workload::{MAX_UNITS, WorkSize};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Most tasks a demo accepts: far more than any machine has cores, few enough to draw.
+pub const MAX_TASKS: u64 = 4096;
+/// Most worker threads a pool accepts.
+pub const MAX_THREADS: u64 = 1024;
+/// Most measured runs per mode.
+pub const MAX_RUNS: u64 = 1000;
+/// Most warm-up runs per mode.
+pub const MAX_WARMUP: u64 = 100;
+/// Longest `--task-time`.
+pub const MAX_TASK_TIME: Duration = Duration::from_secs(600);
+/// Widest timeline.
+pub const MAX_WIDTH: u64 = 1000;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conpar",
+    version,
+    about = "Make concurrency and parallelism visible and measurable on this machine",
+    long_about = "Runs one CPU busy-work kernel in several ways (one after another, on one thread per task, on a \
+                  rayon pool, ...) and prints what each way cost, with a timeline of what ran where and when.",
+    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Options that change how results are shown, never what is measured.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format of the results on stdout
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// No progress on stderr (warnings and errors still go there)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Colour in the table: auto means only on a terminal and never with NO_COLOR set
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Width of the timeline in columns [default: the terminal's width, or 100]
+    #[arg(long, global = true, value_name = "COLUMNS",
+          allow_hyphen_values = true, value_parser = ranged::<{ timeline::MIN_WIDTH as u64 }, MAX_WIDTH>)]
+    pub width: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the CPU facts of this machine: CPUs, cores, affinity, quotas, pool sizes
+    Info,
+    /// Run the same tasks sequentially, one thread per task, and on a rayon pool
+    Parallel(ParallelArgs),
+}
+
+/// How much work each task does and how often each mode is measured.
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Kernel units per task, exactly (repeats a run exactly; see `unit_ns` in the report)
+    #[arg(long, value_name = "N", conflicts_with = "task_time",
+          allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
+    pub units: Option<u64>,
+
+    /// Work per task as a time on this machine, calibrated by a short timed run (e.g. 200ms, 1s)
+    #[arg(long, value_name = "DURATION", default_value = "200ms", allow_hyphen_values = true,
+          value_parser = task_time)]
+    pub task_time: Duration,
+
+    /// Seed of the kernel: the same seed and units always give the same checksum
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Measured runs per mode (the median, min and max are reported)
+    #[arg(long, value_name = "N", default_value = "5", allow_hyphen_values = true, value_parser = ranged::<1, MAX_RUNS>)]
+    pub runs: u64,
+
+    /// Unmeasured warm-up runs per mode, before the measured ones
+    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = ranged::<0, MAX_WARMUP>)]
+    pub warmup: u64,
+}
+
+impl WorkArgs {
+    fn size(&self) -> WorkSize {
+        self.units
+            .map_or(WorkSize::TaskTime(self.task_time), WorkSize::Units)
+    }
+
+    fn repeats(&self) -> Repeats {
+        Repeats {
+            runs: self.runs as usize,
+            warmup: self.warmup as usize,
+        }
+    }
+}
+
+/// Options of the timeline.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Draw a timeline of what ran where and when, from measured slices
+    #[arg(long)]
+    pub timeline: bool,
+
+    /// One timeline lane per CPU, or per task
+    #[arg(long, value_enum, default_value_t = Lanes::Cpu)]
+    pub lanes: Lanes,
+}
+
+#[derive(Debug, Args)]
+pub struct ParallelArgs {
+    /// Number of tasks [default: available parallelism]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_TASKS>)]
+    pub tasks: Option<u64>,
+
+    /// Worker threads of the rayon pool [default: available parallelism]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_THREADS>)]
+    pub threads: Option<u64>,
+
+    #[command(flatten)]
+    pub work: WorkArgs,
+
+    #[command(flatten)]
+    pub timeline: TimelineArgs,
+}
+
+/// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
+fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
+    let value: u64 = text
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number from {LO} to {HI}"))?;
+    if (LO..=HI).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{value} is outside the accepted range {LO} to {HI}"
+        ))
+    }
+}
+
+/// Parses a positive duration such as `200ms` or `1.5s`.
+pub fn duration(text: &str, max: Duration) -> Result<Duration, String> {
+    if text.trim_start().starts_with('-') {
+        return Err(format!("'{text}' is negative; a duration must be positive"));
+    }
+    let value = humantime::parse_duration(text)
+        .map_err(|e| format!("'{text}' is not a duration like 200ms or 1.5s ({e})"))?;
+    if value.is_zero() {
+        return Err("a duration must be greater than zero".into());
+    }
+    if value > max {
+        return Err(format!(
+            "'{text}' is longer than the limit of {}",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(value)
+}
+
+fn task_time(text: &str) -> Result<Duration, String> {
+    duration(text, MAX_TASK_TIME)
+}
+
+impl Cli {
+    /// Runs the chosen subcommand and returns its report.
+    pub fn run(&self) -> anyhow::Result<Report> {
+        let progress = !self.output.quiet;
+        let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        match &self.command {
+            Command::Info => Ok(demo::info::run()),
+            Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
+                tasks: args.tasks.unwrap_or(available) as usize,
+                threads: args.threads.unwrap_or(available) as usize,
+                size: args.work.size(),
+                seed: args.work.seed,
+                repeats: args.work.repeats(),
+                progress,
+            }),
+        }
+    }
+
+    /// How the report is to be drawn.
+    pub fn render_options(&self) -> RenderOptions {
+        let (timeline, lanes) = match &self.command {
+            Command::Parallel(args) => (args.timeline.timeline, args.timeline.lanes),
+            Command::Info => (false, Lanes::Cpu),
+        };
+        let stdout = console::Term::stdout();
+        let width = self.output.width.map_or_else(
+            || {
+                stdout
+                    .size_checked()
+                    .map_or(100, |(_, cols)| cols as usize)
+                    .clamp(timeline::MIN_WIDTH, MAX_WIDTH as usize)
+            },
+            |w| w as usize,
+        );
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match self.output.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        RenderOptions {
+            format: self.output.format,
+            timeline,
+            lanes,
+            width,
+            color,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ranges_are_enforced() {
+        assert_eq!(ranged::<1, 10>("1_0"), Ok(10));
+        assert!(ranged::<1, 10>("0").is_err());
+        assert!(ranged::<1, 10>("11").is_err());
+        assert!(ranged::<1, 10>("-1").is_err());
+        assert!(ranged::<1, 10>("x").is_err());
+    }
+
+    #[test]
+    fn durations_are_positive_and_bounded() {
+        let max = Duration::from_secs(10);
+        assert_eq!(duration("200ms", max), Ok(Duration::from_millis(200)));
+        assert!(duration("0s", max).is_err());
+        assert!(duration("-1s", max).is_err());
+        assert!(duration("abc", max).is_err());
+        assert!(duration("11s", max).is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! Demos: one per subcommand. A demo decides what to run and compare, runs it through the
+//! executors and returns a [`Report`]; it never prints.
+//!
+//! The helpers here turn repeated [`Run`]s of one mode into the report's shared pieces (a
+//! [`ModeResult`] and the timeline of the run closest to the median), so every demo
+//! summarises the same way.
+
+pub mod info;
+pub mod parallel;
+
+use crate::exec::Run;
+use crate::progress::Progress;
+use crate::report::{ModeResult, SliceReport, TimelineRun};
+use crate::stats::{self, Summary};
+use serde_json::Map;
+
+/// How often each mode runs: `warmup` unmeasured runs, then `runs` measured ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Repeats {
+    pub runs: usize,
+    pub warmup: usize,
+}
+
+/// The measured runs of one mode.
+pub struct Measured {
+    pub mode: String,
+    pub threads: usize,
+    pub runs: Vec<Run>,
+}
+
+/// Runs `run` `repeats.warmup` times unmeasured, then `repeats.runs` times measured.
+pub fn measure(
+    mode: &str,
+    threads: usize,
+    repeats: Repeats,
+    progress: &Progress,
+    mut run: impl FnMut() -> Run,
+) -> Measured {
+    progress.message(mode);
+    for _ in 0..repeats.warmup {
+        run();
+        progress.step();
+    }
+    let runs = (0..repeats.runs)
+        .map(|_| {
+            let r = run();
+            progress.step();
+            r
+        })
+        .collect();
+    Measured {
+        mode: mode.to_string(),
+        threads,
+        runs,
+    }
+}
+
+impl Measured {
+    pub fn wall_ms(&self) -> Summary {
+        let samples: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|r| r.wall.as_secs_f64() * 1e3)
+            .collect();
+        Summary::of(&samples).expect("at least one measured run")
+    }
+
+    /// The mode's row, against a baseline median wall time in ms.
+    pub fn result(&self, baseline_ms: f64, expected_checksum: u64) -> ModeResult {
+        let wall_ms = self.wall_ms();
+        let speedup = stats::speedup(baseline_ms, wall_ms.median);
+        let mut cpus_used: Vec<usize> = self
+            .runs
+            .iter()
+            .flat_map(|r| r.slices.iter().filter_map(|s| s.cpu))
+            .collect();
+        cpus_used.sort_unstable();
+        cpus_used.dedup();
+        ModeResult {
+            mode: self.mode.clone(),
+            threads: self.threads,
+            cpus_used,
+            speedup,
+            efficiency: stats::efficiency(speedup, self.threads),
+            checksum_ok: self.runs.iter().all(|r| r.checksum == expected_checksum),
+            wall_ms,
+            extra: Map::new(),
+        }
+    }
+
+    /// The slices of the run closest to the median, for the timeline.
+    pub fn timeline(&self) -> (TimelineRun, Vec<SliceReport>) {
+        let index = self.wall_ms().median_index();
+        let run = &self.runs[index];
+        let slices = run
+            .slices
+            .iter()
+            .map(|s| SliceReport {
+                mode: self.mode.clone(),
+                lane: s
+                    .cpu
+                    .map_or_else(|| format!("thread{}", s.worker), |c| format!("cpu{c}")),
+                task: s.task,
+                worker: s.worker,
+                cpu: s.cpu,
+                start_us: s.start.as_secs_f64() * 1e6,
+                end_us: s.end.as_secs_f64() * 1e6,
+            })
+            .collect();
+        (
+            TimelineRun {
+                mode: self.mode.clone(),
+                run: index,
+                wall_us: run.wall.as_secs_f64() * 1e6,
+            },
+            slices,
+        )
+    }
+}

@@ -1,0 +1,124 @@
+//! `conpar parallel`: the same tasks one after another, on one OS thread each, and on a rayon
+//! pool; speedup and efficiency against sequential.
+//!
+//! The sequential run is the oracle: every other mode must reproduce its checksum, and its
+//! median wall time is the baseline of every speedup.
+
+use super::{Measured, Repeats, measure};
+use crate::exec::{pool::Pool, sequential, threads};
+use crate::progress::Progress;
+use crate::report::{Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::sys::Machine;
+use crate::workload::{WorkSize, Workload};
+
+/// What `parallel` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub tasks: usize,
+    /// Workers of the rayon pool.
+    pub threads: usize,
+    pub size: WorkSize,
+    pub seed: u64,
+    pub repeats: Repeats,
+    /// May a progress bar be shown?
+    pub progress: bool,
+}
+
+/// The modes, in the order they run and are shown.
+const MODES: usize = 3;
+
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    let machine = Machine::detect();
+    let workload = Workload::new(config.tasks, config.size, config.seed);
+    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
+    workload.check_budget(runs_per_mode * MODES as u64)?;
+    let pool = Pool::new(config.threads)?;
+    let expected = workload.expected_checksum();
+
+    let progress = Progress::new(
+        config.progress,
+        runs_per_mode * MODES as u64,
+        workload.estimated_pass() * runs_per_mode as u32 * 2,
+    );
+    let measured = [
+        measure("sequential", 1, config.repeats, &progress, || {
+            sequential::run(&workload)
+        }),
+        measure("threads", config.tasks, config.repeats, &progress, || {
+            threads::run(&workload)
+        }),
+        measure("rayon", pool.workers(), config.repeats, &progress, || {
+            pool.run(&workload)
+        }),
+    ];
+    progress.finish();
+
+    let baseline = measured[0].wall_ms().median;
+    let results: Vec<_> = measured
+        .iter()
+        .map(|m| m.result(baseline, expected))
+        .collect();
+    let mut timeline = Timeline::default();
+    for m in &measured {
+        let (run, slices) = m.timeline();
+        timeline.runs.push(run);
+        timeline.slices.extend(slices);
+    }
+    let notes = notes(&machine, &workload, &measured, &results);
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "parallel".into(),
+        machine,
+        workload: Some(WorkloadReport {
+            workload,
+            runs: config.repeats.runs,
+            warmup: config.repeats.warmup,
+            expected_checksum: format!("{expected:016x}"),
+        }),
+        results,
+        timeline,
+        notes,
+    })
+}
+
+fn notes(
+    machine: &Machine,
+    workload: &Workload,
+    measured: &[Measured],
+    results: &[crate::report::ModeResult],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let cpus = machine.available_parallelism;
+    if cpus == 1 {
+        notes.push(
+            "Only 1 CPU is available to this process: the tasks can take turns (concurrency) but cannot run at the same time (parallelism), so no mode can beat sequential here."
+                .into(),
+        );
+    }
+    for (m, r) in measured.iter().zip(results).skip(1) {
+        let used = r.cpus_used.len();
+        notes.push(format!(
+            "{}: {} task(s) on {} thread(s) took {} ms against {} ms one after another: speedup {:.2} (efficiency {:.2}), on {} CPU(s).",
+            m.mode,
+            workload.tasks,
+            m.threads,
+            format_ms(r.wall_ms.median),
+            format_ms(results[0].wall_ms.median),
+            r.speedup,
+            r.efficiency,
+            used
+        ));
+    }
+    if workload.tasks > cpus && cpus > 1 {
+        notes.push(format!(
+            "{} tasks share {} CPUs: at most {} run at once, the others wait their turn.",
+            workload.tasks, cpus, cpus
+        ));
+    }
+    if results.iter().any(|r| !r.checksum_ok) {
+        notes.push(
+            "A checksum differs from the sequential one: some work was lost or done twice.".into(),
+        );
+    }
+    notes
+}

@@ -1,0 +1,103 @@
+//! Executors: each runs a [`Workload`] one way and returns a [`Run`].
+//!
+//! Executors measure and never format. They are sibling functions over the same chunk loop,
+//! [`run_task`], so the only thing that differs between them is who runs the tasks where.
+
+pub mod pool;
+pub mod sequential;
+pub mod threads;
+
+use crate::kernel;
+use crate::trace::{Recorder, Slice};
+use crate::workload::Workload;
+use std::time::{Duration, Instant};
+
+/// What one execution of a workload cost and produced.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Wall-clock time from the first task's start to the last task's end.
+    pub wall: Duration,
+    /// Combined checksum of all tasks; must equal [`Workload::expected_checksum`].
+    pub checksum: u64,
+    /// What ran where and when, on the run's epoch.
+    pub slices: Vec<Slice>,
+}
+
+impl Run {
+    /// Combines the per-worker checksums and slices of a run that took `wall`.
+    pub fn gather(wall: Duration, per_worker: Vec<(u64, Vec<Slice>)>) -> Run {
+        let mut checksum = 0;
+        let mut slices = Vec::new();
+        for (sum, worker_slices) in per_worker {
+            checksum = kernel::combine(checksum, sum);
+            slices.extend(worker_slices);
+        }
+        Run {
+            wall,
+            checksum,
+            slices,
+        }
+    }
+}
+
+/// Runs task `task` of `workload` chunk by chunk, recording each chunk, and returns its
+/// checksum.
+pub fn run_task(workload: &Workload, task: usize, recorder: &mut Recorder) -> u64 {
+    let seed = workload.task_seed(task);
+    let mut sum = 0;
+    let mut done = 0;
+    let mut start = Instant::now();
+    while done < workload.units_per_task {
+        let end = (done + workload.chunk_units).min(workload.units_per_task);
+        sum = kernel::combine(sum, kernel::run_range(seed, done, end));
+        start = recorder.chunk_done(task, start);
+        done = end;
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::WorkSize;
+
+    fn workload(tasks: usize) -> Workload {
+        Workload::new(tasks, WorkSize::Units(3000), 11)
+    }
+
+    #[test]
+    fn every_executor_reproduces_the_sequential_checksum() {
+        for tasks in [1, 2, 5] {
+            let w = workload(tasks);
+            let expected = w.expected_checksum();
+            assert_eq!(sequential::run(&w).checksum, expected);
+            assert_eq!(threads::run(&w).checksum, expected);
+            for workers in [1, 2, 3] {
+                let pool = pool::Pool::new(workers).unwrap();
+                assert_eq!(pool.run(&w).checksum, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn slices_cover_every_task_and_stay_inside_the_run() {
+        let w = workload(3);
+        for run in [sequential::run(&w), threads::run(&w)] {
+            for task in 0..3 {
+                assert!(run.slices.iter().any(|s| s.task == task));
+            }
+            assert!(
+                run.slices
+                    .iter()
+                    .all(|s| s.start <= s.end && s.end <= run.wall)
+            );
+        }
+    }
+
+    #[test]
+    fn sequential_runs_tasks_in_order_on_one_worker() {
+        let run = sequential::run(&workload(3));
+        assert!(run.slices.iter().all(|s| s.worker == 0));
+        assert!(run.slices.windows(2).all(|p| p[0].task <= p[1].task));
+    }
+}

@@ -1,0 +1,32 @@
+//! conpar: make concurrency and parallelism visible and measurable on this machine.
+//!
+//! One CPU busy-work kernel is run in several ways and the tool reports what each way cost,
+//! with a picture of what ran where and when.
+//!
+//! # Layout
+//!
+//! - [`cli`]: clap flags, their validation, and the mapping to demo configs.
+//! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
+//! - [`workload`]: tasks x units, chunking, calibration from a time budget.
+//! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
+//! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
+//! - [`stats`]: medians over repeats, speedup, efficiency, Karp-Flatt.
+//! - [`exec`]: executors, one per way of running a workload; each returns a `Run`.
+//! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
+//! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline).
+//! - [`progress`]: the progress bar on stderr.
+//! - [`error`]: exit codes and the bad-input error.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod exec;
+pub mod kernel;
+pub mod progress;
+pub mod report;
+pub mod stats;
+pub mod sys;
+pub mod trace;
+pub mod workload;

@@ -1,0 +1,62 @@
+//! Progress on stderr for runs long enough to wonder about.
+//!
+//! Shown only when stderr is a terminal, the run is expected to take more than about a second,
+//! and `--quiet` is not given; otherwise every call is a no-op, so demos can report progress
+//! unconditionally and stdout stays clean for pipes.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Runs expected to be shorter than this get no bar.
+const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// A progress bar of `steps` steps, shown only where it helps (see the module doc).
+    pub fn new(allowed: bool, steps: u64, expected: Duration) -> Progress {
+        let show = allowed && expected >= SHOW_AFTER && std::io::stderr().is_terminal();
+        let bar = show.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {msg:<24} [{bar:30}] {pos}/{len} runs, eta {eta}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
+    }
+
+    /// A bar that never shows.
+    pub fn hidden() -> Progress {
+        Progress { bar: None }
+    }
+
+    /// Says what is running now.
+    pub fn message(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message.to_string());
+        }
+    }
+
+    /// One more step done.
+    pub fn step(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Removes the bar so the result prints on a clean line.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

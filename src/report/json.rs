@@ -1,0 +1,9 @@
+//! `--format json`: the whole report, pretty-printed.
+
+use super::Report;
+
+pub fn render(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("a report always serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,237 @@
+//! The report model every demo fills and every renderer reads.
+//!
+//! A demo returns a [`Report`]; renderers turn it into text and never measure or compute
+//! results. Everything a person sees on stdout can be rebuilt from the `Report` alone, which
+//! is why `--format json` carries every figure the table shows. The JSON shape (schema 1) is
+//! documented in the README and shared by every demo: demos add fields beside the common ones
+//! (in [`ModeResult::extra`]), never instead of them.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod table;
+pub mod timeline;
+
+use crate::stats::Summary;
+use crate::sys::Machine;
+use crate::workload::Workload;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The version of the JSON shape; bumped on any incompatible change.
+pub const SCHEMA: u32 = 1;
+
+/// Everything one demo measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    /// The subcommand that made it.
+    pub demo: String,
+    pub machine: Machine,
+    /// The work every mode ran (absent for `info`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadReport>,
+    /// One entry per way of running the work.
+    pub results: Vec<ModeResult>,
+    pub timeline: Timeline,
+    /// Plain sentences about what the figures mean on this machine.
+    pub notes: Vec<String>,
+}
+
+/// The workload, with the repeat settings that produced the samples.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadReport {
+    #[serde(flatten)]
+    pub workload: Workload,
+    pub runs: usize,
+    pub warmup: usize,
+    /// The combined checksum of all tasks run one after another (hexadecimal).
+    pub expected_checksum: String,
+}
+
+/// What one mode cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeResult {
+    pub mode: String,
+    /// Threads (workers) the mode ran on.
+    pub threads: usize,
+    /// Every CPU any of its slices ran on, over all runs.
+    pub cpus_used: Vec<usize>,
+    pub wall_ms: Summary,
+    /// The baseline's median wall time over this mode's.
+    pub speedup: f64,
+    /// `speedup / threads`.
+    pub efficiency: f64,
+    /// Did every run reproduce the sequential checksum?
+    pub checksum_ok: bool,
+    /// Demo-specific fields, rendered as extra columns in order.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Measured slices of one representative run (the one closest to the median) of each mode.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timeline {
+    pub runs: Vec<TimelineRun>,
+    pub slices: Vec<SliceReport>,
+}
+
+/// Which run of a mode the timeline shows, and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRun {
+    pub mode: String,
+    /// Index into that mode's `wall_ms.samples`.
+    pub run: usize,
+    pub wall_us: f64,
+}
+
+/// One measured slice: `task` ran on `cpu` from `start_us` to `end_us` after the run began.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliceReport {
+    pub mode: String,
+    /// The lane it is drawn in: "cpu1", or "thread0" where the CPU is unknown.
+    pub lane: String,
+    pub task: usize,
+    pub worker: usize,
+    pub cpu: Option<usize>,
+    pub start_us: f64,
+    pub end_us: f64,
+}
+
+/// How the table and timeline are drawn; none of it changes the figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RenderOptions {
+    pub format: Format,
+    pub timeline: bool,
+    pub lanes: Lanes,
+    /// Total width of the timeline in columns.
+    pub width: usize,
+    pub color: bool,
+}
+
+/// Output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// What one timeline lane stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lanes {
+    /// One lane per CPU: what each core was doing.
+    Cpu,
+    /// One lane per task: when each task made progress.
+    Task,
+}
+
+/// Renders `report` as `options.format` asks.
+pub fn render(report: &Report, options: &RenderOptions) -> String {
+    match options.format {
+        Format::Table => table::render(report, options),
+        Format::Json => json::render(report),
+        Format::Csv => csv::render(report),
+        Format::Markdown => markdown::render(report, options),
+    }
+}
+
+/// The cells of the results table, shared by the table, CSV and markdown renderers, so the
+/// three always show the same figures.
+pub struct Grid {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Grid {
+    /// The results as rows of text cells: the common columns, then each demo field.
+    pub fn of_results(results: &[ModeResult]) -> Grid {
+        let mut headers: Vec<String> = [
+            "mode",
+            "threads",
+            "wall_ms_median",
+            "wall_ms_min",
+            "wall_ms_max",
+            "speedup",
+            "efficiency",
+            "cpus_used",
+            "checksum_ok",
+        ]
+        .map(String::from)
+        .to_vec();
+        for result in results {
+            for key in result.extra.keys() {
+                if !headers.contains(key) {
+                    headers.push(key.clone());
+                }
+            }
+        }
+        let rows = results
+            .iter()
+            .map(|r| {
+                let mut row = vec![
+                    r.mode.clone(),
+                    r.threads.to_string(),
+                    format_ms(r.wall_ms.median),
+                    format_ms(r.wall_ms.min),
+                    format_ms(r.wall_ms.max),
+                    format!("{:.2}", r.speedup),
+                    format!("{:.2}", r.efficiency),
+                    crate::sys::cpu_list(&r.cpus_used),
+                    r.checksum_ok.to_string(),
+                ];
+                for key in &headers[row.len()..] {
+                    row.push(r.extra.get(key).map_or_else(String::new, format_value));
+                }
+                row
+            })
+            .collect();
+        Grid { headers, rows }
+    }
+
+    /// The machine facts as a two-column grid (what `info` shows).
+    pub fn of_machine(machine: &Machine) -> Grid {
+        Grid {
+            headers: vec!["fact".into(), "value".into()],
+            rows: machine
+                .facts()
+                .into_iter()
+                .map(|(k, v)| vec![k.to_string(), v])
+                .collect(),
+        }
+    }
+
+    /// The grid a report shows: its results, or the machine facts where it has none.
+    pub fn of_report(report: &Report) -> Grid {
+        if report.results.is_empty() {
+            Grid::of_machine(&report.machine)
+        } else {
+            Grid::of_results(&report.results)
+        }
+    }
+}
+
+/// Milliseconds with precision that suits their size.
+pub fn format_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0}")
+    } else if ms >= 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.2}")
+    }
+}
+
+fn format_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => format!("{f:.2}"),
+            _ => n.to_string(),
+        },
+        Value::Null => String::new(),
+        Value::Array(items) => items.iter().map(format_value).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    }
+}

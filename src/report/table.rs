@@ -1,0 +1,95 @@
+//! `--format table` (the default): an aligned table for people, then the notes and, with
+//! `--timeline`, the timeline. Colour only when asked for by [`RenderOptions::color`].
+
+use super::{Grid, RenderOptions, Report, timeline};
+use console::Style;
+
+pub fn render(report: &Report, options: &RenderOptions) -> String {
+    let grid = Grid::of_report(report);
+    let (headers, rows) = if report.results.is_empty() {
+        (grid.headers, grid.rows)
+    } else {
+        merge_wall_columns(grid)
+    };
+    let mut out = aligned(&headers, &rows, options.color);
+    if !report.notes.is_empty() {
+        out.push('\n');
+        for note in &report.notes {
+            out.push_str(&format!("{note}\n"));
+        }
+    }
+    if options.timeline && !report.timeline.slices.is_empty() {
+        out.push('\n');
+        out.push_str(&timeline::render(
+            &report.timeline,
+            options.lanes,
+            options.width,
+        ));
+    }
+    out
+}
+
+/// Shows median, min and max as one "median (min-max)" column, as people read them.
+fn merge_wall_columns(grid: Grid) -> (Vec<String>, Vec<Vec<String>>) {
+    let merge = |cells: &[String]| -> Vec<String> {
+        let mut merged = cells[..2].to_vec();
+        merged.push(format!("{} ({}-{})", cells[2], cells[3], cells[4]));
+        merged.extend_from_slice(&cells[5..]);
+        merged
+    };
+    let mut headers = merge(&grid.headers);
+    headers[2] = "wall ms (min-max)".into();
+    for h in headers.iter_mut() {
+        *h = h.replace('_', " ");
+    }
+    (headers, grid.rows.iter().map(|r| merge(r)).collect())
+}
+
+fn aligned(headers: &[String], rows: &[Vec<String>], color: bool) -> String {
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([headers[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let bold = Style::new().bold().force_styling(color);
+    let good = Style::new().green().force_styling(color);
+    let bad = Style::new().red().bold().force_styling(color);
+    let mut out = String::new();
+    let header: Vec<String> = headers
+        .iter()
+        .zip(&widths)
+        .map(|(h, &w)| bold.apply_to(format!("{h:<w$}")).to_string())
+        .collect();
+    out.push_str(header.join("  ").trim_end());
+    out.push('\n');
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, &w))| {
+                let text = if i > 0 && looks_numeric(cell) {
+                    format!("{cell:>w$}")
+                } else {
+                    format!("{cell:<w$}")
+                };
+                match cell.as_str() {
+                    "true" => good.apply_to(text).to_string(),
+                    "false" => bad.apply_to(text).to_string(),
+                    _ => text,
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn looks_numeric(cell: &str) -> bool {
+    cell.chars().next().is_some_and(|c| c.is_ascii_digit()) && !cell.contains(char::is_alphabetic)
+}

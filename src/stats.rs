@@ -1,0 +1,106 @@
+//! Summaries over repeated runs and the standard figures of parallel performance.
+//!
+//! One run's time is noise; a median with its min and max is a measurement. Speedup is the
+//! baseline's median over a mode's median, efficiency is speedup per thread, and the Karp-Flatt
+//! metric turns a measured speedup back into the serial fraction that would explain it.
+
+use serde::Serialize;
+
+/// Median, min and max of a set of samples, with the samples themselves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub samples: Vec<f64>,
+}
+
+impl Summary {
+    /// Summarises `samples`; `None` when there are none (or one is not a number).
+    pub fn of(samples: &[f64]) -> Option<Summary> {
+        if samples.is_empty() || samples.iter().any(|s| s.is_nan()) {
+            return None;
+        }
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let median = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        };
+        Some(Summary {
+            median,
+            min: sorted[0],
+            max: sorted[n - 1],
+            samples: samples.to_vec(),
+        })
+    }
+
+    /// Index of the sample closest to the median: the run a timeline shows.
+    pub fn median_index(&self) -> usize {
+        self.samples
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                (a.1 - self.median)
+                    .abs()
+                    .total_cmp(&(b.1 - self.median).abs())
+            })
+            .map_or(0, |(i, _)| i)
+    }
+}
+
+/// How many times faster than the baseline: `baseline / time`.
+pub fn speedup(baseline: f64, time: f64) -> f64 {
+    if time > 0.0 { baseline / time } else { 0.0 }
+}
+
+/// Speedup per thread: 1.0 means every thread was fully useful.
+pub fn efficiency(speedup: f64, threads: usize) -> f64 {
+    speedup / threads.max(1) as f64
+}
+
+/// The Karp-Flatt metric: the serial fraction `e = (1/s - 1/p) / (1 - 1/p)` that a speedup `s`
+/// on `p` workers implies. Undefined for one worker.
+pub fn karp_flatt(speedup: f64, p: usize) -> Option<f64> {
+    if p < 2 || speedup <= 0.0 {
+        return None;
+    }
+    let p = p as f64;
+    Some((1.0 / speedup - 1.0 / p) / (1.0 - 1.0 / p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_min_max() {
+        let s = Summary::of(&[5.0, 1.0, 3.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max), (3.0, 1.0, 5.0));
+        assert_eq!(s.samples, vec![5.0, 1.0, 3.0]);
+        assert_eq!(s.median_index(), 2);
+        let even = Summary::of(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+        assert_eq!(even.median, 2.5);
+        assert!(Summary::of(&[]).is_none());
+        assert!(Summary::of(&[1.0, f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn speedup_and_efficiency() {
+        assert_eq!(speedup(400.0, 200.0), 2.0);
+        assert_eq!(efficiency(2.0, 2), 1.0);
+        assert_eq!(efficiency(1.8, 4), 0.45);
+        assert_eq!(speedup(1.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn karp_flatt_recovers_the_serial_fraction() {
+        // Amdahl with serial fraction 0.1 on 4 workers: s = 1 / (0.1 + 0.9 / 4).
+        let s = 1.0 / (0.1 + 0.9 / 4.0);
+        assert!((karp_flatt(s, 4).unwrap() - 0.1).abs() < 1e-12);
+        assert!(karp_flatt(2.0, 2).unwrap().abs() < 1e-12);
+        assert!(karp_flatt(1.0, 1).is_none());
+    }
+}

@@ -1,0 +1,383 @@
+//! What this machine offers and how to control where threads run.
+//!
+//! Every figure the tool prints is only meaningful next to the machine it came from, and the
+//! "one core" demos need to pin threads. This module gathers the CPU facts (logical CPUs,
+//! physical cores, the affinity mask, cgroup CPU quotas, what limited the available
+//! parallelism) and wraps the few OS calls the executors need: pinning a thread to a CPU,
+//! reading the CPU a thread is on, and per-thread context-switch counters. It uses `nix`'s safe
+//! wrappers on Linux and says plainly where a platform cannot do a thing.
+
+use serde::Serialize;
+use std::fs;
+use std::path::Path;
+
+/// The CPU facts of this machine, as the report's `machine` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    /// CPUs the OS has online (hardware threads).
+    pub logical_cpus: usize,
+    /// Physical cores (hyper-threads of one core count once).
+    pub physical_cores: usize,
+    /// `std::thread::available_parallelism()`: what a program may use at once.
+    pub available_parallelism: usize,
+    /// Why `available_parallelism` is below `logical_cpus`, or "nothing".
+    pub limited_by: String,
+    /// The CPUs this process may run on, when the platform tells.
+    pub affinity: Option<Vec<usize>>,
+    /// The cgroup CPU quota in CPUs (quota / period), when one is set.
+    pub cgroup_quota_cpus: Option<f64>,
+    /// Where the quota came from: "cgroup v2 cpu.max" or "cgroup v1 cfs_quota_us".
+    pub cgroup_source: Option<String>,
+    /// Worker threads rayon's global pool uses by default here.
+    pub rayon_threads: usize,
+    pub os: String,
+    pub arch: String,
+    pub cpu_model: String,
+}
+
+impl Machine {
+    /// Reads the facts of the machine this process runs on.
+    pub fn detect() -> Machine {
+        let logical_cpus = online_cpus().unwrap_or_else(num_cpus::get);
+        let available_parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let affinity = affinity();
+        let quota = cgroup_quota();
+        let limited_by = limited_by(
+            logical_cpus,
+            available_parallelism,
+            affinity.as_ref().map(Vec::len),
+            quota.as_ref().map(|q| q.cpus),
+        );
+        Machine {
+            logical_cpus,
+            physical_cores: num_cpus::get_physical(),
+            available_parallelism,
+            limited_by,
+            affinity,
+            cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
+            cgroup_source: quota.map(|q| q.source.to_string()),
+            rayon_threads: rayon::current_num_threads(),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
+        }
+    }
+
+    /// The facts as label/value pairs, in the order `info` prints them.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("cpu_model", self.cpu_model.clone()),
+            ("os", format!("{} {}", self.os, self.arch)),
+            ("logical_cpus", self.logical_cpus.to_string()),
+            ("physical_cores", self.physical_cores.to_string()),
+            (
+                "available_parallelism",
+                self.available_parallelism.to_string(),
+            ),
+            ("limited_by", self.limited_by.clone()),
+            (
+                "affinity",
+                self.affinity
+                    .as_ref()
+                    .map_or_else(|| "not available on this platform".into(), |a| cpu_list(a)),
+            ),
+            (
+                "cgroup_quota_cpus",
+                match (&self.cgroup_quota_cpus, &self.cgroup_source) {
+                    (Some(q), Some(s)) => format!("{q:.2} ({s})"),
+                    _ => "none".into(),
+                },
+            ),
+            ("rayon_threads", self.rayon_threads.to_string()),
+        ]
+    }
+}
+
+/// Explains why `available` is below `logical`.
+fn limited_by(logical: usize, available: usize, mask: Option<usize>, quota: Option<f64>) -> String {
+    let mut reasons = Vec::new();
+    if let Some(m) = mask.filter(|&m| m < logical) {
+        reasons.push(format!("affinity mask ({m} of {logical} CPUs)"));
+    }
+    if let Some(q) = quota.filter(|&q| q < logical as f64) {
+        reasons.push(format!("cgroup CPU quota ({q:.2} CPUs)"));
+    }
+    if reasons.is_empty() {
+        if available < logical {
+            "unknown".into()
+        } else {
+            "nothing".into()
+        }
+    } else {
+        reasons.join(", ")
+    }
+}
+
+/// Formats CPU numbers compactly: `[0, 1, 2, 5]` as "0-2,5".
+pub fn cpu_list(cpus: &[usize]) -> String {
+    let mut sorted = cpus.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+/// Parses a kernel CPU list such as "0-3,8,10-11".
+pub fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
+                cpus.extend(a..=b);
+            }
+            None => cpus.push(part.parse().ok()?),
+        }
+    }
+    Some(cpus)
+}
+
+fn online_cpus() -> Option<usize> {
+    let text = fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
+    parse_cpu_list(&text).map(|c| c.len()).filter(|&n| n > 0)
+}
+
+fn cpu_model() -> Option<String> {
+    let text = fs::read_to_string("/proc/cpuinfo").ok()?;
+    text.lines()
+        .find(|l| {
+            l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware")
+        })
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// A CPU quota read from the cgroup file system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quota {
+    /// quota / period, in CPUs.
+    pub cpus: f64,
+    pub source: &'static str,
+}
+
+/// Parses cgroup v2 `cpu.max` ("max 100000" or "150000 100000").
+pub fn parse_cpu_max(text: &str) -> Option<f64> {
+    let mut fields = text.split_whitespace();
+    let quota = fields.next()?;
+    let period: f64 = fields.next().map_or(Some(100_000.0), |p| p.parse().ok())?;
+    if quota == "max" || period <= 0.0 {
+        return None;
+    }
+    let quota: f64 = quota.parse().ok()?;
+    (quota > 0.0).then(|| quota / period)
+}
+
+/// Parses cgroup v1 `cpu.cfs_quota_us` and `cpu.cfs_period_us` (quota -1 means none).
+pub fn parse_cfs(quota: &str, period: &str) -> Option<f64> {
+    let quota: f64 = quota.trim().parse().ok()?;
+    let period: f64 = period.trim().parse().ok()?;
+    (quota > 0.0 && period > 0.0).then(|| quota / period)
+}
+
+/// Finds this process's CPU quota under `root` (normally `/sys/fs/cgroup`), given the contents
+/// of `/proc/self/cgroup`. Separate from the real paths so tests can feed synthetic trees.
+pub fn cgroup_quota_at(root: &Path, proc_self_cgroup: &str) -> Option<Quota> {
+    for line in proc_self_cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let rel = path.trim_start_matches('/');
+        if controllers.is_empty() {
+            let file = root.join(rel).join("cpu.max");
+            if let Some(cpus) = fs::read_to_string(file)
+                .ok()
+                .and_then(|t| parse_cpu_max(&t))
+            {
+                return Some(Quota {
+                    cpus,
+                    source: "cgroup v2 cpu.max",
+                });
+            }
+        } else if controllers.split(',').any(|c| c == "cpu") {
+            for mount in ["cpu,cpuacct", "cpu", "cpuacct,cpu"] {
+                let dir = root.join(mount).join(rel);
+                let quota = fs::read_to_string(dir.join("cpu.cfs_quota_us"));
+                let period = fs::read_to_string(dir.join("cpu.cfs_period_us"));
+                if let (Ok(q), Ok(p)) = (quota, period) {
+                    if let Some(cpus) = parse_cfs(&q, &p) {
+                        return Some(Quota {
+                            cpus,
+                            source: "cgroup v1 cfs_quota_us",
+                        });
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn cgroup_quota() -> Option<Quota> {
+    let cgroup = fs::read_to_string("/proc/self/cgroup").ok()?;
+    cgroup_quota_at(Path::new("/sys/fs/cgroup"), &cgroup)
+}
+
+#[cfg(target_os = "linux")]
+mod os {
+    use nix::sched::{CpuSet, sched_getaffinity, sched_getcpu, sched_setaffinity};
+    use nix::sys::resource::{UsageWho, getrusage};
+    use nix::unistd::Pid;
+
+    pub fn affinity() -> Option<Vec<usize>> {
+        let set = sched_getaffinity(Pid::from_raw(0)).ok()?;
+        Some(
+            (0..CpuSet::count())
+                .filter(|&i| set.is_set(i).unwrap_or(false))
+                .collect(),
+        )
+    }
+
+    pub fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
+        let mut set = CpuSet::new();
+        set.set(cpu)?;
+        sched_setaffinity(Pid::from_raw(0), &set)?;
+        Ok(())
+    }
+
+    pub fn current_cpu() -> Option<usize> {
+        sched_getcpu().ok()
+    }
+
+    pub fn thread_context_switches() -> Option<(u64, u64)> {
+        let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
+        Some((
+            usage.voluntary_context_switches() as u64,
+            usage.involuntary_context_switches() as u64,
+        ))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod os {
+    pub fn affinity() -> Option<Vec<usize>> {
+        None
+    }
+    pub fn pin_current_thread(_cpu: usize) -> anyhow::Result<()> {
+        anyhow::bail!("pinning threads to a CPU is only supported on Linux")
+    }
+    pub fn current_cpu() -> Option<usize> {
+        None
+    }
+    pub fn thread_context_switches() -> Option<(u64, u64)> {
+        None
+    }
+}
+
+/// The CPUs this process may run on (its affinity mask), or `None` where the OS does not say.
+pub fn affinity() -> Option<Vec<usize>> {
+    os::affinity()
+}
+
+/// Pins the calling thread to `cpu`. Fails where the OS refuses or cannot pin.
+pub fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
+    os::pin_current_thread(cpu).map_err(|e| anyhow::anyhow!("cannot pin thread to CPU {cpu}: {e}"))
+}
+
+/// The CPU the calling thread runs on right now (`sched_getcpu`), where the OS tells.
+pub fn current_cpu() -> Option<usize> {
+    os::current_cpu()
+}
+
+/// This thread's (voluntary, involuntary) context switches so far, from `getrusage`.
+pub fn thread_context_switches() -> Option<(u64, u64)> {
+    os::thread_context_switches()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists_round_trip() {
+        assert_eq!(
+            parse_cpu_list("0-3,8,10-11\n").unwrap(),
+            vec![0, 1, 2, 3, 8, 10, 11]
+        );
+        assert_eq!(cpu_list(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
+        assert_eq!(cpu_list(&[1]), "1");
+        assert!(parse_cpu_list("x").is_none());
+    }
+
+    #[test]
+    fn cgroup_v2_quota() {
+        assert_eq!(parse_cpu_max("max 100000\n"), None);
+        assert_eq!(parse_cpu_max("150000 100000\n"), Some(1.5));
+        assert_eq!(parse_cpu_max("garbage"), None);
+    }
+
+    #[test]
+    fn cgroup_v1_quota() {
+        assert_eq!(parse_cfs("-1\n", "100000\n"), None);
+        assert_eq!(parse_cfs("50000", "100000"), Some(0.5));
+    }
+
+    #[test]
+    fn quota_found_in_synthetic_trees() {
+        let dir = std::env::temp_dir().join(format!("conpar-cgroup-{}", std::process::id()));
+        let v2 = dir.join("v2/user.slice");
+        fs::create_dir_all(&v2).unwrap();
+        fs::write(v2.join("cpu.max"), "250000 100000\n").unwrap();
+        let q = cgroup_quota_at(&dir.join("v2"), "0::/user.slice\n").unwrap();
+        assert_eq!(
+            q,
+            Quota {
+                cpus: 2.5,
+                source: "cgroup v2 cpu.max"
+            }
+        );
+
+        let v1 = dir.join("v1/cpu,cpuacct/docker/abc");
+        fs::create_dir_all(&v1).unwrap();
+        fs::write(v1.join("cpu.cfs_quota_us"), "150000\n").unwrap();
+        fs::write(v1.join("cpu.cfs_period_us"), "100000\n").unwrap();
+        let q =
+            cgroup_quota_at(&dir.join("v1"), "4:memory:/x\n1:cpu,cpuacct:/docker/abc\n").unwrap();
+        assert_eq!(q.cpus, 1.5);
+        assert!(cgroup_quota_at(&dir.join("v1"), "1:cpu,cpuacct:/missing\n").is_none());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn limits_are_explained() {
+        assert_eq!(limited_by(4, 4, Some(4), None), "nothing");
+        assert_eq!(
+            limited_by(4, 1, Some(1), None),
+            "affinity mask (1 of 4 CPUs)"
+        );
+        assert!(limited_by(4, 1, Some(4), Some(1.5)).contains("quota"));
+    }
+
+    #[test]
+    fn detect_is_consistent() {
+        let m = Machine::detect();
+        assert!(m.available_parallelism >= 1);
+        assert!(m.available_parallelism <= m.logical_cpus.max(m.available_parallelism));
+        if let Some(mask) = &m.affinity {
+            assert!(!mask.is_empty());
+        }
+    }
+}
