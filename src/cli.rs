@@ -43,6 +43,7 @@ pub struct Cli {
 
 /// Options that change how results are shown, never what is measured.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output options")]
 pub struct OutputArgs {
     /// Output format of the results on stdout
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -79,6 +80,7 @@ pub enum Command {
 
 /// How much work each task does and how often each mode is measured.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Work options")]
 pub struct WorkArgs {
     /// Kernel units per task, exactly (repeats a run exactly; see `unit_ns` in the report)
     #[arg(long, value_name = "N", conflicts_with = "task_time",
@@ -119,6 +121,7 @@ impl WorkArgs {
 
 /// Options of the timeline.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Timeline options")]
 pub struct TimelineArgs {
     /// Draw a timeline of what ran where and when, from measured slices
     #[arg(long)]
