@@ -76,6 +76,36 @@ pub enum Command {
     Info,
     /// Run the same tasks sequentially, one thread per task, and on a rayon pool
     Parallel(ParallelArgs),
+    /// Internal: run one task as a worker process and report it on stdout
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+/// The hidden worker: one task of a workload, as re-executed by the process executors.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[arg(long)]
+    pub task: usize,
+    #[arg(long)]
+    pub units: u64,
+    #[arg(long)]
+    pub seed: u64,
+    #[arg(long)]
+    pub chunk_units: u64,
+    #[arg(long)]
+    pub cpu: Option<usize>,
+}
+
+impl WorkerArgs {
+    pub fn spec(&self) -> crate::exec::process::WorkerSpec {
+        crate::exec::process::WorkerSpec {
+            task: self.task,
+            units: self.units,
+            seed: self.seed,
+            chunk_units: self.chunk_units,
+            cpu: self.cpu,
+        }
+    }
 }
 
 /// How much work each task does and how often each mode is measured.
@@ -194,6 +224,7 @@ impl Cli {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         match &self.command {
             Command::Info => Ok(demo::info::run()),
+            Command::Worker(_) => anyhow::bail!("the worker writes its own output"),
             Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
                 tasks: args.tasks.unwrap_or(available) as usize,
                 threads: args.threads.unwrap_or(available) as usize,
@@ -209,7 +240,7 @@ impl Cli {
     pub fn render_options(&self) -> RenderOptions {
         let (timeline, lanes) = match &self.command {
             Command::Parallel(args) => (args.timeline.timeline, args.timeline.lanes),
-            Command::Info => (false, Lanes::Cpu),
+            Command::Info | Command::Worker(_) => (false, Lanes::Cpu),
         };
         let stdout = console::Term::stdout();
         let width = self.output.width.map_or_else(

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use conpar::cli::Cli;
+use conpar::cli::{Cli, Command, WorkerArgs};
 use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::report;
 use std::io::Write;
@@ -15,19 +15,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };
+    if let Command::Worker(args) = &cli.command {
+        return finish(run_worker(args));
+    }
     let report = match cli.run() {
         Ok(report) => report,
         Err(error) => {
-            return match error.downcast_ref::<UsageError>() {
-                Some(usage) => {
-                    eprintln!("error: {usage}");
-                    ExitCode::from(EXIT_USAGE)
-                }
-                None => {
-                    eprintln!("error: {error:#}");
-                    ExitCode::from(EXIT_FAILURE)
-                }
-            };
+            return finish(Err(error));
         }
     };
     let text = report::render(&report, &cli.render_options());
@@ -43,6 +37,29 @@ fn main() -> ExitCode {
             eprintln!("error: cannot write the results to stdout: {e}");
             ExitCode::from(EXIT_FAILURE)
         }
+    }
+}
+
+/// A worker process: die with the parent, run the task, report on stdout.
+fn run_worker(args: &WorkerArgs) -> anyhow::Result<()> {
+    conpar::sys::die_with_parent()?;
+    conpar::exec::process::worker(&args.spec(), &mut std::io::stdout().lock())
+}
+
+/// Maps the outcome of a run to its exit code, printing errors as one line.
+fn finish(outcome: anyhow::Result<()>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(error) => match error.downcast_ref::<UsageError>() {
+            Some(usage) => {
+                eprintln!("error: {usage}");
+                ExitCode::from(EXIT_USAGE)
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(EXIT_FAILURE)
+            }
+        },
     }
 }
 

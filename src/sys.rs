@@ -262,6 +262,16 @@ mod os {
         sched_getcpu().ok()
     }
 
+    pub fn monotonic_ns() -> Option<u64> {
+        let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).ok()?;
+        Some(t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
+    }
+
+    pub fn die_with_parent() -> anyhow::Result<()> {
+        nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+        Ok(())
+    }
+
     pub fn thread_context_switches() -> Option<(u64, u64)> {
         let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
         Some((
@@ -285,6 +295,12 @@ mod os {
     pub fn thread_context_switches() -> Option<(u64, u64)> {
         None
     }
+    pub fn monotonic_ns() -> Option<u64> {
+        None
+    }
+    pub fn die_with_parent() -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// The CPUs this process may run on (its affinity mask), or `None` where the OS does not say.
@@ -305,6 +321,18 @@ pub fn current_cpu() -> Option<usize> {
 /// This thread's (voluntary, involuntary) context switches so far, from `getrusage`.
 pub fn thread_context_switches() -> Option<(u64, u64)> {
     os::thread_context_switches()
+}
+
+/// The system-wide monotonic clock (`CLOCK_MONOTONIC`) in ns, comparable across processes,
+/// where the OS offers one.
+pub fn monotonic_ns() -> Option<u64> {
+    os::monotonic_ns()
+}
+
+/// Asks the OS to kill this process when its parent dies, so that no worker process outlives
+/// the `conpar` that started it, even when that one is killed outright. A no-op elsewhere.
+pub fn die_with_parent() -> anyhow::Result<()> {
+    os::die_with_parent()
 }
 
 #[cfg(test)]
