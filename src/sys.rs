@@ -56,7 +56,7 @@ impl Machine {
             affinity,
             cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
             cgroup_source: quota.map(|q| q.source.to_string()),
-            rayon_threads: rayon::current_num_threads(),
+            rayon_threads: rayon_default_threads(available_parallelism),
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
@@ -91,6 +91,17 @@ impl Machine {
             ("rayon_threads", self.rayon_threads.to_string()),
         ]
     }
+}
+
+/// The size of rayon's default pool: `RAYON_NUM_THREADS` when set to a positive number, else
+/// the available parallelism (rayon's documented rule). Computed rather than asked, because
+/// asking rayon starts its global pool.
+pub fn rayon_default_threads(available_parallelism: usize) -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(available_parallelism)
 }
 
 /// Explains why `available` is below `logical`.
