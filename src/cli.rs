@@ -160,6 +160,14 @@ pub struct TimelineArgs {
     /// One timeline lane per CPU, or per task
     #[arg(long, value_enum, default_value_t = Lanes::Cpu)]
     pub lanes: Lanes,
+
+    /// Draw only the first DURATION of each run (e.g. 20ms), to see switches finer than a column
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = zoom)]
+    pub zoom: Option<Duration>,
+}
+
+fn zoom(text: &str) -> Result<Duration, String> {
+    duration(text, Duration::from_secs(24 * 3600))
 }
 
 #[derive(Debug, Args)]
@@ -238,9 +246,9 @@ impl Cli {
 
     /// How the report is to be drawn.
     pub fn render_options(&self) -> RenderOptions {
-        let (timeline, lanes) = match &self.command {
-            Command::Parallel(args) => (args.timeline.timeline, args.timeline.lanes),
-            Command::Info | Command::Worker(_) => (false, Lanes::Cpu),
+        let view = match &self.command {
+            Command::Parallel(args) => Some(&args.timeline),
+            Command::Info | Command::Worker(_) => None,
         };
         let stdout = console::Term::stdout();
         let width = self.output.width.map_or_else(
@@ -260,9 +268,11 @@ impl Cli {
         };
         RenderOptions {
             format: self.output.format,
-            timeline,
-            lanes,
+            // --zoom implies --timeline: nobody asks to zoom into nothing.
+            timeline: view.is_some_and(|v| v.timeline || v.zoom.is_some()),
+            lanes: view.map_or(Lanes::Cpu, |v| v.lanes),
             width,
+            zoom_ms: view.and_then(|v| v.zoom).map(|z| z.as_secs_f64() * 1e3),
             color,
         }
     }

@@ -20,11 +20,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     }
     if options.timeline && !report.timeline.slices.is_empty() {
         out.push_str("\n```text\n");
-        out.push_str(&timeline::render(
-            &report.timeline,
-            options.lanes,
-            options.width,
-        ));
+        out.push_str(&timeline::render(&report.timeline, options));
         out.push_str("```\n");
     }
     out

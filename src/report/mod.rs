@@ -106,6 +106,8 @@ pub struct RenderOptions {
     pub lanes: Lanes,
     /// Total width of the timeline in columns.
     pub width: usize,
+    /// Draw only the first this many ms of each run, to see switches finer than a column.
+    pub zoom_ms: Option<f64>,
     pub color: bool,
 }
 

@@ -20,11 +20,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     }
     if options.timeline && !report.timeline.slices.is_empty() {
         out.push('\n');
-        out.push_str(&timeline::render(
-            &report.timeline,
-            options.lanes,
-            options.width,
-        ));
+        out.push_str(&timeline::render(&report.timeline, options));
     }
     out
 }

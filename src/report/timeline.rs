@@ -1,17 +1,20 @@
 //! The ASCII timeline: what ran where and when, drawn from measured slices.
 //!
 //! One block per mode, one lane per CPU (or per task with `--lanes task`), one column per
-//! equal stretch of the run. A column shows whatever covered most of it, if anything covered
-//! at least half of it, and `.` (idle) otherwise. In CPU lanes the characters are task numbers,
-//! in task lanes they are CPU numbers, so migrations show up as a change of digit.
+//! equal stretch of the run (or of its first `--zoom` milliseconds). A column shows what ran
+//! there: `.` if it was busy less than half the time, `+` if two or more things each had at
+//! least a quarter of it (switches finer than a column: zoom in to see them), and otherwise
+//! whatever covered most of it. In CPU lanes the characters are task numbers, in task lanes
+//! they are CPU numbers, so migrations show up as a change of digit.
 
-use super::{Lanes, SliceReport, Timeline, TimelineRun};
+use super::{Lanes, RenderOptions, SliceReport, Timeline, TimelineRun};
 use std::collections::BTreeMap;
 
 /// The narrowest timeline accepted by `--width`.
 pub const MIN_WIDTH: usize = 20;
 
-pub fn render(timeline: &Timeline, lanes: Lanes, width: usize) -> String {
+pub fn render(timeline: &Timeline, options: &RenderOptions) -> String {
+    let lanes = options.lanes;
     let mut out = String::new();
     for run in &timeline.runs {
         let slices: Vec<&SliceReport> = timeline
@@ -19,17 +22,31 @@ pub fn render(timeline: &Timeline, lanes: Lanes, width: usize) -> String {
             .iter()
             .filter(|s| s.mode == run.mode)
             .collect();
-        out.push_str(&render_run(run, &slices, lanes, width.max(MIN_WIDTH)));
+        let shown_us = options
+            .zoom_ms
+            .map_or(run.wall_us, |ms| (ms * 1e3).min(run.wall_us));
+        let width = options.width.max(MIN_WIDTH);
+        out.push_str(&render_run(run, shown_us, &slices, lanes, width));
         out.push('\n');
     }
     out.push_str(match lanes {
-        Lanes::Cpu => "legend: one lane per CPU; 0-9 a-z A-Z = task number, . = idle\n",
-        Lanes::Task => "legend: one lane per task; 0-9 a-z A-Z = CPU it ran on, . = not running\n",
+        Lanes::Cpu => {
+            "legend: one lane per CPU; 0-9 a-z A-Z = task number, + = several tasks, . = idle\n"
+        }
+        Lanes::Task => {
+            "legend: one lane per task; 0-9 a-z A-Z = CPU it ran on, + = several CPUs, . = not running\n"
+        }
     });
     out
 }
 
-fn render_run(run: &TimelineRun, slices: &[&SliceReport], lanes: Lanes, width: usize) -> String {
+fn render_run(
+    run: &TimelineRun,
+    shown_us: f64,
+    slices: &[&SliceReport],
+    lanes: Lanes,
+    width: usize,
+) -> String {
     // lane key (sort order) -> (label, slices)
     let mut by_lane: BTreeMap<(usize, String), Vec<&SliceReport>> = BTreeMap::new();
     for s in slices {
@@ -41,18 +58,28 @@ fn render_run(run: &TimelineRun, slices: &[&SliceReport], lanes: Lanes, width: u
     }
     let label_width = by_lane.keys().map(|(_, l)| l.len()).max().unwrap_or(4);
     let columns = width.saturating_sub(label_width + 3).max(4);
-    let total_us = run.wall_us.max(1.0);
+    let total_us = shown_us.max(1.0);
     let column_us = total_us / columns as f64;
 
-    let mut out = format!(
-        "{}: 1 column = {}, {} ms in all\n",
-        run.mode,
-        format_us(column_us),
-        format_number(total_us / 1e3)
-    );
+    let mut out = if shown_us < run.wall_us {
+        format!(
+            "{}: 1 column = {}, first {} ms of {} ms\n",
+            run.mode,
+            format_us(column_us),
+            format_number(total_us / 1e3),
+            format_number(run.wall_us / 1e3)
+        )
+    } else {
+        format!(
+            "{}: 1 column = {}, {} ms in all\n",
+            run.mode,
+            format_us(column_us),
+            format_number(total_us / 1e3)
+        )
+    };
     for ((_, label), lane_slices) in &by_lane {
         let mut coverage = vec![BTreeMap::<usize, f64>::new(); columns];
-        for s in lane_slices {
+        for s in lane_slices.iter().filter(|s| s.start_us < total_us) {
             let symbol = match lanes {
                 Lanes::Cpu => s.task,
                 Lanes::Task => s.cpu.unwrap_or(usize::MAX),
@@ -71,9 +98,12 @@ fn render_run(run: &TimelineRun, slices: &[&SliceReport], lanes: Lanes, width: u
             .iter()
             .map(|cell| {
                 let total: f64 = cell.values().sum();
+                let sharing = cell.values().filter(|&&c| c >= column_us / 4.0).count();
                 match cell.iter().max_by(|a, b| a.1.total_cmp(b.1)) {
-                    Some((&symbol, _)) if total >= column_us / 2.0 => symbol_char(symbol),
-                    _ => '.',
+                    _ if total < column_us / 2.0 => '.',
+                    _ if sharing >= 2 => '+',
+                    Some((&symbol, _)) => symbol_char(symbol),
+                    None => '.',
                 }
             })
             .collect();
@@ -180,20 +210,60 @@ mod tests {
         }
     }
 
+    fn options(lanes: Lanes, width: usize, zoom_ms: Option<f64>) -> RenderOptions {
+        RenderOptions {
+            format: crate::report::Format::Table,
+            timeline: true,
+            lanes,
+            width,
+            zoom_ms,
+            color: false,
+        }
+    }
+
     #[test]
     fn snapshot_cpu_lanes() {
-        insta::assert_snapshot!(render(&fixture(), Lanes::Cpu, 50));
+        insta::assert_snapshot!(render(&fixture(), &options(Lanes::Cpu, 50, None)));
     }
 
     #[test]
     fn snapshot_task_lanes() {
-        insta::assert_snapshot!(render(&fixture(), Lanes::Task, 50));
+        insta::assert_snapshot!(render(&fixture(), &options(Lanes::Task, 50, None)));
+    }
+
+    #[test]
+    fn fine_switches_show_as_shared_columns_until_zoomed_in() {
+        // Two tasks alternating every 1 ms on one CPU for 100 ms.
+        let slices = (0..100)
+            .map(|i| {
+                slice(
+                    "green",
+                    0,
+                    i % 2,
+                    i as f64 * 1000.0,
+                    (i + 1) as f64 * 1000.0,
+                )
+            })
+            .collect();
+        let timeline = Timeline {
+            runs: vec![TimelineRun {
+                mode: "green".into(),
+                run: 0,
+                wall_us: 100_000.0,
+            }],
+            slices,
+        };
+        let wide = render(&timeline, &options(Lanes::Cpu, 27, None));
+        assert!(wide.contains("cpu0 |++++++++++++++++++++|"), "{wide}");
+        let zoomed = render(&timeline, &options(Lanes::Cpu, 27, Some(4.0)));
+        assert!(zoomed.contains("cpu0 |00000111110000011111|"), "{zoomed}");
+        assert!(zoomed.contains("first 4.00 ms of 100 ms"), "{zoomed}");
     }
 
     #[test]
     fn lines_fit_the_width() {
         for width in [MIN_WIDTH, 37, 80, 200] {
-            let text = render(&fixture(), Lanes::Cpu, width);
+            let text = render(&fixture(), &options(Lanes::Cpu, width, None));
             for line in text.lines().filter(|l| l.contains('|')) {
                 assert_eq!(line.chars().count(), width, "{line}");
             }
