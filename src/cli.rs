@@ -57,6 +57,14 @@ pub struct OutputArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Also write the measured slices as Chrome Trace Event JSON (open in ui.perfetto.dev)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
+
+    /// Exit with 3 if the run does not show what the demo exists to show (where this machine can)
+    #[arg(long, global = true)]
+    pub check: bool,
+
     /// Width of the timeline in columns [default: the terminal's width, or 100]
     #[arg(long, global = true, value_name = "COLUMNS",
           allow_hyphen_values = true, value_parser = ranged::<{ timeline::MIN_WIDTH as u64 }, MAX_WIDTH>)]
@@ -76,6 +84,11 @@ pub enum Command {
     Info,
     /// Run the same tasks sequentially, one thread per task, and on a rayon pool
     Parallel(ParallelArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -180,11 +193,25 @@ pub struct ParallelArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_THREADS>)]
     pub threads: Option<u64>,
 
+    /// Exit with 3 if a parallel mode's speedup is below X
+    #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = speedup)]
+    pub min_speedup: Option<f64>,
+
     #[command(flatten)]
     pub work: WorkArgs,
 
     #[command(flatten)]
     pub timeline: TimelineArgs,
+}
+
+/// Parses a speedup: a positive number up to the largest pool.
+fn speedup(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= MAX_THREADS as f64 => Ok(x),
+        _ => Err(format!(
+            "'{text}' is not a speedup between 0 and {MAX_THREADS}"
+        )),
+    }
 }
 
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
@@ -232,7 +259,9 @@ impl Cli {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         match &self.command {
             Command::Info => Ok(demo::info::run()),
-            Command::Worker(_) => anyhow::bail!("the worker writes its own output"),
+            Command::Worker(_) | Command::Completions { .. } => {
+                anyhow::bail!("this subcommand writes its own output")
+            }
             Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
                 tasks: args.tasks.unwrap_or(available) as usize,
                 threads: args.threads.unwrap_or(available) as usize,
@@ -244,11 +273,22 @@ impl Cli {
         }
     }
 
+    /// What `--check` and `--min-speedup` ask of the report.
+    pub fn expectations(&self) -> crate::check::Expectations {
+        crate::check::Expectations {
+            demo: self.output.check,
+            min_speedup: match &self.command {
+                Command::Parallel(args) => args.min_speedup,
+                _ => None,
+            },
+        }
+    }
+
     /// How the report is to be drawn.
     pub fn render_options(&self) -> RenderOptions {
         let view = match &self.command {
             Command::Parallel(args) => Some(&args.timeline),
-            Command::Info | Command::Worker(_) => None,
+            _ => None,
         };
         let stdout = console::Term::stdout();
         let width = self.output.width.map_or_else(

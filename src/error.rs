@@ -11,6 +11,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Bad input: a flag out of range, malformed, or work too large. Same code as clap's.
 pub const EXIT_USAGE: u8 = 2;
+/// `--check` or `--min-speedup`: the run did not show what it should.
+pub const EXIT_CHECK: u8 = 3;
 /// Interrupted by Ctrl-C (128 + SIGINT).
 pub const EXIT_INTERRUPTED: u8 = 130;
 

@@ -19,11 +19,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod interrupt;
 pub mod kernel;
+pub mod output;
 pub mod progress;
 pub mod report;
 pub mod stats;

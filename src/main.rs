@@ -2,10 +2,11 @@
 
 #![forbid(unsafe_code)]
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use conpar::cli::{Cli, Command, WorkerArgs};
-use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
+use conpar::error::{EXIT_CHECK, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
+use conpar::interrupt;
 use conpar::report;
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,29 +16,49 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };
-    if let Command::Worker(args) = &cli.command {
-        return finish(run_worker(args));
+    match &cli.command {
+        Command::Worker(args) => return finish(run_worker(args)),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "conpar", &mut std::io::stdout());
+            return ExitCode::from(EXIT_OK);
+        }
+        _ => {}
+    }
+    if let Err(error) = interrupt::install() {
+        return finish(Err(error));
     }
     let report = match cli.run() {
         Ok(report) => report,
-        Err(error) => {
-            return finish(Err(error));
-        }
+        Err(error) => return finish(Err(error)),
     };
     let text = report::render(&report, &cli.render_options());
     let mut stdout = std::io::stdout().lock();
-    match stdout
+    if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Ok(()) => ExitCode::from(EXIT_OK),
         // A closed pipe (`conpar ... | head -1`) means the reader has what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
-        Err(e) => {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the results to stdout: {e}");
-            ExitCode::from(EXIT_FAILURE)
+            return ExitCode::from(EXIT_FAILURE);
         }
     }
+    if let Some(path) = &cli.output.trace {
+        let trace = report::chrome::render(&report);
+        if let Err(error) = conpar::output::write_atomic(path, trace.as_bytes()) {
+            return finish(Err(error));
+        }
+    }
+    let failed = conpar::check::failures(&report, &cli.expectations());
+    for failure in &failed {
+        eprintln!("check failed: {failure}");
+    }
+    ExitCode::from(if failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_CHECK
+    })
 }
 
 /// A worker process: die with the parent, run the task, report on stdout.

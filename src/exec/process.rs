@@ -10,6 +10,7 @@
 //! running when it returns early.
 
 use super::{Run, run_task};
+use crate::interrupt;
 use crate::sys;
 use crate::trace::{Recorder, Slice};
 use crate::workload::Workload;
@@ -82,15 +83,26 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
 
 /// Children that are killed and reaped if they are still running when this is dropped.
 #[derive(Default)]
-struct Children(Vec<Child>);
+pub struct Reaper(pub Vec<Child>);
 
-impl Drop for Children {
+impl Reaper {
+    /// Starts `command` and keeps its child, registered for clean-up on Ctrl-C.
+    pub fn spawn(&mut self, command: &mut Command) -> std::io::Result<&mut Child> {
+        let child = command.spawn()?;
+        interrupt::register_child(child.id());
+        self.0.push(child);
+        Ok(self.0.last_mut().expect("just pushed"))
+    }
+}
+
+impl Drop for Reaper {
     fn drop(&mut self) {
         for child in &mut self.0 {
             if matches!(child.try_wait(), Ok(None)) {
                 let _ = child.kill();
             }
             let _ = child.wait();
+            interrupt::forget_child(child.id());
         }
     }
 }
@@ -99,7 +111,7 @@ impl Drop for Children {
 pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
-    let mut children = Children::default();
+    let mut children = Reaper::default();
     for task in 0..workload.tasks {
         let spec = WorkerSpec {
             task,
@@ -108,14 +120,15 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
             chunk_units: workload.chunk_units,
             cpu,
         };
-        let child = Command::new(exe)
-            .args(spec.args())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        children
+            .spawn(
+                Command::new(exe)
+                    .args(spec.args())
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped()),
+            )
             .with_context(|| format!("cannot start worker process {}", exe.display()))?;
-        children.0.push(child);
     }
     let outputs: Vec<anyhow::Result<(String, String)>> = std::thread::scope(|scope| {
         let readers: Vec<_> = children

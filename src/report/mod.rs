@@ -6,6 +6,7 @@
 //! documented in the README and shared by every demo: demos add fields beside the common ones
 //! (in [`ModeResult::extra`]), never instead of them.
 
+pub mod chrome;
 pub mod csv;
 pub mod json;
 pub mod markdown;
