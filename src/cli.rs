@@ -79,6 +79,18 @@ pub enum Command {
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
+    /// Internal: yield the CPU in a loop, to measure a process switch
+    #[command(hide = true)]
+    YieldWorker(YieldWorkerArgs),
+}
+
+/// The hidden yield worker of the process switch-cost measurement.
+#[derive(Debug, Args)]
+pub struct YieldWorkerArgs {
+    #[arg(long)]
+    pub cpu: usize,
+    #[arg(long)]
+    pub rounds: u64,
 }
 
 /// The hidden worker: one task of a workload, as re-executed by the process executors.
@@ -94,6 +106,10 @@ pub struct WorkerArgs {
     pub chunk_units: u64,
     #[arg(long)]
     pub cpu: Option<usize>,
+    #[arg(long, requires = "pause_ns")]
+    pub wait_every_units: Option<u64>,
+    #[arg(long)]
+    pub pause_ns: Option<u64>,
 }
 
 impl WorkerArgs {
@@ -104,6 +120,14 @@ impl WorkerArgs {
             seed: self.seed,
             chunk_units: self.chunk_units,
             cpu: self.cpu,
+            wait: self
+                .wait_every_units
+                .zip(self.pause_ns)
+                .map(|(every_units, pause_ns)| crate::workload::Wait {
+                    every_units,
+                    pause_ns,
+                    total_ms: 0.0,
+                }),
         }
     }
 }
@@ -224,7 +248,9 @@ impl Cli {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         match &self.command {
             Command::Info => Ok(demo::info::run()),
-            Command::Worker(_) => anyhow::bail!("the worker writes its own output"),
+            Command::Worker(_) | Command::YieldWorker(_) => {
+                anyhow::bail!("workers write their own output")
+            }
             Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
                 tasks: args.tasks.unwrap_or(available) as usize,
                 threads: args.threads.unwrap_or(available) as usize,
@@ -240,7 +266,7 @@ impl Cli {
     pub fn render_options(&self) -> RenderOptions {
         let (timeline, lanes) = match &self.command {
             Command::Parallel(args) => (args.timeline.timeline, args.timeline.lanes),
-            Command::Info | Command::Worker(_) => (false, Lanes::Cpu),
+            Command::Info | Command::Worker(_) | Command::YieldWorker(_) => (false, Lanes::Cpu),
         };
         let stdout = console::Term::stdout();
         let width = self.output.width.map_or_else(

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod green;
 pub mod kernel;
 pub mod progress;
 pub mod report;

@@ -15,8 +15,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };
-    if let Command::Worker(args) = &cli.command {
-        return finish(run_worker(args));
+    match &cli.command {
+        Command::Worker(args) => return finish(run_worker(args)),
+        Command::YieldWorker(args) => {
+            return finish(conpar::sys::die_with_parent().and_then(|()| {
+                conpar::exec::switch_cost::yield_worker(
+                    args.cpu,
+                    args.rounds,
+                    &mut std::io::stdout().lock(),
+                )
+            }));
+        }
+        _ => {}
     }
     let report = match cli.run() {
         Ok(report) => report,
