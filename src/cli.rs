@@ -76,6 +76,8 @@ pub enum Command {
     Info,
     /// Run the same tasks sequentially, one thread per task, and on a rayon pool
     Parallel(ParallelArgs),
+    /// Share ONE CPU between tasks: green threads, OS threads and processes against sequential
+    Interleave(InterleaveArgs),
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -203,6 +205,53 @@ pub struct ParallelArgs {
     pub timeline: TimelineArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct InterleaveArgs {
+    /// Number of tasks sharing the CPU
+    #[arg(long, value_name = "N", default_value = "2", allow_hyphen_values = true,
+          value_parser = ranged::<1, MAX_INTERLEAVE_TASKS>)]
+    pub tasks: u64,
+
+    /// The CPU to share [default: the first of this process's affinity mask]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = ranged::<0, 65535>)]
+    pub cpu: Option<u64>,
+
+    /// Work a green task does before it yields (e.g. 1ms, 200us)
+    #[arg(long, value_name = "DURATION", default_value = "1ms", allow_hyphen_values = true,
+          value_parser = quantum, conflicts_with = "quantum_units")]
+    pub quantum: Duration,
+
+    /// Units a green task computes before it yields (instead of --quantum)
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
+    pub quantum_units: Option<u64>,
+
+    /// Each task also waits this long in all (a sleep standing for I/O), in equal pauses
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = wait)]
+    pub wait: Option<Duration>,
+
+    /// Compute between two pauses of --wait
+    #[arg(long, value_name = "DURATION", default_value = "10ms", allow_hyphen_values = true,
+          value_parser = quantum)]
+    pub wait_every: Duration,
+
+    #[command(flatten)]
+    pub work: WorkArgs,
+
+    #[command(flatten)]
+    pub timeline: TimelineArgs,
+}
+
+/// Most tasks `interleave` shares one CPU between (each is a thread or process).
+pub const MAX_INTERLEAVE_TASKS: u64 = 256;
+
+fn quantum(text: &str) -> Result<Duration, String> {
+    duration(text, Duration::from_secs(10))
+}
+
+fn wait(text: &str) -> Result<Duration, String> {
+    duration(text, Duration::from_secs(600))
+}
+
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
 fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
     let value: u64 = text
@@ -248,6 +297,20 @@ impl Cli {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         match &self.command {
             Command::Info => Ok(demo::info::run()),
+            Command::Interleave(args) => demo::interleave::run(&demo::interleave::Config {
+                tasks: args.tasks as usize,
+                cpu: args.cpu.map(|c| c as usize),
+                size: args.work.size(),
+                seed: args.work.seed,
+                repeats: args.work.repeats(),
+                quantum: args.quantum_units.map_or(
+                    demo::interleave::Quantum::Time(args.quantum),
+                    demo::interleave::Quantum::Units,
+                ),
+                wait: args.wait,
+                wait_every: args.wait_every,
+                progress,
+            }),
             Command::Worker(_) | Command::YieldWorker(_) => {
                 anyhow::bail!("workers write their own output")
             }
@@ -266,6 +329,7 @@ impl Cli {
     pub fn render_options(&self) -> RenderOptions {
         let (timeline, lanes) = match &self.command {
             Command::Parallel(args) => (args.timeline.timeline, args.timeline.lanes),
+            Command::Interleave(args) => (args.timeline.timeline, args.timeline.lanes),
             Command::Info | Command::Worker(_) | Command::YieldWorker(_) => (false, Lanes::Cpu),
         };
         let stdout = console::Term::stdout();

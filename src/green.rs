@@ -10,8 +10,10 @@
 //! - a **run queue** of task ids that are ready to make progress, served first come, first
 //!   served (round robin);
 //! - **wakers**: a task that cannot go on hands its waker to whatever it waits for; calling
-//!   `wake` puts the task's id back on the run queue. [`yield_now`] wakes itself at once, so
-//!   the task goes to the back of the queue and every other ready task runs first;
+//!   `wake` puts the task's id back on the run queue. [`yield_now`] only steps aside: the task
+//!   goes to the back of the queue at once and every other ready task runs first. It takes a
+//!   shortcut past its waker (a thread-local flag the scheduler reads after the poll), because
+//!   a waker must be callable from any thread and so needs a lock, and a yield is the hot path;
 //! - a **timer**: [`Handle::sleep`] files the waker under a deadline in a min-heap. When the run
 //!   queue is empty the scheduler's thread sleeps until the earliest deadline, then wakes every
 //!   task whose deadline has passed. Sleeping tasks cost nothing while others compute.
@@ -31,19 +33,24 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 type Task<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
-/// Ready task ids. Wakers must be `Send + Sync`, so the queue sits behind a mutex even though
-/// only the scheduler's thread uses it here (an uncontended lock costs a few ns).
-type RunQueue = Arc<Mutex<VecDeque<usize>>>;
+/// Ids woken through their wakers. Wakers must be `Send + Sync`, so this queue sits behind a
+/// mutex; the scheduler moves them to its own run queue, checking the flag before the lock.
+#[derive(Default)]
+struct Woken {
+    any: AtomicBool,
+    ids: Mutex<Vec<usize>>,
+}
 
 struct TaskWaker {
     id: usize,
-    queue: RunQueue,
+    woken: Arc<Woken>,
 }
 
 impl Wake for TaskWaker {
@@ -51,8 +58,14 @@ impl Wake for TaskWaker {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.queue.lock().expect("run queue").push_back(self.id);
+        self.woken.ids.lock().expect("woken ids").push(self.id);
+        self.woken.any.store(true, Ordering::Release);
     }
+}
+
+thread_local! {
+    /// Set by [`yield_now`] for the scheduler of this thread: "requeue me".
+    static YIELDED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Sleeping tasks: (deadline, order of filing) -> waker, earliest first.
@@ -134,12 +147,12 @@ pub struct YieldNow {
 
 impl Future for YieldNow {
     type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());
         }
         self.yielded = true;
-        cx.waker().wake_by_ref();
+        YIELDED.with(|y| y.set(true));
         Poll::Pending
     }
 }
@@ -149,7 +162,9 @@ pub struct Scheduler<'a, T> {
     tasks: Vec<Option<Task<'a, T>>>,
     wakers: Vec<Waker>,
     results: Vec<Option<T>>,
-    queue: RunQueue,
+    /// The run queue: ids of tasks ready to run, in order.
+    queue: VecDeque<usize>,
+    woken: Arc<Woken>,
     timers: Rc<Timers>,
 }
 
@@ -159,7 +174,8 @@ impl<'a, T> Default for Scheduler<'a, T> {
             tasks: Vec::new(),
             wakers: Vec::new(),
             results: Vec::new(),
-            queue: Arc::default(),
+            queue: VecDeque::new(),
+            woken: Arc::default(),
             timers: Rc::default(),
         }
     }
@@ -186,9 +202,9 @@ impl<'a, T> Scheduler<'a, T> {
         self.results.push(None);
         self.wakers.push(Waker::from(Arc::new(TaskWaker {
             id,
-            queue: self.queue.clone(),
+            woken: self.woken.clone(),
         })));
-        self.queue.lock().expect("run queue").push_back(id);
+        self.queue.push_back(id);
         (id, bytes)
     }
 
@@ -199,8 +215,8 @@ impl<'a, T> Scheduler<'a, T> {
         let mut pending = self.tasks.len();
         while pending > 0 {
             self.fire_timers();
-            let next = self.queue.lock().expect("run queue").pop_front();
-            let Some(id) = next else {
+            self.take_woken();
+            let Some(id) = self.queue.pop_front() else {
                 self.sleep_until_next_deadline(&mut stats);
                 continue;
             };
@@ -213,10 +229,14 @@ impl<'a, T> Scheduler<'a, T> {
                 last = id;
             }
             let mut cx = Context::from_waker(&self.wakers[id]);
-            if let Poll::Ready(result) = task.as_mut().poll(&mut cx) {
-                self.tasks[id] = None;
-                self.results[id] = Some(result);
-                pending -= 1;
+            match task.as_mut().poll(&mut cx) {
+                Poll::Ready(result) => {
+                    self.tasks[id] = None;
+                    self.results[id] = Some(result);
+                    pending -= 1;
+                }
+                Poll::Pending if YIELDED.with(|y| y.replace(false)) => self.queue.push_back(id),
+                Poll::Pending => {} // parked until its waker is called
             }
         }
         // The first task to run is not a switch.
@@ -227,6 +247,14 @@ impl<'a, T> Scheduler<'a, T> {
             .map(|r| r.expect("finished"))
             .collect();
         (results, stats)
+    }
+
+    /// Moves tasks woken through their wakers onto the run queue.
+    fn take_woken(&mut self) {
+        if self.woken.any.swap(false, Ordering::Acquire) {
+            let mut ids = self.woken.ids.lock().expect("woken ids");
+            self.queue.extend(ids.drain(..));
+        }
     }
 
     /// Wakes every sleeping task whose deadline has passed (reads the clock only when some
