@@ -360,4 +360,111 @@ mod tests {
         assert!(bytes >= 1000);
         scheduler.run();
     }
+
+    /// A future that completes once another OS thread has called its waker: the stand-in for
+    /// I/O finished by some other thread (an I/O driver, a thread pool).
+    struct Remote {
+        done: Arc<AtomicBool>,
+        waker: Arc<Mutex<Option<Waker>>>,
+    }
+
+    impl Future for Remote {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            // File the waker before reading the flag, so a wake between the two is not lost.
+            *self.waker.lock().unwrap() = Some(cx.waker().clone());
+            if self.done.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Starts a thread that, after `delay`, sets the flag and wakes whoever waits on `Remote`.
+    fn wake_from_another_thread(delay: Duration) -> (Remote, std::thread::JoinHandle<()>) {
+        let done = Arc::new(AtomicBool::new(false));
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let (d, w) = (done.clone(), waker.clone());
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            d.store(true, Ordering::Release);
+            if let Some(waker) = w.lock().unwrap().take() {
+                waker.wake();
+            }
+        });
+        (Remote { done, waker }, thread)
+    }
+
+    // BUG (src/green.rs, `Scheduler::run` / `sleep_until_next_deadline`): once the run queue is
+    // empty and no timer is filed, the scheduler panics ("every task waits, but nothing will
+    // wake them") instead of waiting for a waker called from another thread, so this fails.
+    // Run it with `cargo test -- --ignored` once the scheduler can block on its `Woken` queue.
+    #[test]
+    #[ignore = "bug: the scheduler panics instead of waiting for a wake from another thread"]
+    fn a_task_woken_from_another_thread_completes_without_blocking_the_others() {
+        let (remote, thread) = wake_from_another_thread(Duration::from_millis(5));
+        let finished = RefCell::new(Vec::new());
+        let mut scheduler = Scheduler::new();
+        let f = &finished;
+        scheduler.spawn(async move {
+            remote.await;
+            f.borrow_mut().push(0);
+            0
+        });
+        for id in 1..3 {
+            scheduler.spawn(async move {
+                for _ in 0..3 {
+                    yield_now().await;
+                }
+                f.borrow_mut().push(id);
+                id
+            });
+        }
+        let start = Instant::now();
+        let (results, _) = scheduler.run();
+        thread.join().unwrap();
+        assert_eq!(results, vec![0, 1, 2]);
+        // The parked task did not hold up the others: they finished while it waited.
+        assert_eq!(finished.into_inner(), vec![1, 2, 0]);
+        assert!(start.elapsed() >= Duration::from_millis(5));
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_is_taken_while_a_timer_keeps_the_scheduler_going() {
+        let (remote, thread) = wake_from_another_thread(Duration::from_millis(5));
+        let finished = RefCell::new(Vec::new());
+        let mut scheduler = Scheduler::new();
+        let handle = scheduler.handle();
+        let f = &finished;
+        scheduler.spawn(async move {
+            remote.await;
+            f.borrow_mut().push(0);
+            0
+        });
+        for id in 1..3 {
+            scheduler.spawn(async move {
+                for _ in 0..3 {
+                    yield_now().await;
+                }
+                f.borrow_mut().push(id);
+                id
+            });
+        }
+        // Keeps a timer filed until task 0 is done, so the scheduler never finds itself with
+        // nothing to wait on (see the ignored test above).
+        scheduler.spawn(async move {
+            while !f.borrow().contains(&0) {
+                handle.sleep(Duration::from_millis(1)).await;
+            }
+            f.borrow_mut().push(3);
+            3
+        });
+        let (results, stats) = scheduler.run();
+        thread.join().unwrap();
+        assert_eq!(results, vec![0, 1, 2, 3]);
+        // The yielding tasks ran to the end while task 0 was parked on the other thread.
+        assert_eq!(finished.into_inner(), vec![1, 2, 0, 3]);
+        assert!(stats.idle_sleeps >= 1);
+    }
 }

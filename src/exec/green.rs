@@ -96,7 +96,8 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::WorkSize;
+    use crate::workload::{Step, Wait, WorkSize};
+    use proptest::prelude::*;
     use std::time::Duration;
 
     #[test]
@@ -122,5 +123,115 @@ mod tests {
         let green = run(&workload, 1000, None).unwrap();
         assert_eq!(green.run.checksum, workload.expected_checksum());
         assert!(green.scheduler.idle_sleeps >= 1);
+    }
+
+    /// An optional wait: (total µs of pauses per task, compute units between two pauses).
+    fn waits() -> impl Strategy<Value = Option<(u64, u64)>> {
+        proptest::option::of((0u64..=3000, 1u64..=3000))
+    }
+
+    proptest! {
+        // Each case calibrates a workload (about 30 ms) and runs it: keep the count small.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn any_green_run_completes_with_every_task_and_no_overlap(
+            tasks in 1usize..=6,
+            units in 1u64..=3000,
+            quantum in 1u64..=2000,
+            wait in waits(),
+        ) {
+            let mut workload = Workload::new(tasks, WorkSize::Units(units), 7);
+            workload.wait = wait.map(|(total_us, every)| {
+                Wait::spread(Duration::from_micros(total_us), every, units)
+            });
+            let green = run(&workload, quantum, None).unwrap();
+            prop_assert_eq!(green.run.checksum, workload.expected_checksum());
+            let slices = &green.run.slices;
+            for task in 0..tasks {
+                prop_assert!(
+                    slices.iter().any(|s| s.task == task),
+                    "task {} has no slice: {:?}", task, slices
+                );
+            }
+            // One OS thread runs every green task: its slices follow each other in time.
+            prop_assert!(slices.iter().all(|s| s.worker == 0 && s.start <= s.end));
+            for pair in slices.windows(2) {
+                prop_assert!(pair[0].end <= pair[1].start, "overlap: {:?}", pair);
+            }
+            prop_assert!(slices.iter().all(|s| s.end <= green.run.wall));
+            if workload.wait.is_none() {
+                // A task is polled once at the start and once after each of its yields.
+                let yields = steps(units, workload.chunk_units, Some(quantum), None)
+                    .filter(|s| s.then == After::Yield)
+                    .count() as u64;
+                prop_assert_eq!(green.scheduler.polls, tasks as u64 * (yields + 1));
+            }
+        }
+    }
+
+    proptest! {
+        // Pure and cheap: many cases.
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn steps_cover_the_task_and_respect_chunk_quantum_and_wait(
+            units in 1u64..=20_000,
+            chunk in 1u64..=1000,
+            quantum in proptest::option::of(1u64..=2000),
+            wait in proptest::option::of((0u64..=10_000_000, 1u64..=30_000)),
+        ) {
+            let wait = wait.map(|(ns, every)| Wait::spread(Duration::from_nanos(ns), every, units));
+            let all: Vec<Step> = steps(units, chunk, quantum, wait).collect();
+            let ctx = format!("units {units}, chunk {chunk}, quantum {quantum:?}, wait {wait:?}");
+            prop_assert_eq!(all.first().map(|s| s.start), Some(0), "{}", ctx);
+            prop_assert_eq!(all.last().map(|s| s.end), Some(units), "{}", ctx);
+            for pair in all.windows(2) {
+                prop_assert_eq!(pair[0].end, pair[1].start, "{}", ctx);
+            }
+            for step in &all {
+                let len = step.end - step.start;
+                prop_assert!(len >= 1 && len <= chunk, "{:?}: {}", step, ctx);
+                prop_assert!(quantum.is_none_or(|q| len <= q), "{:?}: {}", step, ctx);
+            }
+            // A task ends: it does not yield on its way out.
+            prop_assert_ne!(all.last().unwrap().then, After::Yield, "{}", ctx);
+            let pauses: Vec<u64> = all
+                .iter()
+                .filter(|s| matches!(s.then, After::Pause(_)))
+                .map(|s| s.end)
+                .collect();
+            match wait {
+                Some(w) => {
+                    prop_assert_eq!(pauses.len() as u64, units.div_ceil(w.every_units), "{}", ctx);
+                    // A pause after every `every_units` units, and after the last stretch.
+                    for (i, end) in pauses.iter().enumerate() {
+                        prop_assert_eq!(*end, ((i as u64 + 1) * w.every_units).min(units), "{}", ctx);
+                    }
+                    for step in &all {
+                        if let After::Pause(p) = step.then {
+                            prop_assert_eq!(p, w.pause(), "{}", ctx);
+                        }
+                    }
+                }
+                None => prop_assert!(pauses.is_empty(), "{}", ctx),
+            }
+            // A yield comes exactly one quantum after the task last yielded or paused, and never
+            // more than a quantum of compute passes without one.
+            let mut since = 0;
+            for step in &all {
+                match step.then {
+                    After::Yield => {
+                        prop_assert_eq!(Some(step.end - since), quantum, "{:?}: {}", step, ctx);
+                        since = step.end;
+                    }
+                    After::Pause(_) => since = step.end,
+                    After::Continue => {}
+                }
+                if let Some(q) = quantum {
+                    prop_assert!(step.end - since < q || step.end == units, "{:?}: {}", step, ctx);
+                }
+            }
+        }
     }
 }

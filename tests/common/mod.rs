@@ -1,0 +1,113 @@
+//! Helpers shared by the CLI integration tests.
+//!
+//! Every command runs the real `conpar` binary with a neutral environment (no colour settings
+//! inherited from whoever runs the tests) and, for `parallel`, with tiny work, so the whole
+//! suite stays fast and passes on a machine with a single CPU.
+
+// Each test crate uses only some of these helpers.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Longest any single run may take before it is killed and the test fails. Not a performance
+/// assertion: it only turns a hang (work that was never refused) into a clear failure.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Tiny work for `parallel`: a few milliseconds per mode, even in a debug build on one CPU.
+pub const SMALL_WORK: &[&str] = &["--units", "2000", "--runs", "2", "--warmup", "0"];
+
+/// The modes of `parallel`, in the order they run and are reported.
+pub const MODES: [&str; 3] = ["sequential", "threads", "rayon"];
+
+/// The `conpar` binary, with the colour-related environment cleared so results do not depend
+/// on the shell that runs the tests.
+pub fn conpar() -> Command {
+    let mut cmd = Command::cargo_bin("conpar").expect("the conpar binary is built");
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS"] {
+        cmd.env_remove(var);
+    }
+    cmd.timeout(TIMEOUT);
+    cmd
+}
+
+/// `conpar parallel --tasks <tasks>` with [`SMALL_WORK`], then `extra`.
+pub fn parallel(tasks: usize, extra: &[&str]) -> Command {
+    let mut cmd = conpar();
+    cmd.arg("parallel")
+        .args(["--tasks", &tasks.to_string()])
+        .args(SMALL_WORK)
+        .args(extra);
+    cmd
+}
+
+/// Runs `cmd`, requires exit code 0 and no panic, and returns stdout as text.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let output = cmd.output().expect("conpar runs");
+    let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{cmd:?} failed with {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    assert!(!stderr.contains("panicked"), "{cmd:?} panicked:\n{stderr}");
+    stdout
+}
+
+/// Runs `conpar` with `args` and parses its stdout as JSON.
+pub fn json_of(args: &[&str]) -> Value {
+    parse_json(&stdout_of(conpar().args(args)))
+}
+
+/// Runs `cmd` (which must ask for `--format json`) and parses its stdout.
+pub fn json_of_cmd(cmd: &mut Command) -> Value {
+    parse_json(&stdout_of(cmd))
+}
+
+fn parse_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{text}"))
+}
+
+/// `value[key]` as an unsigned integer, failing with the path when it is not one.
+pub fn uint(value: &Value, key: &str) -> u64 {
+    value[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is not an unsigned integer: {}", value[key]))
+}
+
+/// `value[key]` as a number, failing with the path when it is not one.
+pub fn number(value: &Value, key: &str) -> f64 {
+    value[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number: {}", value[key]))
+}
+
+/// `value[key]` as a string, failing with the path when it is not one.
+pub fn string<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not a string: {}", value[key]))
+}
+
+/// `value[key]` as an array, failing with the path when it is not one.
+pub fn array<'a>(value: &'a Value, key: &str) -> &'a Vec<Value> {
+    value[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} is not an array: {}", value[key]))
+}
+
+/// The machine's affinity mask, when the platform reports one.
+pub fn affinity(machine: &Value) -> Option<Vec<u64>> {
+    machine["affinity"].as_array().map(|cpus| {
+        cpus.iter()
+            .map(|c: &Value| c.as_u64().expect("affinity holds CPU numbers"))
+            .collect()
+    })
+}
+
+/// The first field of a CSV line (the row's key: a fact or a mode, never quoted).
+pub fn first_field(line: &str) -> &str {
+    line.split(',').next().unwrap_or_default()
+}
