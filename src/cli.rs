@@ -126,7 +126,7 @@ impl WorkerArgs {
                 .wait_every_units
                 .zip(self.pause_ns)
                 .map(|(every_units, pause_ns)| crate::workload::Wait {
-                    every_units,
+                    every_units: every_units.max(1),
                     pause_ns,
                     total_ms: 0.0,
                 }),

@@ -41,11 +41,13 @@ use std::time::{Duration, Instant};
 type Task<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Ids woken through their wakers. Wakers must be `Send + Sync`, so this queue sits behind a
-/// mutex; the scheduler moves them to its own run queue, checking the flag before the lock.
+/// mutex; the scheduler moves them to its own run queue, checking the flag before the lock. A
+/// wake from another thread also unparks the scheduler's thread if it is idle.
 #[derive(Default)]
 struct Woken {
     any: AtomicBool,
     ids: Mutex<Vec<usize>>,
+    scheduler: Mutex<Option<std::thread::Thread>>,
 }
 
 struct TaskWaker {
@@ -60,6 +62,15 @@ impl Wake for TaskWaker {
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.ids.lock().expect("woken ids").push(self.id);
         self.woken.any.store(true, Ordering::Release);
+        if let Some(thread) = self
+            .woken
+            .scheduler
+            .lock()
+            .expect("scheduler thread")
+            .as_ref()
+        {
+            thread.unpark();
+        }
     }
 }
 
@@ -73,6 +84,8 @@ thread_local! {
 struct Timers {
     heap: RefCell<BinaryHeap<Reverse<(Instant, u64, usize)>>>,
     wakers: RefCell<Vec<Option<Waker>>>,
+    /// Slots of `wakers` whose timers fired, to reuse.
+    free: RefCell<Vec<usize>>,
     filed: Cell<u64>,
 }
 
@@ -122,8 +135,16 @@ impl Future for Sleep {
             let seq = timers.filed.get();
             timers.filed.set(seq + 1);
             let mut wakers = timers.wakers.borrow_mut();
-            wakers.push(Some(cx.waker().clone()));
-            let slot = wakers.len() - 1;
+            let slot = match timers.free.borrow_mut().pop() {
+                Some(slot) => {
+                    wakers[slot] = Some(cx.waker().clone());
+                    slot
+                }
+                None => {
+                    wakers.push(Some(cx.waker().clone()));
+                    wakers.len() - 1
+                }
+            };
             timers
                 .heap
                 .borrow_mut()
@@ -160,7 +181,9 @@ impl Future for YieldNow {
 /// A single-threaded run queue of tasks producing `T`.
 pub struct Scheduler<'a, T> {
     tasks: Vec<Option<Task<'a, T>>>,
+    /// One waker per task, and the handle behind it (to see whether anyone else holds it).
     wakers: Vec<Waker>,
+    handles: Vec<Arc<TaskWaker>>,
     results: Vec<Option<T>>,
     /// The run queue: ids of tasks ready to run, in order.
     queue: VecDeque<usize>,
@@ -173,6 +196,7 @@ impl<'a, T> Default for Scheduler<'a, T> {
         Scheduler {
             tasks: Vec::new(),
             wakers: Vec::new(),
+            handles: Vec::new(),
             results: Vec::new(),
             queue: VecDeque::new(),
             woken: Arc::default(),
@@ -200,10 +224,12 @@ impl<'a, T> Scheduler<'a, T> {
         let id = self.tasks.len();
         self.tasks.push(Some(Box::pin(task)));
         self.results.push(None);
-        self.wakers.push(Waker::from(Arc::new(TaskWaker {
+        let handle = Arc::new(TaskWaker {
             id,
             woken: self.woken.clone(),
-        })));
+        });
+        self.wakers.push(Waker::from(handle.clone()));
+        self.handles.push(handle);
         self.queue.push_back(id);
         (id, bytes)
     }
@@ -213,11 +239,12 @@ impl<'a, T> Scheduler<'a, T> {
         let mut stats = SchedulerStats::default();
         let mut last = usize::MAX;
         let mut pending = self.tasks.len();
+        *self.woken.scheduler.lock().expect("scheduler thread") = Some(std::thread::current());
         while pending > 0 {
             self.fire_timers();
             self.take_woken();
             let Some(id) = self.queue.pop_front() else {
-                self.sleep_until_next_deadline(&mut stats);
+                self.idle(&mut stats);
                 continue;
             };
             let Some(task) = self.tasks[id].as_mut() else {
@@ -271,24 +298,40 @@ impl<'a, T> Scheduler<'a, T> {
             }
             heap.pop();
             if let Some(waker) = self.timers.wakers.borrow_mut()[slot].take() {
+                self.timers.free.borrow_mut().push(slot);
                 waker.wake();
             }
         }
     }
 
-    fn sleep_until_next_deadline(&self, stats: &mut SchedulerStats) {
+    /// Nothing is ready: park the thread until the next timer is due or another thread calls
+    /// a waker. Panics only when no timer is filed and nobody else holds a waker of a
+    /// pending task, because then nothing can ever wake them.
+    fn idle(&self, stats: &mut SchedulerStats) {
         let next = self
             .timers
             .heap
             .borrow()
             .peek()
             .map(|Reverse((d, _, _))| *d);
+        stats.idle_sleeps += 1;
         match next {
             Some(deadline) => {
-                stats.idle_sleeps += 1;
-                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
             }
-            None => panic!("green scheduler: every task waits, but nothing will wake them"),
+            None => {
+                // The scheduler holds two references to each handle (the handle and its waker).
+                let held_elsewhere = self
+                    .tasks
+                    .iter()
+                    .zip(&self.handles)
+                    .any(|(task, handle)| task.is_some() && Arc::strong_count(handle) > 2);
+                if held_elsewhere {
+                    std::thread::park();
+                } else if !self.woken.any.load(Ordering::Acquire) {
+                    panic!("green scheduler: every task waits, but nothing can wake them");
+                }
+            }
         }
     }
 }
@@ -336,6 +379,35 @@ mod tests {
         let (_, stats) = scheduler.run();
         assert_eq!(woke.into_inner(), vec![1, 2, 0]);
         assert!(stats.idle_sleeps >= 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "nothing can wake them")]
+    fn a_task_nobody_can_wake_is_reported_not_waited_for_forever() {
+        struct Never;
+        impl Future for Never {
+            type Output = ();
+            fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+                Poll::Pending // and drops the waker
+            }
+        }
+        let mut scheduler = Scheduler::new();
+        scheduler.spawn(Never);
+        scheduler.run();
+    }
+
+    #[test]
+    fn timer_slots_are_reused() {
+        let mut scheduler: Scheduler<'_, ()> = Scheduler::new();
+        let handle = scheduler.handle();
+        let timers = handle.timers.clone();
+        scheduler.spawn(async move {
+            for _ in 0..50 {
+                handle.sleep(Duration::from_micros(10)).await;
+            }
+        });
+        scheduler.run();
+        assert_eq!(timers.wakers.borrow().len(), 1);
     }
 
     #[test]
@@ -396,12 +468,7 @@ mod tests {
         (Remote { done, waker }, thread)
     }
 
-    // BUG (src/green.rs, `Scheduler::run` / `sleep_until_next_deadline`): once the run queue is
-    // empty and no timer is filed, the scheduler panics ("every task waits, but nothing will
-    // wake them") instead of waiting for a waker called from another thread, so this fails.
-    // Run it with `cargo test -- --ignored` once the scheduler can block on its `Woken` queue.
     #[test]
-    #[ignore = "bug: the scheduler panics instead of waiting for a wake from another thread"]
     fn a_task_woken_from_another_thread_completes_without_blocking_the_others() {
         let (remote, thread) = wake_from_another_thread(Duration::from_millis(5));
         let finished = RefCell::new(Vec::new());
@@ -451,8 +518,8 @@ mod tests {
                 id
             });
         }
-        // Keeps a timer filed until task 0 is done, so the scheduler never finds itself with
-        // nothing to wait on (see the ignored test above).
+        // Keeps a timer filed until task 0 is done: the scheduler parks with a timeout and
+        // must still take the wake from the other thread.
         scheduler.spawn(async move {
             while !f.borrow().contains(&0) {
                 handle.sleep(Duration::from_millis(1)).await;
