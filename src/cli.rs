@@ -89,9 +89,23 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Share ONE CPU between tasks: green threads, OS threads and processes against sequential
+    Interleave(InterleaveArgs),
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
+    /// Internal: yield the CPU in a loop, to measure a process switch
+    #[command(hide = true)]
+    YieldWorker(YieldWorkerArgs),
+}
+
+/// The hidden yield worker of the process switch-cost measurement.
+#[derive(Debug, Args)]
+pub struct YieldWorkerArgs {
+    #[arg(long)]
+    pub cpu: usize,
+    #[arg(long)]
+    pub rounds: u64,
 }
 
 /// The hidden worker: one task of a workload, as re-executed by the process executors.
@@ -107,6 +121,10 @@ pub struct WorkerArgs {
     pub chunk_units: u64,
     #[arg(long)]
     pub cpu: Option<usize>,
+    #[arg(long, requires = "pause_ns")]
+    pub wait_every_units: Option<u64>,
+    #[arg(long)]
+    pub pause_ns: Option<u64>,
 }
 
 impl WorkerArgs {
@@ -117,6 +135,14 @@ impl WorkerArgs {
             seed: self.seed,
             chunk_units: self.chunk_units,
             cpu: self.cpu,
+            wait: self
+                .wait_every_units
+                .zip(self.pause_ns)
+                .map(|(every_units, pause_ns)| crate::workload::Wait {
+                    every_units: every_units.max(1),
+                    pause_ns,
+                    total_ms: 0.0,
+                }),
         }
     }
 }
@@ -214,6 +240,53 @@ fn speedup(text: &str) -> Result<f64, String> {
     }
 }
 
+#[derive(Debug, Args)]
+pub struct InterleaveArgs {
+    /// Number of tasks sharing the CPU
+    #[arg(long, value_name = "N", default_value = "2", allow_hyphen_values = true,
+          value_parser = ranged::<1, MAX_INTERLEAVE_TASKS>)]
+    pub tasks: u64,
+
+    /// The CPU to share [default: the first of this process's affinity mask]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = ranged::<0, 65535>)]
+    pub cpu: Option<u64>,
+
+    /// Work a green task does before it yields (e.g. 1ms, 200us)
+    #[arg(long, value_name = "DURATION", default_value = "1ms", allow_hyphen_values = true,
+          value_parser = quantum, conflicts_with = "quantum_units")]
+    pub quantum: Duration,
+
+    /// Units a green task computes before it yields (instead of --quantum)
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
+    pub quantum_units: Option<u64>,
+
+    /// Each task also waits this long in all (a sleep standing for I/O), in equal pauses
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = wait)]
+    pub wait: Option<Duration>,
+
+    /// Compute between two pauses of --wait
+    #[arg(long, value_name = "DURATION", default_value = "10ms", allow_hyphen_values = true,
+          value_parser = quantum)]
+    pub wait_every: Duration,
+
+    #[command(flatten)]
+    pub work: WorkArgs,
+
+    #[command(flatten)]
+    pub timeline: TimelineArgs,
+}
+
+/// Most tasks `interleave` shares one CPU between (each is a thread or process).
+pub const MAX_INTERLEAVE_TASKS: u64 = 256;
+
+fn quantum(text: &str) -> Result<Duration, String> {
+    duration(text, Duration::from_secs(10))
+}
+
+fn wait(text: &str) -> Result<Duration, String> {
+    duration(text, Duration::from_secs(600))
+}
+
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
 fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
     let value: u64 = text
@@ -259,7 +332,21 @@ impl Cli {
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         match &self.command {
             Command::Info => Ok(demo::info::run()),
-            Command::Worker(_) | Command::Completions { .. } => {
+            Command::Interleave(args) => demo::interleave::run(&demo::interleave::Config {
+                tasks: args.tasks as usize,
+                cpu: args.cpu.map(|c| c as usize),
+                size: args.work.size(),
+                seed: args.work.seed,
+                repeats: args.work.repeats(),
+                quantum: args.quantum_units.map_or(
+                    demo::interleave::Quantum::Time(args.quantum),
+                    demo::interleave::Quantum::Units,
+                ),
+                wait: args.wait,
+                wait_every: args.wait_every,
+                progress,
+            }),
+            Command::Worker(_) | Command::YieldWorker(_) | Command::Completions { .. } => {
                 anyhow::bail!("this subcommand writes its own output")
             }
             Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
@@ -288,6 +375,7 @@ impl Cli {
     pub fn render_options(&self) -> RenderOptions {
         let view = match &self.command {
             Command::Parallel(args) => Some(&args.timeline),
+            Command::Interleave(args) => Some(&args.timeline),
             _ => None,
         };
         let stdout = console::Term::stdout();

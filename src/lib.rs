@@ -24,6 +24,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod green;
 pub mod interrupt;
 pub mod kernel;
 pub mod output;

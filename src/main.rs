@@ -18,6 +18,15 @@ fn main() -> ExitCode {
     };
     match &cli.command {
         Command::Worker(args) => return finish(run_worker(args)),
+        Command::YieldWorker(args) => {
+            return finish(conpar::sys::die_with_parent().and_then(|()| {
+                conpar::exec::switch_cost::yield_worker(
+                    args.cpu,
+                    args.rounds,
+                    &mut std::io::stdout().lock(),
+                )
+            }));
+        }
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(*shell, &mut command, "conpar", &mut std::io::stdout());

@@ -284,11 +284,30 @@ mod os {
     }
 
     pub fn thread_context_switches() -> Option<(u64, u64)> {
-        let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
+        switches(UsageWho::RUSAGE_THREAD)
+    }
+
+    pub fn process_context_switches() -> Option<(u64, u64)> {
+        switches(UsageWho::RUSAGE_SELF)
+    }
+
+    fn switches(who: UsageWho) -> Option<(u64, u64)> {
+        let usage = getrusage(who).ok()?;
         Some((
             usage.voluntary_context_switches() as u64,
             usage.involuntary_context_switches() as u64,
         ))
+    }
+
+    pub fn cpu_time() -> Option<std::time::Duration> {
+        let mut total = std::time::Duration::ZERO;
+        for who in [UsageWho::RUSAGE_SELF, UsageWho::RUSAGE_CHILDREN] {
+            let usage = getrusage(who).ok()?;
+            for t in [usage.user_time(), usage.system_time()] {
+                total += std::time::Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000);
+            }
+        }
+        Some(total)
     }
 }
 
@@ -304,6 +323,12 @@ mod os {
         None
     }
     pub fn thread_context_switches() -> Option<(u64, u64)> {
+        None
+    }
+    pub fn process_context_switches() -> Option<(u64, u64)> {
+        None
+    }
+    pub fn cpu_time() -> Option<std::time::Duration> {
         None
     }
     pub fn monotonic_ns() -> Option<u64> {
@@ -329,9 +354,57 @@ pub fn current_cpu() -> Option<usize> {
     os::current_cpu()
 }
 
-/// This thread's (voluntary, involuntary) context switches so far, from `getrusage`.
-pub fn thread_context_switches() -> Option<(u64, u64)> {
-    os::thread_context_switches()
+/// Context switches counted by the OS: voluntary (the thread blocked or yielded) and
+/// involuntary (the scheduler preempted it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ContextSwitches {
+    pub voluntary: u64,
+    pub involuntary: u64,
+}
+
+impl ContextSwitches {
+    pub fn total(&self) -> u64 {
+        self.voluntary + self.involuntary
+    }
+
+    /// The switches since `earlier`.
+    pub fn since(&self, earlier: ContextSwitches) -> ContextSwitches {
+        ContextSwitches {
+            voluntary: self.voluntary.saturating_sub(earlier.voluntary),
+            involuntary: self.involuntary.saturating_sub(earlier.involuntary),
+        }
+    }
+}
+
+impl std::ops::Add for ContextSwitches {
+    type Output = ContextSwitches;
+    fn add(self, other: ContextSwitches) -> ContextSwitches {
+        ContextSwitches {
+            voluntary: self.voluntary + other.voluntary,
+            involuntary: self.involuntary + other.involuntary,
+        }
+    }
+}
+
+/// This thread's context switches so far, from `getrusage(RUSAGE_THREAD)`.
+pub fn thread_context_switches() -> Option<ContextSwitches> {
+    os::thread_context_switches().map(|(voluntary, involuntary)| ContextSwitches {
+        voluntary,
+        involuntary,
+    })
+}
+
+/// This process's context switches so far (all its threads), from `getrusage(RUSAGE_SELF)`.
+pub fn process_context_switches() -> Option<ContextSwitches> {
+    os::process_context_switches().map(|(voluntary, involuntary)| ContextSwitches {
+        voluntary,
+        involuntary,
+    })
+}
+
+/// CPU time (user + system) used so far by this process and by its reaped children.
+pub fn cpu_time() -> Option<std::time::Duration> {
+    os::cpu_time()
 }
 
 /// The system-wide monotonic clock (`CLOCK_MONOTONIC`) in ns, comparable across processes,

@@ -42,6 +42,90 @@ pub struct Workload {
     pub unit_ns: f64,
     /// The `--task-time` asked for, when the size was calibrated.
     pub task_time_ms: Option<f64>,
+    /// Waiting (standing for I/O) mixed into every task, if any.
+    pub wait: Option<Wait>,
+}
+
+/// A task's waits: a pause of `pause_ns` after every `every_units` units of compute (and after
+/// the last, shorter stretch), standing for I/O.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Wait {
+    pub every_units: u64,
+    pub pause_ns: u64,
+    /// All pauses of one task together.
+    pub total_ms: f64,
+}
+
+impl Wait {
+    /// Spreads `total` over equal pauses, one after every `every_units` of `units`.
+    pub fn spread(total: Duration, every_units: u64, units: u64) -> Wait {
+        let every_units = every_units.clamp(1, units.max(1));
+        let pauses = units.div_ceil(every_units).max(1);
+        Wait {
+            every_units,
+            pause_ns: (total.as_nanos() / pauses as u128) as u64,
+            total_ms: total.as_secs_f64() * 1e3,
+        }
+    }
+
+    pub fn pause(&self) -> Duration {
+        Duration::from_nanos(self.pause_ns)
+    }
+}
+
+/// What a task does after a step of compute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum After {
+    /// Go straight on.
+    Continue,
+    /// Its quantum is used up: a green task yields here (an OS thread just goes on).
+    Yield,
+    /// Wait this long (a sleep standing for I/O).
+    Pause(Duration),
+}
+
+/// One step of a task: compute units `start..end`, then do `then`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    pub start: u64,
+    pub end: u64,
+    pub then: After,
+}
+
+/// The steps of one task: chunks of at most `chunk_units`, cut at every quantum and every
+/// wait, so all executors run the same units in the same pieces.
+pub fn steps(
+    units: u64,
+    chunk_units: u64,
+    quantum: Option<u64>,
+    wait: Option<Wait>,
+) -> impl Iterator<Item = Step> {
+    let chunk = chunk_units.max(1);
+    let quantum = quantum.map(|q| q.max(1));
+    let mut done = 0;
+    let mut next_yield = quantum.unwrap_or(u64::MAX);
+    let mut next_wait = wait.map_or(u64::MAX, |w| w.every_units);
+    std::iter::from_fn(move || {
+        if done >= units {
+            return None;
+        }
+        let start = done;
+        let end = (start + chunk).min(units).min(next_yield).min(next_wait);
+        done = end;
+        let then = match wait {
+            Some(w) if end == next_wait || end == units => {
+                next_wait = end + w.every_units;
+                next_yield = quantum.map_or(u64::MAX, |q| end + q);
+                After::Pause(w.pause())
+            }
+            _ if end == next_yield && end < units => {
+                next_yield = end + quantum.unwrap_or(u64::MAX);
+                After::Yield
+            }
+            _ => After::Continue,
+        };
+        Some(Step { start, end, then })
+    })
 }
 
 impl Workload {
@@ -62,7 +146,20 @@ impl Workload {
             chunk_units: CHUNK_UNITS,
             unit_ns,
             task_time_ms,
+            wait: None,
         }
+    }
+
+    /// Adds `total` of waiting to every task, in equal pauses after every `every` of compute.
+    pub fn with_wait(mut self, total: Duration, every: Duration) -> Workload {
+        let every_units = ((every.as_nanos() as f64 / self.unit_ns).round() as u64).max(1);
+        self.wait = Some(Wait::spread(total, every_units, self.units_per_task));
+        self
+    }
+
+    /// Units that take about `time` here (at least one).
+    pub fn units_for(&self, time: Duration) -> u64 {
+        ((time.as_nanos() as f64 / self.unit_ns).round() as u64).max(1)
     }
 
     /// Units of all tasks together.
@@ -151,6 +248,32 @@ mod tests {
         assert!(w.check_budget(5).is_err());
         let small = Workload::new(2, WorkSize::Units(1000), 1);
         assert!(small.check_budget(5).is_ok());
+    }
+
+    #[test]
+    fn steps_cover_the_task_and_cut_at_quanta_and_waits() {
+        let all: Vec<Step> = steps(1000, 256, None, None).collect();
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|s| s.then == After::Continue));
+
+        let q: Vec<Step> = steps(1000, 256, Some(100), None).collect();
+        assert!(q.iter().all(|s| s.end - s.start <= 100));
+        assert_eq!(q.iter().filter(|s| s.then == After::Yield).count(), 9);
+
+        let wait = Wait::spread(Duration::from_millis(40), 300, 1000);
+        assert_eq!(wait.pause(), Duration::from_millis(10));
+        let w: Vec<Step> = steps(1000, 256, Some(100), Some(wait)).collect();
+        let pauses: Vec<u64> = w
+            .iter()
+            .filter(|s| matches!(s.then, After::Pause(_)))
+            .map(|s| s.end)
+            .collect();
+        assert_eq!(pauses, vec![300, 600, 900, 1000]);
+        for all in [&q, &w] {
+            assert_eq!(all.first().unwrap().start, 0);
+            assert_eq!(all.last().unwrap().end, 1000);
+            assert!(all.windows(2).all(|p| p[0].end == p[1].start));
+        }
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! summarises the same way.
 
 pub mod info;
+pub mod interleave;
 pub mod parallel;
 
 use crate::exec::Run;
 use crate::progress::Progress;
 use crate::report::{ModeResult, SliceReport, TimelineRun};
 use crate::stats::{self, Summary};
+use crate::sys;
 use serde_json::Map;
 
 /// How often each mode runs: `warmup` unmeasured runs, then `runs` measured ones.
@@ -36,23 +38,39 @@ pub fn measure(
     progress: &Progress,
     mut run: impl FnMut() -> Run,
 ) -> Measured {
+    try_measure(mode, threads, repeats, progress, || Ok(run()))
+        .expect("an infallible run does not fail")
+}
+
+/// [`measure`] for runs that can fail (pinning refused, a worker process lost); also notes
+/// the CPU time each measured run used.
+pub fn try_measure(
+    mode: &str,
+    threads: usize,
+    repeats: Repeats,
+    progress: &Progress,
+    mut run: impl FnMut() -> anyhow::Result<Run>,
+) -> anyhow::Result<Measured> {
     progress.message(mode);
     for _ in 0..repeats.warmup {
-        run();
+        run()?;
         progress.step();
     }
-    let runs = (0..repeats.runs)
-        .map(|_| {
-            let r = run();
-            progress.step();
-            r
-        })
-        .collect();
-    Measured {
+    let mut runs = Vec::with_capacity(repeats.runs);
+    for _ in 0..repeats.runs {
+        let before = sys::cpu_time();
+        let mut r = run()?;
+        r.cpu_time = before
+            .zip(sys::cpu_time())
+            .map(|(b, a)| a.saturating_sub(b));
+        progress.step();
+        runs.push(r);
+    }
+    Ok(Measured {
         mode: mode.to_string(),
         threads,
         runs,
-    }
+    })
 }
 
 impl Measured {

@@ -3,14 +3,17 @@
 //! Executors measure and never format. They are sibling functions over the same chunk loop,
 //! [`run_task`], so the only thing that differs between them is who runs the tasks where.
 
+pub mod green;
 pub mod pool;
 pub mod process;
 pub mod sequential;
+pub mod switch_cost;
 pub mod threads;
 
 use crate::kernel;
+use crate::sys::{self, ContextSwitches};
 use crate::trace::{Recorder, Slice};
-use crate::workload::Workload;
+use crate::workload::{After, Workload, steps};
 use std::time::{Duration, Instant};
 
 /// What one execution of a workload cost and produced.
@@ -22,37 +25,74 @@ pub struct Run {
     pub checksum: u64,
     /// What ran where and when, on the run's epoch.
     pub slices: Vec<Slice>,
+    /// Context switches of the threads (or processes) that ran the tasks, where counted.
+    pub context_switches: Option<ContextSwitches>,
+    /// CPU time of this process and its children during the run (filled in by the demos).
+    pub cpu_time: Option<Duration>,
 }
 
 impl Run {
-    /// Combines the per-worker checksums and slices of a run that took `wall`.
-    pub fn gather(wall: Duration, per_worker: Vec<(u64, Vec<Slice>)>) -> Run {
+    /// Combines the per-worker results of a run that took `wall`.
+    pub fn gather(wall: Duration, per_worker: Vec<WorkerResult>) -> Run {
         let mut checksum = 0;
         let mut slices = Vec::new();
-        for (sum, worker_slices) in per_worker {
-            checksum = kernel::combine(checksum, sum);
-            slices.extend(worker_slices);
+        let mut switches: Option<ContextSwitches> = Some(ContextSwitches::default());
+        for worker in per_worker {
+            checksum = kernel::combine(checksum, worker.checksum);
+            slices.extend(worker.slices);
+            switches = switches.zip(worker.context_switches).map(|(a, b)| a + b);
         }
         Run {
             wall,
             checksum,
             slices,
+            context_switches: switches,
+            cpu_time: None,
         }
     }
 }
 
-/// Runs task `task` of `workload` chunk by chunk, recording each chunk, and returns its
-/// checksum.
+/// What one worker (thread or process) of a run reports.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerResult {
+    pub checksum: u64,
+    pub slices: Vec<Slice>,
+    /// Its context switches during the run, where the OS counts them.
+    pub context_switches: Option<ContextSwitches>,
+}
+
+impl WorkerResult {
+    /// Runs `body` on this thread and notes the context switches it went through.
+    pub fn measure(body: impl FnOnce() -> (u64, Vec<Slice>)) -> WorkerResult {
+        let before = sys::thread_context_switches();
+        let (checksum, slices) = body();
+        let after = sys::thread_context_switches();
+        WorkerResult {
+            checksum,
+            slices,
+            context_switches: before.zip(after).map(|(b, a)| a.since(b)),
+        }
+    }
+}
+
+/// Runs task `task` of `workload` chunk by chunk on this thread, recording each chunk and
+/// sleeping through the workload's waits; returns the task's checksum.
 pub fn run_task(workload: &Workload, task: usize, recorder: &mut Recorder) -> u64 {
     let seed = workload.task_seed(task);
     let mut sum = 0;
-    let mut done = 0;
     let mut start = Instant::now();
-    while done < workload.units_per_task {
-        let end = (done + workload.chunk_units).min(workload.units_per_task);
-        sum = kernel::combine(sum, kernel::run_range(seed, done, end));
-        start = recorder.chunk_done(task, start);
-        done = end;
+    for step in steps(
+        workload.units_per_task,
+        workload.chunk_units,
+        None,
+        workload.wait,
+    ) {
+        sum = kernel::combine(sum, kernel::run_range(seed, step.start, step.end));
+        start = recorder.chunk_done(task, start, step.end - step.start);
+        if let After::Pause(pause) = step.then {
+            std::thread::sleep(pause);
+            start = Instant::now();
+        }
     }
     sum
 }

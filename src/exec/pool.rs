@@ -1,6 +1,6 @@
 //! Tasks on a rayon pool of a fixed number of workers: the work-stealing way to use all cores.
 
-use super::{Run, run_task};
+use super::{Run, WorkerResult, run_task};
 use crate::trace::Recorder;
 use crate::workload::Workload;
 use anyhow::Context;
@@ -28,14 +28,19 @@ impl Pool {
 
     pub fn run(&self, workload: &Workload) -> Run {
         let epoch = Instant::now();
-        let results: Vec<(u64, Vec<_>)> = self.pool.install(|| {
+        let results: Vec<WorkerResult> = self.pool.install(|| {
             (0..workload.tasks)
                 .into_par_iter()
                 .map(|task| {
                     let worker = rayon::current_thread_index().unwrap_or(0);
                     let mut recorder = Recorder::new(epoch, worker);
-                    let sum = run_task(workload, task, &mut recorder);
-                    (sum, recorder.into_slices())
+                    let checksum = run_task(workload, task, &mut recorder);
+                    // A pool thread serves many tasks: its switch counts are not this task's.
+                    WorkerResult {
+                        checksum,
+                        slices: recorder.into_slices(),
+                        context_switches: None,
+                    }
                 })
                 .collect()
         });

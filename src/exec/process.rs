@@ -3,17 +3,17 @@
 //!
 //! Processes share no memory, so each child sends its results back over a pipe (its stdout),
 //! one line each: `epoch <ns>` (its start on the system-wide monotonic clock), then `slice
-//! <task> <cpu|-> <start_ns> <end_ns>` per measured slice relative to that start, and finally
-//! `done <checksum>`. The parent shifts every slice onto its own epoch, so processes draw on
+//! <task> <cpu|-> <start_ns> <end_ns>` per measured slice relative to that start, its context switches `switches <voluntary>
+//! <involuntary>`, and finally `done <checksum>`. The parent shifts every slice onto its own epoch, so processes draw on
 //! the same timeline as threads. No child outlives the parent: each asks the kernel to kill it
 //! when the parent dies (`PR_SET_PDEATHSIG`), and the parent kills and reaps any child still
 //! running when it returns early.
 
-use super::{Run, run_task};
+use super::{Run, WorkerResult, run_task};
 use crate::interrupt;
-use crate::sys;
+use crate::sys::{self, ContextSwitches};
 use crate::trace::{Recorder, Slice};
-use crate::workload::Workload;
+use crate::workload::{Wait, Workload};
 use anyhow::{Context, bail};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,6 +28,7 @@ pub struct WorkerSpec {
     pub seed: u64,
     pub chunk_units: u64,
     pub cpu: Option<usize>,
+    pub wait: Option<Wait>,
 }
 
 impl WorkerSpec {
@@ -42,6 +43,10 @@ impl WorkerSpec {
         ];
         if let Some(cpu) = self.cpu {
             args.push(format!("--cpu={cpu}"));
+        }
+        if let Some(wait) = self.wait {
+            args.push(format!("--wait-every-units={}", wait.every_units));
+            args.push(format!("--pause-ns={}", wait.pause_ns));
         }
         args
     }
@@ -60,6 +65,7 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
         chunk_units: spec.chunk_units.max(1),
         unit_ns: 0.0,
         task_time_ms: None,
+        wait: spec.wait,
     };
     let epoch_ns = sys::monotonic_ns().unwrap_or(0);
     let epoch = Instant::now();
@@ -74,6 +80,9 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
             s.start.as_nanos(),
             s.end.as_nanos()
         ));
+    }
+    if let Some(sw) = sys::process_context_switches() {
+        text.push_str(&format!("switches {} {}\n", sw.voluntary, sw.involuntary));
     }
     text.push_str(&format!("done {checksum:016x}\n"));
     out.write_all(text.as_bytes())?;
@@ -119,6 +128,7 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
             seed: workload.seed,
             chunk_units: workload.chunk_units,
             cpu,
+            wait: workload.wait,
         };
         children
             .spawn(
@@ -182,8 +192,9 @@ pub fn current_exe() -> anyhow::Result<PathBuf> {
 pub fn parse_worker_output(
     text: &str,
     parent_epoch_ns: Option<u64>,
-) -> anyhow::Result<(u64, Vec<Slice>)> {
+) -> anyhow::Result<WorkerResult> {
     let mut offset_ns: i128 = 0;
+    let mut context_switches = None;
     let mut slices = Vec::new();
     let mut checksum = None;
     for line in BufReader::new(text.as_bytes()).lines() {
@@ -211,12 +222,22 @@ pub fn parse_worker_output(
                     end: shift(end)?,
                 });
             }
+            ["switches", voluntary, involuntary] => {
+                context_switches = Some(ContextSwitches {
+                    voluntary: voluntary.parse().map_err(|_| bad())?,
+                    involuntary: involuntary.parse().map_err(|_| bad())?,
+                });
+            }
             ["done", sum] => checksum = Some(u64::from_str_radix(sum, 16).map_err(|_| bad())?),
             _ => return Err(bad()),
         }
     }
     let checksum = checksum.context("a worker ended without reporting its checksum")?;
-    Ok((checksum, slices))
+    Ok(WorkerResult {
+        checksum,
+        slices,
+        context_switches,
+    })
 }
 
 #[cfg(test)]
@@ -231,11 +252,14 @@ mod tests {
             seed: 3,
             chunk_units: 100,
             cpu: None,
+            wait: None,
         };
         let mut out = Vec::new();
         worker(&spec, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let (checksum, slices) = parse_worker_output(&text, None).unwrap();
+        let result = parse_worker_output(&text, None).unwrap();
+        assert!(cfg!(not(target_os = "linux")) || result.context_switches.is_some());
+        let (checksum, slices) = (result.checksum, result.slices);
         assert_eq!(
             checksum,
             crate::kernel::run(2000, crate::kernel::task_seed(3, 1))
@@ -247,7 +271,8 @@ mod tests {
     #[test]
     fn slices_move_onto_the_parent_epoch() {
         let text = "epoch 5000\nslice 0 1 100 200\ndone 00000000000000ff\n";
-        let (sum, slices) = parse_worker_output(text, Some(4000)).unwrap();
+        let result = parse_worker_output(text, Some(4000)).unwrap();
+        let (sum, slices) = (result.checksum, result.slices);
         assert_eq!(sum, 255);
         assert_eq!(slices[0].start, Duration::from_nanos(1100));
         assert_eq!(slices[0].end, Duration::from_nanos(1200));
@@ -269,6 +294,7 @@ mod tests {
             seed: 1,
             chunk_units: 5,
             cpu: Some(0),
+            wait: None,
         };
         assert_eq!(spec.args()[0], "worker");
         assert!(spec.args().contains(&"--cpu=0".to_string()));

@@ -1,19 +1,32 @@
-//! One scoped OS thread per task, scheduled wherever the OS likes.
+//! One scoped OS thread per task, scheduled preemptively by the OS: anywhere it likes, or all
+//! pinned to one CPU.
 
-use super::{Run, run_task};
+use super::{Run, WorkerResult, run_task};
+use crate::sys;
 use crate::trace::Recorder;
 use crate::workload::Workload;
 use std::time::Instant;
 
+/// One thread per task, wherever the OS puts them.
 pub fn run(workload: &Workload) -> Run {
+    run_on(workload, None).expect("unpinned threads need no OS permission")
+}
+
+/// One thread per task, every one pinned to `cpu` when given.
+pub fn run_on(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
     let epoch = Instant::now();
-    let results: Vec<(u64, Vec<_>)> = std::thread::scope(|scope| {
+    let results: anyhow::Result<Vec<WorkerResult>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workload.tasks)
             .map(|task| {
-                scope.spawn(move || {
-                    let mut recorder = Recorder::new(epoch, task);
-                    let sum = run_task(workload, task, &mut recorder);
-                    (sum, recorder.into_slices())
+                scope.spawn(move || -> anyhow::Result<WorkerResult> {
+                    if let Some(cpu) = cpu {
+                        sys::pin_current_thread(cpu)?;
+                    }
+                    Ok(WorkerResult::measure(|| {
+                        let mut recorder = Recorder::new(epoch, task);
+                        let sum = run_task(workload, task, &mut recorder);
+                        (sum, recorder.into_slices())
+                    }))
                 })
             })
             .collect();
@@ -22,5 +35,5 @@ pub fn run(workload: &Workload) -> Run {
             .map(|h| h.join().expect("a worker thread panicked"))
             .collect()
     });
-    Run::gather(epoch.elapsed(), results)
+    Ok(Run::gather(epoch.elapsed(), results?))
 }

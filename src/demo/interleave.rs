@@ -1,0 +1,394 @@
+//! `conpar interleave`: concurrency without parallelism. The same tasks share ONE CPU as green
+//! threads on a cooperative scheduler, as OS threads preempted by the kernel, and as processes,
+//! each compared with running them one after another on that same CPU.
+//!
+//! What it shows: on one core no way of interleaving makes CPU-bound work faster (it only adds
+//! switches), but every task makes progress all along, instead of the first finishing early and
+//! the last late; and once tasks also wait (a sleep standing for I/O), interleaving overlaps
+//! one task's waits with another's compute, and finishes in about the larger of the two instead
+//! of their sum. The switch costs measured in the same run say what each kind of switch costs.
+
+use super::{Measured, Repeats, try_measure};
+use crate::error::UsageError;
+use crate::exec::{Run, green, process, sequential, switch_cost, threads};
+use crate::progress::Progress;
+use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::sys::{self, ContextSwitches, Machine};
+use crate::workload::{WorkSize, Workload};
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::time::Duration;
+
+/// How long a green task computes before it yields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantum {
+    Time(Duration),
+    Units(u64),
+}
+
+/// What `interleave` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub tasks: usize,
+    /// The CPU to share; the first of the affinity mask when not given.
+    pub cpu: Option<usize>,
+    pub size: WorkSize,
+    pub seed: u64,
+    pub repeats: Repeats,
+    pub quantum: Quantum,
+    /// Total waiting per task, if any.
+    pub wait: Option<Duration>,
+    /// Compute between two waits.
+    pub wait_every: Duration,
+    pub progress: bool,
+}
+
+/// Yields per task of the green switch-cost measurement, and of the thread and process ones.
+const GREEN_ROUNDS: u64 = 200_000;
+const OS_ROUNDS: u64 = 20_000;
+
+/// The stack Rust reserves for a spawned thread unless `RUST_MIN_STACK` says otherwise.
+const DEFAULT_THREAD_STACK: usize = 2 * 1024 * 1024;
+
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    let machine = Machine::detect();
+    let cpu = choose_cpu(config.cpu, machine.affinity.as_deref())?;
+    let mut workload = Workload::new(config.tasks, config.size, config.seed);
+    if let Some(wait) = config.wait {
+        workload = workload.with_wait(wait, config.wait_every);
+    }
+    let quantum_units = match config.quantum {
+        Quantum::Time(t) => workload.units_for(t),
+        Quantum::Units(u) => u,
+    };
+    let per_run = workload.estimated_pass() + wait_per_run(&workload);
+    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
+    let modes = if cpu.is_some() { 4 } else { 1 };
+    workload.check_budget(runs_per_mode * modes)?;
+    let expected = workload.expected_checksum();
+
+    let progress = Progress::new(
+        config.progress,
+        runs_per_mode * modes,
+        per_run * (runs_per_mode * modes) as u32,
+    );
+    let scheduler_switches = RefCell::new(Vec::new());
+    let task_bytes = RefCell::new(0);
+    let mut measured = Vec::new();
+    let mut switch_costs = switch_cost::SwitchCosts::default();
+    if let Some(cpu) = cpu {
+        measured.push(try_measure(
+            "sequential",
+            1,
+            config.repeats,
+            &progress,
+            || sequential::run_pinned(&workload, cpu),
+        )?);
+    }
+    measured.push(try_measure("green", 1, config.repeats, &progress, || {
+        let g = green::run(&workload, quantum_units, cpu)?;
+        scheduler_switches.borrow_mut().push(g.scheduler.switches);
+        *task_bytes.borrow_mut() = g.task_bytes;
+        Ok(g.run)
+    })?);
+    if let Some(cpu) = cpu {
+        measured.push(try_measure(
+            "threads",
+            config.tasks,
+            config.repeats,
+            &progress,
+            || threads::run_on(&workload, Some(cpu)),
+        )?);
+        measured.push(try_measure(
+            "processes",
+            config.tasks,
+            config.repeats,
+            &progress,
+            || process::run(&workload, Some(cpu)),
+        )?);
+        progress.message("switch costs");
+        switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
+        switch_costs.processes = Some(switch_cost::processes(
+            &process::current_exe()?,
+            cpu,
+            OS_ROUNDS,
+        )?);
+    }
+    switch_costs.green = switch_cost::green(GREEN_ROUNDS);
+    progress.finish();
+
+    // The measured green runs are the last `runs` of the warm-ups and runs.
+    let green_switches = scheduler_switches.into_inner();
+    let green_switches = &green_switches[green_switches.len() - config.repeats.runs..];
+    let baseline = measured[0].wall_ms().median;
+    let mut results = Vec::new();
+    let mut timeline = Timeline::default();
+    for m in &measured {
+        let (run, slices) = m.timeline();
+        let mut result = m.result(baseline, expected);
+        let switches = match m.mode.as_str() {
+            "green" => median_u64(green_switches),
+            _ => median_u64(
+                &m.runs
+                    .iter()
+                    .map(|r| os_switches(r).total())
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        let median_run = &m.runs[run.run];
+        let (first_done, last_done) = done_times_ms(median_run, &workload);
+        let busy_us: f64 = slices.iter().map(|s| s.end_us - s.start_us).sum();
+        let extra = &mut result.extra;
+        extra.insert("cpu_ms".into(), json!(cpu_ms(m)));
+        extra.insert("switches".into(), json!(switches));
+        extra.insert("os_context_switches".into(), json!(os_switches(median_run)));
+        extra.insert(
+            "mean_slice_us".into(),
+            json!(round2(busy_us / slices.len().max(1) as f64)),
+        );
+        extra.insert("first_done_ms".into(), json!(round2(first_done)));
+        extra.insert("last_done_ms".into(), json!(round2(last_done)));
+        extra.insert(
+            "switch_cost_ns".into(),
+            switch_cost_of(&m.mode, &switch_costs),
+        );
+        extra.insert(
+            "stack_bytes".into(),
+            match m.mode.as_str() {
+                "green" => json!(*task_bytes.borrow()),
+                "threads" => json!(thread_stack_bytes()),
+                _ => Value::Null,
+            },
+        );
+        results.push(result);
+        timeline.runs.push(run);
+        timeline.slices.extend(slices);
+    }
+    let notes = notes(
+        cpu,
+        &workload,
+        &results,
+        &switch_costs,
+        *task_bytes.borrow(),
+    );
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "interleave".into(),
+        machine,
+        workload: Some(WorkloadReport {
+            workload,
+            runs: config.repeats.runs,
+            warmup: config.repeats.warmup,
+            expected_checksum: format!("{expected:016x}"),
+        }),
+        results,
+        timeline,
+        notes,
+    })
+}
+
+/// The CPU to share: the one asked for if the affinity mask allows it, else the mask's first.
+/// `None` where this platform cannot pin (then only green runs, unpinned).
+fn choose_cpu(asked: Option<usize>, mask: Option<&[usize]>) -> Result<Option<usize>, UsageError> {
+    match (asked, mask) {
+        (Some(cpu), Some(mask)) if mask.contains(&cpu) => Ok(Some(cpu)),
+        (Some(cpu), Some(mask)) => Err(UsageError(format!(
+            "--cpu {cpu} is not in this process's affinity mask ({})",
+            sys::cpu_list(mask)
+        ))),
+        (Some(_), None) => Err(UsageError(
+            "--cpu needs thread pinning, which this platform does not support".into(),
+        )),
+        (None, mask) => Ok(mask.and_then(|m| m.first().copied())),
+    }
+}
+
+fn wait_per_run(workload: &Workload) -> Duration {
+    workload.wait.map_or(Duration::ZERO, |w| {
+        Duration::from_secs_f64(w.total_ms / 1e3) * workload.tasks as u32
+    })
+}
+
+fn os_switches(run: &Run) -> ContextSwitches {
+    run.context_switches.unwrap_or_default()
+}
+
+/// When the first and the last task finished, in ms after the run began: the end of each
+/// task's last slice, plus its final pause when tasks wait.
+fn done_times_ms(run: &Run, workload: &Workload) -> (f64, f64) {
+    let final_pause = workload.wait.map_or(0.0, |w| w.pause_ns as f64 / 1e6);
+    let mut done = vec![0.0f64; workload.tasks];
+    for s in &run.slices {
+        let end = s.end.as_secs_f64() * 1e3 + final_pause;
+        done[s.task] = done[s.task].max(end);
+    }
+    let first = done.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = done.iter().copied().fold(0.0, f64::max);
+    (first, last)
+}
+
+fn cpu_ms(m: &Measured) -> Option<f64> {
+    let samples: Vec<f64> = m
+        .runs
+        .iter()
+        .filter_map(|r| r.cpu_time.map(|t| t.as_secs_f64() * 1e3))
+        .collect();
+    crate::stats::Summary::of(&samples).map(|s| round2(s.median))
+}
+
+fn switch_cost_of(mode: &str, costs: &switch_cost::SwitchCosts) -> Value {
+    match mode {
+        "green" => json!(round2(costs.green)),
+        "threads" => json!(costs.threads.map(round2)),
+        "processes" => json!(costs.processes.map(round2)),
+        _ => Value::Null,
+    }
+}
+
+fn thread_stack_bytes() -> usize {
+    std::env::var("RUST_MIN_STACK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_THREAD_STACK)
+}
+
+fn median_u64(values: &[u64]) -> u64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn extra_f64(result: &ModeResult, key: &str) -> f64 {
+    result
+        .extra
+        .get(key)
+        .and_then(Value::as_f64)
+        .unwrap_or(f64::NAN)
+}
+
+fn notes(
+    cpu: Option<usize>,
+    workload: &Workload,
+    results: &[ModeResult],
+    costs: &switch_cost::SwitchCosts,
+    task_bytes: usize,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    match cpu {
+        Some(cpu) => notes.push(format!(
+            "Every mode ran its {} tasks on CPU {cpu} alone: concurrency without parallelism.",
+            workload.tasks
+        )),
+        None => notes.push(
+            "This platform cannot pin threads to a CPU: only the green threads ran (on one OS thread, wherever the OS put it); sequential, threads and processes need pinning and were skipped."
+                .into(),
+        ),
+    }
+    let seq = &results[0];
+    let timing: Vec<String> = results
+        .iter()
+        .skip(1)
+        .map(|r| format!("{} {:.2}x", r.mode, r.wall_ms.median / seq.wall_ms.median))
+        .collect();
+    if cpu.is_some() && !timing.is_empty() {
+        match workload.wait {
+            None => notes.push(format!(
+                "Compute only: one CPU cannot do more work by switching, so each mode takes about as long as one after another ({} the sequential time); the difference is switching overhead.",
+                timing.join(", ")
+            )),
+            Some(w) => {
+                let compute_ms = workload.estimated_pass().as_secs_f64() * 1e3;
+                let one_task_ms = compute_ms / workload.tasks as f64 + w.total_ms;
+                let ideal = compute_ms.max(one_task_ms);
+                let best = results.iter().skip(1).min_by(|a, b| a.wall_ms.median.total_cmp(&b.wall_ms.median)).expect("modes");
+                notes.push(format!(
+                    "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms. No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms): interleaving gets close to it because while one task waits another computes. This is the problem concurrency solves on one core: overlapping waits.",
+                    format_ms(compute_ms / workload.tasks as f64),
+                    format_ms(w.total_ms),
+                    format_ms(seq.wall_ms.median),
+                    best.mode,
+                    format_ms(best.wall_ms.median),
+                    format_ms(ideal)
+                ));
+            }
+        }
+        if let Some(green) = results.iter().find(|r| r.mode == "green") {
+            notes.push(format!(
+                "Progress: one after another, the first task was done after {} ms and the last after {} ms; interleaved (green), the first after {} ms and the last after {} ms: all tasks progress together and finish late together.",
+                format_ms(extra_f64(seq, "first_done_ms")),
+                format_ms(extra_f64(seq, "last_done_ms")),
+                format_ms(extra_f64(green, "first_done_ms")),
+                format_ms(extra_f64(green, "last_done_ms")),
+            ));
+        }
+    }
+    if let Some(threads) = results.iter().find(|r| r.mode == "threads") {
+        let os = |key: &str| {
+            threads
+                .extra
+                .get("os_context_switches")
+                .and_then(|o| o.get(key))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        let green_switches = results
+            .iter()
+            .find(|r| r.mode == "green")
+            .and_then(|g| g.extra.get("switches"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        notes.push(format!(
+            "The OS switched the pinned threads {} times ({} involuntary: preempted when their time slice ran out; {} voluntary), with a mean slice of {} µs: its scheduler decides when, not the tasks. The green tasks switched {} times, each at the end of a quantum the task chose.",
+            os("voluntary") + os("involuntary"),
+            os("involuntary"),
+            os("voluntary"),
+            extra_f64(threads, "mean_slice_us").round(),
+            green_switches,
+        ));
+    }
+    let mut cost = format!("Switch costs on one CPU: green task {:.1} ns", costs.green);
+    if let Some(t) = costs.threads {
+        cost.push_str(&format!(
+            ", OS thread {t:.0} ns ({:.0}x a green switch)",
+            t / costs.green
+        ));
+    }
+    if let Some(p) = costs.processes {
+        cost.push_str(&format!(", process {p:.0} ns"));
+    }
+    cost.push_str(&format!(
+        ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
+        thread_stack_bytes() / 1024
+    ));
+    notes.push(cost);
+    if results.iter().any(|r| !r.checksum_ok) {
+        notes.push(
+            "A checksum differs from the sequential one: some work was lost or done twice.".into(),
+        );
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cpu_must_be_in_the_mask() {
+        assert_eq!(choose_cpu(None, Some(&[2, 3])), Ok(Some(2)));
+        assert_eq!(choose_cpu(Some(3), Some(&[2, 3])), Ok(Some(3)));
+        assert!(choose_cpu(Some(5), Some(&[2, 3])).is_err());
+        assert!(choose_cpu(Some(0), None).is_err());
+        assert_eq!(choose_cpu(None, None), Ok(None));
+    }
+
+    #[test]
+    fn medians_of_counts() {
+        assert_eq!(median_u64(&[5, 1, 3]), 3);
+        assert_eq!(median_u64(&[]), 0);
+    }
+}

@@ -1,0 +1,170 @@
+//! What one switch between two tasks on one CPU costs: green tasks, OS threads, processes.
+//!
+//! Two tasks take turns on one CPU, `rounds` times each, and the elapsed time is divided by
+//! the number of switches. Green tasks yield to each other through the scheduler; OS threads
+//! and processes, pinned to the same CPU, call `sched_yield`, which hands the CPU to the other
+//! runnable one, so every call is a trip through the kernel's scheduler and a switch of
+//! register state (and, between processes, of address space). Both sides start together: the
+//! threads at a barrier, the processes when the parent writes one byte to each.
+
+use crate::green::{Scheduler, yield_now};
+use crate::sys;
+use anyhow::{Context, bail};
+use serde::Serialize;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Barrier;
+use std::time::Instant;
+
+/// Nanoseconds per switch, for each way of switching that could be measured here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SwitchCosts {
+    pub green: f64,
+    pub threads: Option<f64>,
+    pub processes: Option<f64>,
+}
+
+/// One green switch: two tasks yielding to each other `rounds` times each.
+pub fn green(rounds: u64) -> f64 {
+    let mut scheduler: Scheduler<'_, ()> = Scheduler::new();
+    for _ in 0..2 {
+        scheduler.spawn(async move {
+            for _ in 0..rounds {
+                yield_now().await;
+            }
+        });
+    }
+    let start = Instant::now();
+    let (_, stats) = scheduler.run();
+    start.elapsed().as_nanos() as f64 / stats.switches.max(1) as f64
+}
+
+/// One OS-thread switch: two threads pinned to `cpu` yielding `rounds` times each.
+pub fn threads(cpu: usize, rounds: u64) -> anyhow::Result<f64> {
+    let barrier = Barrier::new(2);
+    let spans: anyhow::Result<Vec<(Instant, Instant)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = &barrier;
+                scope.spawn(move || -> anyhow::Result<(Instant, Instant)> {
+                    sys::pin_current_thread(cpu)?;
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..rounds {
+                        std::thread::yield_now();
+                    }
+                    Ok((start, Instant::now()))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a yielding thread panicked"))
+            .collect()
+    });
+    let spans = spans?;
+    let start = spans.iter().map(|s| s.0).min().expect("two spans");
+    let end = spans.iter().map(|s| s.1).max().expect("two spans");
+    Ok((end - start).as_nanos() as f64 / (2 * rounds) as f64)
+}
+
+/// The body of the hidden `yield-worker` subcommand: pin, wait for the go byte on stdin,
+/// yield `rounds` times, print `span <start_ns> <end_ns>` on the monotonic clock.
+pub fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Result<()> {
+    sys::pin_current_thread(cpu)?;
+    let mut go = [0u8; 1];
+    std::io::stdin().read_exact(&mut go)?;
+    let start = sys::monotonic_ns().context("no monotonic clock")?;
+    for _ in 0..rounds {
+        std::thread::yield_now();
+    }
+    let end = sys::monotonic_ns().context("no monotonic clock")?;
+    writeln!(out, "span {start} {end}")?;
+    Ok(())
+}
+
+/// One process switch: two child processes of `exe` pinned to `cpu` yielding `rounds` times.
+pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
+    let mut guard = super::process::Reaper::default();
+    for _ in 0..2 {
+        guard
+            .spawn(
+                Command::new(exe)
+                    .args([
+                        "yield-worker",
+                        &format!("--cpu={cpu}"),
+                        &format!("--rounds={rounds}"),
+                    ])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped()),
+            )
+            .context("cannot start a yield worker process")?;
+    }
+    // Both children are started and blocked on stdin: one byte each sets them off together.
+    for stdin in guard.0.iter_mut().map(|c| c.stdin.take()) {
+        stdin.context("piped stdin")?.write_all(b"g")?;
+    }
+    let mut spans = Vec::new();
+    for child in &mut guard.0 {
+        let output = child_output(child)?;
+        let fields: Vec<u64> = output
+            .strip_prefix("span ")
+            .map(|rest| {
+                rest.split_whitespace()
+                    .filter_map(|f| f.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if fields.len() != 2 {
+            bail!("a yield worker reported {output:?}");
+        }
+        spans.push((fields[0], fields[1]));
+    }
+    let start = spans.iter().map(|s| s.0).min().expect("two spans");
+    let end = spans.iter().map(|s| s.1).max().expect("two spans");
+    Ok((end - start) as f64 / (2 * rounds) as f64)
+}
+
+fn child_output(child: &mut std::process::Child) -> anyhow::Result<String> {
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .context("piped stdout")?
+        .read_to_string(&mut out)?;
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .context("piped stderr")?
+        .read_to_string(&mut err)?;
+    let status = child.wait()?;
+    if !status.success() {
+        bail!(
+            "yield worker failed ({status}): {}",
+            err.lines().next().unwrap_or("no message")
+        );
+    }
+    Ok(out.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_green_switch_is_measured() {
+        let ns = green(10_000);
+        assert!(ns > 0.0 && ns.is_finite());
+    }
+
+    #[test]
+    fn a_thread_switch_is_measured_where_pinning_works() {
+        if let Some(cpu) = sys::affinity().and_then(|a| a.first().copied()) {
+            let ns = threads(cpu, 1000).unwrap();
+            assert!(ns > 0.0 && ns.is_finite());
+        }
+    }
+}
