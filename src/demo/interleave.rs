@@ -306,12 +306,13 @@ fn notes(
                 let ideal = compute_ms.max(one_task_ms);
                 let best = results.iter().skip(1).min_by(|a, b| a.wall_ms.median.total_cmp(&b.wall_ms.median)).expect("modes");
                 notes.push(format!(
-                    "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms. No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms): interleaving gets close to it because while one task waits another computes. This is the problem concurrency solves on one core: overlapping waits.",
+                    "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms ({:.2}x faster): while one task waits, another computes. No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms); tasks that wait in step leave the CPU idle at times, and the larger the waits, the closer interleaving gets to that bound. Overlapping waits is the problem concurrency solves on one core.",
                     format_ms(compute_ms / workload.tasks as f64),
                     format_ms(w.total_ms),
                     format_ms(seq.wall_ms.median),
                     best.mode,
                     format_ms(best.wall_ms.median),
+                    seq.wall_ms.median / best.wall_ms.median,
                     format_ms(ideal)
                 ));
             }
