@@ -4,6 +4,7 @@
 //! [`run_task`], so the only thing that differs between them is who runs the tasks where.
 
 pub mod pool;
+pub mod race;
 pub mod sequential;
 pub mod threads;
 
