@@ -7,6 +7,7 @@
 
 pub mod info;
 pub mod parallel;
+pub mod race;
 
 use crate::exec::Run;
 use crate::progress::Progress;
