@@ -289,6 +289,10 @@ fn notes(
     let mut notes = Vec::new();
     // Can the threads run in parallel at all, or only take turns?
     let one_cpu = pin.is_some() || machine.available_parallelism == 1;
+    let cpus = machine
+        .affinity
+        .as_ref()
+        .map_or(machine.available_parallelism, Vec::len);
     let half = config.threads / 2;
     let operations = config.threads as u64 * config.iterations;
     let sides = if half == 1 {
@@ -358,8 +362,14 @@ fn notes(
         ));
     } else if let Some(skew) = Summary::of(&skews) {
         notes.push(format!(
-            "The threads waited at a start line, spinning rather than sleeping, and left it together: the last started {:.1} µs after the first in the median run ({:.1} µs at most); waking a sleeping thread can take tens of µs.",
-            skew.median, skew.max
+            "Each thread was pinned to {} and waited at a start line, spinning rather than sleeping: the last started {:.1} µs after the first in the median run ({:.1} µs at most), where waking a sleeping thread can take tens of µs.",
+            if config.threads <= cpus {
+                "a CPU of its own".to_string()
+            } else {
+                format!("one of the {cpus} CPUs in turn")
+            },
+            skew.median,
+            skew.max
         ));
     }
     let speed: Vec<(Mode, f64)> = all

@@ -20,9 +20,15 @@
 //!
 //! A race only shows when the threads really run at the same moment. Creating a thread, or
 //! waking one that sleeps on a futex, can take tens of microseconds: long enough for a short
-//! loop to finish alone and hide the race. So every counting thread pins itself first (with
-//! `--one-core`), then passes a [`StartLine`] in two steps:
+//! loop to finish alone and hide the race. So every counting thread first takes its place, then
+//! passes a [`StartLine`] in two steps:
 //!
+//! 0. It pins itself: to a CPU of its own from the affinity mask (round-robin where threads
+//!    outnumber CPUs; best effort, the slices say where it really ran), or with `--one-core`
+//!    to the one CPU given. Left to itself, when every CPU is busy with other processes, so
+//!    that none looks idle, the scheduler wakes the second thread on the first one's CPU and
+//!    they run one after the other: that happened here in most runs while two niced
+//!    compilers held both cores.
 //! 1. It sleeps at a `std::sync::Barrier` until every thread exists, so that no early thread
 //!    hogs a CPU that a thread still being created needs.
 //! 2. The barrier wakes them all, each after its own few tens of microseconds, so they then
@@ -130,7 +136,8 @@ pub struct Race {
     pub threads: usize,
     /// Changes per thread.
     pub iterations: u64,
-    /// Pin every thread to this CPU.
+    /// Pin every thread to this CPU (`--one-core`), or, with `None`, each counting thread to a
+    /// CPU of its own from the affinity mask, where the OS allows.
     pub pin: Option<usize>,
 }
 
@@ -431,8 +438,8 @@ impl Contest {
     }
 }
 
-/// Starts `racers + helpers` threads that pin themselves to `pin` (when given) and run
-/// `body(task, recorder)`; the `racers` (tasks `0..racers`) first meet at a [`StartLine`], the
+/// Starts `racers + helpers` threads that pin themselves to `pin` (or, without it, each racer
+/// to a CPU of its own where it can) and run `body(task, recorder)`; the `racers` (tasks `0..racers`) first meet at a [`StartLine`], the
 /// helpers start at once. Returns their measurements once all are done; the wall time, start
 /// skew and overlap are the racers'.
 fn contest(
@@ -442,8 +449,13 @@ fn contest(
     body: impl Fn(usize, &mut Recorder) -> i64 + Sync,
 ) -> anyhow::Result<Contest> {
     let parties = racers + helpers;
+    let mask = match pin {
+        Some(_) => Vec::new(),
+        None => sys::affinity().unwrap_or_default(),
+    };
     let cpus = match pin {
         Some(_) => 1,
+        None if !mask.is_empty() => mask.len(),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let base = Instant::now();
@@ -451,11 +463,19 @@ fn contest(
     let results: Vec<Party> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..parties)
             .map(|task| {
-                let (line, body) = (&line, &body);
+                let (line, body, mask) = (&line, &body, &mask);
                 scope.spawn(move || {
                     // A thread that cannot pin still checks in, so the others are not left
-                    // waiting; the run is then refused below.
-                    let pinned = pin.map_or(Ok(()), sys::pin_current_thread);
+                    // waiting; the run is then refused below, where pinning was asked for.
+                    let pinned = match pin {
+                        Some(cpu) => sys::pin_current_thread(cpu),
+                        None if task < racers && !mask.is_empty() => {
+                            // Best effort: refused, the thread runs where the OS puts it.
+                            let _ = sys::pin_current_thread(mask[task % mask.len()]);
+                            Ok(())
+                        }
+                        None => Ok(()),
+                    };
                     let mut recorder = Recorder::new(base, task);
                     if task < racers {
                         line.wait();
@@ -609,6 +629,18 @@ mod tests {
             })
             .unwrap();
             assert!(r.run.slices.iter().all(|s| s.cpu == Some(cpu)), "{mode:?}");
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn counting_threads_spread_over_the_mask_by_default() {
+        let mask = sys::affinity().unwrap();
+        for mode in Mode::ALL {
+            let r = run(&race(mode, 4, 2 * CHUNK)).unwrap();
+            for s in r.run.slices.iter().filter(|s| s.task < 4) {
+                assert_eq!(s.cpu, Some(mask[s.task % mask.len()]), "{mode:?}");
+            }
         }
     }
 
