@@ -5,6 +5,7 @@
 //! clap-free configs that the demos take.
 
 use crate::demo::{self, Repeats};
+use crate::exec::race;
 use crate::report::{Format, Lanes, RenderOptions, Report, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -84,6 +85,8 @@ pub enum Command {
     Info,
     /// Run the same tasks sequentially, one thread per task, and on a rayon pool
     Parallel(ParallelArgs),
+    /// Count one shared counter up and down from several threads: lost updates and their fixes
+    Race(RaceArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout
     Completions {
         #[arg(value_enum)]
@@ -276,6 +279,33 @@ pub struct InterleaveArgs {
     pub timeline: TimelineArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct RaceArgs {
+    /// Threads changing the counter, half incrementing and half decrementing (even, at least 2)
+    #[arg(long, value_name = "N", default_value = "2", allow_hyphen_values = true, value_parser = race_threads)]
+    pub threads: u64,
+
+    /// Changes each thread makes to the counter per run
+    #[arg(long, value_name = "N", default_value = "1000000", allow_hyphen_values = true,
+          value_parser = ranged::<1, { race::MAX_ITERATIONS }>)]
+    pub iterations: u64,
+
+    /// Measured runs per mode (every final value is reported)
+    #[arg(long, value_name = "N", default_value = "10", allow_hyphen_values = true, value_parser = ranged::<1, MAX_RUNS>)]
+    pub runs: u64,
+
+    /// Ways to share the counter, comma-separated or repeated [default: all, in this order]
+    #[arg(long, value_name = "MODE", value_enum, value_delimiter = ',')]
+    pub mode: Vec<race::Mode>,
+
+    /// Pin every thread to one CPU (the first this process may use): races without parallelism
+    #[arg(long)]
+    pub one_core: bool,
+
+    #[command(flatten)]
+    pub timeline: TimelineArgs,
+}
+
 /// Most tasks `interleave` shares one CPU between (each is a thread or process).
 pub const MAX_INTERLEAVE_TASKS: u64 = 256;
 
@@ -285,6 +315,15 @@ fn quantum(text: &str) -> Result<Duration, String> {
 
 fn wait(text: &str) -> Result<Duration, String> {
     duration(text, Duration::from_secs(600))
+}
+
+/// Parses `--threads` of `race`: a race needs two threads, and an even number of them.
+fn race_threads(text: &str) -> Result<u64, String> {
+    let value = ranged::<0, MAX_THREADS>(text)
+        .map_err(|_| format!("'{text}' is not an even number from 2 to {MAX_THREADS}"))?;
+    race::check_size(value as usize, 1)
+        .map(|()| value)
+        .map_err(|e| e.0)
 }
 
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
@@ -357,6 +396,14 @@ impl Cli {
                 repeats: args.work.repeats(),
                 progress,
             }),
+            Command::Race(args) => demo::race::run(&demo::race::Config {
+                threads: args.threads as usize,
+                iterations: args.iterations,
+                runs: args.runs as usize,
+                modes: args.mode.clone(),
+                one_core: args.one_core,
+                progress,
+            }),
         }
     }
 
@@ -376,6 +423,7 @@ impl Cli {
         let view = match &self.command {
             Command::Parallel(args) => Some(&args.timeline),
             Command::Interleave(args) => Some(&args.timeline),
+            Command::Race(args) => Some(&args.timeline),
             _ => None,
         };
         let stdout = console::Term::stdout();
@@ -423,6 +471,15 @@ mod tests {
         assert!(ranged::<1, 10>("11").is_err());
         assert!(ranged::<1, 10>("-1").is_err());
         assert!(ranged::<1, 10>("x").is_err());
+    }
+
+    #[test]
+    fn race_threads_are_even_and_at_least_two() {
+        assert_eq!(race_threads("4"), Ok(4));
+        assert!(race_threads("1").unwrap_err().contains("at least 2"));
+        assert!(race_threads("7").unwrap_err().contains("odd"));
+        assert!(race_threads("2000").unwrap_err().contains("2 to 1024"));
+        assert!(race_threads("x").is_err());
     }
 
     #[test]

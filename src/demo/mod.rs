@@ -8,6 +8,7 @@
 pub mod info;
 pub mod interleave;
 pub mod parallel;
+pub mod race;
 
 use crate::exec::Run;
 use crate::progress::Progress;

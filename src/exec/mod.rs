@@ -6,6 +6,7 @@
 pub mod green;
 pub mod pool;
 pub mod process;
+pub mod race;
 pub mod sequential;
 pub mod switch_cost;
 pub mod threads;

@@ -1,0 +1,536 @@
+//! `conpar race`: the shared-variable exercise. Threads count one counter up and down at the
+//! same moment; the unsynchronised way loses updates, four fixes do not, and each is timed.
+//!
+//! Does concurrency make the programmer's life easier or harder? This demo shows the classic
+//! answer with figures: the naive read-then-write (`unsync`) is safe Rust and still wrong in
+//! most runs, because Rust rules out data races (undefined behaviour) but not race conditions
+//! (a correct-looking interleaving that gives a wrong answer).
+//!
+//! # Figures
+//!
+//! - `final_values`: the counter after each run; the right answer is 0.
+//! - `wrong_runs`: runs that did not end at 0. `checksum_ok` is true when there were none.
+//! - Lost updates: a run that ends at `v` lost at least `|v|` updates. It is a lower bound, not
+//!   a count: a lost increment leaves the counter one too low and a lost decrement one too high,
+//!   so losses of both kinds cancel out. `lost_updates_median` and `lost_updates_max` summarise
+//!   `|v|` over the runs.
+//! - `ns_per_op`: the median over runs of wall time / (threads x iterations), the wall time
+//!   going from the first thread's start to the last one's end (see [`crate::exec::race`]).
+//! - `speedup`: against `atomic`, the simplest correct way to share a counter and the one a
+//!   Rust programmer reaches for first, so the column reads "how much faster or slower than the
+//!   obvious fix" (`unsync` being faster than 1 is the price of correctness, not a win). Every
+//!   mode does the same number of changes, so speedup is also the ratio of ns per operation.
+//!   When `atomic` is not run, the first mode run is the baseline and a note says so.
+//! - `efficiency`: speedup / threads, as in every demo; with a shared counter there is no work
+//!   to divide, so it says little here.
+
+use super::Measured;
+use crate::exec::race::{self, Mode, Race, RaceRun};
+use crate::progress::Progress;
+use crate::report::{ModeResult, Report, SCHEMA, Timeline, format_ms};
+use crate::stats::{self, Summary};
+use crate::sys::Machine;
+use anyhow::Context;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// What `race` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Threads changing the counter: even, at least 2.
+    pub threads: usize,
+    /// Changes per thread per run.
+    pub iterations: u64,
+    /// Measured runs per mode.
+    pub runs: usize,
+    /// The modes to run; empty means all. Run and shown in [`Mode::ALL`] order.
+    pub modes: Vec<Mode>,
+    /// Pin every thread to the first CPU of the affinity mask.
+    pub one_core: bool,
+    /// May a progress bar be shown?
+    pub progress: bool,
+}
+
+/// A rough cost per change, only to decide whether a progress bar is worth showing.
+const GUESSED_NS_PER_OP: f64 = 50.0;
+
+/// The measured runs of one mode.
+struct ModeRuns {
+    mode: Mode,
+    runs: Vec<RaceRun>,
+}
+
+impl ModeRuns {
+    fn finals(&self) -> Vec<i64> {
+        self.runs.iter().map(|r| r.final_value).collect()
+    }
+
+    fn wrong_runs(&self) -> usize {
+        self.runs.iter().filter(|r| r.final_value != 0).count()
+    }
+
+    /// `|final value|` of each run: a lower bound of the updates it lost.
+    fn lost(&self) -> Vec<u64> {
+        self.runs
+            .iter()
+            .map(|r| r.final_value.unsigned_abs())
+            .collect()
+    }
+
+    /// The median of [`ModeRuns::lost`].
+    fn lost_median(&self) -> f64 {
+        let lost: Vec<f64> = self.lost().iter().map(|&l| l as f64).collect();
+        Summary::of(&lost).map_or(0.0, |s| s.median)
+    }
+
+    fn ns_per_op(&self, operations: u64) -> Summary {
+        let samples: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|r| r.run.wall.as_nanos() as f64 / operations as f64)
+            .collect();
+        Summary::of(&samples).expect("at least one measured run")
+    }
+
+    fn preemptions(&self) -> Option<u64> {
+        self.runs.iter().map(|r| r.preemptions).sum()
+    }
+
+    fn measured(&self, threads: usize) -> Measured {
+        Measured {
+            mode: self.mode.name().to_string(),
+            threads,
+            runs: self.runs.iter().map(|r| r.run.clone()).collect(),
+        }
+    }
+}
+
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    race::check_size(config.threads, config.iterations)?;
+    let machine = Machine::detect();
+    let pin = if config.one_core {
+        Some(one_core(&machine)?)
+    } else {
+        None
+    };
+    let modes = selected(&config.modes);
+    let operations = config.threads as u64 * config.iterations;
+    let steps = (config.runs * modes.len()) as u64;
+    let progress = Progress::new(
+        config.progress,
+        steps,
+        Duration::from_secs_f64(operations as f64 * steps as f64 * GUESSED_NS_PER_OP / 1e9),
+    );
+    let mut all = Vec::new();
+    for &mode in &modes {
+        progress.message(mode.name());
+        let race = Race {
+            mode,
+            threads: config.threads,
+            iterations: config.iterations,
+            pin,
+        };
+        let mut runs = Vec::with_capacity(config.runs);
+        for _ in 0..config.runs {
+            // Only pinning can fail, and pinning was the point of --one-core.
+            let run = race::run(&race).with_context(|| {
+                format!(
+                    "--one-core: cannot keep every thread on CPU {}",
+                    pin.unwrap_or(0)
+                )
+            })?;
+            runs.push(run);
+            progress.step();
+        }
+        all.push(ModeRuns { mode, runs });
+    }
+    progress.finish();
+
+    let measured: Vec<Measured> = all.iter().map(|m| m.measured(config.threads)).collect();
+    let base = all.iter().position(|m| m.mode == Mode::Atomic).unwrap_or(0);
+    let baseline_ms = measured[base].wall_ms().median;
+    let results: Vec<ModeResult> = all
+        .iter()
+        .zip(&measured)
+        .map(|(m, meas)| {
+            let mut result = meas.result(baseline_ms, 0);
+            fill(&mut result, m, config.iterations, operations);
+            result
+        })
+        .collect();
+    let mut timeline = Timeline::default();
+    for m in &measured {
+        let (run, slices) = m.timeline();
+        timeline.runs.push(run);
+        timeline.slices.extend(slices);
+    }
+    let notes = notes(config, &machine, pin, &all, &results, base);
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "race".into(),
+        machine,
+        workload: None,
+        results,
+        timeline,
+        notes,
+    })
+}
+
+/// The modes asked for, each once, in [`Mode::ALL`] order.
+fn selected(modes: &[Mode]) -> Vec<Mode> {
+    Mode::ALL
+        .into_iter()
+        .filter(|m| modes.is_empty() || modes.contains(m))
+        .collect()
+}
+
+/// The CPU `--one-core` pins to: the first this process may use.
+fn one_core(machine: &Machine) -> anyhow::Result<usize> {
+    machine
+        .affinity
+        .as_ref()
+        .and_then(|mask| mask.first().copied())
+        .context("--one-core needs to pin threads to one CPU, and this platform does not tell which CPUs this process may use")
+}
+
+/// Adds the race's own fields to a mode's row.
+fn fill(result: &mut ModeResult, m: &ModeRuns, iterations: u64, operations: u64) {
+    let lost = m.lost();
+    let extra = &mut result.extra;
+    extra.insert("iterations".into(), json!(iterations));
+    extra.insert("wrong_runs".into(), json!(m.wrong_runs()));
+    extra.insert(
+        "lost_updates_median".into(),
+        whole_if_possible(m.lost_median()),
+    );
+    extra.insert(
+        "lost_updates_max".into(),
+        json!(lost.iter().copied().max().unwrap_or(0)),
+    );
+    extra.insert("ns_per_op".into(), json!(m.ns_per_op(operations).median));
+    extra.insert("final_values".into(), json!(m.finals()));
+    extra.insert("reason".into(), json!(reason(m.mode, m.wrong_runs())));
+}
+
+/// A median of whole numbers is whole or ends in .5; show it whole when it is.
+fn whole_if_possible(x: f64) -> Value {
+    if x.fract() == 0.0 && x >= 0.0 && x < u64::MAX as f64 {
+        json!(x as u64)
+    } else {
+        json!(x)
+    }
+}
+
+/// How long the unsync threads were counting at the same time: only then can updates collide.
+fn overlap_note(u: &ModeRuns, one_cpu: bool) -> String {
+    let shares: Vec<f64> = u
+        .runs
+        .iter()
+        .map(|r| {
+            let wall = r.run.wall.as_secs_f64();
+            if wall > 0.0 {
+                100.0 * r.overlap.as_secs_f64() / wall
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let median = Summary::of(&shares).map_or(0.0, |s| s.median);
+    let apart = u.runs.iter().filter(|r| r.overlap.is_zero()).count();
+    let mut note = format!(
+        "In the unsync runs the threads' counting loops overlapped in time for {median:.0}% of the run (median){}",
+        if one_cpu {
+            ", taking turns on one CPU, never in parallel"
+        } else {
+            ""
+        }
+    );
+    if apart > 0 {
+        note.push_str(&format!(
+            "; in {apart} run(s) one thread finished before another began, so no update could be lost{}",
+            if one_cpu {
+                " (no preemption came in the middle of a loop)"
+            } else {
+                " (a busy machine can take a waiting thread's CPU just before the start)"
+            }
+        ));
+    }
+    note.push('.');
+    note
+}
+
+/// Why the mode gave what it gave, in one line.
+fn reason(mode: Mode, wrong_runs: usize) -> &'static str {
+    match (mode, wrong_runs) {
+        (Mode::Unsync, 0) => {
+            "no update lost this time, but read-then-write is still a race: nothing stops a thread between the two steps"
+        }
+        (Mode::Unsync, _) => {
+            "read and write are two steps: an update landing between them is overwritten"
+        }
+        (_, w) if w > 0 => "a bug: this mode must never lose an update",
+        (Mode::Atomic, _) => "fetch_add/fetch_sub read, change and write in one indivisible step",
+        (Mode::Mutex, _) => "the lock lets one thread at a time read and write",
+        (Mode::Channel, _) => {
+            "one owner thread alone touches the counter; the others send it messages"
+        }
+        (Mode::Local, _) => "nothing is shared: private counts are added after the join",
+    }
+}
+
+fn notes(
+    config: &Config,
+    machine: &Machine,
+    pin: Option<usize>,
+    all: &[ModeRuns],
+    results: &[ModeResult],
+    base: usize,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    // Can the threads run in parallel at all, or only take turns?
+    let one_cpu = pin.is_some() || machine.available_parallelism == 1;
+    let cpus = machine
+        .affinity
+        .as_ref()
+        .map_or(machine.available_parallelism, Vec::len);
+    let half = config.threads / 2;
+    let operations = config.threads as u64 * config.iterations;
+    let sides = if half == 1 {
+        "1 thread adds 1 and 1 subtracts 1".to_string()
+    } else {
+        format!("{half} threads add 1 and {half} subtract 1")
+    };
+    notes.push(format!(
+        "{sides}, {} times each per run, so the right final value is 0; {} run(s) per mode, {operations} changes per run.",
+        config.iterations, config.runs
+    ));
+    notes.push(
+        "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
+            .into(),
+    );
+    if let Some(u) = all.iter().find(|m| m.mode == Mode::Unsync) {
+        let finals = u.finals();
+        let (lo, hi) = (
+            finals.iter().min().copied().unwrap_or(0),
+            finals.iter().max().copied().unwrap_or(0),
+        );
+        let lost = u.lost();
+        let preempted = u.preemptions().map_or_else(String::new, |p| {
+            format!("; its threads were preempted {p} time(s) while counting")
+        });
+        let where_ = match pin {
+            Some(cpu) => format!(" with every thread on CPU {cpu}"),
+            None => String::new(),
+        };
+        notes.push(format!(
+            "unsync was wrong in {} of {} runs{}: final values from {} to {}, at least {:.0} updates lost in the median run and {} at most, out of {}{}.",
+            u.wrong_runs(),
+            u.runs.len(),
+            where_,
+            lo,
+            hi,
+            u.lost_median(),
+            lost.iter().max().copied().unwrap_or(0),
+            operations,
+            preempted
+        ));
+        notes.push(
+            "A final value v means at least |v| updates were lost: a lost increment and a lost decrement cancel out, so lost_updates is a lower bound."
+                .into(),
+        );
+        notes.push(overlap_note(u, one_cpu));
+    }
+    if let Some(cpu) = pin {
+        notes.push(format!(
+            "--one-core: all threads took turns on CPU {cpu}, so they never ran at the same instant; an update is lost only when a thread is preempted between its read and its write, which is rarer, but then every change the other threads made meanwhile is overwritten at once. A loop shorter than a scheduler timeslice (a few ms) is seldom preempted: more --iterations give the race more chances."
+        ));
+    } else if machine.available_parallelism == 1 {
+        notes.push(
+            "Only 1 CPU is available to this process: the threads take turns, so updates are lost only when a thread is preempted between its read and its write."
+                .into(),
+        );
+    }
+    let skews: Vec<f64> = all
+        .iter()
+        .flat_map(|m| &m.runs)
+        .map(|r| r.start_skew.as_secs_f64() * 1e6)
+        .collect();
+    if let Some(skew) = Summary::of(&skews).filter(|_| one_cpu) {
+        notes.push(format!(
+            "On one CPU the threads cannot leave the start line together: the last started {:.1} µs after the first in the median run ({:.1} µs at most), when the CPU came free.",
+            skew.median, skew.max
+        ));
+    } else if let Some(skew) = Summary::of(&skews) {
+        notes.push(format!(
+            "Each thread was pinned to {} and waited at a start line, spinning rather than sleeping: the last started {:.1} µs after the first in the median run ({:.1} µs at most), where waking a sleeping thread can take tens of µs.",
+            if config.threads <= cpus {
+                "a CPU of its own".to_string()
+            } else {
+                format!("one of the {cpus} CPUs in turn")
+            },
+            skew.median,
+            skew.max
+        ));
+    }
+    let speed: Vec<(Mode, f64)> = all
+        .iter()
+        .map(|m| (m.mode, m.ns_per_op(operations).median))
+        .collect();
+    if speed.len() > 1 {
+        let fastest = speed.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        let slowest = speed.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        notes.push(format!(
+            "{} was the fastest at {:.2} ns per change and {} the slowest at {:.2} ns ({:.0} times slower); speedup is against {}'s median wall time ({} ms){}.",
+            fastest.0.name(),
+            fastest.1,
+            slowest.0.name(),
+            slowest.1,
+            stats::speedup(slowest.1, fastest.1),
+            results[base].mode,
+            format_ms(results[base].wall_ms.median),
+            if results[base].mode == Mode::Atomic.name() {
+                ", the simplest correct fix"
+            } else {
+                ", the first mode run, as atomic was not"
+            }
+        ));
+    }
+    let broken: Vec<&str> = all
+        .iter()
+        .filter(|m| !m.mode.can_lose_updates() && m.wrong_runs() > 0)
+        .map(|m| m.mode.name())
+        .collect();
+    if !broken.is_empty() {
+        notes.push(format!(
+            "A bug: {} lost updates, which must never happen.",
+            broken.join(", ")
+        ));
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(modes: Vec<Mode>, threads: usize) -> Config {
+        Config {
+            threads,
+            iterations: 2000,
+            runs: 4,
+            modes,
+            one_core: false,
+            progress: false,
+        }
+    }
+
+    fn extra_u64(r: &ModeResult, key: &str) -> u64 {
+        r.extra[key].as_u64().unwrap()
+    }
+
+    #[test]
+    fn the_fixes_are_reported_correct() {
+        for threads in [2, 4] {
+            let report = run(&config(vec![], threads)).unwrap();
+            let names: Vec<_> = report.results.iter().map(|r| r.mode.as_str()).collect();
+            assert_eq!(names, ["unsync", "atomic", "mutex", "channel", "local"]);
+            for r in report.results.iter().skip(1) {
+                assert!(r.checksum_ok, "{}", r.mode);
+                assert_eq!(extra_u64(r, "wrong_runs"), 0);
+                assert_eq!(extra_u64(r, "lost_updates_max"), 0);
+                assert_eq!(r.extra["final_values"], json!([0, 0, 0, 0]));
+                assert_eq!(r.threads, threads);
+            }
+            // atomic is the baseline of speedup.
+            assert_eq!(report.results[1].speedup, 1.0);
+        }
+    }
+
+    #[test]
+    fn unsync_is_reported_truthfully() {
+        let report = run(&config(vec![Mode::Unsync], 4)).unwrap();
+        let r = &report.results[0];
+        let finals: Vec<i64> = r.extra["final_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert_eq!(finals.len(), 4);
+        let wrong = finals.iter().filter(|&&v| v != 0).count();
+        assert_eq!(extra_u64(r, "wrong_runs"), wrong as u64);
+        let max = finals.iter().map(|v| v.unsigned_abs()).max().unwrap();
+        assert_eq!(extra_u64(r, "lost_updates_max"), max);
+        assert!(max <= 2 * 2000);
+        assert_eq!(r.checksum_ok, wrong == 0);
+        let reason = r.extra["reason"].as_str().unwrap();
+        assert_eq!(reason.starts_with("no update lost"), wrong == 0);
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains(&format!("unsync was wrong in {wrong} of 4 runs")))
+        );
+        // Only unsync ran, so it is its own baseline.
+        assert_eq!(r.speedup, 1.0);
+    }
+
+    #[test]
+    fn every_field_is_there() {
+        let report = run(&config(vec![Mode::Local, Mode::Atomic, Mode::Local], 2)).unwrap();
+        assert_eq!(report.results.len(), 2);
+        assert_eq!(report.results[0].mode, "atomic");
+        for key in [
+            "iterations",
+            "wrong_runs",
+            "lost_updates_median",
+            "lost_updates_max",
+            "ns_per_op",
+            "final_values",
+            "reason",
+        ] {
+            assert!(report.results[1].extra.contains_key(key), "{key}");
+        }
+        assert!(report.results[1].extra["ns_per_op"].as_f64().unwrap() > 0.0);
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("not race conditions"))
+        );
+        assert_eq!(report.timeline.runs.len(), 2);
+    }
+
+    #[test]
+    fn bad_sizes_are_usage_errors() {
+        let mut c = config(vec![Mode::Atomic], 1);
+        let e = run(&c).unwrap_err();
+        assert!(e.downcast_ref::<crate::error::UsageError>().is_some());
+        c.threads = 2;
+        c.iterations = u64::MAX;
+        assert!(
+            run(&c)
+                .unwrap_err()
+                .downcast_ref::<crate::error::UsageError>()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn halves_show_whole() {
+        assert_eq!(whole_if_possible(3.0), json!(3));
+        assert_eq!(whole_if_possible(2.5), json!(2.5));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn one_core_uses_one_cpu() {
+        let mut c = config(vec![], 2);
+        c.one_core = true;
+        let report = run(&c).unwrap();
+        for r in &report.results {
+            assert_eq!(r.cpus_used.len(), 1, "{}", r.mode);
+        }
+        assert!(report.notes.iter().any(|n| n.contains("--one-core")));
+    }
+}
