@@ -11,7 +11,16 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     } else {
         merge_wall_columns(grid)
     };
+    let (headers, rows, wide) = if report.results.is_empty() {
+        (headers, rows, String::new())
+    } else {
+        split_wide_columns(headers, rows)
+    };
     let mut out = aligned(&headers, &rows, options.color);
+    if !wide.is_empty() {
+        out.push('\n');
+        out.push_str(&wide);
+    }
     if !report.notes.is_empty() {
         out.push('\n');
         for note in &report.notes {
@@ -39,6 +48,35 @@ fn merge_wall_columns(grid: Grid) -> (Vec<String>, Vec<Vec<String>>) {
         *h = h.replace('_', " ");
     }
     (headers, grid.rows.iter().map(|r| merge(r)).collect())
+}
+
+/// The widest cell kept in a table column: wider columns (lists of values, sentences) are
+/// printed under the table instead, one line per mode, so the table stays readable.
+const MAX_CELL: usize = 24;
+
+fn split_wide_columns(
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+) -> (Vec<String>, Vec<Vec<String>>, String) {
+    let wide: Vec<bool> = (0..headers.len())
+        .map(|c| c > 0 && rows.iter().any(|r| r[c].chars().count() > MAX_CELL))
+        .collect();
+    let mut below = String::new();
+    for (c, header) in headers.iter().enumerate().filter(|(c, _)| wide[*c]) {
+        for row in &rows {
+            below.push_str(&format!("{} {header}: {}\n", row[0], row[c]));
+        }
+    }
+    let keep = |cells: Vec<String>| -> Vec<String> {
+        cells
+            .into_iter()
+            .zip(&wide)
+            .filter(|(_, w)| !**w)
+            .map(|(cell, _)| cell)
+            .collect()
+    };
+    let rows = rows.into_iter().map(keep).collect();
+    (keep(headers), rows, below)
 }
 
 fn aligned(headers: &[String], rows: &[Vec<String>], color: bool) -> String {
@@ -88,4 +126,25 @@ fn aligned(headers: &[String], rows: &[Vec<String>], color: bool) -> String {
 
 fn looks_numeric(cell: &str) -> bool {
     cell.chars().next().is_some_and(|c| c.is_ascii_digit()) && !cell.contains(char::is_alphabetic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_columns_move_under_the_table() {
+        let headers = vec!["mode".into(), "n".into(), "values".into()];
+        let rows = vec![
+            vec!["a".into(), "1".into(), "x".repeat(MAX_CELL + 1)],
+            vec!["b".into(), "2".into(), "short".into()],
+        ];
+        let (headers, rows, below) = split_wide_columns(headers, rows);
+        assert_eq!(headers, vec!["mode", "n"]);
+        assert_eq!(rows, vec![vec!["a", "1"], vec!["b", "2"]]);
+        assert_eq!(
+            below,
+            format!("a values: {}\nb values: short\n", "x".repeat(MAX_CELL + 1))
+        );
+    }
 }
