@@ -94,6 +94,12 @@ pub struct WorkerArgs {
     pub chunk_units: u64,
     #[arg(long)]
     pub cpu: Option<usize>,
+    /// Step through the task under the process's own GIL and report the lock's counts
+    #[arg(long)]
+    pub gil: bool,
+    /// With --gil: an I/O-bound task that waits this many ns, lock released, before each step
+    #[arg(long, requires = "gil")]
+    pub io_wait_ns: Option<u64>,
 }
 
 impl WorkerArgs {

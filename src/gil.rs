@@ -391,6 +391,9 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
+    /// One thread's hold intervals and counts.
+    type Holds = (Vec<(Instant, Instant)>, ThreadStats);
+
     /// Threads that each hold the lock for `steps` busy steps of about `step`, checking between
     /// steps; returns each thread's hold intervals and stats, and the lock's stats.
     fn contend(
@@ -398,11 +401,7 @@ mod tests {
         threads: usize,
         steps: usize,
         step: Duration,
-    ) -> (
-        Vec<(Vec<(Instant, Instant)>, ThreadStats)>,
-        LockStats,
-        Duration,
-    ) {
+    ) -> (Vec<Holds>, LockStats, Duration) {
         let gil = Gil::new(config);
         let start = Instant::now();
         let out = std::thread::scope(|scope| {
@@ -439,7 +438,7 @@ mod tests {
         (out, gil.stats(), start.elapsed())
     }
 
-    fn assert_exclusive(per_thread: &[(Vec<(Instant, Instant)>, ThreadStats)]) {
+    fn assert_exclusive(per_thread: &[Holds]) {
         let mut all: Vec<(Instant, Instant, usize)> = per_thread
             .iter()
             .enumerate()
