@@ -64,7 +64,8 @@ pub struct ModeResult {
     pub efficiency: f64,
     /// Did every run reproduce the sequential checksum?
     pub checksum_ok: bool,
-    /// Demo-specific fields, rendered as extra columns in order.
+    /// Demo-specific fields, rendered as extra columns in order; fields whose value is an
+    /// object are too big for a cell and appear in the JSON only.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -161,8 +162,8 @@ impl Grid {
         .map(String::from)
         .to_vec();
         for result in results {
-            for key in result.extra.keys() {
-                if !headers.contains(key) {
+            for (key, value) in &result.extra {
+                if !value.is_object() && !headers.contains(key) {
                     headers.push(key.clone());
                 }
             }
