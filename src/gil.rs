@@ -268,7 +268,11 @@ impl Gil {
         state.dropped_at = None;
         state.last_holder = Some(me.id);
         state.switch_number += 1;
-        self.switch_cond.notify_all();
+        // Every thread waiting on either condition variable counts in `waiting`, so with none
+        // there is nobody to wake (and std's notify would still cost a system call).
+        if state.waiting > 0 {
+            self.switch_cond.notify_all();
+        }
         if self.drop_request.load(Ordering::Relaxed) {
             self.drop_request.store(false, Ordering::Relaxed);
         }
@@ -296,7 +300,9 @@ impl Gil {
         me.holding = false;
         state.locked = false;
         state.dropped_at = (state.waiting > 0).then_some(now);
-        self.cond.notify_one();
+        if state.waiting > 0 {
+            self.cond.notify_one();
+        }
         if forced
             && self.config.kind == GilKind::New
             && self.drop_request.load(Ordering::Relaxed)
