@@ -644,6 +644,10 @@ impl Notes<'_> {
                 ));
             }
         }
+        notes.push(
+            "In the timeline (--timeline) each lane is one thread (or process), drawn from its measured steps: its task number where it ran a step, which under a GIL means it held the lock, and . where it did not."
+                .into(),
+        );
         if self.results.iter().any(|r| !r.checksum_ok) {
             notes.push(
                 "A checksum differs from the sequential one: some work was lost or done twice."
