@@ -458,8 +458,6 @@ impl Figures {
                 value
             })
             .collect();
-        let total =
-            |f: fn(&crate::gil::ThreadStats) -> u64| -> u64 { run.threads.iter().map(f).sum() };
         extra.insert(
             "gil".into(),
             json!({
@@ -471,9 +469,9 @@ impl Figures {
                 "handoffs": run.lock.handoffs,
                 "handoffs_per_s": round(self.handoffs_per_s, 1),
                 "handoff_latency_us": run.lock.handoff_latency.map(|d| round(d.as_secs_f64() * 1e6, 1)),
-                "drop_requests": total(|t| t.drop_requests),
-                "forced_switches": total(|t| t.forced_switches),
-                "futile_wakeups": total(|t| t.futile_wakeups),
+                "drop_requests": total(run, |t| t.drop_requests),
+                "forced_switches": total(run, |t| t.forced_switches),
+                "futile_wakeups": total(run, |t| t.futile_wakeups),
                 "threads": threads,
             }),
         );
