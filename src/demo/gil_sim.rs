@@ -579,12 +579,19 @@ impl Notes<'_> {
                         .handoff_latency
                         .map_or_else(String::new, |d| format!("; a hand-off took {} on average", human(d)))
                 ),
-                (Some(Variant::Threads(GilKind::Old)), WorkloadKind::Cpu) => format!(
-                    ": the holder released and at once re-took the lock every {} steps with no hand-off, so {} wake-ups found it taken again (the GIL battle) and it changed hands only {:.0} times a second.",
-                    config.check_interval,
-                    total(run, |t| t.futile_wakeups),
-                    f.handoffs_per_s
-                ),
+                (Some(Variant::Threads(GilKind::Old)), WorkloadKind::Cpu) => {
+                    let futile = total(run, |t| t.futile_wakeups);
+                    format!(
+                        ": the holder released and at once re-took the lock every {} steps with no hand-off; {}, and the lock changed hands {:.0} times a second.",
+                        config.check_interval,
+                        if futile > 0 {
+                            format!("{futile} wake-ups found it taken again (the GIL battle)")
+                        } else {
+                            "no wake-up found it taken again this time".into()
+                        },
+                        f.handoffs_per_s
+                    )
+                }
                 (_, WorkloadKind::Io) => format!(
                     ": the threads spend most of their time waiting with the lock released, so their waits overlap even under the lock ({:.0} hand-offs a second).",
                     f.handoffs_per_s
