@@ -24,6 +24,18 @@ pub const MAX_WARMUP: u64 = 100;
 pub const MAX_TASK_TIME: Duration = Duration::from_secs(600);
 /// Widest timeline.
 pub const MAX_WIDTH: u64 = 1000;
+/// Most threads (or processes) of `gil-sim`.
+pub const MAX_GIL_THREADS: u64 = 256;
+/// Longest `--switch-interval`: beyond it the new GIL would hardly ever switch.
+pub const MAX_SWITCH_INTERVAL: Duration = Duration::from_secs(1);
+/// Longest `--check-every`: a step of an interpreter is microseconds, not seconds.
+pub const MAX_CHECK_EVERY: Duration = Duration::from_millis(10);
+/// Longest `--io-wait`.
+pub const MAX_IO_WAIT: Duration = Duration::from_secs(1);
+/// Most steps in an old-GIL `--check-interval`.
+pub const MAX_CHECK_INTERVAL: u64 = 1_000_000;
+/// Most `--requests` per I/O thread.
+pub const MAX_REQUESTS: u64 = 10_000_000;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -94,6 +106,9 @@ pub enum Command {
     },
     /// Share ONE CPU between tasks: green threads, OS threads and processes against sequential
     Interleave(InterleaveArgs),
+    /// Why Python threads do not speed up CPU-bound work and processes do: threads under a
+    /// simulated GIL (new, old, none) against processes
+    GilSim(GilSimArgs),
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -128,6 +143,12 @@ pub struct WorkerArgs {
     pub wait_every_units: Option<u64>,
     #[arg(long)]
     pub pause_ns: Option<u64>,
+    /// Step through the task under the process's own GIL and report the lock's counts
+    #[arg(long)]
+    pub gil: bool,
+    /// With --gil: an I/O-bound task that waits this many ns, lock released, before each step
+    #[arg(long, requires = "gil")]
+    pub io_wait_ns: Option<u64>,
 }
 
 impl WorkerArgs {
@@ -280,6 +301,60 @@ pub struct InterleaveArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("runs", |a| a.default_value("3")))]
+pub struct GilSimArgs {
+    /// Threads, one task each (and child processes for `processes`)
+    #[arg(long, value_name = "N", default_value = "2", allow_hyphen_values = true,
+          value_parser = ranged::<1, MAX_GIL_THREADS>)]
+    pub threads: u64,
+
+    /// Run only these locks (new: CPython 3.2+, old: 3.1 and earlier, none: free-threaded),
+    /// besides sequential; comma-separated or repeated [default: all, and processes]
+    #[arg(long, value_enum, value_name = "KIND", value_delimiter = ',')]
+    pub gil: Vec<crate::gil::GilKind>,
+
+    /// Run the processes variant (each process has its own lock); with --gil, as well
+    #[arg(long)]
+    pub processes: bool,
+
+    /// What the threads do: compute, mostly wait on I/O, or compute beside one I/O thread
+    #[arg(long, value_enum, default_value_t = demo::gil_sim::WorkloadKind::Cpu)]
+    pub workload: demo::gil_sim::WorkloadKind,
+
+    /// New GIL: how long a waiting thread waits before it asks the holder to drop the lock
+    /// (sys.setswitchinterval)
+    #[arg(long, value_name = "DURATION", default_value = "5ms", allow_hyphen_values = true,
+          value_parser = switch_interval)]
+    pub switch_interval: Duration,
+
+    /// Old GIL: steps between the holder's release and immediate re-acquire (sys.setcheckinterval)
+    #[arg(long, value_name = "STEPS", default_value = "100", allow_hyphen_values = true,
+          value_parser = ranged::<1, MAX_CHECK_INTERVAL>)]
+    pub check_interval: u64,
+
+    /// Work per step, between two checks of the lock (where the interpreter checks its eval
+    /// breaker)
+    #[arg(long, value_name = "DURATION", default_value = "5us", allow_hyphen_values = true,
+          value_parser = check_every)]
+    pub check_every: Duration,
+
+    /// How long each I/O request waits, with the lock released (io and mixed workloads)
+    #[arg(long, value_name = "DURATION", default_value = "1ms", allow_hyphen_values = true,
+          value_parser = io_wait)]
+    pub io_wait: Duration,
+
+    /// Requests per I/O thread [default: as many as take about as long as one CPU task]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_REQUESTS>)]
+    pub requests: Option<u64>,
+
+    #[command(flatten)]
+    pub work: WorkArgs,
+
+    #[command(flatten)]
+    pub timeline: TimelineArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct RaceArgs {
     /// Threads changing the counter, half incrementing and half decrementing (even, at least 2)
     #[arg(long, value_name = "N", default_value = "2", allow_hyphen_values = true, value_parser = race_threads)]
@@ -326,6 +401,34 @@ fn race_threads(text: &str) -> Result<u64, String> {
         .map_err(|e| e.0)
 }
 
+impl GilSimArgs {
+    fn config(&self, progress: bool) -> demo::gil_sim::Config {
+        use demo::gil_sim::Variant;
+        let mut variants: Vec<Variant> = self.gil.iter().map(|&k| Variant::Threads(k)).collect();
+        if self.processes {
+            variants.push(Variant::Processes);
+        }
+        if variants.is_empty() {
+            variants = Variant::ALL.to_vec();
+        }
+        demo::gil_sim::Config {
+            threads: self.threads as usize,
+            variants,
+            workload: self.workload,
+            switch_interval: self.switch_interval,
+            check_interval: self.check_interval as u32,
+            check_every: self.check_every,
+            io_wait: self.io_wait,
+            requests: self.requests,
+            size: self.work.size(),
+            seed: self.work.seed,
+            repeats: self.work.repeats(),
+            progress,
+            exe: None,
+        }
+    }
+}
+
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
 fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
     let value: u64 = text
@@ -364,6 +467,18 @@ fn task_time(text: &str) -> Result<Duration, String> {
     duration(text, MAX_TASK_TIME)
 }
 
+fn switch_interval(text: &str) -> Result<Duration, String> {
+    duration(text, MAX_SWITCH_INTERVAL)
+}
+
+fn check_every(text: &str) -> Result<Duration, String> {
+    duration(text, MAX_CHECK_EVERY)
+}
+
+fn io_wait(text: &str) -> Result<Duration, String> {
+    duration(text, MAX_IO_WAIT)
+}
+
 impl Cli {
     /// Runs the chosen subcommand and returns its report.
     pub fn run(&self) -> anyhow::Result<Report> {
@@ -396,6 +511,7 @@ impl Cli {
                 repeats: args.work.repeats(),
                 progress,
             }),
+            Command::GilSim(args) => demo::gil_sim::run(&args.config(progress)),
             Command::Race(args) => demo::race::run(&demo::race::Config {
                 threads: args.threads as usize,
                 iterations: args.iterations,
@@ -424,6 +540,7 @@ impl Cli {
             Command::Parallel(args) => Some(&args.timeline),
             Command::Interleave(args) => Some(&args.timeline),
             Command::Race(args) => Some(&args.timeline),
+            Command::GilSim(args) => Some(&args.timeline),
             _ => None,
         };
         let stdout = console::Term::stdout();

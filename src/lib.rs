@@ -11,6 +11,7 @@
 //! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
 //! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
 //! - [`stats`]: medians over repeats, speedup, efficiency, Karp-Flatt.
+//! - [`gil`]: a global interpreter lock that behaves like CPython's (new, old, none).
 //! - [`exec`]: executors, one per way of running a workload; each returns a `Run`.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
 //! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline).
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod gil;
 pub mod green;
 pub mod interrupt;
 pub mod kernel;

@@ -73,6 +73,10 @@ fn main() -> ExitCode {
 /// A worker process: die with the parent, run the task, report on stdout.
 fn run_worker(args: &WorkerArgs) -> anyhow::Result<()> {
     conpar::sys::die_with_parent()?;
+    if args.gil {
+        let io_wait = args.io_wait_ns.map(std::time::Duration::from_nanos);
+        return conpar::exec::gil::worker(&args.spec(), io_wait, &mut std::io::stdout().lock());
+    }
     conpar::exec::process::worker(&args.spec(), &mut std::io::stdout().lock())
 }
 

@@ -5,6 +5,7 @@
 //! [`ModeResult`] and the timeline of the run closest to the median), so every demo
 //! summarises the same way.
 
+pub mod gil_sim;
 pub mod info;
 pub mod interleave;
 pub mod parallel;

@@ -71,8 +71,17 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
     let epoch = Instant::now();
     let mut recorder = Recorder::new(epoch, spec.task);
     let checksum = run_task(&workload, spec.task, &mut recorder);
+    let text = worker_output(epoch_ns, &recorder.into_slices(), checksum);
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A worker's report in the protocol of the module documentation: its start on the monotonic
+/// clock (0 where unknown), its slices relative to that start, and its checksum.
+pub fn worker_output(epoch_ns: u64, slices: &[Slice], checksum: u64) -> String {
     let mut text = format!("epoch {epoch_ns}\n");
-    for s in recorder.into_slices() {
+    for s in slices {
         let cpu = s.cpu.map_or_else(|| "-".to_string(), |c| c.to_string());
         text.push_str(&format!(
             "slice {} {cpu} {} {}\n",
@@ -85,9 +94,7 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
         text.push_str(&format!("switches {} {}\n", sw.voluntary, sw.involuntary));
     }
     text.push_str(&format!("done {checksum:016x}\n"));
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    text
 }
 
 /// Children that are killed and reaped if they are still running when this is dropped.
@@ -120,20 +127,37 @@ impl Drop for Reaper {
 pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
+    let args: Vec<Vec<String>> = (0..workload.tasks)
+        .map(|task| {
+            WorkerSpec {
+                task,
+                units: workload.units_per_task,
+                seed: workload.seed,
+                chunk_units: workload.chunk_units,
+                cpu,
+                wait: workload.wait,
+            }
+            .args()
+        })
+        .collect();
+    let mut per_worker = Vec::with_capacity(args.len());
+    for stdout in run_children(exe, &args)? {
+        per_worker.push(parse_worker_output(&stdout, epoch_ns)?);
+    }
+    Ok(Run::gather(epoch.elapsed(), per_worker))
+}
+
+/// Starts one child process of `exe` per argument list, all at once, and returns what each
+/// wrote on stdout once all have ended. A child that fails is an error quoting the first line
+/// of its stderr; children still running when this returns early are killed, and every child
+/// is reaped.
+pub fn run_children(exe: &Path, args: &[Vec<String>]) -> anyhow::Result<Vec<String>> {
     let mut children = Reaper::default();
-    for task in 0..workload.tasks {
-        let spec = WorkerSpec {
-            task,
-            units: workload.units_per_task,
-            seed: workload.seed,
-            chunk_units: workload.chunk_units,
-            cpu,
-            wait: workload.wait,
-        };
+    for child_args in args {
         children
             .spawn(
                 Command::new(exe)
-                    .args(spec.args())
+                    .args(child_args)
                     .stdin(Stdio::null())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped()),
@@ -161,7 +185,7 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
             .map(|r| r.join().expect("a pipe reader panicked"))
             .collect()
     });
-    let mut per_worker = Vec::with_capacity(outputs.len());
+    let mut stdouts = Vec::with_capacity(outputs.len());
     for (task, (child, output)) in children.0.iter_mut().zip(outputs).enumerate() {
         let status = child.wait().context("cannot wait for a worker process")?;
         let (stdout, stderr) = output.context("cannot read a worker's pipe")?;
@@ -171,9 +195,9 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
                 stderr.lines().next().unwrap_or("no message")
             );
         }
-        per_worker.push(parse_worker_output(&stdout, epoch_ns)?);
+        stdouts.push(stdout);
     }
-    Ok(Run::gather(epoch.elapsed(), per_worker))
+    Ok(stdouts)
 }
 
 /// Runs the tasks in child processes of this very executable.

@@ -65,7 +65,8 @@ pub struct ModeResult {
     pub efficiency: f64,
     /// Did every run reproduce the sequential checksum?
     pub checksum_ok: bool,
-    /// Demo-specific fields, rendered as extra columns in order (objects: JSON only).
+    /// Demo-specific fields, rendered as extra columns in order; fields whose value is an
+    /// object are too big for a cell and appear in the JSON only.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -1,0 +1,817 @@
+//! `conpar gil-sim`: why Python threads do not speed up CPU-bound work, and why processes do.
+//!
+//! Real OS threads run the shared kernel as "bytecode" in small steps and must hold one
+//! global lock ([`crate::gil`]) to run a step. The same tasks run one after another
+//! (`sequential`, the oracle and baseline), on threads under CPython's new GIL (`gil-new`),
+//! under the old one (`gil-old`), with no GIL (`no-gil`, PEP 703), and in child processes with
+//! a lock each (`processes`, the multiprocessing workaround). Workloads: `cpu` (every thread
+//! computes), `io` (every thread mostly waits, with the lock released) and `mixed` (CPU-bound
+//! threads beside one I/O thread, whose request latency shows the convoy effect).
+//!
+//! Each mode's figures come from its run closest to the median: the lock's hand-offs per
+//! second, per-thread hold and wait times and counters (in a `gil` object), I/O request
+//! latencies (in an `io` object) and the timeline of who held the lock when.
+
+use super::{Measured, Repeats};
+use crate::error::UsageError;
+use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
+use crate::exec::process;
+use crate::gil::{GilConfig, GilKind};
+use crate::progress::Progress;
+use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::sys::Machine;
+use crate::workload::{MAX_ESTIMATED_RUN, WorkSize, Workload};
+use serde_json::{Map, Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the threads do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadKind {
+    /// Every thread computes.
+    Cpu,
+    /// Every thread makes I/O requests: it mostly waits, with the lock released.
+    Io,
+    /// CPU-bound threads beside one I/O thread making short requests.
+    Mixed,
+}
+
+impl WorkloadKind {
+    fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Cpu => "cpu",
+            WorkloadKind::Io => "io",
+            WorkloadKind::Mixed => "mixed",
+        }
+    }
+}
+
+/// A way of running the tasks, besides `sequential`, which always runs as the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// One thread per task under one lock of this kind.
+    Threads(GilKind),
+    /// One child process per task, each with its own lock.
+    Processes,
+}
+
+impl Variant {
+    /// Every variant, in the order they run and are shown.
+    pub const ALL: [Variant; 4] = [
+        Variant::Threads(GilKind::New),
+        Variant::Threads(GilKind::Old),
+        Variant::Threads(GilKind::None),
+        Variant::Processes,
+    ];
+
+    pub fn mode(self) -> &'static str {
+        match self {
+            Variant::Threads(kind) => kind.mode(),
+            Variant::Processes => "processes",
+        }
+    }
+}
+
+/// What `gil-sim` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Threads (or processes), one task each.
+    pub threads: usize,
+    /// The variants to compare with sequential, in any order.
+    pub variants: Vec<Variant>,
+    pub workload: WorkloadKind,
+    pub switch_interval: Duration,
+    pub check_interval: u32,
+    /// About how much work one step is.
+    pub check_every: Duration,
+    /// How long one I/O request waits.
+    pub io_wait: Duration,
+    /// Requests per I/O-bound task; by default as many as take about as long as a CPU task.
+    pub requests: Option<u64>,
+    pub size: WorkSize,
+    pub seed: u64,
+    pub repeats: Repeats,
+    /// May a progress bar be shown?
+    pub progress: bool,
+    /// The `conpar` binary to start as worker processes (default: this executable).
+    pub exe: Option<PathBuf>,
+}
+
+/// One mode's measured runs with what the lock did in each.
+struct GilMeasured {
+    measured: Measured,
+    variant: Option<Variant>,
+    runs: Vec<GilRun>,
+}
+
+impl GilMeasured {
+    /// The run closest to the median: the one whose figures are shown.
+    fn representative(&self) -> &GilRun {
+        &self.runs[self.measured.wall_ms().median_index()]
+    }
+}
+
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    if config.workload == WorkloadKind::Mixed && config.threads < 2 {
+        return Err(UsageError(
+            "--workload mixed needs --threads 2 or more (CPU-bound threads beside one I/O thread)"
+                .into(),
+        )
+        .into());
+    }
+    let machine = Machine::detect();
+    let cpu_workload = Workload::new(config.threads, config.size, config.seed);
+    let unit_ns = cpu_workload.unit_ns;
+    let step_units = ((config.check_every.as_nanos() as f64 / unit_ns).round() as u64).max(1);
+    let step_time = Duration::from_secs_f64(step_units as f64 * unit_ns / 1e9);
+    let cpu_task_time = Duration::from_secs_f64(cpu_workload.units_per_task as f64 * unit_ns / 1e9);
+    let requests = config.requests.unwrap_or_else(|| {
+        ((cpu_task_time.as_secs_f64() / (config.io_wait + step_time).as_secs_f64()).round() as u64)
+            .max(1)
+    });
+    let cpu_task = TaskPlan {
+        units: cpu_workload.units_per_task,
+        io_wait: None,
+    };
+    let io_task = TaskPlan {
+        units: requests.saturating_mul(step_units),
+        io_wait: Some(config.io_wait),
+    };
+    let tasks: Vec<TaskPlan> = (0..config.threads)
+        .map(|i| match config.workload {
+            WorkloadKind::Cpu => cpu_task,
+            WorkloadKind::Io => io_task,
+            WorkloadKind::Mixed if i + 1 == config.threads => io_task,
+            WorkloadKind::Mixed => cpu_task,
+        })
+        .collect();
+    let plan = GilPlan {
+        tasks,
+        seed: config.seed,
+        step_units,
+        lock: GilConfig {
+            kind: GilKind::New,
+            switch_interval: config.switch_interval,
+            check_interval: config.check_interval,
+        },
+    };
+    let variants: Vec<Variant> = Variant::ALL
+        .into_iter()
+        .filter(|v| config.variants.contains(v))
+        .collect();
+    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
+    let modes = 1 + variants.len() as u64;
+    let pass = estimated_pass(&plan, unit_ns);
+    check_budget(pass, runs_per_mode * modes)?;
+    let exe = match (&config.exe, variants.contains(&Variant::Processes)) {
+        (Some(exe), _) => Some(exe.clone()),
+        (None, true) => Some(process::current_exe()?),
+        (None, false) => None,
+    };
+    let expected = plan.expected_checksum();
+
+    let progress = Progress::new(
+        config.progress,
+        runs_per_mode * modes,
+        pass * (runs_per_mode * modes) as u32,
+    );
+    let mut measured = vec![measure(
+        "sequential",
+        1,
+        None,
+        config.repeats,
+        &progress,
+        || Ok(exec_gil::run_sequential(&plan)),
+    )?];
+    for &variant in &variants {
+        let m = match variant {
+            Variant::Threads(kind) => {
+                let plan = GilPlan {
+                    lock: GilConfig { kind, ..plan.lock },
+                    ..plan.clone()
+                };
+                measure(
+                    variant.mode(),
+                    config.threads,
+                    Some(variant),
+                    config.repeats,
+                    &progress,
+                    || Ok(exec_gil::run_threads(&plan)),
+                )?
+            }
+            Variant::Processes => {
+                let exe = exe.as_deref().expect("the executable was found above");
+                measure(
+                    variant.mode(),
+                    config.threads,
+                    Some(variant),
+                    config.repeats,
+                    &progress,
+                    || exec_gil::run_processes(exe, &plan),
+                )?
+            }
+        };
+        measured.push(m);
+    }
+    progress.finish();
+
+    let baseline = measured[0].measured.wall_ms().median;
+    let figures: Vec<Figures> = measured
+        .iter()
+        .map(|m| Figures::of(m, &plan, config.workload))
+        .collect();
+    let results: Vec<ModeResult> = measured
+        .iter()
+        .zip(&figures)
+        .map(|(m, f)| {
+            let mut result = m.measured.result(baseline, expected);
+            result.extra = f.extra(m, &plan);
+            result
+        })
+        .collect();
+    let mut timeline = Timeline::default();
+    for m in &measured {
+        let (run, mut slices) = m.measured.timeline();
+        let lane = if m.variant == Some(Variant::Processes) {
+            "process"
+        } else {
+            "thread"
+        };
+        for s in &mut slices {
+            s.lane = format!("{lane}{}", s.worker);
+        }
+        timeline.runs.push(run);
+        timeline.slices.extend(slices);
+    }
+    let notes = Notes {
+        config,
+        machine: &machine,
+        plan: &plan,
+        unit_ns,
+        measured: &measured,
+        results: &results,
+        figures: &figures,
+    }
+    .sentences();
+    let workload = Workload {
+        tasks: config.threads,
+        units_per_task: match config.workload {
+            WorkloadKind::Io => io_task.units,
+            WorkloadKind::Cpu | WorkloadKind::Mixed => cpu_task.units,
+        },
+        chunk_units: step_units,
+        ..cpu_workload
+    };
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "gil-sim".into(),
+        machine,
+        workload: Some(WorkloadReport {
+            workload,
+            runs: config.repeats.runs,
+            warmup: config.repeats.warmup,
+            expected_checksum: format!("{expected:016x}"),
+        }),
+        results,
+        timeline,
+        notes,
+    })
+}
+
+/// Runs `run` `repeats.warmup` times unmeasured, then `repeats.runs` times measured, keeping
+/// what the lock did in each measured run (the fallible sibling of [`super::measure`]).
+fn measure(
+    mode: &str,
+    threads: usize,
+    variant: Option<Variant>,
+    repeats: Repeats,
+    progress: &Progress,
+    mut run: impl FnMut() -> anyhow::Result<GilRun>,
+) -> anyhow::Result<GilMeasured> {
+    progress.message(mode);
+    for _ in 0..repeats.warmup {
+        run()?;
+        progress.step();
+    }
+    let mut runs = Vec::with_capacity(repeats.runs);
+    for _ in 0..repeats.runs {
+        runs.push(run()?);
+        progress.step();
+    }
+    Ok(GilMeasured {
+        measured: Measured {
+            mode: mode.to_string(),
+            threads,
+            runs: runs.iter().map(|r| r.run.clone()).collect(),
+        },
+        variant,
+        runs,
+    })
+}
+
+/// About how long one sequential pass over all tasks takes: their kernel work plus their
+/// I/O waits.
+fn estimated_pass(plan: &GilPlan, unit_ns: f64) -> Duration {
+    let secs: f64 = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let waits = t.io_wait.map_or(0.0, |w| {
+                w.as_secs_f64() * t.requests(plan.step_units) as f64
+            });
+            t.units as f64 * unit_ns / 1e9 + waits
+        })
+        .sum();
+    Duration::from_secs_f64(secs.min(1e9))
+}
+
+/// Refuses, as bad input, work that would take longer than [`MAX_ESTIMATED_RUN`].
+fn check_budget(pass: Duration, passes: u64) -> Result<(), UsageError> {
+    let estimate = pass.as_secs_f64() * passes as f64;
+    if estimate > MAX_ESTIMATED_RUN.as_secs_f64() {
+        return Err(UsageError(format!(
+            "this run would take about {} on this machine (limit {}); use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
+            humantime::format_duration(Duration::from_secs(estimate as u64)),
+            humantime::format_duration(MAX_ESTIMATED_RUN)
+        )));
+    }
+    Ok(())
+}
+
+/// Latency figures of a set of I/O requests.
+#[derive(Debug, Clone, PartialEq)]
+struct IoFigures {
+    requests: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    requests_per_s: f64,
+}
+
+impl IoFigures {
+    fn of(requests: &[&Request]) -> Option<IoFigures> {
+        let mut latencies: Vec<f64> = requests
+            .iter()
+            .map(|r| r.latency().as_secs_f64() * 1e3)
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        let first = requests.iter().map(|r| r.start).min()?;
+        let last = requests.iter().map(|r| r.end).max()?;
+        let span = last.saturating_sub(first).as_secs_f64();
+        Some(IoFigures {
+            requests: requests.len(),
+            p50_ms: percentile(&latencies, 50.0),
+            p99_ms: percentile(&latencies, 99.0),
+            requests_per_s: if span > 0.0 {
+                requests.len() as f64 / span
+            } else {
+                0.0
+            },
+        })
+    }
+}
+
+/// The nearest-rank percentile `p` (0-100) of sorted samples.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The figures of one mode's representative run that the report shows besides the common
+/// ones.
+struct Figures {
+    handoffs_per_s: f64,
+    /// `None` for the `cpu` workload; `Some(None)` where no request ran beside CPU work.
+    io: Option<Option<IoFigures>>,
+    /// Are the I/O figures of requests made beside CPU-bound work (`mixed`, except
+    /// sequential, where the I/O thread runs alone)?
+    io_beside_cpu_work: bool,
+}
+
+impl Figures {
+    fn of(m: &GilMeasured, plan: &GilPlan, workload: WorkloadKind) -> Figures {
+        let run = m.representative();
+        let io_beside_cpu_work = workload == WorkloadKind::Mixed && m.variant.is_some();
+        let io = match workload {
+            WorkloadKind::Cpu => None,
+            _ if !io_beside_cpu_work => {
+                Some(IoFigures::of(&run.requests.iter().collect::<Vec<_>>()))
+            }
+            _ => {
+                let cpu_end = run.cpu_work_end(plan).unwrap_or_default();
+                let beside: Vec<&Request> =
+                    run.requests.iter().filter(|r| r.end <= cpu_end).collect();
+                Some(IoFigures::of(&beside))
+            }
+        };
+        Figures {
+            handoffs_per_s: run.handoffs_per_s(),
+            io,
+            io_beside_cpu_work,
+        }
+    }
+
+    /// The demo's fields of a result: scalar columns first, then the JSON-only objects.
+    fn extra(&self, m: &GilMeasured, plan: &GilPlan) -> Map<String, Value> {
+        let run = m.representative();
+        let mut extra = Map::new();
+        extra.insert(
+            "handoffs_per_s".into(),
+            json!(self.handoffs_per_s.round() as u64),
+        );
+        if let Some(io) = &self.io {
+            let field = |f: fn(&IoFigures) -> f64| io.as_ref().map(|io| round(f(io), 3));
+            extra.insert("io_p50_ms".into(), json!(field(|io| io.p50_ms)));
+            extra.insert("io_p99_ms".into(), json!(field(|io| io.p99_ms)));
+            extra.insert(
+                "io_requests_per_s".into(),
+                json!(io.as_ref().map(|io| io.requests_per_s.round() as u64)),
+            );
+        }
+        let kind = match m.variant {
+            Some(Variant::Threads(kind)) => kind,
+            // Sequential runs one thread, processes one per child: each under its own new GIL.
+            None | Some(Variant::Processes) => GilKind::New,
+        };
+        let threads: Vec<Value> = run
+            .threads
+            .iter()
+            .enumerate()
+            .map(|(i, stats)| {
+                let ran: Duration = run
+                    .run
+                    .slices
+                    .iter()
+                    .filter(|s| s.worker == i)
+                    .map(|s| s.end.saturating_sub(s.start))
+                    .sum();
+                let mut value = serde_json::to_value(stats).expect("plain numbers");
+                if let Value::Object(fields) = &mut value {
+                    let mut ordered = Map::new();
+                    ordered.insert("thread".into(), json!(i));
+                    ordered.insert("run_ms".into(), json!(round(ran.as_secs_f64() * 1e3, 3)));
+                    ordered.extend(std::mem::take(fields));
+                    *fields = ordered;
+                }
+                value
+            })
+            .collect();
+        extra.insert(
+            "gil".into(),
+            json!({
+                "kind": kind,
+                "locks": if m.variant == Some(Variant::Processes) { run.threads.len() } else { 1 },
+                "switch_interval_ms": plan.lock.switch_interval.as_secs_f64() * 1e3,
+                "check_interval": plan.lock.check_interval,
+                "step_units": plan.step_units,
+                "handoffs": run.lock.handoffs,
+                "handoffs_per_s": round(self.handoffs_per_s, 1),
+                "handoff_latency_us": run.lock.handoff_latency.map(|d| round(d.as_secs_f64() * 1e6, 1)),
+                "drop_requests": total(run, |t| t.drop_requests),
+                "forced_switches": total(run, |t| t.forced_switches),
+                "futile_wakeups": total(run, |t| t.futile_wakeups),
+                "threads": threads,
+            }),
+        );
+        if let Some(io) = &self.io {
+            let io_task = plan.tasks.iter().find(|t| t.io_wait.is_some());
+            extra.insert(
+                "io".into(),
+                json!({
+                    "wait_ms": io_task.and_then(|t| t.io_wait).map(|w| w.as_secs_f64() * 1e3),
+                    "requests_per_task": io_task.map(|t| t.requests(plan.step_units)),
+                    "measured_requests": io.as_ref().map_or(0, |io| io.requests),
+                    "beside_cpu_work": self.io_beside_cpu_work,
+                    "p50_ms": io.as_ref().map(|io| round(io.p50_ms, 3)),
+                    "p99_ms": io.as_ref().map(|io| round(io.p99_ms, 3)),
+                    "requests_per_s": io.as_ref().map(|io| round(io.requests_per_s, 1)),
+                }),
+            );
+        }
+        extra
+    }
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+/// Everything the notes are made from.
+struct Notes<'a> {
+    config: &'a Config,
+    machine: &'a Machine,
+    plan: &'a GilPlan,
+    unit_ns: f64,
+    measured: &'a [GilMeasured],
+    results: &'a [ModeResult],
+    figures: &'a [Figures],
+}
+
+impl Notes<'_> {
+    fn find(&self, variant: Variant) -> Option<usize> {
+        self.measured
+            .iter()
+            .position(|m| m.variant == Some(variant))
+    }
+
+    fn sentences(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let config = self.config;
+        let interval = config.switch_interval;
+        let per_interval = 1.0 / interval.as_secs_f64();
+        if self.machine.available_parallelism == 1 {
+            notes.push(
+                "Only 1 CPU is available to this process: threads and processes can take turns (concurrency) but cannot run at the same time (parallelism), so no variant can beat sequential here."
+                    .into(),
+            );
+        }
+        notes.push(format!(
+            "Workload {}: {} thread(s), each running its task in steps of {} units (about {}), holding the lock for each step; switch interval {}, old-GIL check interval {} steps.",
+            config.workload.name(),
+            config.threads,
+            self.plan.step_units,
+            human(Duration::from_secs_f64(self.plan.step_units as f64 * self.unit_ns / 1e9)),
+            human(interval),
+            config.check_interval
+        ));
+        if let Some(io) = self.plan.tasks.iter().find(|t| t.io_wait.is_some()) {
+            notes.push(format!(
+                "An I/O thread makes {} requests: each releases the lock, waits {}, takes the lock back and runs one step.",
+                io.requests(self.plan.step_units),
+                human(io.io_wait.unwrap_or_default())
+            ));
+        }
+        let sequential_ms = self.results[0].wall_ms.median;
+        for (i, (m, r)) in self.measured.iter().zip(self.results).enumerate().skip(1) {
+            let f = &self.figures[i];
+            let run = m.representative();
+            let head = format!(
+                "{}: {} took {} ms against {} ms sequential (speedup {:.2}) on {} CPU(s)",
+                r.mode,
+                match m.variant {
+                    Some(Variant::Processes) => format!("{} processes", r.threads),
+                    _ => format!("{} threads", r.threads),
+                },
+                format_ms(r.wall_ms.median),
+                format_ms(sequential_ms),
+                r.speedup,
+                r.cpus_used.len()
+            );
+            let tail = match (m.variant, config.workload) {
+                (Some(Variant::Threads(GilKind::None)), _) => {
+                    ": with no global lock the threads run at once where there are CPUs for them."
+                        .into()
+                }
+                (Some(Variant::Processes), _) => {
+                    ": each process has its own lock, so they run at once like threads without a GIL, at the cost of starting processes."
+                        .into()
+                }
+                (Some(Variant::Threads(GilKind::New)), WorkloadKind::Cpu) => format!(
+                    ": only the thread holding the lock runs, so CPU-bound threads take turns. The lock changed hands {:.0} times a second (1/switch interval = {:.0}), after {} drop requests and {} forced switches{}.",
+                    f.handoffs_per_s,
+                    per_interval,
+                    total(run, |t| t.drop_requests),
+                    total(run, |t| t.forced_switches),
+                    run.lock
+                        .handoff_latency
+                        .map_or_else(String::new, |d| format!("; a hand-off took {} on average", human(d)))
+                ),
+                (Some(Variant::Threads(GilKind::Old)), WorkloadKind::Cpu) => {
+                    let futile = total(run, |t| t.futile_wakeups);
+                    format!(
+                        ": the holder released and at once re-took the lock every {} steps with no hand-off; {}, and the lock changed hands {:.0} times a second.",
+                        config.check_interval,
+                        if futile > 0 {
+                            format!("{futile} wake-ups found it taken again (the GIL battle)")
+                        } else {
+                            "no wake-up found it taken again this time".into()
+                        },
+                        f.handoffs_per_s
+                    )
+                }
+                (_, WorkloadKind::Io) => format!(
+                    ": the threads spend most of their time waiting with the lock released, so their waits overlap even under the lock ({:.0} hand-offs a second).",
+                    f.handoffs_per_s
+                ),
+                _ => format!(
+                    "; the lock changed hands {:.0} times a second.",
+                    f.handoffs_per_s
+                ),
+            };
+            notes.push(head + &tail);
+        }
+        if let (Some(new), Some(old)) = (
+            self.find(Variant::Threads(GilKind::New)),
+            self.find(Variant::Threads(GilKind::Old)),
+        ) {
+            let (new, old) = (&self.results[new].wall_ms, &self.results[old].wall_ms);
+            let verdict = if old.min > new.max {
+                "slower, beyond the spread of the runs"
+            } else if old.max < new.min {
+                "faster, beyond the spread of the runs"
+            } else {
+                "no difference beyond the spread of the runs"
+            };
+            notes.push(format!(
+                "gil-old took {} ms ({}-{}) against gil-new's {} ms ({}-{}): {verdict}.",
+                format_ms(old.median),
+                format_ms(old.min),
+                format_ms(old.max),
+                format_ms(new.median),
+                format_ms(new.min),
+                format_ms(new.max),
+            ));
+        }
+        if config.workload == WorkloadKind::Mixed {
+            notes.extend(self.convoy());
+        }
+        for (m, r) in self.measured.iter().zip(self.results) {
+            if !matches!(
+                m.variant,
+                Some(Variant::Threads(GilKind::New | GilKind::Old))
+            ) {
+                continue;
+            }
+            for (t, stats) in m.representative().threads.iter().enumerate() {
+                notes.push(format!(
+                    "{} thread{t}: held the lock {} ms, waited {} ms (longest {} ms), {} acquisitions, {} drop requests, {} forced switches, {} futile wake-ups.",
+                    r.mode,
+                    format_ms(stats.hold.as_secs_f64() * 1e3),
+                    format_ms(stats.wait.as_secs_f64() * 1e3),
+                    format_ms(stats.max_wait.as_secs_f64() * 1e3),
+                    stats.acquisitions,
+                    stats.drop_requests,
+                    stats.forced_switches,
+                    stats.futile_wakeups
+                ));
+            }
+        }
+        notes.push(
+            "In the timeline (--timeline) each lane is one thread (or process), drawn from its measured steps: its task number where it ran a step, which under a GIL means it held the lock, and . where it did not."
+                .into(),
+        );
+        if self.results.iter().any(|r| !r.checksum_ok) {
+            notes.push(
+                "A checksum differs from the sequential one: some work was lost or done twice."
+                    .into(),
+            );
+        }
+        notes
+    }
+
+    /// The convoy effect in figures: the I/O thread's requests alone and beside CPU work.
+    fn convoy(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let describe = |io: &IoFigures| {
+            format!(
+                "p50 {} ms, p99 {} ms, {:.0} requests/s",
+                format_ms(io.p50_ms),
+                format_ms(io.p99_ms),
+                io.requests_per_s
+            )
+        };
+        let alone = self.figures[0].io.as_ref().and_then(Option::as_ref);
+        if let Some(alone) = alone {
+            notes.push(format!(
+                "Alone (sequential, after the CPU-bound work) the I/O thread's requests took {}.",
+                describe(alone)
+            ));
+        }
+        for (i, m) in self.measured.iter().enumerate().skip(1) {
+            let mode = &self.results[i].mode;
+            match self.figures[i].io.as_ref().and_then(Option::as_ref) {
+                Some(io) => {
+                    let mut line = format!(
+                        "Beside the CPU-bound thread(s) under {mode}: {}",
+                        describe(io)
+                    );
+                    if m.variant == Some(Variant::Threads(GilKind::New)) {
+                        line.push_str(&format!(
+                            ": back from each wait the I/O thread waited about one switch interval ({}) for the lock, the convoy effect (bpo-7946)",
+                            human(self.config.switch_interval)
+                        ));
+                    }
+                    line.push('.');
+                    notes.push(line);
+                }
+                None => notes.push(format!(
+                    "Beside the CPU-bound thread(s) under {mode} the I/O thread completed no request at all before the CPU-bound work ended."
+                )),
+            }
+        }
+        notes
+    }
+}
+
+fn total(run: &GilRun, f: fn(&crate::gil::ThreadStats) -> u64) -> u64 {
+    run.threads.iter().map(f).sum()
+}
+
+/// A duration as people write it: 5ms, 4.9µs, 1.2s.
+fn human(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us >= 1e6 {
+        let text = format!("{:.3}", us / 1e6);
+        format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
+    } else if us >= 1e3 {
+        let ms = us / 1e3;
+        if ms.fract() == 0.0 {
+            format!("{ms:.0}ms")
+        } else {
+            format!("{ms:.2}ms")
+        }
+    } else if us >= 10.0 {
+        format!("{us:.0}µs")
+    } else {
+        format!("{us:.1}µs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 50.0), 50.0);
+        assert_eq!(percentile(&samples, 99.0), 99.0);
+        assert_eq!(percentile(&[7.0], 99.0), 7.0);
+        assert!(percentile(&[], 50.0).is_nan());
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(human(Duration::from_millis(5)), "5ms");
+        assert_eq!(human(Duration::from_micros(4900)), "4.90ms");
+        assert_eq!(human(Duration::from_nanos(5200)), "5.2µs");
+        assert_eq!(human(Duration::from_secs(1)), "1s");
+    }
+
+    fn config(workload: WorkloadKind, variants: Vec<Variant>) -> Config {
+        Config {
+            threads: 2,
+            variants,
+            workload,
+            switch_interval: Duration::from_millis(1),
+            check_interval: 10,
+            check_every: Duration::from_micros(20),
+            io_wait: Duration::from_micros(200),
+            requests: Some(10),
+            size: WorkSize::TaskTime(Duration::from_millis(10)),
+            seed: 1,
+            repeats: Repeats { runs: 1, warmup: 0 },
+            progress: false,
+            exe: None,
+        }
+    }
+
+    #[test]
+    fn threads_variants_report_the_shared_fields_and_the_lock() {
+        let variants = vec![
+            Variant::Threads(GilKind::New),
+            Variant::Threads(GilKind::Old),
+            Variant::Threads(GilKind::None),
+        ];
+        for workload in [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Mixed] {
+            let report = run(&config(workload, variants.clone())).unwrap();
+            let modes: Vec<&str> = report.results.iter().map(|r| r.mode.as_str()).collect();
+            assert_eq!(modes, ["sequential", "gil-new", "gil-old", "no-gil"]);
+            for r in &report.results {
+                assert!(r.checksum_ok, "{workload:?} {}", r.mode);
+                assert!(r.extra["handoffs_per_s"].is_number());
+                let threads = r.extra["gil"]["threads"].as_array().unwrap();
+                assert_eq!(threads.len(), r.threads);
+                assert_eq!(r.extra.contains_key("io"), workload != WorkloadKind::Cpu);
+            }
+            let lanes: std::collections::BTreeSet<&str> = report
+                .timeline
+                .slices
+                .iter()
+                .filter(|s| s.mode == "gil-new")
+                .map(|s| s.lane.as_str())
+                .collect();
+            assert_eq!(lanes, ["thread0", "thread1"].into());
+        }
+    }
+
+    #[test]
+    fn mixed_needs_two_threads() {
+        let mut c = config(WorkloadKind::Mixed, vec![]);
+        c.threads = 1;
+        let error = run(&c).unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_some());
+    }
+
+    #[test]
+    fn absurd_work_is_refused() {
+        let mut c = config(WorkloadKind::Io, vec![]);
+        c.io_wait = Duration::from_secs(1);
+        c.requests = Some(1_000_000);
+        let error = run(&c).unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_some());
+    }
+}
