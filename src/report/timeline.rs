@@ -29,11 +29,16 @@ pub fn render(timeline: &Timeline, options: &RenderOptions) -> String {
         out.push_str(&render_run(run, shown_us, &slices, lanes, width));
         out.push('\n');
     }
-    out.push_str(match lanes {
-        Lanes::Cpu => {
+    // Lanes are CPUs where the OS told the CPU; a demo may draw threads instead (gil-sim).
+    let by_cpu = timeline.slices.iter().all(|s| s.lane.starts_with("cpu"));
+    out.push_str(match (lanes, by_cpu) {
+        (Lanes::Cpu, true) => {
             "legend: one lane per CPU; 0-9 a-z A-Z = task number, + = several tasks, . = idle\n"
         }
-        Lanes::Task => {
+        (Lanes::Cpu, false) => {
+            "legend: one lane per thread or process; 0-9 a-z A-Z = task number, + = several tasks, . = not running\n"
+        }
+        (Lanes::Task, _) => {
             "legend: one lane per task; 0-9 a-z A-Z = CPU it ran on, + = several CPUs, . = not running\n"
         }
     });
