@@ -99,6 +99,8 @@ pub enum Command {
     Parallel(ParallelArgs),
     /// Count one shared counter up and down from several threads: lost updates and their fixes
     Race(RaceArgs),
+    /// Run every demo with modest work and answer each question of the exercise with figures
+    Tour(TourArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout
     Completions {
         #[arg(value_enum)]
@@ -252,6 +254,17 @@ pub struct ParallelArgs {
 
     #[command(flatten)]
     pub timeline: TimelineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    /// Tiny work, for smoke tests: done in a few seconds, figures real but noisy
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Seed of the kernel
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Parses a speedup: a positive number up to the largest pool.
@@ -500,7 +513,10 @@ impl Cli {
                 wait_every: args.wait_every,
                 progress,
             }),
-            Command::Worker(_) | Command::YieldWorker(_) | Command::Completions { .. } => {
+            Command::Worker(_)
+            | Command::YieldWorker(_)
+            | Command::Completions { .. }
+            | Command::Tour(_) => {
                 anyhow::bail!("this subcommand writes its own output")
             }
             Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {

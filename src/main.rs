@@ -37,11 +37,54 @@ fn main() -> ExitCode {
     if let Err(error) = interrupt::install() {
         return finish(Err(error));
     }
+    if let Command::Tour(args) = &cli.command {
+        return run_tour(&cli, args);
+    }
     let report = match cli.run() {
         Ok(report) => report,
         Err(error) => return finish(Err(error)),
     };
     let text = report::render(&report, &cli.render_options());
+    let trace = cli
+        .output
+        .trace
+        .as_ref()
+        .map(|path| (path, report::chrome::render(&report)));
+    let failed = conpar::check::failures(&report, &cli.expectations());
+    emit(&text, trace, &failed)
+}
+
+/// The tour: every demo, one section per question, then the same output and checks as a demo.
+fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
+    let config = conpar::demo::tour::Config {
+        quick: args.quick,
+        progress: !cli.output.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        seed: args.seed,
+    };
+    let tour = match conpar::demo::tour::run(&config) {
+        Ok(tour) => tour,
+        Err(error) => return finish(Err(error)),
+    };
+    let text = report::tour::render(&tour, &cli.render_options());
+    let reports: Vec<&report::Report> = tour.sections.iter().flat_map(|s| &s.reports).collect();
+    let failed: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            conpar::check::failures(r, &cli.expectations())
+                .into_iter()
+                .map(|f| format!("{}: {f}", r.demo))
+        })
+        .collect();
+    let trace = cli
+        .output
+        .trace
+        .as_ref()
+        .map(|path| (path, report::chrome::render_all(&reports)));
+    emit(&text, trace, &failed)
+}
+
+/// Prints the results, writes the trace, reports broken checks; the common end of every run.
+fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, failed: &[String]) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(text.as_bytes())
@@ -53,14 +96,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     }
-    if let Some(path) = &cli.output.trace {
-        let trace = report::chrome::render(&report);
+    if let Some((path, trace)) = trace {
         if let Err(error) = conpar::output::write_atomic(path, trace.as_bytes()) {
             return finish(Err(error));
         }
     }
-    let failed = conpar::check::failures(&report, &cli.expectations());
-    for failure in &failed {
+    for failure in failed {
         eprintln!("check failed: {failure}");
     }
     ExitCode::from(if failed.is_empty() {

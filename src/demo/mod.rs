@@ -10,6 +10,7 @@ pub mod info;
 pub mod interleave;
 pub mod parallel;
 pub mod race;
+pub mod tour;
 
 use crate::exec::Run;
 use crate::progress::Progress;

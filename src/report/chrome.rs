@@ -11,8 +11,16 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 pub fn render(report: &Report) -> String {
+    render_all(&[report])
+}
+
+/// The slices of several reports (the tour's) in one trace, one trace process per mode.
+pub fn render_all(reports: &[&Report]) -> String {
     let mut events: Vec<Value> = Vec::new();
-    for (index, run) in report.timeline.runs.iter().enumerate() {
+    let runs = reports
+        .iter()
+        .flat_map(|report| report.timeline.runs.iter().map(move |run| (*report, run)));
+    for (index, (report, run)) in runs.enumerate() {
         let pid = index + 1;
         events.push(json!({
             "name": "process_name", "ph": "M", "pid": pid, "tid": 0,

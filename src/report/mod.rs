@@ -12,6 +12,7 @@ pub mod json;
 pub mod markdown;
 pub mod table;
 pub mod timeline;
+pub mod tour;
 
 use crate::stats::Summary;
 use crate::sys::Machine;

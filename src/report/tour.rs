@@ -1,0 +1,100 @@
+//! Renders the tour: per question the answer, then the tables (and timelines) that show it,
+//! then a summary table. JSON holds every demo's full report; CSV is the summary.
+
+use super::{Format, RenderOptions};
+use crate::demo::tour::Tour;
+
+pub fn render(tour: &Tour, options: &RenderOptions) -> String {
+    match options.format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(tour).expect("a tour always serialises");
+            text.push('\n');
+            text
+        }
+        Format::Csv => {
+            let mut writer = ::csv::Writer::from_writer(Vec::new());
+            writer
+                .write_record(["question", "topic", "measured", "answer"])
+                .expect("writing to memory");
+            for s in &tour.sections {
+                writer
+                    .write_record([&s.question, &s.topic, &s.key_figure, &s.answer.join(" ")])
+                    .expect("writing to memory");
+            }
+            String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
+        }
+        Format::Table | Format::Markdown => text(tour, options),
+    }
+}
+
+fn text(tour: &Tour, options: &RenderOptions) -> String {
+    let markdown = options.format == Format::Markdown;
+    let mut out = String::new();
+    if markdown {
+        out.push_str(&format!(
+            "# conpar tour\n\nMeasured on {} ({} logical CPUs, {} available), {} {}.\n\n",
+            tour.machine.cpu_model,
+            tour.machine.logical_cpus,
+            tour.machine.available_parallelism,
+            tour.machine.os,
+            tour.machine.arch
+        ));
+    }
+    for (i, section) in tour.sections.iter().enumerate() {
+        if markdown {
+            out.push_str(&format!("## {}. {}\n\n", i + 1, section.question));
+        } else {
+            let title = format!("{}. {}", i + 1, section.question);
+            out.push_str(&format!(
+                "{title}\n{}\n",
+                "=".repeat(title.chars().count().min(options.width))
+            ));
+        }
+        for sentence in &section.answer {
+            out.push_str(sentence);
+            out.push_str(if markdown { "\n\n" } else { "\n" });
+        }
+        for report in &section.reports {
+            let view = RenderOptions {
+                timeline: section.view.timeline,
+                zoom_ms: section.view.zoom_ms,
+                ..*options
+            };
+            let mut body = super::render(report, &view);
+            if markdown {
+                // The demo's own heading sits under the question's.
+                body = body.replacen("### ", "#### ", 1);
+            }
+            out.push('\n');
+            out.push_str(&body);
+        }
+        out.push('\n');
+    }
+    out.push_str(if markdown {
+        "## Summary\n\n"
+    } else {
+        "Summary\n=======\n"
+    });
+    let rows: Vec<(String, &str)> = tour
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("{}. {}", i + 1, s.topic), s.key_figure.as_str()))
+        .collect();
+    if markdown {
+        out.push_str("| question | measured here |\n|---|---|\n");
+        for (topic, figure) in &rows {
+            out.push_str(&format!("| {topic} | {figure} |\n"));
+        }
+    } else {
+        let width = rows
+            .iter()
+            .map(|(t, _)| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (topic, figure) in &rows {
+            out.push_str(&format!("{topic:<width$}  {figure}\n"));
+        }
+    }
+    out
+}
