@@ -44,12 +44,24 @@ impl Run {
 /// Runs task `task` of `workload` chunk by chunk, recording each chunk, and returns its
 /// checksum.
 pub fn run_task(workload: &Workload, task: usize, recorder: &mut Recorder) -> u64 {
+    run_task_range(workload, task, 0, workload.units_per_task, recorder)
+}
+
+/// Runs units `from..to` of task `task` chunk by chunk, recording each chunk, and returns their
+/// checksum: any split of a task into ranges adds up to the task's checksum.
+pub fn run_task_range(
+    workload: &Workload,
+    task: usize,
+    from: u64,
+    to: u64,
+    recorder: &mut Recorder,
+) -> u64 {
     let seed = workload.task_seed(task);
     let mut sum = 0;
-    let mut done = 0;
+    let mut done = from;
     let mut start = Instant::now();
-    while done < workload.units_per_task {
-        let end = (done + workload.chunk_units).min(workload.units_per_task);
+    while done < to {
+        let end = (done + workload.chunk_units).min(to);
         sum = kernel::combine(sum, kernel::run_range(seed, done, end));
         start = recorder.chunk_done(task, start);
         done = end;
