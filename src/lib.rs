@@ -11,19 +11,24 @@
 //! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
 //! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
 //! - [`stats`]: medians over repeats, speedup, efficiency, Karp-Flatt.
+//! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
+//! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
 //! - [`exec`]: executors, one per way of running a workload; each returns a `Run`.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
-//! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline).
+//! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
+//!   SVG plot).
 //! - [`progress`]: the progress bar on stderr.
 //! - [`error`]: exit codes and the bad-input error.
 
 #![forbid(unsafe_code)]
 
+pub mod amdahl;
 pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod exec;
 pub mod kernel;
+pub mod maxprocs;
 pub mod progress;
 pub mod report;
 pub mod stats;
