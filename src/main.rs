@@ -2,7 +2,6 @@
 
 #![forbid(unsafe_code)]
 
-use clap::Parser;
 use clap::error::ErrorKind;
 use conpar::cli::{Cli, Command, WorkerArgs};
 use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
@@ -11,7 +10,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_args() {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };

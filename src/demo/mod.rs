@@ -6,6 +6,7 @@
 //! summarises the same way.
 
 pub mod info;
+pub mod maxprocs;
 pub mod parallel;
 
 use crate::exec::Run;
