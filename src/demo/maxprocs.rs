@@ -287,9 +287,11 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
                 fit.points.len(),
             ));
         }
+        _ if results.len() < 2 => notes.push(
+            "No Amdahl fit: only P = 1 was measured, and the fit needs a point where more than one worker could run at once.".into(),
+        ),
         _ => notes.push(format!(
-            "No Amdahl fit: it needs a point where more than one CPU could work at once, and this process has {capacity}{}.",
-            if results.len() < 2 { " or only P = 1 was measured" } else { "" }
+            "No Amdahl fit: it needs a point where more than one CPU could work at once, and this process has {capacity}."
         )),
     }
     if fit.serial_fraction_set > 0.0 {
