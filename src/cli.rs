@@ -251,7 +251,7 @@ pub struct SweepWorkArgs {
     pub units: Option<u64>,
 
     /// Work of one run, all tasks together, as a time on one CPU of this machine (calibrated)
-    #[arg(long, value_name = "DURATION", default_value = "1s", allow_hyphen_values = true,
+    #[arg(long, value_name = "DURATION", default_value = "800ms", allow_hyphen_values = true,
           value_parser = task_time)]
     pub total_time: Duration,
 

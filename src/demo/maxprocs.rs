@@ -16,9 +16,10 @@
 //!   count, the CPU count itself, the powers of two up to twice the CPU count and twice the CPU
 //!   count (and the worker limit, when it is not there yet): 3 points on 2 CPUs, 12 on 64, 14
 //!   on 256; it grows with the logarithm of the CPU count.
-//! - The total work is fixed (`--total-time`, 1 s of one-CPU work by default), so a round over
-//!   all P costs about `T * (1 + 1/2 + ... + 1/8 + a little)`, under 3 T however many CPUs
-//!   there are; the default sweep (1 warm-up and 3 measured rounds) takes about 9 s on 2 CPUs.
+//! - The total work is fixed (`--total-time`, 800 ms of one-CPU work by default), so a round
+//!   over all P costs about `T * (1 + 1/2 + ... + 1/8 + a little)`, under 3 T however many CPUs
+//!   there are. The default sweep (one sequential pass for the checksum, 1 warm-up and 3
+//!   measured rounds) takes about 8 s on 2 CPUs and about 10 s on 256.
 //! - Tasks default to 8 per CPU (at least the largest P, at most [`MAX_TASKS`]), so memory
 //!   (a few slices per task and run) grows linearly with the CPU count, and only one pool (of
 //!   the current P) is alive at a time.
@@ -46,9 +47,6 @@ pub const TASKS_PER_CPU: usize = 8;
 
 /// The default list has every P up to this many CPUs, then powers of two.
 pub const DENSE_UP_TO: usize = 8;
-
-/// The default total work: one second of one-CPU work per run.
-pub const DEFAULT_TOTAL_TIME: Duration = Duration::from_secs(1);
 
 /// How much work one run of the sweep does; the same for every P.
 #[derive(Debug, Clone, Copy, PartialEq)]
