@@ -180,7 +180,11 @@ fn temporary_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    Ok(builder.tempfile_in(directory(path))?)
+    // A missing directory is the common mistake: say so without the temporary file's name.
+    let dir = directory(path);
+    let meta = std::fs::metadata(dir).with_context(|| dir.display().to_string())?;
+    anyhow::ensure!(meta.is_dir(), "{} is not a directory", dir.display());
+    Ok(builder.tempfile_in(dir)?)
 }
 
 /// Fails, before any work starts, where a plot could not be written to `path`.
