@@ -48,6 +48,10 @@ pub const TASKS_PER_CPU: usize = 8;
 /// The default list has every P up to this many CPUs, then powers of two.
 pub const DENSE_UP_TO: usize = 8;
 
+/// A min-max spread above this fraction of the median gets a note: the figures are no more
+/// precise than that.
+pub const NOISY_SPREAD: f64 = 0.10;
+
 /// How much work one run of the sweep does; the same for every P.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SweepSize {
@@ -347,6 +351,18 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             "{} has more workers than the {} tasks: some workers had nothing to do.",
             idle.join(", "),
             workload.tasks
+        ));
+    }
+    if let Some((r, spread)) = results
+        .iter()
+        .map(|r| (r, (r.wall_ms.max - r.wall_ms.min) / r.wall_ms.median))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|&(_, spread)| spread > NOISY_SPREAD)
+    {
+        notes.push(format!(
+            "The runs of P = {} spread by {:.0}% of their median: this machine was noisy, so every speedup here is only good to about that much (--runs 9, or a quieter moment, gives steadier figures).",
+            r.threads,
+            spread * 100.0
         ));
     }
     if results.iter().any(|r| !r.checksum_ok) {
