@@ -156,6 +156,7 @@ mod tests {
             machine,
             workload: None,
             results,
+            extra: serde_json::Map::new(),
             timeline: Timeline::default(),
             notes: vec![],
         }

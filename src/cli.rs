@@ -6,10 +6,14 @@
 
 use crate::demo::{self, Repeats};
 use crate::exec::race;
-use crate::report::{Format, Lanes, RenderOptions, Report, timeline};
+use crate::maxprocs::{self, Limit, Source};
+use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Most tasks a demo accepts: far more than any machine has cores, few enough to draw.
@@ -52,6 +56,36 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub limit: LimitArgs,
+}
+
+/// The worker limit of every pool, like GOMAXPROCS for Go.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Worker limit")]
+pub struct LimitArgs {
+    /// Worker limit of every pool, like Go's GOMAXPROCS [default: available parallelism]
+    #[arg(long, global = true, value_name = "N", env = maxprocs::ENV,
+          allow_hyphen_values = true, value_parser = maxprocs_value)]
+    pub maxprocs: Option<u64>,
+
+    /// Did `--maxprocs` come from the environment? Set by [`Cli::try_parse_args_from`].
+    #[arg(skip)]
+    pub maxprocs_from_env: bool,
+}
+
+impl LimitArgs {
+    /// The worker limit in force, and where it came from.
+    pub fn limit(&self) -> Limit {
+        let source = if self.maxprocs_from_env {
+            Source::Env
+        } else {
+            Source::Flag
+        };
+        let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Limit::resolve(self.maxprocs.map(|n| (n as usize, source)), available)
+    }
 }
 
 /// Options that change how results are shown, never what is measured.
@@ -111,6 +145,8 @@ pub enum Command {
     /// Why Python threads do not speed up CPU-bound work and processes do: threads under a
     /// simulated GIL (new, old, none) against processes
     GilSim(GilSimArgs),
+    /// What GOMAXPROCS changes: the same work on pools of P workers, with Amdahl's law
+    Maxprocs(MaxprocsArgs),
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -442,6 +478,83 @@ impl GilSimArgs {
     }
 }
 
+/// `conpar maxprocs`: the scaling sweep.
+#[derive(Debug, Args)]
+pub struct MaxprocsArgs {
+    /// Pool sizes P to measure, e.g. 1,2,4 [default: every P up to the CPUs (at most 8), then
+    /// powers of two up to twice the CPUs, and the worker limit]
+    #[arg(long, value_name = "P,...", value_delimiter = ',', allow_hyphen_values = true,
+          value_parser = ranged::<1, MAX_THREADS>)]
+    pub procs: Option<Vec<u64>>,
+
+    /// Tasks the work of one run is split into [default: 8 per CPU, at least the largest P]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_TASKS>)]
+    pub tasks: Option<u64>,
+
+    /// Fraction F of every task run on one thread before the rest runs on the pool (0 <= F < 1)
+    #[arg(long, value_name = "F", default_value = "0", allow_hyphen_values = true,
+          value_parser = serial_fraction)]
+    pub serial_fraction: f64,
+
+    /// Also draw the speedup curve as an SVG picture to this file
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub work: SweepWorkArgs,
+}
+
+/// How much work one run of the sweep does (the same for every P) and how often it runs.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Work options")]
+pub struct SweepWorkArgs {
+    /// Kernel units per task, exactly (repeats a sweep exactly; see `unit_ns` in the report)
+    #[arg(long, value_name = "N", conflicts_with = "total_time",
+          allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
+    pub units: Option<u64>,
+
+    /// Work of one run, all tasks together, as a time on one CPU of this machine (calibrated)
+    #[arg(long, value_name = "DURATION", default_value = "800ms", allow_hyphen_values = true,
+          value_parser = task_time)]
+    pub total_time: Duration,
+
+    /// Seed of the kernel: the same seed and units always give the same checksum
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Measured runs per P (the median, min and max are reported)
+    #[arg(long, value_name = "N", default_value = "3", allow_hyphen_values = true, value_parser = ranged::<1, MAX_RUNS>)]
+    pub runs: u64,
+
+    /// Unmeasured warm-up rounds over every P, before the measured ones
+    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = ranged::<0, MAX_WARMUP>)]
+    pub warmup: u64,
+}
+
+impl MaxprocsArgs {
+    fn config(&self, limit: Limit, progress: bool) -> demo::maxprocs::Config {
+        demo::maxprocs::Config {
+            procs: self
+                .procs
+                .as_ref()
+                .map(|list| list.iter().map(|&p| p as usize).collect()),
+            tasks: self.tasks.map(|t| t as usize),
+            size: self.work.units.map_or(
+                demo::maxprocs::SweepSize::TotalTime(self.work.total_time),
+                demo::maxprocs::SweepSize::UnitsPerTask,
+            ),
+            serial_fraction: self.serial_fraction,
+            seed: self.work.seed,
+            repeats: Repeats {
+                runs: self.work.runs as usize,
+                warmup: self.work.warmup as usize,
+            },
+            progress,
+            limit,
+        }
+    }
+}
+
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
 fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
     let value: u64 = text
@@ -492,11 +605,55 @@ fn io_wait(text: &str) -> Result<Duration, String> {
     duration(text, MAX_IO_WAIT)
 }
 
+/// Parses the worker limit, naming both places it can come from.
+fn maxprocs_value(text: &str) -> Result<u64, String> {
+    ranged::<1, MAX_THREADS>(text)
+        .map_err(|e| format!("{e} (set by --maxprocs or {})", maxprocs::ENV))
+}
+
+/// Parses a serial fraction: a number from 0 up to, but not including, 1.
+fn serial_fraction(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number from 0 up to (not including) 1"))?;
+    if (0.0..1.0).contains(&value) {
+        Ok(value.abs())
+    } else if value >= 1.0 {
+        Err(format!(
+            "{text} is outside 0 <= F < 1: a serial fraction of 1 or more leaves nothing to run in parallel"
+        ))
+    } else {
+        Err(format!("{text} is outside 0 <= F < 1"))
+    }
+}
+
 impl Cli {
+    /// Parses the process's arguments (and `CONPAR_MAXPROCS`), noting where the worker limit
+    /// came from.
+    pub fn try_parse_args() -> Result<Cli, clap::Error> {
+        Cli::try_parse_args_from(std::env::args_os())
+    }
+
+    /// Parses `args` like [`Parser::try_parse_from`], and notes whether `--maxprocs` was given
+    /// on the command line or taken from `CONPAR_MAXPROCS`.
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut matches = Cli::command().try_get_matches_from(args)?;
+        let from_env = matches.value_source("maxprocs") == Some(ValueSource::EnvVariable);
+        let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
+        cli.limit.maxprocs_from_env = from_env;
+        Ok(cli)
+    }
+
     /// Runs the chosen subcommand and returns its report.
     pub fn run(&self) -> anyhow::Result<Report> {
         let progress = !self.output.quiet;
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let limit = self.limit.limit();
         match &self.command {
             Command::Info => Ok(demo::info::run()),
             Command::Interleave(args) => demo::interleave::run(&demo::interleave::Config {
@@ -521,12 +678,24 @@ impl Cli {
             }
             Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
                 tasks: args.tasks.unwrap_or(available) as usize,
-                threads: args.threads.unwrap_or(available) as usize,
+                threads: args.threads.unwrap_or(limit.workers as u64) as usize,
+                limit,
                 size: args.work.size(),
                 seed: args.work.seed,
                 repeats: args.work.repeats(),
                 progress,
             }),
+            Command::Maxprocs(args) => {
+                // An unwritable plot path fails before the sweep, not after it.
+                if let Some(path) = &args.plot {
+                    plot::check_writable(path)?;
+                }
+                let report = demo::maxprocs::run(&args.config(limit, progress))?;
+                if let Some(path) = &args.plot {
+                    plot::write(&report, path)?;
+                }
+                Ok(report)
+            }
             Command::GilSim(args) => demo::gil_sim::run(&args.config(progress)),
             Command::Race(args) => demo::race::run(&demo::race::Config {
                 threads: args.threads as usize,
@@ -613,6 +782,28 @@ mod tests {
         assert!(race_threads("7").unwrap_err().contains("odd"));
         assert!(race_threads("2000").unwrap_err().contains("2 to 1024"));
         assert!(race_threads("x").is_err());
+    }
+
+    #[test]
+    fn serial_fractions_are_in_zero_to_one() {
+        assert_eq!(serial_fraction("0"), Ok(0.0));
+        assert_eq!(serial_fraction("-0"), Ok(0.0));
+        assert_eq!(serial_fraction("0.5"), Ok(0.5));
+        for bad in ["1", "1.5", "-0.1", "nan", "inf", "x", ""] {
+            assert!(serial_fraction(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_limit_says_where_it_came_from() {
+        let cli = Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "3"]).unwrap();
+        assert_eq!(
+            cli.limit.limit(),
+            Limit::resolve(Some((3, Source::Flag)), 1)
+        );
+        let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
+        assert_eq!(cli.limit.limit().workers, 4);
+        assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
     }
 
     #[test]

@@ -12,14 +12,18 @@
 //! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
 //! - [`stats`]: medians over repeats, speedup, efficiency, Karp-Flatt.
 //! - [`gil`]: a global interpreter lock that behaves like CPython's (new, old, none).
+//! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
+//! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
 //! - [`exec`]: executors, one per way of running a workload; each returns a `Run`.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
-//! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline).
+//! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
+//!   SVG plot).
 //! - [`progress`]: the progress bar on stderr.
 //! - [`error`]: exit codes and the bad-input error.
 
 #![forbid(unsafe_code)]
 
+pub mod amdahl;
 pub mod check;
 pub mod cli;
 pub mod demo;
@@ -29,6 +33,7 @@ pub mod gil;
 pub mod green;
 pub mod interrupt;
 pub mod kernel;
+pub mod maxprocs;
 pub mod output;
 pub mod progress;
 pub mod report;

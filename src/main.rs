@@ -2,8 +2,8 @@
 
 #![forbid(unsafe_code)]
 
+use clap::CommandFactory;
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
 use conpar::cli::{Cli, Command, WorkerArgs};
 use conpar::error::{EXIT_CHECK, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
@@ -12,7 +12,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_args() {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };
@@ -58,6 +58,7 @@ fn main() -> ExitCode {
 fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
     let config = conpar::demo::tour::Config {
         quick: args.quick,
+        limit: cli.limit.limit(),
         progress: !cli.output.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         seed: args.seed,
     };

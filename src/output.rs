@@ -15,6 +15,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temp = temp_path(path);
     interrupt::register_temp_file(&temp);
     let written = (|| -> anyhow::Result<()> {
+        check_writable(path)?;
         let mut file = fs::File::create(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
@@ -26,6 +27,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
     interrupt::forget_temp_file(&temp);
     written.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Fails where a file could not be written at `path`: checked before a long run, so that a
+/// mistyped directory costs nothing. Leaves nothing behind.
+pub fn check_writable(path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(!path.is_dir(), "{} is a directory", path.display());
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    // A missing directory is the common mistake: name it.
+    let meta = fs::metadata(dir).with_context(|| dir.display().to_string())?;
+    anyhow::ensure!(meta.is_dir(), "{} is not a directory", dir.display());
+    let probe = temp_path(path);
+    fs::File::create(&probe).with_context(|| dir.display().to_string())?;
+    fs::remove_file(&probe)?;
+    Ok(())
 }
 
 fn temp_path(path: &Path) -> PathBuf {

@@ -273,6 +273,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
             expected_checksum: format!("{expected:016x}"),
         }),
         results,
+        extra: serde_json::Map::new(),
         timeline,
         notes,
     })

@@ -29,6 +29,7 @@ pub fn run() -> Report {
         machine,
         workload: None,
         results: Vec::new(),
+        extra: serde_json::Map::new(),
         timeline: Timeline::default(),
         notes,
     }

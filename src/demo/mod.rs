@@ -8,6 +8,7 @@
 pub mod gil_sim;
 pub mod info;
 pub mod interleave;
+pub mod maxprocs;
 pub mod parallel;
 pub mod race;
 pub mod tour;

@@ -6,6 +6,7 @@
 
 use super::{Measured, Repeats, measure};
 use crate::exec::{pool::Pool, sequential, threads};
+use crate::maxprocs::{Limit, MaxprocsReport};
 use crate::progress::Progress;
 use crate::report::{Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
@@ -17,6 +18,9 @@ pub struct Config {
     pub tasks: usize,
     /// Workers of the rayon pool.
     pub threads: usize,
+    /// The worker limit in force (`--maxprocs`, `CONPAR_MAXPROCS` or the default), reported
+    /// beside the pool size.
+    pub limit: Limit,
     pub size: WorkSize,
     pub seed: u64,
     pub repeats: Repeats,
@@ -64,7 +68,12 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         timeline.runs.push(run);
         timeline.slices.extend(slices);
     }
-    let notes = notes(&machine, &workload, &measured, &results);
+    let mut notes = notes(&machine, &workload, &measured, &results);
+    let maxprocs = MaxprocsReport::new(config.limit, &machine);
+    notes.push(pool_note(config.threads, &maxprocs));
+    notes.extend(maxprocs.notes());
+    let mut extra = serde_json::Map::new();
+    extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
     Ok(Report {
         schema: SCHEMA,
         demo: "parallel".into(),
@@ -76,9 +85,26 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
             expected_checksum: format!("{expected:016x}"),
         }),
         results,
+        extra,
         timeline,
         notes,
     })
+}
+
+/// Says where the pool's size came from.
+fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
+    if threads == maxprocs.limit {
+        format!(
+            "The rayon pool has {threads} worker(s): the worker limit, from {}.",
+            maxprocs.source.name()
+        )
+    } else {
+        format!(
+            "The rayon pool has {threads} worker(s), set by --threads (the worker limit, {} from {}, applies when --threads is not given).",
+            maxprocs.limit,
+            maxprocs.source.name()
+        )
+    }
 }
 
 fn notes(

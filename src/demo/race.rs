@@ -171,6 +171,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         machine,
         workload: None,
         results,
+        extra: serde_json::Map::new(),
         timeline,
         notes,
     })

@@ -7,6 +7,7 @@
 //! measurement shows instead.
 
 use super::{Repeats, gil_sim, info, interleave, parallel, race};
+use crate::maxprocs::Limit;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
 use crate::workload::WorkSize;
@@ -19,6 +20,8 @@ use std::time::Duration;
 pub struct Config {
     /// Tiny work, for smoke tests: the figures are real but noisy.
     pub quick: bool,
+    /// The worker limit (`--maxprocs`) for the pools.
+    pub limit: Limit,
     pub progress: bool,
     pub seed: u64,
 }
@@ -125,11 +128,12 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
     let tasks = cpus.clamp(2, 8);
     let all_cores = parallel::run(&parallel::Config {
         tasks,
-        threads: cpus,
+        threads: config.limit.workers,
         size: WorkSize::TaskTime(sizes.task),
         seed: config.seed,
         repeats,
         progress: false,
+        limit: config.limit,
     })?;
     step("interleave with waits");
     let waits = interleave::run(&interleave::Config {

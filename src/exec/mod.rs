@@ -80,17 +80,27 @@ impl WorkerResult {
 /// Runs task `task` of `workload` chunk by chunk on this thread, recording each chunk and
 /// sleeping through the workload's waits; returns the task's checksum.
 pub fn run_task(workload: &Workload, task: usize, recorder: &mut Recorder) -> u64 {
+    run_task_range(workload, task, 0, workload.units_per_task, recorder)
+}
+
+/// Runs units `from..to` of task `task` chunk by chunk, recording each chunk, and returns their
+/// checksum: any split of a task into ranges adds up to the task's checksum.
+pub fn run_task_range(
+    workload: &Workload,
+    task: usize,
+    from: u64,
+    to: u64,
+    recorder: &mut Recorder,
+) -> u64 {
     let seed = workload.task_seed(task);
     let mut sum = 0;
     let mut start = Instant::now();
-    for step in steps(
-        workload.units_per_task,
-        workload.chunk_units,
-        None,
-        workload.wait,
-    ) {
-        sum = kernel::combine(sum, kernel::run_range(seed, step.start, step.end));
-        start = recorder.chunk_done(task, start, step.end - step.start);
+    // The waits belong to the stretch run here: a task split in ranges (an Amdahl serial phase)
+    // spreads them over the ranges.
+    for step in steps(to - from, workload.chunk_units, None, workload.wait) {
+        let (first, last) = (from + step.start, from + step.end);
+        sum = kernel::combine(sum, kernel::run_range(seed, first, last));
+        start = recorder.chunk_done(task, start, last - first);
         if let After::Pause(pause) = step.then {
             std::thread::sleep(pause);
             start = Instant::now();

@@ -1,6 +1,7 @@
 //! Tasks on a rayon pool of a fixed number of workers: the work-stealing way to use all cores.
 
-use super::{Run, WorkerResult, run_task};
+use super::{Run, WorkerResult, run_task_range};
+use crate::kernel;
 use crate::trace::Recorder;
 use crate::workload::Workload;
 use anyhow::Context;
@@ -27,23 +28,93 @@ impl Pool {
     }
 
     pub fn run(&self, workload: &Workload) -> Run {
+        self.run_split(workload, 0)
+    }
+
+    /// Amdahl's two phases: the first `serial_units` units of every task, one task after
+    /// another on the calling thread (recorded as worker `workers()`), then the rest of every
+    /// task on the pool. Any split gives the same total work and the same checksum as
+    /// [`Pool::run`].
+    pub fn run_split(&self, workload: &Workload, serial_units: u64) -> Run {
         let epoch = Instant::now();
-        let results: Vec<WorkerResult> = self.pool.install(|| {
+        let serial_units = serial_units.min(workload.units_per_task);
+        let mut serial = Recorder::new(epoch, self.workers());
+        let serial_sum = (0..workload.tasks).fold(0, |acc, task| {
+            let sum = run_task_range(workload, task, 0, serial_units, &mut serial);
+            kernel::combine(acc, sum)
+        });
+        let mut results: Vec<WorkerResult> = self.pool.install(|| {
             (0..workload.tasks)
                 .into_par_iter()
                 .map(|task| {
                     let worker = rayon::current_thread_index().unwrap_or(0);
                     let mut recorder = Recorder::new(epoch, worker);
-                    let checksum = run_task(workload, task, &mut recorder);
+                    let sum = run_task_range(
+                        workload,
+                        task,
+                        serial_units,
+                        workload.units_per_task,
+                        &mut recorder,
+                    );
                     // A pool thread serves many tasks: its switch counts are not this task's.
                     WorkerResult {
-                        checksum,
+                        checksum: sum,
                         slices: recorder.into_slices(),
                         context_switches: None,
                     }
                 })
                 .collect()
         });
+        results.push(WorkerResult {
+            checksum: serial_sum,
+            slices: serial.into_slices(),
+            context_switches: None,
+        });
         Run::gather(epoch.elapsed(), results)
+    }
+
+    /// Waits until every worker thread has started, so that a timed run right after
+    /// [`Pool::new`] does not pay for starting threads.
+    pub fn wait_ready(&self) {
+        self.pool.broadcast(|_| ());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::WorkSize;
+
+    #[test]
+    fn any_serial_split_keeps_the_checksum() {
+        let w = Workload::new(5, WorkSize::Units(1000), 3);
+        let pool = Pool::new(2).unwrap();
+        pool.wait_ready();
+        for serial in [0, 1, 255, 256, 500, 999, 1000, 5000] {
+            let run = pool.run_split(&w, serial);
+            assert_eq!(run.checksum, w.expected_checksum(), "serial {serial}");
+        }
+    }
+
+    #[test]
+    fn the_serial_part_runs_first_on_the_calling_thread() {
+        let w = Workload::new(4, WorkSize::Units(2000), 3);
+        let pool = Pool::new(2).unwrap();
+        let run = pool.run_split(&w, 1000);
+        let serial_end = run
+            .slices
+            .iter()
+            .filter(|s| s.worker == 2)
+            .map(|s| s.end)
+            .max()
+            .unwrap();
+        let parallel_start = run
+            .slices
+            .iter()
+            .filter(|s| s.worker < 2)
+            .map(|s| s.start)
+            .min()
+            .unwrap();
+        assert!(serial_end <= parallel_start);
     }
 }

@@ -4,12 +4,13 @@
 //! results. Everything a person sees on stdout can be rebuilt from the `Report` alone, which
 //! is why `--format json` carries every figure the table shows. The JSON shape (schema 1) is
 //! documented in the README and shared by every demo: demos add fields beside the common ones
-//! (in [`ModeResult::extra`]), never instead of them.
+//! (in [`ModeResult::extra`] and [`Report::extra`]), never instead of them.
 
 pub mod chrome;
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod plot;
 pub mod table;
 pub mod timeline;
 pub mod tour;
@@ -35,6 +36,10 @@ pub struct Report {
     pub workload: Option<WorkloadReport>,
     /// One entry per way of running the work.
     pub results: Vec<ModeResult>,
+    /// Demo-specific top-level objects (such as `maxprocs` and `amdahl`), serialised beside the
+    /// common fields, never instead of them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
     pub timeline: Timeline,
     /// Plain sentences about what the figures mean on this machine.
     pub notes: Vec<String>,

@@ -1,0 +1,462 @@
+//! `conpar maxprocs`: what GOMAXPROCS changes, as a measured scaling curve with Amdahl's law.
+//!
+//! The worker limit (GOMAXPROCS for Go, `--maxprocs` / `CONPAR_MAXPROCS` here) is only a number
+//! of workers; what it buys depends on the CPUs underneath. This demo shows that with a sweep:
+//! the same total work, split into many tasks, runs on rayon pools of P workers for several P,
+//! and the table gives each P's wall time, speedup over P = 1, efficiency and Karp-Flatt serial
+//! fraction. Amdahl's law is then fitted to the speedups (see [`crate::amdahl`]), with
+//! `p = min(P, CPUs)`: workers beyond the CPUs only take turns, so the curve flattens there and
+//! the report says so. `--serial-fraction F` makes a known fraction of every run serial (the
+//! first F of every task runs on the calling thread before the pool runs the rest, same total
+//! work, same checksum), so the fit can be seen to recover F.
+//!
+//! # Keeping the sweep bounded on big machines
+//!
+//! - The default P list is every P up to min(CPUs, 8), then the powers of two below the CPU
+//!   count, the CPU count itself, the powers of two up to twice the CPU count and twice the CPU
+//!   count (and the worker limit, when it is not there yet): 3 points on 2 CPUs, 12 on 64, 14
+//!   on 256; it grows with the logarithm of the CPU count.
+//! - The total work is fixed (`--total-time`, 800 ms of one-CPU work by default), so a round
+//!   over all P costs about `T * (1 + 1/2 + ... + 1/8 + a little)`, under 3 T however many CPUs
+//!   there are. The default sweep (one sequential pass for the checksum, 1 warm-up and 3
+//!   measured rounds) takes about 8 s on 2 CPUs and about 10 s on 256.
+//! - Tasks default to 8 per CPU (at least the largest P, at most [`MAX_TASKS`]), so memory
+//!   (a few slices per task and run) grows linearly with the CPU count, and only one pool (of
+//!   the current P) is alive at a time.
+//!
+//! Rounds go over every P in turn (P = 1, 2, 4, 1, 2, 4, ...) rather than all runs of one P
+//! together, so that a burst of load from elsewhere on the machine spreads over all P instead
+//! of skewing one of them.
+
+use super::{Measured, Repeats};
+use crate::amdahl::{self, AmdahlReport, Point};
+use crate::cli::{MAX_TASKS, MAX_THREADS};
+use crate::exec::pool::Pool;
+use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
+use crate::progress::Progress;
+use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::stats;
+use crate::sys::Machine;
+use crate::workload::{WorkSize, Workload};
+use serde_json::{Map, json};
+use std::time::Duration;
+
+/// Tasks per CPU by default: enough for rayon to balance the load at every P of the default
+/// list (4 per worker at twice the CPU count).
+pub const TASKS_PER_CPU: usize = 8;
+
+/// The default list has every P up to this many CPUs, then powers of two.
+pub const DENSE_UP_TO: usize = 8;
+
+/// A min-max spread above this fraction of the median gets a note: the figures are no more
+/// precise than that.
+pub const NOISY_SPREAD: f64 = 0.10;
+
+/// How much work one run of the sweep does; the same for every P.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SweepSize {
+    /// Exactly this many units per task (`--units`).
+    UnitsPerTask(u64),
+    /// This much one-CPU time for all tasks together, calibrated (`--total-time`).
+    TotalTime(Duration),
+}
+
+/// What `maxprocs` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Worker counts to measure (`--procs`); `None` for the default list.
+    pub procs: Option<Vec<usize>>,
+    /// Tasks the work is split into; `None` for the default.
+    pub tasks: Option<usize>,
+    pub size: SweepSize,
+    /// Fraction of every task run on one thread before the parallel part, in `[0, 1)`.
+    pub serial_fraction: f64,
+    pub seed: u64,
+    pub repeats: Repeats,
+    /// May a progress bar be shown?
+    pub progress: bool,
+    /// The worker limit in force.
+    pub limit: Limit,
+}
+
+/// The default list of P for `cpus` CPUs (see the module doc).
+pub fn default_procs(cpus: usize) -> Vec<usize> {
+    let cpus = cpus.max(1);
+    let mut procs: Vec<usize> = (1..=cpus.min(DENSE_UP_TO)).collect();
+    let mut p = DENSE_UP_TO * 2;
+    while p < cpus {
+        procs.push(p);
+        p *= 2;
+    }
+    procs.push(cpus);
+    let mut p = cpus.next_power_of_two();
+    while p < 2 * cpus {
+        procs.push(p);
+        p *= 2;
+    }
+    procs.push(2 * cpus);
+    tidy(procs)
+}
+
+/// The P list to run: the one asked for, or the default list with the worker limit; P = 1 is
+/// always there, as the baseline. The flag says whether P = 1 had to be added.
+pub fn procs_to_run(asked: Option<&[usize]>, cpus: usize, limit: usize) -> (Vec<usize>, bool) {
+    let mut procs = match asked {
+        Some(list) => list.to_vec(),
+        None => {
+            let mut list = default_procs(cpus);
+            list.push(limit);
+            list
+        }
+    };
+    let added_one = !procs.contains(&1);
+    procs.push(1);
+    (tidy(procs), added_one && asked.is_some())
+}
+
+/// Sorted, without duplicates, within `1..=MAX_THREADS`.
+fn tidy(mut procs: Vec<usize>) -> Vec<usize> {
+    procs.retain(|&p| p >= 1);
+    for p in procs.iter_mut() {
+        *p = (*p).min(MAX_THREADS as usize);
+    }
+    procs.sort_unstable();
+    procs.dedup();
+    procs
+}
+
+/// The default number of tasks: 8 per CPU, at least the largest P, at most [`MAX_TASKS`].
+pub fn default_tasks(cpus: usize, largest_p: usize) -> usize {
+    (TASKS_PER_CPU * cpus.max(1))
+        .max(largest_p)
+        .min(MAX_TASKS as usize)
+}
+
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    let machine = Machine::detect();
+    let facts = CpuFacts::of(&machine);
+    let cpus = machine.available_parallelism;
+    let capacity = facts.capacity();
+    let (procs, added_one) = procs_to_run(config.procs.as_deref(), cpus, config.limit.workers);
+    let largest = *procs.last().expect("P = 1 at least");
+    let tasks = config.tasks.unwrap_or_else(|| default_tasks(cpus, largest));
+    let size = match config.size {
+        SweepSize::UnitsPerTask(units) => WorkSize::Units(units),
+        SweepSize::TotalTime(total) => WorkSize::TaskTime(total / tasks as u32),
+    };
+    let workload = Workload::new(tasks, size, config.seed);
+    let serial_units = ((config.serial_fraction * workload.units_per_task as f64).round() as u64)
+        .min(workload.units_per_task);
+    let serial_set = serial_units as f64 / workload.units_per_task.max(1) as f64;
+
+    // Every run is about one pass's serial part plus its parallel part spread over min(P, CPUs).
+    let rounds = config.repeats.warmup + config.repeats.runs;
+    let passes_per_round: f64 = procs
+        .iter()
+        .map(|&p| serial_set + (1.0 - serial_set) / amdahl::processors(p as f64, capacity))
+        .sum();
+    let passes = (passes_per_round * rounds as f64).ceil() as u64 + 1;
+    workload.check_budget(passes)?;
+    let expected = workload.expected_checksum();
+
+    let progress = Progress::new(
+        config.progress,
+        (rounds * procs.len()) as u64,
+        workload.estimated_pass().mul_f64(passes as f64),
+    );
+    let mut runs: Vec<Vec<_>> = vec![Vec::with_capacity(config.repeats.runs); procs.len()];
+    for round in 0..rounds {
+        for (i, &p) in procs.iter().enumerate() {
+            progress.message(&format!("P={p}"));
+            let pool = Pool::new(p)?;
+            pool.wait_ready();
+            let run = pool.run_split(&workload, serial_units);
+            if round >= config.repeats.warmup {
+                runs[i].push(run);
+            }
+            progress.step();
+        }
+    }
+    progress.finish();
+
+    let measured: Vec<Measured> = procs
+        .iter()
+        .zip(runs)
+        .map(|(&p, runs)| Measured {
+            mode: format!("P={p}"),
+            threads: p,
+            runs,
+        })
+        .collect();
+    let baseline = measured[0].wall_ms().median;
+    let mut results: Vec<ModeResult> = measured
+        .iter()
+        .map(|m| m.result(baseline, expected))
+        .collect();
+    let points = results
+        .iter()
+        .map(|r| Point {
+            threads: r.threads,
+            p: amdahl::processors(r.threads as f64, capacity),
+            speedup: r.speedup,
+            speedup_min: stats::speedup(baseline, r.wall_ms.max),
+            speedup_max: stats::speedup(baseline, r.wall_ms.min),
+        })
+        .collect();
+    let fit = AmdahlReport::new(points, capacity, serial_set);
+    for r in &mut results {
+        r.extra.insert(
+            "karp_flatt".into(),
+            json!(stats::karp_flatt(r.speedup, r.threads)),
+        );
+        r.extra
+            .insert("amdahl_speedup".into(), json!(fit.predicted(r.threads)));
+    }
+
+    let maxprocs = MaxprocsReport::new(config.limit, &machine);
+    let mut notes = maxprocs.notes();
+    notes.extend(sweep_notes(&Sweep {
+        workload: &workload,
+        results: &results,
+        fit: &fit,
+        limit: config.limit,
+        added_one,
+    }));
+    let mut extra = Map::new();
+    extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
+    extra.insert("amdahl".into(), serde_json::to_value(&fit)?);
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "maxprocs".into(),
+        machine,
+        workload: Some(WorkloadReport {
+            workload,
+            runs: config.repeats.runs,
+            warmup: config.repeats.warmup,
+            expected_checksum: format!("{expected:016x}"),
+        }),
+        results,
+        extra,
+        timeline: Timeline::default(),
+        notes,
+    })
+}
+
+/// What the notes are written from.
+struct Sweep<'a> {
+    workload: &'a Workload,
+    results: &'a [ModeResult],
+    fit: &'a AmdahlReport,
+    limit: Limit,
+    added_one: bool,
+}
+
+fn sweep_notes(sweep: &Sweep) -> Vec<String> {
+    let Sweep {
+        workload,
+        results,
+        fit,
+        limit,
+        added_one,
+    } = *sweep;
+    let mut notes = Vec::new();
+    let serial = if fit.serial_fraction_set > 0.0 {
+        format!(
+            ", the first {:.1}% of every task on one thread before the rest runs on the pool",
+            fit.serial_fraction_set * 100.0
+        )
+    } else {
+        String::new()
+    };
+    notes.push(format!(
+        "Every run does the same work: {} tasks of {} units, about {} ms on one CPU{serial}. Speedup is P = 1's median over P's; karp_flatt is the serial fraction each speedup implies, (1/speedup - 1/P) / (1 - 1/P).",
+        workload.tasks,
+        workload.units_per_task,
+        format_ms(workload.estimated_pass().as_secs_f64() * 1e3),
+    ));
+    if added_one {
+        notes.push("P = 1 was added to the list: it is the baseline of every speedup.".into());
+    }
+    let capacity = cpus_phrase(fit.cpus);
+    match (fit.serial_fraction, fit.rms_error) {
+        (Some(s), Some(rms)) => {
+            let bound = fit.max_speedup.map_or_else(
+                || "nothing but the number of CPUs limits the speedup".to_string(),
+                |m| format!("no number of CPUs can give a speedup above {m:.1}"),
+            );
+            notes.push(format!(
+                "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}; {bound}.",
+                fit.points.len(),
+            ));
+        }
+        _ if results.len() < 2 => notes.push(
+            "No Amdahl fit: only P = 1 was measured, and the fit needs a point where more than one worker could run at once.".into(),
+        ),
+        _ => notes.push(format!(
+            "No Amdahl fit: it needs a point where more than one CPU could work at once, and this process has {capacity}."
+        )),
+    }
+    if fit.serial_fraction_set > 0.0 {
+        let f = fit.serial_fraction_set;
+        notes.push(format!(
+            "With a serial fraction of {f:.3}, Amdahl's law allows a speedup of at most {:.2} on unlimited CPUs and {:.2} on these {capacity}{}.",
+            1.0 / f,
+            amdahl::speedup(f, amdahl::processors(f64::MAX, fit.cpus)),
+            fit.serial_fraction
+                .map_or_else(String::new, |s| format!("; the fit found {s:.3}"))
+        ));
+    }
+    if fit.cpus < 2.0 {
+        notes.push(format!(
+            "Only {capacity} for this process: the workers take turns (concurrency) but cannot all run at the same time (parallelism), so no P can beat P = 1 here{}.",
+            if fit.cpus > 1.0 {
+                format!(" by more than {}x", format_cpus(fit.cpus))
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let over: Vec<&ModeResult> = results
+        .iter()
+        .filter(|r| r.threads as f64 > fit.cpus + 1e-9 && r.threads > 1)
+        .collect();
+    if let Some(last) = over.last() {
+        let best_within = results
+            .iter()
+            .filter(|r| r.threads as f64 <= fit.cpus + 1e-9)
+            .map(|r| r.speedup)
+            .fold(1.0, f64::max);
+        notes.push(format!(
+            "P above the {capacity} this process may use ({}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. Speedup stays near {best_within:.2} while efficiency falls ({:.2} at P = {}) and karp_flatt rises, because workers that add no CPU count as serial time.",
+            over.iter().map(|r| format!("P = {}", r.threads)).collect::<Vec<_>>().join(", "),
+            last.efficiency,
+            last.threads,
+        ));
+    }
+    if let Some(r) = results.iter().find(|r| r.threads == limit.workers) {
+        notes.push(format!(
+            "P = {} is the worker limit in force (from {}), the pool size every subcommand uses by default: speedup {:.2} here.",
+            limit.workers,
+            limit.source.name(),
+            r.speedup
+        ));
+    }
+    let idle: Vec<String> = results
+        .iter()
+        .filter(|r| r.threads > workload.tasks)
+        .map(|r| format!("P = {}", r.threads))
+        .collect();
+    if !idle.is_empty() {
+        notes.push(format!(
+            "{} has more workers than the {} tasks: some workers had nothing to do.",
+            idle.join(", "),
+            workload.tasks
+        ));
+    }
+    if let Some((r, spread)) = results
+        .iter()
+        .map(|r| (r, (r.wall_ms.max - r.wall_ms.min) / r.wall_ms.median))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|&(_, spread)| spread > NOISY_SPREAD)
+    {
+        notes.push(format!(
+            "The runs of P = {} spread by {:.0}% of their median: this machine was noisy, so every speedup here is only good to about that much (--runs 9, or a quieter moment, gives steadier figures).",
+            r.threads,
+            spread * 100.0
+        ));
+    }
+    if results.iter().any(|r| !r.checksum_ok) {
+        notes.push(
+            "A checksum differs from the sequential one: some work was lost or done twice.".into(),
+        );
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_list_is_dense_then_doubles_and_stays_short() {
+        assert_eq!(default_procs(1), [1, 2]);
+        assert_eq!(default_procs(2), [1, 2, 4]);
+        assert_eq!(default_procs(3), [1, 2, 3, 4, 6]);
+        assert_eq!(default_procs(8), [1, 2, 3, 4, 5, 6, 7, 8, 16]);
+        assert_eq!(default_procs(12), [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24]);
+        assert_eq!(default_procs(64), [1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64, 128]);
+        assert_eq!(default_procs(256).len(), 14);
+        assert_eq!(default_procs(256).last(), Some(&512));
+        for cpus in 1..=4096 {
+            let list = default_procs(cpus);
+            assert!(list.len() <= 17, "{cpus}: {list:?}");
+            assert!(list.contains(&1) && list.contains(&cpus.min(MAX_THREADS as usize)));
+            assert!(list.windows(2).all(|w| w[0] < w[1]));
+            assert!(*list.last().unwrap() <= MAX_THREADS as usize);
+        }
+    }
+
+    #[test]
+    fn the_list_run_has_the_baseline_and_the_limit() {
+        assert_eq!(procs_to_run(None, 2, 2), (vec![1, 2, 4], false));
+        assert_eq!(procs_to_run(None, 2, 3), (vec![1, 2, 3, 4], false));
+        assert_eq!(procs_to_run(Some(&[4, 2, 2]), 2, 3), (vec![1, 2, 4], true));
+        assert_eq!(procs_to_run(Some(&[1, 8]), 2, 3), (vec![1, 8], false));
+    }
+
+    #[test]
+    fn tasks_default_to_eight_per_cpu_within_bounds() {
+        assert_eq!(default_tasks(2, 4), 16);
+        assert_eq!(default_tasks(2, 64), 64);
+        assert_eq!(default_tasks(1024, 2048), MAX_TASKS as usize);
+    }
+
+    fn config(procs: &[usize], serial_fraction: f64) -> Config {
+        Config {
+            procs: Some(procs.to_vec()),
+            tasks: Some(6),
+            size: SweepSize::UnitsPerTask(3000),
+            serial_fraction,
+            seed: 4,
+            repeats: Repeats { runs: 2, warmup: 0 },
+            progress: false,
+            limit: Limit::resolve(Some((2, crate::maxprocs::Source::Flag)), 1),
+        }
+    }
+
+    #[test]
+    fn a_small_sweep_reports_every_p_with_its_figures() {
+        let report = run(&config(&[1, 2, 3], 0.25)).unwrap();
+        assert_eq!(report.demo, "maxprocs");
+        let threads: Vec<usize> = report.results.iter().map(|r| r.threads).collect();
+        assert_eq!(threads, [1, 2, 3]);
+        assert!(report.results.iter().all(|r| r.checksum_ok));
+        assert_eq!(report.results[0].speedup, 1.0);
+        assert!(report.results[0].extra["karp_flatt"].is_null());
+        assert!(report.results[1].extra["karp_flatt"].is_number());
+        let amdahl: AmdahlReport = serde_json::from_value(report.extra["amdahl"].clone()).unwrap();
+        assert_eq!(amdahl.points.len(), 3);
+        assert_eq!(amdahl.serial_fraction_set, 0.25);
+        assert!(
+            amdahl
+                .points
+                .iter()
+                .all(|p| p.speedup_min <= p.speedup && p.speedup <= p.speedup_max)
+        );
+        assert_eq!(report.extra["maxprocs"]["limit"], 2);
+        assert_eq!(report.extra["maxprocs"]["source"], "--maxprocs");
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("P = 2 is the worker limit"))
+        );
+    }
+
+    #[test]
+    fn the_baseline_is_added_when_missing() {
+        let report = run(&config(&[2], 0.0)).unwrap();
+        assert_eq!(report.results[0].threads, 1);
+        assert!(report.notes.iter().any(|n| n.contains("P = 1 was added")));
+    }
+}
