@@ -12,7 +12,7 @@ fn the_quick_tour_answers_every_question_from_real_reports() {
     assert_eq!(tour["schema"], 1);
     assert_eq!(tour["demo"], "tour");
     let sections = tour["sections"].as_array().unwrap();
-    assert!(sections.len() >= 9, "{} sections", sections.len());
+    assert!(sections.len() >= 10, "{} sections", sections.len());
     let mut demos = Vec::new();
     for s in sections {
         assert!(s["question"].as_str().unwrap().ends_with('?'), "{s}");
@@ -36,7 +36,7 @@ fn the_quick_tour_answers_every_question_from_real_reports() {
             }
         }
     }
-    for demo in ["info", "interleave", "parallel", "race", "gil-sim"] {
+    for demo in ["info", "interleave", "parallel", "race", "gil-sim", "maxprocs"] {
         assert!(
             demos.iter().any(|d| d == demo),
             "no {demo} report in the tour"

@@ -6,7 +6,7 @@
 //! `go` starts an OS thread, or that the GIL makes threads useless), the section says what the
 //! measurement shows instead.
 
-use super::{Repeats, gil_sim, info, interleave, parallel, race};
+use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
 use crate::maxprocs::Limit;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
@@ -67,6 +67,7 @@ struct Sizes {
     wait: Duration,
     race_iterations: u64,
     race_runs: usize,
+    sweep: Duration,
 }
 
 impl Sizes {
@@ -80,6 +81,7 @@ impl Sizes {
                 wait: Duration::from_millis(10),
                 race_iterations: 100_000,
                 race_runs: 3,
+                sweep: Duration::from_millis(20),
             }
         } else {
             Sizes {
@@ -89,6 +91,7 @@ impl Sizes {
                 wait: Duration::from_millis(200),
                 race_iterations: 1_000_000,
                 race_runs: 5,
+                sweep: Duration::from_millis(400),
             }
         }
     }
@@ -170,6 +173,17 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
         repeats,
         config.seed,
     ))?;
+    step("maxprocs");
+    let sweep = maxprocs::run(&maxprocs::Config {
+        procs: None,
+        tasks: None,
+        size: maxprocs::SweepSize::TotalTime(sizes.sweep),
+        serial_fraction: 0.0,
+        seed: config.seed,
+        repeats,
+        progress: false,
+        limit: config.limit,
+    })?;
 
     let sections = vec![
         machine_section(info),
@@ -181,6 +195,7 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
         what_they_create(&one_core),
         gil(&gil_cpu, &gil_io),
         gil_workaround(&gil_cpu),
+        gomaxprocs(&sweep),
     ];
     Ok(Tour {
         schema: crate::report::SCHEMA,
@@ -487,5 +502,42 @@ fn gil_workaround(cpu: &Report) -> Section {
         answer,
         format!("processes {:.2}x", speedup(cpu, "processes")),
         vec![],
+    )
+}
+
+fn gomaxprocs(sweep: &Report) -> Section {
+    let cpus = sweep.machine.available_parallelism;
+    let fit = sweep.extra.get("amdahl");
+    let serial = fit
+        .and_then(|f| f.get("serial_fraction"))
+        .and_then(Value::as_f64);
+    let limits = sweep.extra.get("maxprocs");
+    let go = limits
+        .and_then(|m| m.get("defaults"))
+        .and_then(|d| d.get("go"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let points: Vec<String> = sweep
+        .results
+        .iter()
+        .map(|r| format!("P={} {:.2}x", r.threads, r.speedup))
+        .collect();
+    let mut answer = vec![format!(
+        "GOMAXPROCS(n) sets how many OS threads may run Go code at the same time (it returns the previous setting); goroutines beyond that wait their turn. Go 1.25 would pick {go} here. It is a limit on parallelism, not on concurrency: the same work on pools of P workers here gave {}.",
+        points.join(", ")
+    )];
+    answer.push(match serial {
+        Some(f) => format!(
+            "Above the {cpus} CPU(s) available, more workers only take turns: no further speedup. Amdahl's law fitted to these points gives a serial fraction of {f:.3}: the speedup can never pass {} however large GOMAXPROCS is.",
+            if f > 0.0 { format!("{:.0}", 1.0 / f) } else { "the number of CPUs".into() }
+        ),
+        None => format!("With {cpus} CPU(s) available there is no curve to fit: more workers only take turns."),
+    });
+    section(
+        "What does `func GOMAXPROCS(n int) int` change?",
+        "GOMAXPROCS",
+        answer,
+        points.join(", "),
+        vec![sweep.clone()],
     )
 }
