@@ -36,7 +36,14 @@ fn the_quick_tour_answers_every_question_from_real_reports() {
             }
         }
     }
-    for demo in ["info", "interleave", "parallel", "race", "gil-sim", "maxprocs"] {
+    for demo in [
+        "info",
+        "interleave",
+        "parallel",
+        "race",
+        "gil-sim",
+        "maxprocs",
+    ] {
         assert!(
             demos.iter().any(|d| d == demo),
             "no {demo} report in the tour"

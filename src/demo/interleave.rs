@@ -8,7 +8,7 @@
 //! one task's waits with another's compute, and finishes in about the larger of the two instead
 //! of their sum. The switch costs measured in the same run say what each kind of switch costs.
 
-use super::{Measured, Repeats, try_measure};
+use super::{Measured, Mode, Repeats, measure_rounds};
 use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
 use crate::progress::Progress;
@@ -74,38 +74,30 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     );
     let scheduler_switches = RefCell::new(Vec::new());
     let task_bytes = RefCell::new(0);
-    let mut measured = Vec::new();
-    let mut switch_costs = switch_cost::SwitchCosts::default();
+    let work = &workload;
+    let mut modes = Vec::new();
     if let Some(cpu) = cpu {
-        measured.push(try_measure(
-            "sequential",
-            1,
-            config.repeats,
-            &progress,
-            || sequential::run_pinned(&workload, cpu),
-        )?);
+        modes.push(Mode::new("sequential", 1, move || {
+            sequential::run_pinned(work, cpu)
+        }));
     }
-    measured.push(try_measure("green", 1, config.repeats, &progress, || {
-        let g = green::run(&workload, quantum_units, cpu)?;
+    modes.push(Mode::new("green", 1, || {
+        let g = green::run(work, quantum_units, cpu)?;
         scheduler_switches.borrow_mut().push(g.scheduler.switches);
         *task_bytes.borrow_mut() = g.task_bytes;
         Ok(g.run)
-    })?);
+    }));
     if let Some(cpu) = cpu {
-        measured.push(try_measure(
-            "threads",
-            config.tasks,
-            config.repeats,
-            &progress,
-            || threads::run_on(&workload, Some(cpu)),
-        )?);
-        measured.push(try_measure(
-            "processes",
-            config.tasks,
-            config.repeats,
-            &progress,
-            || process::run(&workload, Some(cpu)),
-        )?);
+        modes.push(Mode::new("threads", config.tasks, move || {
+            threads::run_on(work, Some(cpu))
+        }));
+        modes.push(Mode::new("processes", config.tasks, move || {
+            process::run(work, Some(cpu))
+        }));
+    }
+    let measured = measure_rounds(modes, config.repeats, &progress)?;
+    let mut switch_costs = switch_cost::SwitchCosts::default();
+    if let Some(cpu) = cpu {
         progress.message("switch costs");
         switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
         switch_costs.processes = Some(switch_cost::processes(

@@ -34,6 +34,62 @@ pub struct Measured {
     pub runs: Vec<Run>,
 }
 
+/// One way of running the work, for [`measure_rounds`].
+pub struct Mode<'a> {
+    pub name: &'a str,
+    pub threads: usize,
+    pub run: Box<dyn FnMut() -> anyhow::Result<Run> + 'a>,
+}
+
+impl<'a> Mode<'a> {
+    pub fn new(
+        name: &'a str,
+        threads: usize,
+        run: impl FnMut() -> anyhow::Result<Run> + 'a,
+    ) -> Mode<'a> {
+        Mode {
+            name,
+            threads,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// Runs every mode once per round, `repeats.warmup` unmeasured rounds and then `repeats.runs`
+/// measured ones, and notes the CPU time of each measured run. Taking the modes in turn,
+/// rather than all runs of one mode and then the next, spreads a slow stretch of the machine
+/// (another program, a noisy neighbour of a virtual machine) over every mode alike, so it
+/// widens the min-max spread instead of biasing one mode's median.
+pub fn measure_rounds(
+    mut modes: Vec<Mode<'_>>,
+    repeats: Repeats,
+    progress: &Progress,
+) -> anyhow::Result<Vec<Measured>> {
+    let mut measured: Vec<Measured> = modes
+        .iter()
+        .map(|m| Measured {
+            mode: m.name.to_string(),
+            threads: m.threads,
+            runs: Vec::with_capacity(repeats.runs),
+        })
+        .collect();
+    for round in 0..repeats.warmup + repeats.runs {
+        for (mode, into) in modes.iter_mut().zip(&mut measured) {
+            progress.message(mode.name);
+            let before = sys::cpu_time();
+            let mut run = (mode.run)()?;
+            progress.step();
+            if round >= repeats.warmup {
+                run.cpu_time = before
+                    .zip(sys::cpu_time())
+                    .map(|(b, a)| a.saturating_sub(b));
+                into.runs.push(run);
+            }
+        }
+    }
+    Ok(measured)
+}
+
 /// Runs `run` `repeats.warmup` times unmeasured, then `repeats.runs` times measured.
 pub fn measure(
     mode: &str,
@@ -46,35 +102,16 @@ pub fn measure(
         .expect("an infallible run does not fail")
 }
 
-/// [`measure`] for runs that can fail (pinning refused, a worker process lost); also notes
-/// the CPU time each measured run used.
+/// [`measure`] for runs that can fail (pinning refused, a worker process lost).
 pub fn try_measure(
     mode: &str,
     threads: usize,
     repeats: Repeats,
     progress: &Progress,
-    mut run: impl FnMut() -> anyhow::Result<Run>,
+    run: impl FnMut() -> anyhow::Result<Run>,
 ) -> anyhow::Result<Measured> {
-    progress.message(mode);
-    for _ in 0..repeats.warmup {
-        run()?;
-        progress.step();
-    }
-    let mut runs = Vec::with_capacity(repeats.runs);
-    for _ in 0..repeats.runs {
-        let before = sys::cpu_time();
-        let mut r = run()?;
-        r.cpu_time = before
-            .zip(sys::cpu_time())
-            .map(|(b, a)| a.saturating_sub(b));
-        progress.step();
-        runs.push(r);
-    }
-    Ok(Measured {
-        mode: mode.to_string(),
-        threads,
-        runs,
-    })
+    let modes = vec![Mode::new(mode, threads, run)];
+    Ok(measure_rounds(modes, repeats, progress)?.remove(0))
 }
 
 impl Measured {

@@ -4,7 +4,7 @@
 //! The sequential run is the oracle: every other mode must reproduce its checksum, and its
 //! median wall time is the baseline of every speedup.
 
-use super::{Measured, Repeats, measure};
+use super::{Measured, Mode, Repeats, measure_rounds};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::maxprocs::{Limit, MaxprocsReport};
 use crate::progress::Progress;
@@ -44,17 +44,12 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         runs_per_mode * MODES as u64,
         workload.estimated_pass() * runs_per_mode as u32 * 2,
     );
-    let measured = [
-        measure("sequential", 1, config.repeats, &progress, || {
-            sequential::run(&workload)
-        }),
-        measure("threads", config.tasks, config.repeats, &progress, || {
-            threads::run(&workload)
-        }),
-        measure("rayon", pool.workers(), config.repeats, &progress, || {
-            pool.run(&workload)
-        }),
+    let modes = vec![
+        Mode::new("sequential", 1, || Ok(sequential::run(&workload))),
+        Mode::new("threads", config.tasks, || Ok(threads::run(&workload))),
+        Mode::new("rayon", pool.workers(), || Ok(pool.run(&workload))),
     ];
+    let measured = measure_rounds(modes, config.repeats, &progress)?;
     progress.finish();
 
     let baseline = measured[0].wall_ms().median;
