@@ -28,5 +28,17 @@ fn kernel_per_unit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernel_per_unit);
+/// One call of the recorder after a chunk: a clock reading, `sched_getcpu` and the merge. Its
+/// share of a run is this over the time of one chunk (256 units).
+fn recorder_per_chunk(c: &mut Criterion) {
+    let mut recorder = Recorder::new(Instant::now(), 0);
+    let mut start = Instant::now();
+    c.bench_function("recorder/chunk_done", |b| {
+        b.iter(|| {
+            start = recorder.chunk_done(0, black_box(start), 256);
+        })
+    });
+}
+
+criterion_group!(benches, kernel_per_unit, recorder_per_chunk);
 criterion_main!(benches);

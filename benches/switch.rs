@@ -1,0 +1,29 @@
+//! What one switch between two tasks on one CPU costs: green tasks on conpar's scheduler
+//! against OS threads pinned to one CPU (the same measurements `interleave` reports).
+
+use conpar::exec::switch_cost;
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::time::Duration;
+
+fn switches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("switch");
+    group.bench_function("green_task", |b| {
+        b.iter_custom(|iters| {
+            let rounds = iters.div_ceil(2).max(1);
+            Duration::from_nanos((switch_cost::green(rounds) * iters as f64) as u64)
+        })
+    });
+    if let Some(cpu) = conpar::sys::affinity().and_then(|a| a.first().copied()) {
+        group.bench_function("os_thread_pinned", |b| {
+            b.iter_custom(|iters| {
+                let rounds = iters.div_ceil(2).max(1);
+                let ns = switch_cost::threads(cpu, rounds).expect("pinning");
+                Duration::from_nanos((ns * iters as f64) as u64)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, switches);
+criterion_main!(benches);
