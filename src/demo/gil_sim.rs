@@ -12,7 +12,7 @@
 //! second, per-thread hold and wait times and counters (in a `gil` object), I/O request
 //! latencies (in an `io` object) and the timeline of who held the lock when.
 
-use super::{Measured, Repeats};
+use super::{Measured, Mode, Repeats, measure_rounds};
 use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
@@ -22,6 +22,7 @@ use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format
 use crate::sys::Machine;
 use crate::workload::{MAX_ESTIMATED_RUN, WorkSize, Workload};
 use serde_json::{Map, Value, json};
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -175,44 +176,58 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         runs_per_mode * modes,
         pass * (runs_per_mode * modes) as u32,
     );
-    let mut measured = vec![measure(
-        "sequential",
-        1,
-        None,
-        config.repeats,
-        &progress,
-        || Ok(exec_gil::run_sequential(&plan)),
-    )?];
-    for &variant in &variants {
-        let m = match variant {
-            Variant::Threads(kind) => {
-                let plan = GilPlan {
-                    lock: GilConfig { kind, ..plan.lock },
-                    ..plan.clone()
+    // Each mode keeps what its lock did in every run beside the measured runs themselves.
+    let mut kinds: Vec<(&str, usize, Option<Variant>)> = vec![("sequential", 1, None)];
+    kinds.extend(
+        variants
+            .iter()
+            .map(|&v| (v.mode(), config.threads, Some(v))),
+    );
+    let lock_runs: Vec<RefCell<Vec<GilRun>>> = kinds.iter().map(|_| RefCell::default()).collect();
+    let plans: Vec<GilPlan> = kinds
+        .iter()
+        .map(|&(_, _, variant)| match variant {
+            Some(Variant::Threads(kind)) => GilPlan {
+                lock: GilConfig { kind, ..plan.lock },
+                ..plan.clone()
+            },
+            _ => plan.clone(),
+        })
+        .collect();
+    let modes: Vec<Mode<'_>> = kinds
+        .iter()
+        .zip(plans.iter().zip(&lock_runs))
+        .map(|(&(name, threads, variant), (plan, kept))| {
+            let exe = exe.as_deref();
+            Mode::new(name, threads, move || {
+                let run = match variant {
+                    None => exec_gil::run_sequential(plan),
+                    Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
+                    Some(Variant::Processes) => {
+                        exec_gil::run_processes(exe.expect("the executable was found above"), plan)?
+                    }
                 };
-                measure(
-                    variant.mode(),
-                    config.threads,
-                    Some(variant),
-                    config.repeats,
-                    &progress,
-                    || Ok(exec_gil::run_threads(&plan)),
-                )?
+                let measured = run.run.clone();
+                kept.borrow_mut().push(run);
+                Ok(measured)
+            })
+        })
+        .collect();
+    let rounds = measure_rounds(modes, config.repeats, &progress)?;
+    let measured: Vec<GilMeasured> = rounds
+        .into_iter()
+        .zip(kinds.iter().zip(lock_runs))
+        .map(|(measured, (&(_, _, variant), kept))| {
+            // The warm-up runs come first; keep the measured ones.
+            let mut runs = kept.into_inner();
+            let runs = runs.split_off(runs.len() - config.repeats.runs);
+            GilMeasured {
+                measured,
+                variant,
+                runs,
             }
-            Variant::Processes => {
-                let exe = exe.as_deref().expect("the executable was found above");
-                measure(
-                    variant.mode(),
-                    config.threads,
-                    Some(variant),
-                    config.repeats,
-                    &progress,
-                    || exec_gil::run_processes(exe, &plan),
-                )?
-            }
-        };
-        measured.push(m);
-    }
+        })
+        .collect();
     progress.finish();
 
     let baseline = measured[0].measured.wall_ms().median;
@@ -276,37 +291,6 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         extra: serde_json::Map::new(),
         timeline,
         notes,
-    })
-}
-
-/// Runs `run` `repeats.warmup` times unmeasured, then `repeats.runs` times measured, keeping
-/// what the lock did in each measured run (the fallible sibling of [`super::measure`]).
-fn measure(
-    mode: &str,
-    threads: usize,
-    variant: Option<Variant>,
-    repeats: Repeats,
-    progress: &Progress,
-    mut run: impl FnMut() -> anyhow::Result<GilRun>,
-) -> anyhow::Result<GilMeasured> {
-    progress.message(mode);
-    for _ in 0..repeats.warmup {
-        run()?;
-        progress.step();
-    }
-    let mut runs = Vec::with_capacity(repeats.runs);
-    for _ in 0..repeats.runs {
-        runs.push(run()?);
-        progress.step();
-    }
-    Ok(GilMeasured {
-        measured: Measured {
-            mode: mode.to_string(),
-            threads,
-            runs: runs.iter().map(|r| r.run.clone()).collect(),
-        },
-        variant,
-        runs,
     })
 }
 
