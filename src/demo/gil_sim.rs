@@ -281,12 +281,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         schema: SCHEMA,
         demo: "gil-sim".into(),
         machine,
-        workload: Some(WorkloadReport {
-            workload,
-            runs: config.repeats.runs,
-            warmup: config.repeats.warmup,
-            expected_checksum: format!("{expected:016x}"),
-        }),
+        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
         extra: serde_json::Map::new(),
         timeline,
@@ -638,12 +633,7 @@ impl Notes<'_> {
             "In the timeline (--timeline) each lane is one thread (or process), drawn from its measured steps: its task number where it ran a step, which under a GIL means it held the lock, and . where it did not."
                 .into(),
         );
-        if self.results.iter().any(|r| !r.checksum_ok) {
-            notes.push(
-                "A checksum differs from the sequential one: some work was lost or done twice."
-                    .into(),
-            );
-        }
+        notes.extend(super::checksum_note(self.results));
         notes
     }
 

@@ -167,12 +167,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         schema: SCHEMA,
         demo: "interleave".into(),
         machine,
-        workload: Some(WorkloadReport {
-            workload,
-            runs: config.repeats.runs,
-            warmup: config.repeats.warmup,
-            expected_checksum: format!("{expected:016x}"),
-        }),
+        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
         extra: serde_json::Map::new(),
         timeline,
@@ -359,11 +354,7 @@ fn notes(
         thread_stack_bytes() / 1024
     ));
     notes.push(cost);
-    if results.iter().any(|r| !r.checksum_ok) {
-        notes.push(
-            "A checksum differs from the sequential one: some work was lost or done twice.".into(),
-        );
-    }
+    notes.extend(super::checksum_note(results));
     notes
 }
 

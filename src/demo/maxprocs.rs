@@ -229,12 +229,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         schema: SCHEMA,
         demo: "maxprocs".into(),
         machine,
-        workload: Some(WorkloadReport {
-            workload,
-            runs: config.repeats.runs,
-            warmup: config.repeats.warmup,
-            expected_checksum: format!("{expected:016x}"),
-        }),
+        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
         extra,
         timeline: Timeline::default(),
@@ -365,11 +360,7 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             spread * 100.0
         ));
     }
-    if results.iter().any(|r| !r.checksum_ok) {
-        notes.push(
-            "A checksum differs from the sequential one: some work was lost or done twice.".into(),
-        );
-    }
+    notes.extend(super::checksum_note(results));
     notes
 }
 

@@ -15,7 +15,7 @@ pub mod tour;
 
 use crate::exec::Run;
 use crate::progress::Progress;
-use crate::report::{ModeResult, SliceReport, TimelineRun};
+use crate::report::{ModeResult, SliceReport, Timeline, TimelineRun};
 use crate::stats::{self, Summary};
 use crate::sys;
 use serde_json::Map;
@@ -112,6 +112,24 @@ pub fn try_measure(
 ) -> anyhow::Result<Measured> {
     let modes = vec![Mode::new(mode, threads, run)];
     Ok(measure_rounds(modes, repeats, progress)?.remove(0))
+}
+
+/// The sentence every demo adds when a mode did not reproduce the sequential checksum.
+pub fn checksum_note(results: &[ModeResult]) -> Option<String> {
+    results.iter().any(|r| !r.checksum_ok).then(|| {
+        "A checksum differs from the sequential one: some work was lost or done twice.".into()
+    })
+}
+
+/// The timeline of every mode's run closest to its median.
+pub fn timeline_of(measured: &[Measured]) -> Timeline {
+    let mut timeline = Timeline::default();
+    for m in measured {
+        let (run, slices) = m.timeline();
+        timeline.runs.push(run);
+        timeline.slices.extend(slices);
+    }
+    timeline
 }
 
 impl Measured {

@@ -8,7 +8,7 @@ use super::{Measured, Mode, Repeats, measure_rounds};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::maxprocs::{Limit, MaxprocsReport};
 use crate::progress::Progress;
-use crate::report::{Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{Report, SCHEMA, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
@@ -57,12 +57,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         .iter()
         .map(|m| m.result(baseline, expected))
         .collect();
-    let mut timeline = Timeline::default();
-    for m in &measured {
-        let (run, slices) = m.timeline();
-        timeline.runs.push(run);
-        timeline.slices.extend(slices);
-    }
+    let timeline = super::timeline_of(&measured);
     let mut notes = notes(&machine, &workload, &measured, &results);
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
     notes.push(pool_note(config.threads, &maxprocs));
@@ -73,12 +68,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         schema: SCHEMA,
         demo: "parallel".into(),
         machine,
-        workload: Some(WorkloadReport {
-            workload,
-            runs: config.repeats.runs,
-            warmup: config.repeats.warmup,
-            expected_checksum: format!("{expected:016x}"),
-        }),
+        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
         extra,
         timeline,
@@ -136,10 +126,6 @@ fn notes(
             workload.tasks, cpus, cpus
         ));
     }
-    if results.iter().any(|r| !r.checksum_ok) {
-        notes.push(
-            "A checksum differs from the sequential one: some work was lost or done twice.".into(),
-        );
-    }
+    notes.extend(super::checksum_note(results));
     notes
 }

@@ -27,7 +27,7 @@
 use super::Measured;
 use crate::exec::race::{self, Mode, Race, RaceRun};
 use crate::progress::Progress;
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, format_ms};
+use crate::report::{ModeResult, Report, SCHEMA, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use anyhow::Context;
@@ -158,12 +158,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
             result
         })
         .collect();
-    let mut timeline = Timeline::default();
-    for m in &measured {
-        let (run, slices) = m.timeline();
-        timeline.runs.push(run);
-        timeline.slices.extend(slices);
-    }
+    let timeline = super::timeline_of(&measured);
     let notes = notes(config, &machine, pin, &all, &results, base);
     Ok(Report {
         schema: SCHEMA,

@@ -56,6 +56,18 @@ pub struct WorkloadReport {
     pub expected_checksum: String,
 }
 
+impl WorkloadReport {
+    /// The workload as run `repeats` times, with the checksum every mode must reproduce.
+    pub fn new(workload: Workload, repeats: crate::demo::Repeats, expected: u64) -> WorkloadReport {
+        WorkloadReport {
+            workload,
+            runs: repeats.runs,
+            warmup: repeats.warmup,
+            expected_checksum: format!("{expected:016x}"),
+        }
+    }
+}
+
 /// What one mode cost.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModeResult {
