@@ -9,18 +9,35 @@
 use crate::error::EXIT_INTERRUPTED;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Held by the handler while it cleans up.
+static CLEANING: Mutex<()> = Mutex::new(());
 static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Installs the handler; call once, early in `main`.
 pub fn install() -> anyhow::Result<()> {
     ctrlc::set_handler(|| {
+        // First, so that the main thread, seeing its workers die, exits 130 and not 1.
+        let _cleaning = CLEANING.lock().unwrap_or_else(|e| e.into_inner());
+        INTERRUPTED.store(true, Ordering::SeqCst);
         clean_up();
         eprintln!("interrupted");
         std::process::exit(i32::from(EXIT_INTERRUPTED));
     })?;
     Ok(())
+}
+
+/// Has Ctrl-C (or SIGTERM) arrived? Then whatever fails next is its consequence, not an
+/// error. Returns only once the clean-up is done, so the caller may exit at once.
+pub fn interrupted() -> bool {
+    let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+    if interrupted {
+        drop(CLEANING.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+    interrupted
 }
 
 /// Kills and reaps every registered child and removes every registered temporary file.

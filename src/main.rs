@@ -124,6 +124,10 @@ fn run_worker(args: &WorkerArgs) -> anyhow::Result<()> {
 
 /// Maps the outcome of a run to its exit code, printing errors as one line.
 fn finish(outcome: anyhow::Result<()>) -> ExitCode {
+    if interrupt::interrupted() {
+        // The handler is killing the workers and will exit 130; a worker's death is no error.
+        return ExitCode::from(conpar::error::EXIT_INTERRUPTED);
+    }
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(error) => match error.downcast_ref::<UsageError>() {

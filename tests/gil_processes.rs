@@ -4,27 +4,11 @@
 
 use conpar::exec::gil::{GilPlan, TaskPlan, run_processes};
 use conpar::gil::{GilConfig, GilKind};
+mod common;
+
+use common::{children_of_this_process, exe};
 use std::path::Path;
 use std::time::Duration;
-
-fn exe() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_conpar"))
-}
-
-/// Child processes of this test process that are still around (running or zombie).
-fn children_of_this_process() -> Vec<String> {
-    let mut kids = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            kids.extend(text.split_whitespace().map(String::from));
-        }
-    }
-    kids
-}
 
 #[test]
 fn gil_processes_reproduce_the_checksum_report_their_lock_and_are_reaped() {

@@ -3,26 +3,10 @@
 
 use conpar::exec::process;
 use conpar::workload::{WorkSize, Workload};
+mod common;
+
+use common::{children_of_this_process, exe};
 use std::path::Path;
-
-fn exe() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_conpar"))
-}
-
-/// Child processes of this test process that are still around (running or zombie).
-fn children_of_this_process() -> Vec<String> {
-    let mut kids = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            kids.extend(text.split_whitespace().map(String::from));
-        }
-    }
-    kids
-}
 
 #[test]
 fn processes_reproduce_the_checksum_fail_cleanly_and_are_reaped() {

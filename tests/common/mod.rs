@@ -111,3 +111,24 @@ pub fn affinity(machine: &Value) -> Option<Vec<u64>> {
 pub fn first_field(line: &str) -> &str {
     line.split(',').next().unwrap_or_default()
 }
+
+/// The `conpar` binary under test, for the executors that start it as a worker.
+pub fn exe() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_conpar"))
+}
+
+/// Child processes of this test process that are still around (running or zombie). Only
+/// meaningful in a test binary with one test, where no other test's children can count.
+pub fn children_of_this_process() -> Vec<String> {
+    let mut kids = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+            kids.extend(text.split_whitespace().map(String::from));
+        }
+    }
+    kids
+}
