@@ -48,7 +48,7 @@ pub const MAX_REQUESTS: u64 = 10_000_000;
     about = "Make concurrency and parallelism visible and measurable on this machine",
     long_about = "Runs one CPU busy-work kernel in several ways (one after another, on one thread per task, on a \
                   rayon pool, ...) and prints what each way cost, with a timeline of what ran where and when.",
-    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 130 interrupted."
+    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 3 a --check failed, 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -127,26 +127,26 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run every demo with modest work and answer each question of the exercise with figures
+    Tour(TourArgs),
     /// Show the CPU facts of this machine: CPUs, cores, affinity, quotas, pool sizes
     Info,
     /// Run the same tasks sequentially, one thread per task, and on a rayon pool
     Parallel(ParallelArgs),
-    /// Count one shared counter up and down from several threads: lost updates and their fixes
-    Race(RaceArgs),
-    /// Run every demo with modest work and answer each question of the exercise with figures
-    Tour(TourArgs),
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
     /// Share ONE CPU between tasks: green threads, OS threads and processes against sequential
     Interleave(InterleaveArgs),
+    /// Count one shared counter up and down from several threads: lost updates and their fixes
+    Race(RaceArgs),
     /// Why Python threads do not speed up CPU-bound work and processes do: threads under a
     /// simulated GIL (new, old, none) against processes
     GilSim(GilSimArgs),
     /// What GOMAXPROCS changes: the same work on pools of P workers, with Amdahl's law
     Maxprocs(MaxprocsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Internal: run one task as a worker process and report it on stdout
     #[command(hide = true)]
     Worker(WorkerArgs),
