@@ -65,7 +65,9 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
                 // The demo's own heading sits under the question's.
                 body = body.replacen("### ", "#### ", 1);
             }
-            out.push('\n');
+            if !markdown {
+                out.push('\n');
+            }
             out.push_str(&body);
         }
         out.push('\n');
