@@ -1,9 +1,9 @@
 //! Demos: one per subcommand. A demo decides what to run and compare, runs it through the
-//! executors and returns a [`Report`]; it never prints.
+//! executors and returns a [`crate::report::Report`]; it never prints.
 //!
-//! The helpers here turn repeated [`Run`]s of one mode into the report's shared pieces (a
-//! [`ModeResult`] and the timeline of the run closest to the median), so every demo
-//! summarises the same way.
+//! The helpers here measure the modes of a demo in rounds ([`measure_rounds`]) and turn each
+//! mode's [`Run`]s into the report's shared pieces (a [`ModeResult`] and the timeline of the
+//! run closest to the median), so every demo measures and summarises the same way.
 
 pub mod gil_sim;
 pub mod info;
@@ -88,30 +88,6 @@ pub fn measure_rounds(
         }
     }
     Ok(measured)
-}
-
-/// Runs `run` `repeats.warmup` times unmeasured, then `repeats.runs` times measured.
-pub fn measure(
-    mode: &str,
-    threads: usize,
-    repeats: Repeats,
-    progress: &Progress,
-    mut run: impl FnMut() -> Run,
-) -> Measured {
-    try_measure(mode, threads, repeats, progress, || Ok(run()))
-        .expect("an infallible run does not fail")
-}
-
-/// [`measure`] for runs that can fail (pinning refused, a worker process lost).
-pub fn try_measure(
-    mode: &str,
-    threads: usize,
-    repeats: Repeats,
-    progress: &Progress,
-    run: impl FnMut() -> anyhow::Result<Run>,
-) -> anyhow::Result<Measured> {
-    let modes = vec![Mode::new(mode, threads, run)];
-    Ok(measure_rounds(modes, repeats, progress)?.remove(0))
 }
 
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
