@@ -6,8 +6,7 @@
 mod common;
 
 use common::{
-    TIMEOUT, affinity, array, conpar, first_field, json_of, json_of_cmd, number, stdout_of, string,
-    uint,
+    affinity, array, conpar, first_field, json_of, json_of_cmd, number, stdout_of, string, uint,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -311,17 +310,7 @@ fn csv_has_one_header_and_one_row_per_mode() {
 #[test]
 fn markdown_has_a_table_of_the_modes() {
     let out = stdout_of(&mut interleave(&["--format", "markdown"]));
-    let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with('#'), "{out}");
-    let rule = lines
-        .iter()
-        .position(|l| l.starts_with('|') && l.contains("|---|"))
-        .unwrap_or_else(|| panic!("no |---| line:\n{out}"));
-    let rows: Vec<&str> = lines[rule + 1..]
-        .iter()
-        .copied()
-        .filter(|l| l.starts_with('|'))
-        .collect();
+    let rows = common::markdown_rows(&out);
     assert_eq!(rows.len(), modes().len(), "{out}");
     for (row, mode) in rows.iter().zip(modes()) {
         assert!(row.starts_with(&format!("| {mode} |")), "{row}");
@@ -349,40 +338,7 @@ const BAD_INPUT: &[&[&str]] = &[
 
 /// Runs `interleave` with [`WORK`] and `args`, and says what is wrong with its refusal.
 fn refusal_problems(args: &[&str]) -> Result<String, String> {
-    let output = interleave(args)
-        .output()
-        .map_err(|e| format!("did not finish: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let lines: Vec<&str> = stderr.lines().collect();
-    let mut problems = Vec::new();
-    match output.status.code() {
-        Some(2) => {}
-        Some(code) => problems.push(format!("exit code {code} instead of 2")),
-        None => problems.push(format!(
-            "no exit code: killed, probably still running after {TIMEOUT:?}"
-        )),
-    }
-    if lines.len() != 1 || lines[0].trim().is_empty() {
-        problems.push(format!(
-            "{} stderr line(s) instead of one non-empty line",
-            lines.len()
-        ));
-    }
-    if stderr.contains("panicked") {
-        problems.push("panicked".into());
-    }
-    if !stdout.is_empty() {
-        problems.push("wrote to stdout".into());
-    }
-    if problems.is_empty() {
-        Ok(stderr)
-    } else {
-        Err(format!(
-            "{}\n  stdout: {stdout:?}\n  stderr: {stderr:?}",
-            problems.join(", ")
-        ))
-    }
+    common::refusal_problems(&mut interleave(args), 2)
 }
 
 #[test]

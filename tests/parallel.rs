@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    MODES, SMALL_WORK, TIMEOUT, affinity, array, conpar, first_field, json_of_cmd, number,
-    parallel, stdout_of, string, uint,
+    MODES, SMALL_WORK, affinity, array, conpar, first_field, json_of_cmd, number, parallel,
+    refusal_problems, stdout_of, string, uint,
 };
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -195,17 +195,7 @@ fn csv_has_one_header_and_one_row_per_mode() {
 fn markdown_has_a_table_of_the_modes() {
     for tasks in 1..=3 {
         let out = stdout_of(&mut parallel(tasks, &["--format", "markdown"]));
-        let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].starts_with('#'), "tasks={tasks}:\n{out}");
-        let rule = lines
-            .iter()
-            .position(|l| l.starts_with('|') && l.contains("|---|"))
-            .unwrap_or_else(|| panic!("tasks={tasks}, no |---| line:\n{out}"));
-        let rows: Vec<&str> = lines[rule + 1..]
-            .iter()
-            .copied()
-            .filter(|l| l.starts_with('|'))
-            .collect();
+        let rows = common::markdown_rows(&out);
         assert_eq!(rows.len(), 3, "tasks={tasks}:\n{out}");
         for (row, mode) in rows.iter().zip(MODES) {
             assert!(row.starts_with(&format!("| {mode} |")), "{row}");
@@ -361,47 +351,14 @@ const BAD_INPUT: &[&[&str]] = &[
 
 #[test]
 fn bad_input_is_refused_with_one_line() {
-    let mut failures = Vec::new();
-    for args in BAD_INPUT {
-        let output = match conpar().args(*args).output() {
-            Ok(output) => output,
-            Err(e) => {
-                failures.push(format!("conpar {}: did not finish: {e}", args.join(" ")));
-                continue;
-            }
-        };
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let lines: Vec<&str> = stderr.lines().collect();
-        let mut problems = Vec::new();
-        match output.status.code() {
-            Some(2) => {}
-            Some(code) => problems.push(format!("exit code {code} instead of 2")),
-            None => problems.push(format!(
-                "no exit code: killed, probably still running after {TIMEOUT:?} instead of \
-                 being refused up front"
-            )),
-        }
-        if lines.len() != 1 || lines[0].trim().is_empty() {
-            problems.push(format!(
-                "{} stderr line(s) instead of one non-empty line",
-                lines.len()
-            ));
-        }
-        if stderr.contains("panicked") {
-            problems.push("panicked".into());
-        }
-        if !stdout.is_empty() {
-            problems.push("wrote to stdout".into());
-        }
-        if !problems.is_empty() {
-            failures.push(format!(
-                "conpar {}: {}\n  stdout: {stdout:?}\n  stderr: {stderr:?}",
-                args.join(" "),
-                problems.join(", ")
-            ));
-        }
-    }
+    let failures: Vec<String> = BAD_INPUT
+        .iter()
+        .filter_map(|args| {
+            refusal_problems(conpar().args(*args), 2)
+                .err()
+                .map(|p| format!("conpar {}: {p}", args.join(" ")))
+        })
+        .collect();
     assert!(
         failures.is_empty(),
         "{} of {} bad inputs were not refused properly:\n{}",

@@ -3,16 +3,14 @@
 //! The runs are tiny (`--iterations 1000 --runs 3`). Nothing here relies on a race happening or
 //! on a time: `unsync` is only checked to stay within its bounds and to be reported as it was.
 
-use assert_cmd::Command;
+mod common;
+
+use common::conpar;
 use predicates::prelude::*;
 use serde_json::Value;
 
 const MODES: [&str; 5] = ["unsync", "atomic", "mutex", "channel", "local"];
 const TINY: [&str; 4] = ["--iterations", "1000", "--runs", "3"];
-
-fn conpar() -> Command {
-    Command::cargo_bin("conpar").unwrap()
-}
 
 fn race_json(extra: &[&str]) -> Value {
     let out = conpar()
@@ -180,14 +178,9 @@ fn one_core_keeps_every_thread_on_one_cpu() {
     );
 }
 
-/// Bad input: exit 2, exactly one line on stderr, nothing on stdout, no panic.
+/// Bad input: exit 2, exactly one line on stderr saying `says`, nothing on stdout, no panic.
 fn refused(args: &[&str], says: &str) {
-    let out = conpar().arg("race").args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}");
+    let stderr = common::refused(conpar().arg("race").args(args), 2);
     assert!(stderr.contains(says), "{args:?}: {stderr}");
 }
 

@@ -132,3 +132,62 @@ pub fn children_of_this_process() -> Vec<String> {
     }
     kids
 }
+
+/// Says what is wrong with how `cmd` was refused. Bad input must exit with `code`, print one
+/// non-empty line on stderr and nothing on stdout, and never panic; returns stderr when so.
+pub fn refusal_problems(cmd: &mut Command, code: i32) -> Result<String, String> {
+    let output = cmd.output().map_err(|e| format!("did not finish: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut problems = Vec::new();
+    match output.status.code() {
+        Some(c) if c == code => {}
+        Some(c) => problems.push(format!("exit code {c} instead of {code}")),
+        None => problems.push(format!(
+            "no exit code: killed, probably still running after {TIMEOUT:?} instead of \
+             being refused up front"
+        )),
+    }
+    if lines.len() != 1 || lines[0].trim().is_empty() {
+        problems.push(format!(
+            "{} stderr line(s) instead of one non-empty line",
+            lines.len()
+        ));
+    }
+    if stderr.contains("panicked") {
+        problems.push("panicked".into());
+    }
+    if !stdout.is_empty() {
+        problems.push("wrote to stdout".into());
+    }
+    if problems.is_empty() {
+        Ok(stderr)
+    } else {
+        Err(format!(
+            "{}\n  stdout: {stdout:?}\n  stderr: {stderr:?}",
+            problems.join(", ")
+        ))
+    }
+}
+
+/// [`refusal_problems`], failing the test at the first bad refusal; returns stderr.
+pub fn refused(cmd: &mut Command, code: i32) -> String {
+    refusal_problems(cmd, code).unwrap_or_else(|p| panic!("{cmd:?}: {p}"))
+}
+
+/// The data rows of the first markdown table in `out`, after checking that `out` starts with a
+/// heading and that the table has its `|---|` rule.
+pub fn markdown_rows(out: &str) -> Vec<&str> {
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with('#'), "no heading:\n{out}");
+    let rule = lines
+        .iter()
+        .position(|l| l.starts_with('|') && l.contains("|---|"))
+        .unwrap_or_else(|| panic!("no |---| line:\n{out}"));
+    lines[rule + 1..]
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with('|'))
+        .collect()
+}
