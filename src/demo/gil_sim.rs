@@ -169,7 +169,6 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         (None, true) => Some(process::current_exe()?),
         (None, false) => None,
     };
-    let expected = plan.expected_checksum();
 
     let progress = Progress::new(
         config.progress,
@@ -231,6 +230,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     progress.finish();
 
     let baseline = measured[0].measured.wall_ms().median;
+    let expected = measured[0].measured.oracle();
     let figures: Vec<Figures> = measured
         .iter()
         .map(|m| Figures::of(m, &plan, config.workload))

@@ -65,7 +65,6 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
     let modes = if cpu.is_some() { 4 } else { 1 };
     workload.check_budget(runs_per_mode * modes)?;
-    let expected = workload.expected_checksum();
 
     let progress = Progress::new(
         config.progress,
@@ -113,6 +112,11 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     let green_switches = scheduler_switches.into_inner();
     let green_switches = &green_switches[green_switches.len() - config.repeats.runs..];
     let baseline = measured[0].wall_ms().median;
+    // Sequential is the oracle; where nothing could be pinned only green ran, so compute it.
+    let expected = match cpu {
+        Some(_) => measured[0].oracle(),
+        None => workload.expected_checksum(),
+    };
     let mut results = Vec::new();
     let mut timeline = Timeline::default();
     for m in &measured {

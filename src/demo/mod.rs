@@ -109,6 +109,12 @@ pub fn timeline_of(measured: &[Measured]) -> Timeline {
 }
 
 impl Measured {
+    /// The checksum of this mode's first measured run: with the sequential mode, the oracle
+    /// every other mode must reproduce, at no extra pass over the work.
+    pub fn oracle(&self) -> u64 {
+        self.runs[0].checksum
+    }
+
     pub fn wall_ms(&self) -> Summary {
         let samples: Vec<f64> = self
             .runs

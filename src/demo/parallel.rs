@@ -37,7 +37,6 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
     workload.check_budget(runs_per_mode * MODES as u64)?;
     let pool = Pool::new(config.threads)?;
-    let expected = workload.expected_checksum();
 
     let progress = Progress::new(
         config.progress,
@@ -53,6 +52,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     progress.finish();
 
     let baseline = measured[0].wall_ms().median;
+    let expected = measured[0].oracle();
     let results: Vec<_> = measured
         .iter()
         .map(|m| m.result(baseline, expected))
