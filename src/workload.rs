@@ -175,15 +175,10 @@ impl Workload {
     /// Refuses, as bad input, work that would take longer than [`MAX_ESTIMATED_RUN`] in
     /// `passes` sequential passes.
     pub fn check_budget(&self, passes: u64) -> Result<(), UsageError> {
-        let estimate = self.estimated_pass().as_secs_f64() * passes as f64;
-        if estimate > MAX_ESTIMATED_RUN.as_secs_f64() {
-            return Err(UsageError(format!(
-                "this run would take about {} on this machine (limit {}); use fewer --units, --tasks or --runs",
-                humantime::format_duration(Duration::from_secs(estimate as u64)),
-                humantime::format_duration(MAX_ESTIMATED_RUN)
-            )));
-        }
-        Ok(())
+        check_estimate(
+            self.estimated_pass().as_secs_f64() * passes as f64,
+            "use fewer --units, --tasks or --runs",
+        )
     }
 
     /// The checksum every executor must reproduce: all tasks run one after another.
@@ -197,6 +192,19 @@ impl Workload {
     pub fn task_seed(&self, task: usize) -> u64 {
         kernel::task_seed(self.seed, task)
     }
+}
+
+/// Refuses, as bad input, a run estimated at `estimate_s` seconds when that is over
+/// [`MAX_ESTIMATED_RUN`]; `advice` says which flags make it smaller.
+pub fn check_estimate(estimate_s: f64, advice: &str) -> Result<(), UsageError> {
+    if estimate_s > MAX_ESTIMATED_RUN.as_secs_f64() {
+        return Err(UsageError(format!(
+            "this run would take about {} on this machine (limit {}); {advice}",
+            humantime::format_duration(Duration::from_secs(estimate_s as u64)),
+            humantime::format_duration(MAX_ESTIMATED_RUN)
+        )));
+    }
+    Ok(())
 }
 
 /// Measures the cost of one unit: the best of a few short timed runs of at least 5 ms each

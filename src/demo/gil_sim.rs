@@ -20,7 +20,7 @@ use crate::gil::{GilConfig, GilKind};
 use crate::progress::Progress;
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
-use crate::workload::{MAX_ESTIMATED_RUN, WorkSize, Workload};
+use crate::workload::{WorkSize, Workload, check_estimate};
 use serde_json::{Map, Value, json};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -305,17 +305,12 @@ fn estimated_pass(plan: &GilPlan, unit_ns: f64) -> Duration {
     Duration::from_secs_f64(secs.min(1e9))
 }
 
-/// Refuses, as bad input, work that would take longer than [`MAX_ESTIMATED_RUN`].
+/// Refuses, as bad input, work that would take longer than the workload's limit.
 fn check_budget(pass: Duration, passes: u64) -> Result<(), UsageError> {
-    let estimate = pass.as_secs_f64() * passes as f64;
-    if estimate > MAX_ESTIMATED_RUN.as_secs_f64() {
-        return Err(UsageError(format!(
-            "this run would take about {} on this machine (limit {}); use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
-            humantime::format_duration(Duration::from_secs(estimate as u64)),
-            humantime::format_duration(MAX_ESTIMATED_RUN)
-        )));
-    }
-    Ok(())
+    check_estimate(
+        pass.as_secs_f64() * passes as f64,
+        "use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
+    )
 }
 
 /// Latency figures of a set of I/O requests.
