@@ -5,6 +5,7 @@
 //! clap-free configs that the demos take.
 
 use crate::demo::{self, Repeats};
+use crate::engine::Env;
 use crate::exec::race;
 use crate::maxprocs::{self, Limit, Source};
 use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
@@ -324,7 +325,7 @@ pub struct InterleaveArgs {
     #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = ranged::<0, 65535>)]
     pub cpu: Option<u64>,
 
-    /// Work a green task does before it yields (e.g. 1ms, 200us)
+    /// Work a green task does before it yields (e.g. 1ms, 200us; at least 10us)
     #[arg(long, value_name = "DURATION", default_value = "1ms", allow_hyphen_values = true,
           value_parser = quantum, conflicts_with = "quantum_units")]
     pub quantum: Duration,
@@ -337,9 +338,9 @@ pub struct InterleaveArgs {
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = wait)]
     pub wait: Option<Duration>,
 
-    /// Compute between two pauses of --wait
+    /// Compute between two pauses of --wait (at least 100us)
     #[arg(long, value_name = "DURATION", default_value = "10ms", allow_hyphen_values = true,
-          value_parser = quantum)]
+          value_parser = wait_every)]
     pub wait_every: Duration,
 
     #[command(flatten)]
@@ -418,6 +419,10 @@ pub struct RaceArgs {
     #[arg(long, value_name = "N", default_value = "10", allow_hyphen_values = true, value_parser = ranged::<1, MAX_RUNS>)]
     pub runs: u64,
 
+    /// Unmeasured runs per mode before the measured ones
+    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = ranged::<0, MAX_RUNS>)]
+    pub warmup: u64,
+
     /// Ways to share the counter, comma-separated or repeated [default: all, in this order]
     #[arg(long, value_name = "MODE", value_enum, value_delimiter = ',')]
     pub mode: Vec<race::Mode>,
@@ -434,7 +439,31 @@ pub struct RaceArgs {
 pub const MAX_INTERLEAVE_TASKS: u64 = 256;
 
 fn quantum(text: &str) -> Result<Duration, String> {
-    duration(text, Duration::from_secs(10))
+    at_least(
+        duration(text, Duration::from_secs(10))?,
+        demo::interleave::MIN_QUANTUM,
+        "a green task would switch more than it computes",
+    )
+}
+
+fn wait_every(text: &str) -> Result<Duration, String> {
+    at_least(
+        duration(text, Duration::from_secs(10))?,
+        demo::interleave::MIN_WAIT_EVERY,
+        "a task would spend its time going to sleep and waking up",
+    )
+}
+
+/// Refuses a duration below the floor under which a demo shows only its own overhead.
+fn at_least(value: Duration, floor: Duration, why: &str) -> Result<Duration, String> {
+    if value < floor {
+        return Err(format!(
+            "{} is below the floor of {}: {why}",
+            humantime::format_duration(value),
+            humantime::format_duration(floor)
+        ));
+    }
+    Ok(value)
 }
 
 fn wait(text: &str) -> Result<Duration, String> {
@@ -654,57 +683,68 @@ impl Cli {
         let progress = !self.output.quiet;
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         let limit = self.limit.limit();
+        let env = &Env::detect();
         match &self.command {
-            Command::Info => Ok(demo::info::run()),
-            Command::Interleave(args) => demo::interleave::run(&demo::interleave::Config {
-                tasks: args.tasks as usize,
-                cpu: args.cpu.map(|c| c as usize),
-                size: args.work.size(),
-                seed: args.work.seed,
-                repeats: args.work.repeats(),
-                quantum: args.quantum_units.map_or(
-                    demo::interleave::Quantum::Time(args.quantum),
-                    demo::interleave::Quantum::Units,
-                ),
-                wait: args.wait,
-                wait_every: args.wait_every,
-                progress,
-            }),
+            Command::Info => Ok(demo::info::run(env)),
+            Command::Interleave(args) => demo::interleave::run(
+                &demo::interleave::Config {
+                    tasks: args.tasks as usize,
+                    cpu: args.cpu.map(|c| c as usize),
+                    size: args.work.size(),
+                    seed: args.work.seed,
+                    repeats: args.work.repeats(),
+                    quantum: args.quantum_units.map_or(
+                        demo::interleave::Quantum::Time(args.quantum),
+                        demo::interleave::Quantum::Units,
+                    ),
+                    wait: args.wait,
+                    wait_every: args.wait_every,
+                    progress,
+                },
+                env,
+            ),
             Command::Worker(_)
             | Command::YieldWorker(_)
             | Command::Completions { .. }
             | Command::Tour(_) => {
                 anyhow::bail!("this subcommand writes its own output")
             }
-            Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
-                tasks: args.tasks.unwrap_or(available) as usize,
-                threads: args.threads.unwrap_or(limit.workers as u64) as usize,
-                limit,
-                size: args.work.size(),
-                seed: args.work.seed,
-                repeats: args.work.repeats(),
-                progress,
-            }),
+            Command::Parallel(args) => demo::parallel::run(
+                &demo::parallel::Config {
+                    tasks: args.tasks.unwrap_or(available) as usize,
+                    threads: args.threads.unwrap_or(limit.workers as u64) as usize,
+                    limit,
+                    size: args.work.size(),
+                    seed: args.work.seed,
+                    repeats: args.work.repeats(),
+                    progress,
+                },
+                env,
+            ),
             Command::Maxprocs(args) => {
                 // An unwritable plot path fails before the sweep, not after it.
                 if let Some(path) = &args.plot {
                     plot::check_writable(path)?;
                 }
-                let report = demo::maxprocs::run(&args.config(limit, progress))?;
+                let report = demo::maxprocs::run(&args.config(limit, progress), env)?;
                 if let Some(path) = &args.plot {
                     plot::write(&report, path)?;
                 }
                 Ok(report)
             }
-            Command::GilSim(args) => demo::gil_sim::run(&args.config(progress)),
-            Command::Race(args) => demo::race::run(&demo::race::Config {
-                threads: args.threads as usize,
-                iterations: args.iterations,
-                runs: args.runs as usize,
-                modes: args.mode.clone(),
-                one_core: args.one_core,
-                progress,
-            }),
+            Command::GilSim(args) => demo::gil_sim::run(&args.config(progress), env),
+            Command::Race(args) => demo::race::run(
+                &demo::race::Config {
+                    threads: args.threads as usize,
+                    iterations: args.iterations,
+                    runs: args.runs as usize,
+                    warmup: args.warmup as usize,
+                    modes: args.mode.clone(),
+                    one_core: args.one_core,
+                    progress,
+                },
+                env,
+            ),
         }
     }
 

@@ -4,8 +4,9 @@
 
 use clap::CommandFactory;
 use clap::error::ErrorKind;
+use conpar::check::Miss;
 use conpar::cli::{Cli, Command, WorkerArgs};
-use conpar::error::{EXIT_CHECK, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
+use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
 use conpar::report;
 use std::io::Write;
@@ -50,8 +51,8 @@ fn main() -> ExitCode {
         .trace
         .as_ref()
         .map(|path| (path, report::chrome::render(&report)));
-    let failed = conpar::check::failures(&report, &cli.expectations());
-    emit(&text, trace, &failed)
+    let missed = conpar::check::misses(&report, &cli.expectations());
+    emit(&text, trace, &missed)
 }
 
 /// The tour: every demo, one section per question, then the same output and checks as a demo.
@@ -62,18 +63,18 @@ fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
         progress: !cli.output.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         seed: args.seed,
     };
-    let tour = match conpar::demo::tour::run(&config) {
+    let tour = match conpar::demo::tour::run(&config, &conpar::engine::Env::detect()) {
         Ok(tour) => tour,
         Err(error) => return finish(Err(error)),
     };
     let text = report::tour::render(&tour, &cli.render_options());
     let reports: Vec<&report::Report> = tour.sections.iter().flat_map(|s| &s.reports).collect();
-    let failed: Vec<String> = reports
+    let missed: Vec<Miss> = reports
         .iter()
         .flat_map(|r| {
-            conpar::check::failures(r, &cli.expectations())
+            conpar::check::misses(r, &cli.expectations())
                 .into_iter()
-                .map(|f| format!("{}: {f}", r.demo))
+                .map(|m| m.within(&r.demo))
         })
         .collect();
     let trace = cli
@@ -81,11 +82,11 @@ fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
         .trace
         .as_ref()
         .map(|path| (path, report::chrome::render_all(&reports)));
-    emit(&text, trace, &failed)
+    emit(&text, trace, &missed)
 }
 
-/// Prints the results, writes the trace, reports broken checks; the common end of every run.
-fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, failed: &[String]) -> ExitCode {
+/// Prints the results, writes the trace, reports missed checks; the common end of every run.
+fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, missed: &[Miss]) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(text.as_bytes())
@@ -102,14 +103,10 @@ fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, failed: &[Stri
             return finish(Err(error));
         }
     }
-    for failure in failed {
-        eprintln!("check failed: {failure}");
+    for miss in missed {
+        eprintln!("{}", miss.line());
     }
-    ExitCode::from(if failed.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_CHECK
-    })
+    ExitCode::from(conpar::check::exit_code(missed))
 }
 
 /// A worker process: die with the parent, run the task, report on stdout.

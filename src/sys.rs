@@ -299,6 +299,11 @@ mod os {
         ))
     }
 
+    pub fn clock_tick() -> Option<std::time::Duration> {
+        let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok()??;
+        (hz > 0).then(|| std::time::Duration::from_secs(1) / hz as u32)
+    }
+
     pub fn cpu_time() -> Option<std::time::Duration> {
         let mut total = std::time::Duration::ZERO;
         for who in [UsageWho::RUSAGE_SELF, UsageWho::RUSAGE_CHILDREN] {
@@ -329,6 +334,9 @@ mod os {
         None
     }
     pub fn cpu_time() -> Option<std::time::Duration> {
+        None
+    }
+    pub fn clock_tick() -> Option<std::time::Duration> {
         None
     }
     pub fn monotonic_ns() -> Option<u64> {
@@ -405,6 +413,11 @@ pub fn process_context_switches() -> Option<ContextSwitches> {
 /// CPU time (user + system) used so far by this process and by its reaped children.
 pub fn cpu_time() -> Option<std::time::Duration> {
     os::cpu_time()
+}
+
+/// The unit `/proc/stat` counts CPU time in (`USER_HZ`), where the OS tells.
+pub fn clock_tick() -> Option<std::time::Duration> {
+    os::clock_tick()
 }
 
 /// The system-wide monotonic clock (`CLOCK_MONOTONIC`) in ns, comparable across processes,

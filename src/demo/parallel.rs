@@ -4,10 +4,10 @@
 //! The sequential run is the oracle: every other mode must reproduce its checksum, and its
 //! median wall time is the baseline of every speedup.
 
-use super::{Measured, Mode, Repeats, measure_rounds};
-use crate::exec::{pool::Pool, sequential, threads};
+use super::Repeats;
+use crate::engine::{self, Env, Measured, Mode, Oracle, Plan};
+use crate::exec::{Run, pool::Pool, sequential, threads};
 use crate::maxprocs::{Limit, MaxprocsReport};
-use crate::progress::Progress;
 use crate::report::{Report, SCHEMA, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
@@ -28,42 +28,44 @@ pub struct Config {
     pub progress: bool,
 }
 
-/// The modes, in the order they run and are shown.
-const MODES: usize = 3;
-
-pub fn run(config: &Config) -> anyhow::Result<Report> {
-    let machine = Machine::detect();
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    let machine = env.machine.clone();
     let workload = Workload::new(config.tasks, config.size, config.seed);
-    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
-    workload.check_budget(runs_per_mode * MODES as u64)?;
     let pool = Pool::new(config.threads)?;
-
-    let progress = Progress::new(
-        config.progress,
-        runs_per_mode * MODES as u64,
-        workload.estimated_pass() * runs_per_mode as u32 * 2,
-    );
+    let pass = workload.estimated_pass();
+    let spread =
+        |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
     let modes = vec![
-        Mode::new("sequential", 1, || Ok(sequential::run(&workload))),
-        Mode::new("threads", config.tasks, || Ok(threads::run(&workload))),
-        Mode::new("rayon", pool.workers(), || Ok(pool.run(&workload))),
+        Mode::new("sequential", 1, pass, || Ok(sequential::run(&workload))),
+        Mode::new("threads", config.tasks, spread(config.tasks), || {
+            Ok(threads::run(&workload))
+        }),
+        Mode::new("rayon", pool.workers(), spread(pool.workers()), || {
+            Ok(pool.run(&workload))
+        }),
     ];
-    let measured = measure_rounds(modes, config.repeats, &progress)?;
-    progress.finish();
-
-    let baseline = measured[0].wall_ms().median;
-    let expected = measured[0].oracle();
+    let plan = Plan {
+        repeats: config.repeats,
+        watch: env.mask(),
+        oracle: Oracle::FirstMode,
+        advice: "use fewer --units, --tasks or --runs",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
+    let measured = &outcome.modes;
+    let expected = outcome.expected;
     let results: Vec<_> = measured
         .iter()
-        .map(|m| m.result(baseline, expected))
+        .map(|m| m.result(&measured[0], expected))
         .collect();
-    let timeline = super::timeline_of(&measured);
-    let mut notes = notes(&machine, &workload, &measured, &results);
+    let timeline = super::timeline_of(measured);
+    let mut notes = notes(&machine, &workload, measured, &results);
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
     notes.push(pool_note(config.threads, &maxprocs));
     notes.extend(maxprocs.notes());
     let mut extra = serde_json::Map::new();
     extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
+    let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
         demo: "parallel".into(),
@@ -72,6 +74,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         results,
         extra,
         timeline,
+        interference: outcome.interference,
         notes,
     })
 }
@@ -95,7 +98,7 @@ fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
 fn notes(
     machine: &Machine,
     workload: &Workload,
-    measured: &[Measured],
+    measured: &[Measured<Run>],
     results: &[crate::report::ModeResult],
 ) -> Vec<String> {
     let mut notes = Vec::new();

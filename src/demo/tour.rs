@@ -7,6 +7,8 @@
 //! measurement shows instead.
 
 use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
+use crate::engine::Env;
+use crate::interference::Interference;
 use crate::maxprocs::Limit;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
@@ -32,6 +34,8 @@ pub struct Tour {
     pub schema: u32,
     pub demo: String,
     pub machine: Machine,
+    /// Every section's interference together.
+    pub interference: Interference,
     pub sections: Vec<Section>,
 }
 
@@ -47,6 +51,8 @@ pub struct Section {
     pub key_figure: String,
     /// The demo reports that show it (a report appears in the first section that uses it).
     pub reports: Vec<Report>,
+    /// The interference of those reports together.
+    pub interference: Interference,
     /// How to draw the section's timeline, if it has one.
     #[serde(skip)]
     pub view: View,
@@ -97,9 +103,9 @@ impl Sizes {
     }
 }
 
-pub fn run(config: &Config) -> anyhow::Result<Tour> {
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let sizes = Sizes::of(config.quick);
-    let machine = Machine::detect();
+    let machine = env.machine.clone();
     // One warm-up run per mode: a first run pays for page faults and clock ramp-up.
     let repeats = Repeats {
         runs: sizes.runs,
@@ -114,76 +120,88 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
     };
 
     step("info");
-    let info = info::run();
+    let info = info::run(env);
     step("interleave (one CPU)");
-    let one_core = interleave::run(&interleave::Config {
-        tasks: 2,
-        cpu: None,
-        size: WorkSize::TaskTime(sizes.task),
-        seed: config.seed,
-        repeats,
-        quantum: interleave::Quantum::Time(Duration::from_millis(1)),
-        wait: None,
-        wait_every: Duration::from_millis(10),
-        progress: false,
-    })?;
+    let one_core = interleave::run(
+        &interleave::Config {
+            tasks: 2,
+            cpu: None,
+            size: WorkSize::TaskTime(sizes.task),
+            seed: config.seed,
+            repeats,
+            quantum: interleave::Quantum::Time(Duration::from_millis(1)),
+            wait: None,
+            wait_every: Duration::from_millis(10),
+            progress: false,
+        },
+        env,
+    )?;
     step("parallel (all CPUs)");
     let tasks = cpus.clamp(2, 8);
-    let all_cores = parallel::run(&parallel::Config {
-        tasks,
-        threads: config.limit.workers,
-        size: WorkSize::TaskTime(sizes.task),
-        seed: config.seed,
-        repeats,
-        progress: false,
-        limit: config.limit,
-    })?;
+    let all_cores = parallel::run(
+        &parallel::Config {
+            tasks,
+            threads: config.limit.workers,
+            size: WorkSize::TaskTime(sizes.task),
+            seed: config.seed,
+            repeats,
+            progress: false,
+            limit: config.limit,
+        },
+        env,
+    )?;
     step("interleave with waits");
-    let waits = interleave::run(&interleave::Config {
-        tasks: 2,
-        cpu: None,
-        size: WorkSize::TaskTime(sizes.wait_compute),
-        seed: config.seed,
-        repeats,
-        quantum: interleave::Quantum::Time(Duration::from_millis(1)),
-        wait: Some(sizes.wait),
-        wait_every: sizes.wait_compute / 10,
-        progress: false,
-    })?;
+    let waits = interleave::run(
+        &interleave::Config {
+            tasks: 2,
+            cpu: None,
+            size: WorkSize::TaskTime(sizes.wait_compute),
+            seed: config.seed,
+            repeats,
+            quantum: interleave::Quantum::Time(Duration::from_millis(1)),
+            wait: Some(sizes.wait),
+            wait_every: sizes.wait_compute / 10,
+            progress: false,
+        },
+        env,
+    )?;
     step("race");
-    let races = race::run(&race::Config {
-        threads: 2,
-        iterations: sizes.race_iterations,
-        runs: sizes.race_runs,
-        modes: Vec::new(),
-        one_core: false,
-        progress: false,
-    })?;
+    let races = race::run(
+        &race::Config {
+            threads: 2,
+            iterations: sizes.race_iterations,
+            runs: sizes.race_runs,
+            warmup: 1,
+            modes: Vec::new(),
+            one_core: false,
+            progress: false,
+        },
+        env,
+    )?;
     step("gil-sim (cpu)");
-    let gil_cpu = gil_sim::run(&gil_config(
-        gil_sim::WorkloadKind::Cpu,
-        &sizes,
-        repeats,
-        config.seed,
-    ))?;
+    let gil_cpu = gil_sim::run(
+        &gil_config(gil_sim::WorkloadKind::Cpu, &sizes, repeats, config.seed),
+        env,
+    )?;
     step("gil-sim (io)");
-    let gil_io = gil_sim::run(&gil_config(
-        gil_sim::WorkloadKind::Io,
-        &sizes,
-        repeats,
-        config.seed,
-    ))?;
+    let gil_io = gil_sim::run(
+        &gil_config(gil_sim::WorkloadKind::Io, &sizes, repeats, config.seed),
+        env,
+    )?;
     step("maxprocs");
-    let sweep = maxprocs::run(&maxprocs::Config {
-        procs: None,
-        tasks: None,
-        size: maxprocs::SweepSize::TotalTime(sizes.sweep),
-        serial_fraction: 0.0,
-        seed: config.seed,
-        repeats,
-        progress: false,
-        limit: config.limit,
-    })?;
+    let sweep = maxprocs::run(
+        &maxprocs::Config {
+            procs: None,
+            tasks: None,
+            size: maxprocs::SweepSize::TotalTime(sizes.sweep),
+            serial_fraction: 0.0,
+            seed: config.seed,
+            repeats,
+            progress: false,
+            limit: config.limit,
+        },
+        env,
+    )?;
 
     let sections = vec![
         machine_section(info),
@@ -197,10 +215,12 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
         gil_workaround(&gil_cpu),
         gomaxprocs(&sweep),
     ];
+    let interference = Interference::combine(sections.iter().map(|s| &s.interference));
     Ok(Tour {
         schema: crate::report::SCHEMA,
         demo: "tour".into(),
         machine,
+        interference,
         sections,
     })
 }
@@ -253,13 +273,21 @@ fn section(
     answer: Vec<String>,
     key_figure: String,
     reports: Vec<Report>,
+    also: &[&Report],
 ) -> Section {
+    let interference = Interference::combine(
+        reports
+            .iter()
+            .chain(also.iter().copied())
+            .map(|r| &r.interference),
+    );
     Section {
         question: question.into(),
         topic: topic.into(),
         answer,
         key_figure,
         reports,
+        interference,
         view: View::default(),
     }
 }
@@ -275,6 +303,7 @@ fn machine_section(info: Report) -> Section {
         )],
         format!("{} CPU(s) available", m.available_parallelism),
         vec![info],
+        &[],
     )
 }
 
@@ -311,6 +340,7 @@ fn difference(one_core: &Report, all_cores: &Report) -> Section {
             speedup(all_cores, "threads")
         ),
         vec![one_core.clone(), all_cores.clone()],
+        &[],
     );
     s.view = View {
         timeline: true,
@@ -342,6 +372,7 @@ fn multicore(all_cores: &Report) -> Section {
             m.available_parallelism
         ),
         vec![],
+        &[all_cores],
     )
 }
 
@@ -374,6 +405,7 @@ fn problems(waits: &Report, all_cores: &Report) -> Section {
             speedup(waits, "green")
         ),
         vec![waits.clone()],
+        &[all_cores],
     )
 }
 
@@ -413,6 +445,7 @@ fn harder(races: &Report) -> Section {
         answer,
         format!("unsync wrong in {wrong} of {runs} runs; fixes exact: {fixes_exact}"),
         vec![races.clone()],
+        &[],
     )
 }
 
@@ -436,6 +469,7 @@ fn kinds(one_core: &Report) -> Section {
         answer,
         format!("switch: green {green:.0} ns, thread {thread:.0} ns, process {process:.0} ns"),
         vec![],
+        &[one_core],
     )
 }
 
@@ -454,6 +488,7 @@ fn what_they_create(one_core: &Report) -> Section {
         answer,
         "OS thread, OS thread (behind the GIL), goroutine".into(),
         vec![],
+        &[one_core],
     )
 }
 
@@ -486,6 +521,7 @@ fn gil(cpu: &Report, io: &Report) -> Section {
             speedup(io, "gil-new")
         ),
         vec![cpu.clone(), io.clone()],
+        &[],
     )
 }
 
@@ -502,6 +538,7 @@ fn gil_workaround(cpu: &Report) -> Section {
         answer,
         format!("processes {:.2}x", speedup(cpu, "processes")),
         vec![],
+        &[cpu],
     )
 }
 
@@ -539,5 +576,6 @@ fn gomaxprocs(sweep: &Report) -> Section {
         answer,
         points.join(", "),
         vec![sweep.clone()],
+        &[],
     )
 }

@@ -208,6 +208,7 @@ mod tests {
             results: Vec::new(),
             extra,
             timeline: Timeline::default(),
+            interference: crate::interference::Interference::none(),
             notes: Vec::new(),
         }
     }
