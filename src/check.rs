@@ -175,12 +175,11 @@ pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
 
 /// A speed expectation that missed for `r`: a failure only where the run can be judged.
 fn speed_miss(report: &Report, r: &ModeResult, text: String) -> Miss {
-    let verdict = r
-        .interference
-        .as_ref()
-        .map_or(report.interference.verdict, |i| {
-            Verdict::all([i.verdict, report.interference.verdict])
-        });
+    // A mode's own runs read coarser than the whole report: they can only add a disturbance.
+    let verdict = match &r.interference {
+        Some(i) if i.verdict == Verdict::Disturbed => Verdict::Disturbed,
+        _ => report.interference.verdict,
+    };
     let others = report
         .interference
         .others_cpus

@@ -79,15 +79,17 @@ struct Sizes {
 impl Sizes {
     fn of(quick: bool) -> Sizes {
         if quick {
+            // Large enough that --check can judge every speedup (a baseline of at least
+            // check::MIN_JUDGED_MS per run), small enough to stay near 3 s in all.
             Sizes {
-                task: Duration::from_millis(5),
+                task: Duration::from_millis(15),
                 // A median of three: one preempted run cannot decide a figure (or a check).
                 runs: 3,
                 wait_compute: Duration::from_millis(2),
                 wait: Duration::from_millis(10),
                 race_iterations: 100_000,
                 race_runs: 3,
-                sweep: Duration::from_millis(20),
+                sweep: Duration::from_millis(60),
             }
         } else {
             Sizes {
