@@ -11,7 +11,7 @@ use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -100,7 +100,7 @@ pub struct OutputArgs {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Colour in the table: auto means only on a terminal and never with NO_COLOR set
+    /// Colour in the table: auto means only on a terminal, never with NO_COLOR set or TERM=dumb
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
@@ -123,6 +123,30 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+impl ColorChoice {
+    /// Does output to a terminal (`terminal`) or elsewhere get colour, under this process's
+    /// `NO_COLOR` and `TERM`?
+    pub fn enabled(self, terminal: bool) -> bool {
+        self.decide(
+            terminal,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        )
+    }
+
+    /// `auto` colours only a terminal that shows colour: never with `NO_COLOR` set to anything
+    /// but empty (no-color.org), never with `TERM=dumb`, the terminal that shows none.
+    fn decide(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -738,12 +762,7 @@ impl Cli {
             },
             |w| w as usize,
         );
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match self.output.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
+        let color = self.output.color.enabled(std::io::stdout().is_terminal());
         RenderOptions {
             format: self.output.format,
             // --zoom implies --timeline: nobody asks to zoom into nothing.
@@ -804,6 +823,20 @@ mod tests {
         let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
         assert_eq!(cli.limit.limit().workers, 4);
         assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
+    }
+
+    #[test]
+    fn auto_colour_needs_a_terminal_without_no_color_or_term_dumb() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        let auto = ColorChoice::Auto;
+        assert!(auto.decide(true, None, os("xterm-256color")));
+        assert!(auto.decide(true, None, None));
+        assert!(auto.decide(true, os(""), os("xterm")), "an empty NO_COLOR");
+        assert!(!auto.decide(false, None, os("xterm")), "not a terminal");
+        assert!(!auto.decide(true, os("1"), os("xterm")), "NO_COLOR");
+        assert!(!auto.decide(true, None, os("dumb")), "TERM=dumb");
+        assert!(ColorChoice::Always.decide(false, os("1"), os("dumb")));
+        assert!(!ColorChoice::Never.decide(true, None, os("xterm")));
     }
 
     #[test]
