@@ -5,6 +5,7 @@
 //! clap-free configs that the demos take.
 
 use crate::demo::{self, Repeats};
+use crate::error::UsageError;
 use crate::exec::race;
 use crate::maxprocs::{self, Limit, Source};
 use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
@@ -177,6 +178,20 @@ pub enum Command {
     /// Internal: yield the CPU in a loop, to measure a process switch
     #[command(hide = true)]
     YieldWorker(YieldWorkerArgs),
+}
+
+impl Command {
+    /// The subcommand's name where it measures no slices, so that `--trace` would write an
+    /// empty trace: `info` measures nothing, `maxprocs` only speedups, `completions` prints a
+    /// script.
+    fn records_no_slices(&self) -> Option<&'static str> {
+        match self {
+            Command::Info => Some("info"),
+            Command::Maxprocs(_) => Some("maxprocs"),
+            Command::Completions { .. } => Some("completions"),
+            _ => None,
+        }
+    }
 }
 
 /// The hidden yield worker of the process switch-cost measurement.
@@ -710,10 +725,6 @@ impl Cli {
                 progress,
             }),
             Command::Maxprocs(args) => {
-                // An unwritable plot path fails before the sweep, not after it.
-                if let Some(path) = &args.plot {
-                    plot::check_writable(path)?;
-                }
                 let report = demo::maxprocs::run(&args.config(limit, progress))?;
                 if let Some(path) = &args.plot {
                     plot::write(&report, path)?;
@@ -730,6 +741,37 @@ impl Cli {
                 progress,
             }),
         }
+    }
+
+    /// Checks the output files before any work, so that a run is never wasted on a file it
+    /// cannot write: `--trace` where nothing is recorded and two outputs naming one file are
+    /// bad input ([`UsageError`]); a path that cannot be written is a run-time failure.
+    pub fn check_outputs(&self) -> anyhow::Result<()> {
+        let trace = self.output.trace.as_deref();
+        let plot = match &self.command {
+            Command::Maxprocs(args) => args.plot.as_deref(),
+            _ => None,
+        };
+        if let (Some(trace), Some(plot)) = (trace, plot) {
+            if crate::output::same_file(trace, plot) {
+                return Err(UsageError(format!(
+                    "--plot and --trace name the same file ({}): give each its own",
+                    trace.display()
+                ))
+                .into());
+            }
+        }
+        if trace.is_some() {
+            if let Some(name) = self.command.records_no_slices() {
+                return Err(UsageError(format!("--trace has nothing to record for {name}")).into());
+            }
+        }
+        for (what, path) in [("plot", plot), ("trace", trace)] {
+            if let Some(path) = path {
+                crate::output::check_writable(what, path)?;
+            }
+        }
+        Ok(())
     }
 
     /// What `--check` and `--min-speedup` ask of the report.
@@ -837,6 +879,23 @@ mod tests {
         assert!(!auto.decide(true, None, os("dumb")), "TERM=dumb");
         assert!(ColorChoice::Always.decide(false, os("1"), os("dumb")));
         assert!(!ColorChoice::Never.decide(true, None, os("xterm")));
+    }
+
+    #[test]
+    fn trace_is_refused_where_nothing_is_recorded() {
+        for args in [
+            &["conpar", "info", "--trace", "t.json"][..],
+            &["conpar", "--trace", "t.json", "maxprocs"],
+            &["conpar", "completions", "bash", "--trace", "t.json"],
+        ] {
+            let cli = Cli::try_parse_args_from(args).unwrap();
+            let error = cli.check_outputs().unwrap_err();
+            let usage = error.downcast_ref::<UsageError>().expect("bad input");
+            assert!(
+                usage.0.starts_with("--trace has nothing to record for "),
+                "{usage}"
+            );
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
 //!   SVG plot).
 //! - [`progress`]: the progress bar on stderr.
+//! - [`output`]: output files (`--trace`, `--plot`), written to whatever their path names.
 //! - [`streams`]: stdout and stderr without panics.
 //! - [`error`]: exit codes and the bad-input error.
 

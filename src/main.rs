@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
+    if let Err(error) = cli.check_outputs() {
+        return finish(Err(error));
+    }
     if let Command::Completions { shell } = &cli.command {
         // Generated into memory: clap_complete panics where it cannot write.
         let mut script = Vec::new();
@@ -92,7 +95,7 @@ fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, failed: &[Stri
         return code;
     }
     if let Some((path, trace)) = trace {
-        if let Err(error) = conpar::output::write_atomic(path, trace.as_bytes()) {
+        if let Err(error) = conpar::output::write("trace", path, trace.as_bytes()) {
             return finish(Err(error));
         }
     }

@@ -121,10 +121,11 @@ fn an_unwritable_stderr_keeps_the_exit_code() {
     let missing_dir = ["--trace", "missing/run.json"];
     // The exit code with stdout discarded, and with stdout on a full disk too (then results
     // that cannot be written are the failure: 1).
-    let cases: [(Vec<&str>, i32, i32); 6] = [
+    let cases: [(Vec<&str>, i32, i32); 7] = [
         (vec!["parallel", "--tasks", "0"], 2, 2),
         (vec!["--no-such-flag"], 2, 2),
         (vec![], 2, 2), // no subcommand: the help, on stderr
+        (vec!["info", "--trace", "t.json"], 2, 2),
         ([&WORK[..], &missing_dir].concat(), 1, 1),
         ([&WORK[..], &["--min-speedup", "1000"]].concat(), 3, 1),
         (vec!["info"], 0, 1),
