@@ -363,6 +363,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn the_temporary_file_never_follows_a_link_planted_at_its_name() {
         let dir = tempfile::tempdir().unwrap();
         let victim = dir.path().join("victim");
@@ -385,6 +386,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_dangling_link_is_followed_to_the_file_it_would_create() {
         let dir = tempfile::tempdir().unwrap();
         let link = dir.path().join("link");
@@ -406,6 +408,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn the_same_file_is_found_however_it_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
