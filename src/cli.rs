@@ -6,13 +6,14 @@
 
 use crate::demo::{self, Repeats};
 use crate::engine::Env;
+use crate::error::UsageError;
 use crate::exec::race;
 use crate::maxprocs::{self, Limit, Source};
 use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -101,7 +102,7 @@ pub struct OutputArgs {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Colour in the table: auto means only on a terminal and never with NO_COLOR set
+    /// Colour in the table: auto means only on a terminal, never with NO_COLOR set or TERM=dumb
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
@@ -124,6 +125,30 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+impl ColorChoice {
+    /// Does output to a terminal (`terminal`) or elsewhere get colour, under this process's
+    /// `NO_COLOR` and `TERM`?
+    pub fn enabled(self, terminal: bool) -> bool {
+        self.decide(
+            terminal,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        )
+    }
+
+    /// `auto` colours only a terminal that shows colour: never with `NO_COLOR` set to anything
+    /// but empty (no-color.org), never with `TERM=dumb`, the terminal that shows none.
+    fn decide(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +179,20 @@ pub enum Command {
     /// Internal: yield the CPU in a loop, to measure a process switch
     #[command(hide = true)]
     YieldWorker(YieldWorkerArgs),
+}
+
+impl Command {
+    /// The subcommand's name where it measures no slices, so that `--trace` would write an
+    /// empty trace: `info` measures nothing, `maxprocs` only speedups, `completions` prints a
+    /// script.
+    fn records_no_slices(&self) -> Option<&'static str> {
+        match self {
+            Command::Info => Some("info"),
+            Command::Maxprocs(_) => Some("maxprocs"),
+            Command::Completions { .. } => Some("completions"),
+            _ => None,
+        }
+    }
 }
 
 /// The hidden yield worker of the process switch-cost measurement.
@@ -722,10 +761,6 @@ impl Cli {
                 env,
             ),
             Command::Maxprocs(args) => {
-                // An unwritable plot path fails before the sweep, not after it.
-                if let Some(path) = &args.plot {
-                    plot::check_writable(path)?;
-                }
                 let report = demo::maxprocs::run(&args.config(limit, progress), env)?;
                 if let Some(path) = &args.plot {
                     plot::write(&report, path)?;
@@ -746,6 +781,37 @@ impl Cli {
                 env,
             ),
         }
+    }
+
+    /// Checks the output files before any work, so that a run is never wasted on a file it
+    /// cannot write: `--trace` where nothing is recorded and two outputs naming one file are
+    /// bad input ([`UsageError`]); a path that cannot be written is a run-time failure.
+    pub fn check_outputs(&self) -> anyhow::Result<()> {
+        let trace = self.output.trace.as_deref();
+        let plot = match &self.command {
+            Command::Maxprocs(args) => args.plot.as_deref(),
+            _ => None,
+        };
+        if let (Some(trace), Some(plot)) = (trace, plot) {
+            if crate::output::same_file(trace, plot) {
+                return Err(UsageError(format!(
+                    "--plot and --trace name the same file ({}): give each its own",
+                    trace.display()
+                ))
+                .into());
+            }
+        }
+        if trace.is_some() {
+            if let Some(name) = self.command.records_no_slices() {
+                return Err(UsageError(format!("--trace has nothing to record for {name}")).into());
+            }
+        }
+        for (what, path) in [("plot", plot), ("trace", trace)] {
+            if let Some(path) = path {
+                crate::output::check_writable(what, path)?;
+            }
+        }
+        Ok(())
     }
 
     /// What `--check` and `--min-speedup` ask of the report.
@@ -778,12 +844,7 @@ impl Cli {
             },
             |w| w as usize,
         );
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match self.output.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
+        let color = self.output.color.enabled(std::io::stdout().is_terminal());
         RenderOptions {
             format: self.output.format,
             // --zoom implies --timeline: nobody asks to zoom into nothing.
@@ -844,6 +905,37 @@ mod tests {
         let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
         assert_eq!(cli.limit.limit().workers, 4);
         assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
+    }
+
+    #[test]
+    fn auto_colour_needs_a_terminal_without_no_color_or_term_dumb() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        let auto = ColorChoice::Auto;
+        assert!(auto.decide(true, None, os("xterm-256color")));
+        assert!(auto.decide(true, None, None));
+        assert!(auto.decide(true, os(""), os("xterm")), "an empty NO_COLOR");
+        assert!(!auto.decide(false, None, os("xterm")), "not a terminal");
+        assert!(!auto.decide(true, os("1"), os("xterm")), "NO_COLOR");
+        assert!(!auto.decide(true, None, os("dumb")), "TERM=dumb");
+        assert!(ColorChoice::Always.decide(false, os("1"), os("dumb")));
+        assert!(!ColorChoice::Never.decide(true, None, os("xterm")));
+    }
+
+    #[test]
+    fn trace_is_refused_where_nothing_is_recorded() {
+        for args in [
+            &["conpar", "info", "--trace", "t.json"][..],
+            &["conpar", "--trace", "t.json", "maxprocs"],
+            &["conpar", "completions", "bash", "--trace", "t.json"],
+        ] {
+            let cli = Cli::try_parse_args_from(args).unwrap();
+            let error = cli.check_outputs().unwrap_err();
+            let usage = error.downcast_ref::<UsageError>().expect("bad input");
+            assert!(
+                usage.0.starts_with("--trace has nothing to record for "),
+                "{usage}"
+            );
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub fn install() -> anyhow::Result<()> {
         let _cleaning = CLEANING.lock().unwrap_or_else(|e| e.into_inner());
         INTERRUPTED.store(true, Ordering::SeqCst);
         clean_up();
-        eprintln!("interrupted");
+        crate::streams::stderr_line("interrupted");
         std::process::exit(i32::from(EXIT_INTERRUPTED));
     })?;
     Ok(())

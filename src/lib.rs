@@ -19,6 +19,8 @@
 //! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
 //!   SVG plot).
 //! - [`progress`]: the progress bar on stderr.
+//! - [`output`]: output files (`--trace`, `--plot`), written to whatever their path names.
+//! - [`streams`]: stdout and stderr without panics.
 //! - [`error`]: exit codes and the bad-input error.
 
 #![forbid(unsafe_code)]
@@ -40,6 +42,7 @@ pub mod output;
 pub mod progress;
 pub mod report;
 pub mod stats;
+pub mod streams;
 pub mod sys;
 pub mod trace;
 pub mod workload;

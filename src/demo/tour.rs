@@ -117,7 +117,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     // Progress bars of the demos would interleave with each other; the tour shows its own steps.
     let step = |what: &str| {
         if config.progress {
-            eprintln!("tour: {what}");
+            crate::streams::stderr_line(&format!("tour: {what}"));
         }
     };
 
