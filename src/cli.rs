@@ -50,7 +50,7 @@ pub const MAX_REQUESTS: u64 = 10_000_000;
     about = "Make concurrency and parallelism visible and measurable on this machine",
     long_about = "Runs one CPU busy-work kernel in several ways (one after another, on one thread per task, on a \
                   rayon pool, ...) and prints what each way cost, with a timeline of what ran where and when.",
-    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 3 a --check failed, 130 interrupted."
+    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 3 a --check failed, 4 a --check could not be judged (a disturbed machine, too little work), 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -110,7 +110,7 @@ pub struct OutputArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub trace: Option<std::path::PathBuf>,
 
-    /// Exit with 3 if the run does not show what the demo exists to show (where this machine can)
+    /// Exit with 3 if the run does not show what the demo exists to show (where this machine can), 4 if it cannot be judged
     #[arg(long, global = true)]
     pub check: bool,
 
@@ -321,7 +321,7 @@ pub struct ParallelArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_THREADS>)]
     pub threads: Option<u64>,
 
-    /// Exit with 3 if a parallel mode's speedup is below X
+    /// Exit with 3 if a parallel mode's speedup is below X (4 if the run cannot be judged)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = speedup)]
     pub min_speedup: Option<f64>,
 

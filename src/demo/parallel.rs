@@ -132,3 +132,115 @@ fn notes(
     notes.extend(super::checksum_note(results));
     notes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interference::Verdict;
+    use crate::report::{Format, Lanes, RenderOptions, render};
+
+    fn config(tasks: usize, threads: usize) -> Config {
+        Config {
+            tasks,
+            threads,
+            limit: Limit::default_here(),
+            size: WorkSize::Units(20_000),
+            seed: 1,
+            repeats: Repeats { runs: 3, warmup: 0 },
+            progress: false,
+        }
+    }
+
+    fn table(report: &Report) -> String {
+        render(
+            report,
+            &RenderOptions {
+                format: Format::Table,
+                timeline: false,
+                lanes: Lanes::Cpu,
+                width: 100,
+                zoom_ms: None,
+                color: false,
+            },
+        )
+    }
+
+    /// This machine's facts as some other machine would have them.
+    fn env_like(load: f64, tweak: impl FnOnce(&mut Machine)) -> Env {
+        let mut env = Env::with_load(load);
+        tweak(&mut env.machine);
+        env
+    }
+
+    #[test]
+    fn one_cpu_says_that_no_mode_can_beat_sequential() {
+        let env = env_like(0.0, |m| m.available_parallelism = 1);
+        let report = run(&config(2, 1), &env).unwrap();
+        assert!(
+            report.notes.iter().any(|n| n.starts_with("Only 1 CPU")),
+            "{:?}",
+            report.notes
+        );
+        let two = run(
+            &config(2, 2),
+            &env_like(0.0, |m| m.available_parallelism = 2),
+        )
+        .unwrap();
+        assert!(!two.notes.iter().any(|n| n.starts_with("Only 1 CPU")));
+    }
+
+    #[test]
+    fn a_quota_below_two_cpus_reaches_the_one_cpu_branch() {
+        // A 1.5-CPU quota: Rust's available_parallelism rounds it down to 1.
+        let env = env_like(0.0, |m| {
+            m.cgroup_quota_cpus = Some(1.5);
+            m.available_parallelism = 1;
+        });
+        let report = run(&config(2, 2), &env).unwrap();
+        assert_eq!(report.machine.cgroup_quota_cpus, Some(1.5));
+        assert!(report.notes.iter().any(|n| n.starts_with("Only 1 CPU")));
+    }
+
+    #[test]
+    fn many_cpus_say_how_many_tasks_wait_their_turn_only_when_they_must() {
+        let env = env_like(0.0, |m| {
+            m.logical_cpus = 64;
+            m.available_parallelism = 64;
+        });
+        let report = run(&config(3, 2), &env).unwrap();
+        assert!(!report.notes.iter().any(|n| n.contains("wait their turn")));
+        let two = env_like(0.0, |m| m.available_parallelism = 2);
+        let report = run(&config(3, 2), &two).unwrap();
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("3 tasks share 2 CPUs"))
+        );
+    }
+
+    #[test]
+    fn a_busy_machine_is_flagged_in_the_json_the_notes_and_the_table() {
+        let report = run(&config(2, 2), &Env::with_load(2.0)).unwrap();
+        assert_eq!(
+            report.interference.verdict,
+            Verdict::Disturbed,
+            "{:?}",
+            report.interference
+        );
+        assert!(report.interference.others_cpus.unwrap() > 0.5);
+        assert!(
+            report.notes[0].starts_with("Disturbed: other programs used"),
+            "{:?}",
+            report.notes
+        );
+        let text = table(&report);
+        assert!(text.lines().next().unwrap().ends_with("others"), "{text}");
+
+        // The same run on a quiet machine: no warning, no column.
+        let quiet = run(&config(2, 2), &Env::with_load(0.0)).unwrap();
+        assert_ne!(quiet.interference.verdict, Verdict::Disturbed);
+        assert!(!quiet.notes.iter().any(|n| n.starts_with("Disturbed")));
+        assert!(!table(&quiet).lines().next().unwrap().contains("others"));
+    }
+}

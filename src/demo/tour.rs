@@ -8,7 +8,7 @@
 
 use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
 use crate::engine::Env;
-use crate::interference::Interference;
+use crate::interference::{Interference, Verdict};
 use crate::maxprocs::Limit;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
@@ -37,6 +37,9 @@ pub struct Tour {
     /// Every section's interference together.
     pub interference: Interference,
     pub sections: Vec<Section>,
+    /// What a person must know before believing the answers: whether other programs took
+    /// CPU time while they were measured.
+    pub notes: Vec<String>,
 }
 
 /// One question, its measured answer, and the reports that show it.
@@ -218,13 +221,47 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         gomaxprocs(&sweep),
     ];
     let interference = Interference::combine(sections.iter().map(|s| &s.interference));
+    let notes = vec![trust_note(&sections, &interference)];
     Ok(Tour {
         schema: crate::report::SCHEMA,
         demo: "tour".into(),
         machine,
         interference,
         sections,
+        notes,
     })
+}
+
+/// Which sections other programs disturbed, or that none did, as far as the meter tells.
+fn trust_note(sections: &[Section], all: &Interference) -> String {
+    let numbered = |verdict: Verdict| -> Vec<String> {
+        sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.interference.verdict == verdict && s.interference.wall_ms > 0.0)
+            .map(|(i, _)| (i + 1).to_string())
+            .collect()
+    };
+    let (disturbed, unknown) = (numbered(Verdict::Disturbed), numbered(Verdict::Unknown));
+    let others = all.others_cpus.map_or_else(String::new, |o| {
+        format!(" ({o:.2} CPUs over the whole tour)")
+    });
+    if !disturbed.is_empty() {
+        format!(
+            "Other programs took CPU time while sections {} were measured{others}: their figures are off, and their answers may not hold on a quiet machine; run the tour again with nothing else running.",
+            disturbed.join(", ")
+        )
+    } else if !unknown.is_empty() {
+        format!(
+            "Whether other programs took CPU time could not be told for sections {} (runs too short for the counters, or no /proc/stat){others}.",
+            unknown.join(", ")
+        )
+    } else {
+        format!(
+            "Quiet: other programs took less than {} CPUs while every section was measured{others}, so the figures are this machine's own.",
+            all.threshold_cpus
+        )
+    }
 }
 
 fn gil_config(
