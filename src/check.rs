@@ -12,13 +12,12 @@
 //! quiet machine is a failure: exit code 3. Correctness (checksums, the race's fixes, the
 //! pinning of `interleave`) does not depend on the machine and always fails outright.
 
+use crate::claims;
 use crate::interference::Verdict;
 use crate::report::{ModeResult, Report};
 use serde_json::Value;
 
-/// The baseline must take at least this long per run (median) for a speed expectation to be
-/// judged: below it, starting threads, processes or a pool is a visible part of every run.
-pub const MIN_JUDGED_MS: f64 = 20.0;
+pub use crate::claims::MIN_JUDGED_MS;
 
 /// What the user asked to be checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -84,16 +83,21 @@ pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
             )));
         }
         match report.demo.as_str() {
+            // The claim `parallel.faster` is the expectation, where parallelism is possible.
             "parallel" => {
                 let tasks = report.workload.as_ref().map_or(1, |w| w.workload.tasks);
-                if cpus >= 2 && tasks >= 2 {
+                let possible = claims::find(&report.claims, "machine.parallel_possible", None)
+                    .is_some_and(|c| c.holds == Some(true));
+                if possible && tasks >= 2 {
                     for r in parallel_modes(report) {
-                        let best = best_speedup(report, r);
-                        if best <= 1.0 {
-                            missed.push(speed(format!(
-                                "{}: speedup {best:.2} (fastest runs) is not faster than sequential with {cpus} CPUs available",
-                                r.mode
-                            ), r));
+                        match claims::find(&report.claims, "parallel.faster", Some(&r.mode)) {
+                            Some(c) if c.holds == Some(false) => {
+                                missed.push(Miss::Failed(c.text.clone()));
+                            }
+                            Some(c) if c.holds.is_none() => {
+                                missed.push(Miss::Inconclusive(c.text.clone()));
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -175,31 +179,21 @@ pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
 
 /// A speed expectation that missed for `r`: a failure only where the run can be judged.
 fn speed_miss(report: &Report, r: &ModeResult, text: String) -> Miss {
-    // A mode's own runs read coarser than the whole report: they can only add a disturbance.
-    let verdict = match &r.interference {
-        Some(i) if i.verdict == Verdict::Disturbed => Verdict::Disturbed,
-        _ => report.interference.verdict,
-    };
-    let others = report
-        .interference
-        .others_cpus
-        .map_or_else(String::new, |o| format!(" (other programs: {o:.2} CPUs)"));
     let baseline_ms = report.results.first().map_or(0.0, |b| b.wall_ms.median);
-    match verdict {
-        Verdict::Disturbed => Miss::Inconclusive(format!(
-            "{text}, but other programs or the hypervisor took CPU time during these runs{others}; run it again on a quieter machine"
-        )),
-        _ if baseline_ms < MIN_JUDGED_MS => Miss::Inconclusive(format!(
-            "{text}, but the work is too small to judge: {} took {baseline_ms:.1} ms per run, under {MIN_JUDGED_MS} ms; give more work",
-            report
-                .results
-                .first()
-                .map_or("the baseline", |b| b.mode.as_str())
-        )),
-        Verdict::Unknown => Miss::Inconclusive(format!(
-            "{text}, but whether other programs disturbed these runs could not be measured"
-        )),
-        Verdict::Quiet => Miss::Failed(text),
+    // A mode's own runs read coarser than the whole report: they can only add a disturbance.
+    let disturbed = r
+        .interference
+        .as_ref()
+        .filter(|i| i.verdict == Verdict::Disturbed)
+        .map(|i| {
+            format!(
+                "other programs took {:.2} CPUs during its runs",
+                i.others_cpus.unwrap_or(0.0)
+            )
+        });
+    match disturbed.or_else(|| claims::speed_unjudgeable(&report.interference, baseline_ms)) {
+        Some(why) => Miss::Inconclusive(format!("{text}, but this run cannot judge it: {why}")),
+        None => Miss::Failed(text),
     }
 }
 
@@ -247,6 +241,8 @@ mod tests {
     fn report(demo: &str, cpus: usize, results: Vec<ModeResult>) -> Report {
         let mut machine_facts = Machine::detect();
         machine_facts.available_parallelism = cpus;
+        machine_facts.affinity = Some((0..cpus).collect());
+        machine_facts.cgroup_quota_cpus = None;
         Report {
             schema: SCHEMA,
             demo: demo.into(),
@@ -260,8 +256,24 @@ mod tests {
             extra: serde_json::Map::new(),
             timeline: Timeline::default(),
             interference: machine(Verdict::Quiet, 0.02),
+            claims: Vec::new(),
             notes: vec![],
         }
+    }
+
+    /// `misses` after judging a parallel report's claims on its (synthetic) findings.
+    fn judge(report: &Report, expect: &Expectations) -> Vec<Miss> {
+        let mut report = report.clone();
+        if report.demo == "parallel" {
+            report.claims = crate::demo::parallel::claims(
+                &report.machine,
+                &report.workload.as_ref().unwrap().workload,
+                &report.results,
+                &report.timeline,
+                &report.interference,
+            );
+        }
+        misses(&report, expect)
     }
 
     const CHECK: Expectations = Expectations {
@@ -282,16 +294,16 @@ mod tests {
             result("sequential", 1, 1.0, true),
             result("threads", 2, 0.9, true),
         ];
-        assert!(misses(&report("gil-sim", 1, slow.clone()), &CHECK).is_empty());
+        assert!(judge(&report("gil-sim", 1, slow.clone()), &CHECK).is_empty());
         let no_gil = vec![
             result("sequential", 1, 1.0, true),
             result("no-gil", 2, 0.9, true),
         ];
         assert_eq!(
-            failed(&misses(&report("gil-sim", 2, no_gil.clone()), &CHECK)),
+            failed(&judge(&report("gil-sim", 2, no_gil.clone()), &CHECK)),
             1
         );
-        assert!(misses(&report("gil-sim", 1, no_gil), &CHECK).is_empty());
+        assert!(judge(&report("gil-sim", 1, no_gil), &CHECK).is_empty());
     }
 
     #[test]
@@ -300,7 +312,7 @@ mod tests {
             result("sequential", 1, 1.0, true),
             result("gil-new", 2, 1.9, true),
         ];
-        assert_eq!(failed(&misses(&report("gil-sim", 2, fast), &CHECK)), 1);
+        assert_eq!(failed(&judge(&report("gil-sim", 2, fast), &CHECK)), 1);
     }
 
     #[test]
@@ -309,12 +321,12 @@ mod tests {
             result("sequential", 1, 1.0, true),
             result("rayon", 2, 1.5, false),
         ];
-        assert_eq!(failed(&misses(&report("parallel", 1, bad), &CHECK)), 1);
+        assert_eq!(failed(&judge(&report("parallel", 1, bad), &CHECK)), 1);
         let race = vec![
             result("unsync", 2, 5.0, false),
             result("atomic", 2, 1.0, true),
         ];
-        assert!(misses(&report("race", 2, race), &CHECK).is_empty());
+        assert!(judge(&report("race", 2, race), &CHECK).is_empty());
     }
 
     #[test]
@@ -328,10 +340,10 @@ mod tests {
             min_speedup: Some(1.5),
         };
         assert_eq!(
-            failed(&misses(&report("parallel", 2, results.clone()), &expect)),
+            failed(&judge(&report("parallel", 2, results.clone()), &expect)),
             1
         );
-        assert!(misses(&report("parallel", 2, results), &Expectations::default()).is_empty());
+        assert!(judge(&report("parallel", 2, results), &Expectations::default()).is_empty());
     }
 
     #[test]
@@ -344,7 +356,7 @@ mod tests {
         ];
         let mut busy = report("gil-sim", 2, looks_fast);
         busy.interference = machine(Verdict::Disturbed, 0.9);
-        let found = misses(&busy, &CHECK);
+        let found = judge(&busy, &CHECK);
         // The checksum is wrong whatever the machine did; the speeds cannot be judged.
         assert_eq!(failed(&found), 1);
         let inconclusive: Vec<String> = found
@@ -374,7 +386,7 @@ mod tests {
             2,
             vec![result("sequential", 1, 1.0, true), mode],
         );
-        let found = misses(&one, &CHECK);
+        let found = judge(&one, &CHECK);
         assert_eq!(exit_code(&found), 4);
     }
 
@@ -386,9 +398,9 @@ mod tests {
         ];
         tiny[0].wall_ms = Summary::of(&[5.0]).unwrap();
         tiny[1].wall_ms = Summary::of(&[5.05]).unwrap();
-        let found = misses(&report("parallel", 2, tiny), &CHECK);
+        let found = judge(&report("parallel", 2, tiny), &CHECK);
         assert_eq!(exit_code(&found), 4);
-        assert!(found[0].line().contains("too small to judge"), "{found:?}");
+        assert!(found[0].line().contains("too small"), "{found:?}");
 
         let slow = vec![
             result("sequential", 1, 1.0, true),
@@ -396,9 +408,9 @@ mod tests {
         ];
         let mut unknown = report("parallel", 2, slow.clone());
         unknown.interference = machine(Verdict::Unknown, 0.0);
-        assert_eq!(exit_code(&misses(&unknown, &CHECK)), 4);
+        assert_eq!(exit_code(&judge(&unknown, &CHECK)), 4);
         // The same miss on a quiet machine with enough work is a real failure.
-        assert_eq!(exit_code(&misses(&report("parallel", 2, slow), &CHECK)), 3);
+        assert_eq!(exit_code(&judge(&report("parallel", 2, slow), &CHECK)), 3);
         assert_eq!(exit_code(&[]), 0);
     }
 }

@@ -27,6 +27,7 @@
 
 pub mod amdahl;
 pub mod check;
+pub mod claims;
 pub mod cli;
 pub mod demo;
 pub mod engine;

@@ -7,7 +7,7 @@ use common::{array, conpar, first_field, json_of, stdout_of, string, uint};
 use predicates::prelude::*;
 
 /// The facts `info` lists, in order, in the table, CSV and markdown formats.
-const FACTS: [&str; 9] = [
+const FACTS: [&str; 10] = [
     "cpu_model",
     "os",
     "logical_cpus",
@@ -16,6 +16,7 @@ const FACTS: [&str; 9] = [
     "limited_by",
     "affinity",
     "cgroup_quota_cpus",
+    "cpu_capacity",
     "rayon_threads",
 ];
 

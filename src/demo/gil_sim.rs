@@ -274,6 +274,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         extra: serde_json::Map::new(),
         timeline,
         interference,
+        claims: Vec::new(),
         notes,
     })
 }

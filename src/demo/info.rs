@@ -45,6 +45,7 @@ pub fn run(env: &Env) -> Report {
         extra: serde_json::Map::new(),
         timeline: Timeline::default(),
         interference,
+        claims: Vec::new(),
         notes,
     }
 }

@@ -226,6 +226,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         extra,
         timeline: Timeline::default(),
         interference: outcome.interference,
+        claims: Vec::new(),
         notes,
     })
 }

@@ -186,6 +186,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         extra: serde_json::Map::new(),
         timeline,
         interference: outcome.interference,
+        claims: Vec::new(),
         notes,
     })
 }

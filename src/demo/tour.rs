@@ -287,6 +287,11 @@ fn gil_config(
     }
 }
 
+/// The sentence of a claim of `report`: conclusions come only from claims.
+fn claim_text(report: &Report, id: &str, mode: Option<&str>) -> String {
+    crate::claims::find(&report.claims, id, mode).map_or_else(String::new, |c| c.text.clone())
+}
+
 fn result<'a>(report: &'a Report, mode: &str) -> Option<&'a ModeResult> {
     report.results.iter().find(|r| r.mode == mode)
 }
@@ -358,16 +363,26 @@ fn difference(one_core: &Report, all_cores: &Report) -> Section {
         format_ms(median(one_core, "green")),
         format_ms(median(one_core, "sequential")),
     )];
-    answer.push(if all_cores.machine.available_parallelism >= 2 {
-        format!(
-            "On {par_cpus} CPUs the same kind of tasks ran at the same time: one thread per task took {} ms against {} ms one after another, a speedup of {:.2}. Parallelism needs more than one CPU; concurrency does not.",
-            format_ms(median(all_cores, "threads")),
-            format_ms(median(all_cores, "sequential")),
-            speedup(all_cores, "threads"),
-        )
-    } else {
-        "Only one CPU is available here, so the parallel run could not be faster: parallelism needs more than one CPU; concurrency does not.".into()
-    });
+    // Whether the tasks really ran at the same time is a claim on the timeline, not a hope.
+    let possible = claim_text(all_cores, "machine.parallel_possible", None);
+    match crate::claims::find(&all_cores.claims, "machine.parallel_possible", None) {
+        Some(c) if c.holds == Some(true) => {
+            answer.push(format!(
+                "With one thread per task on this machine's CPUs: {} {} Parallelism needs more than one CPU; concurrency does not.",
+                claim_text(all_cores, "parallel.at_once", Some("threads")),
+                claim_text(all_cores, "parallel.faster", Some("threads")),
+            ));
+            if let Some(busy) =
+                crate::claims::find(&all_cores.claims, "parallel.busy_share", Some("threads"))
+                    .filter(|c| c.holds == Some(true))
+            {
+                answer.push(busy.text.clone());
+            }
+        }
+        _ => answer.push(format!(
+            "{possible} Parallelism needs more than one CPU; concurrency does not."
+        )),
+    }
     let mut s = section(
         "What is concurrency? What is parallelism? What's the difference?",
         "concurrency vs parallelism",
@@ -393,12 +408,11 @@ fn multicore(all_cores: &Report) -> Section {
     let answer = vec![
         "Clock rates stopped rising in the mid-2000s: power grows with frequency times voltage squared, voltage could no longer be lowered, and the heat could not be removed. Transistors kept getting cheaper, so they became more cores instead of faster ones.".into(),
         format!(
-            "More cores only help programs that split their work: here {} CPU(s) ran {} tasks {:.2}x faster with threads and {:.2}x with a rayon pool (efficiency {:.2}), while the sequential run used one CPU at a time.",
-            m.available_parallelism,
+            "More cores only help programs that split their work, where the CPUs let them run at once. Here, with {} tasks: {} {} {}",
             all_cores.workload.as_ref().map_or(0, |w| w.workload.tasks),
-            speedup(all_cores, "threads"),
-            speedup(all_cores, "rayon"),
-            result(all_cores, "rayon").map_or(f64::NAN, |r| r.efficiency),
+            claim_text(all_cores, "machine.parallel_possible", None),
+            claim_text(all_cores, "parallel.faster", Some("threads")),
+            claim_text(all_cores, "parallel.faster", Some("rayon")),
         ),
     ];
     section(

@@ -15,6 +15,7 @@ pub mod table;
 pub mod timeline;
 pub mod tour;
 
+use crate::claims::Claim;
 use crate::interference::{Interference, ModeInterference};
 use crate::stats::Summary;
 use crate::sys::Machine;
@@ -45,6 +46,8 @@ pub struct Report {
     /// What other programs and the hypervisor took from the CPUs while the figures were
     /// measured, and whether the run is fit to be believed.
     pub interference: Interference,
+    /// Every conclusion drawn from the figures, each judged on them (see [`crate::claims`]).
+    pub claims: Vec<Claim>,
     /// Plain sentences about what the figures mean on this machine.
     pub notes: Vec<String>,
 }

@@ -203,6 +203,7 @@ mod tests {
             extra,
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),
+            claims: Vec::new(),
             notes: Vec::new(),
         }
     }
