@@ -30,11 +30,12 @@ pub fn run(env: &Env) -> Report {
             machine.logical_cpus, machine.physical_cores
         ));
     }
-    if machine.available_parallelism == 1 {
-        notes.push(
-            "Only one CPU is available: concurrency still works here, parallelism cannot.".into(),
-        );
+    // What parallelism can give here is the CPU capacity, not the pool size Rust would pick.
+    let possible = crate::claims::parallel_possible(&machine);
+    if possible.holds == Some(false) || machine.cgroup_quota_cpus.is_some() {
+        notes.push(possible.text.clone());
     }
+    let claims = vec![possible];
     notes.push(now(&interference));
     Report {
         schema: SCHEMA,
@@ -45,7 +46,7 @@ pub fn run(env: &Env) -> Report {
         extra: serde_json::Map::new(),
         timeline: Timeline::default(),
         interference,
-        claims: Vec::new(),
+        claims,
         notes,
     }
 }
