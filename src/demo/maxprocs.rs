@@ -30,10 +30,12 @@
 
 use super::Repeats;
 use crate::amdahl::{self, AmdahlReport, Point};
+use crate::claims::Claim;
 use crate::cli::{MAX_TASKS, MAX_THREADS};
 use crate::engine::{self, Env, Mode, Oracle, Plan};
 use crate::exec::Run;
 use crate::exec::pool::Pool;
+use crate::interference::Interference;
 use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::stats;
@@ -205,6 +207,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     }
 
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
+    let claims = claims(&results, &fit, &outcome.interference);
     let mut notes = maxprocs.notes();
     notes.extend(sweep_notes(&Sweep {
         workload: &workload,
@@ -212,6 +215,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         fit: &fit,
         limit: config.limit,
         added_one,
+        claims: &claims,
     }));
     let mut extra = Map::new();
     extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
@@ -226,9 +230,127 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         extra,
         timeline: Timeline::default(),
         interference: outcome.interference,
-        claims: Vec::new(),
+        claims,
         notes,
     })
+}
+
+/// A P above the CPUs must beat the best P within them by this much in every round to count
+/// as a gain: less is within the noise of the runs.
+const GAIN: f64 = 1.05;
+
+/// A fit that misses the points by more than this (rms, in speedup) does not describe them.
+const FIT_RMS: f64 = 0.15;
+
+/// The sweep's claims: no gain from P above the CPUs, and whether the Amdahl fit describes the
+/// work (rather than the machine's load, or the noise of runs too short to time).
+pub fn claims(
+    results: &[ModeResult],
+    fit: &AmdahlReport,
+    interference: &Interference,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    let capacity = cpus_phrase(fit.cpus);
+    let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
+    let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
+    let within = |r: &&ModeResult| r.threads as f64 <= fit.cpus + 1e-9;
+    let best_within = results
+        .iter()
+        .filter(within)
+        .map(|r| r.speedup)
+        .fold(1.0, f64::max);
+    let over: Vec<&ModeResult> = results
+        .iter()
+        .filter(|r| !within(r) && r.threads > 1)
+        .collect();
+    if let Some(last) = over.last() {
+        let list = over
+            .iter()
+            .map(|r| format!("P = {}", r.threads))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let best_over = over.iter().map(|r| r.speedup).fold(0.0, f64::max);
+        let gained: Vec<&&ModeResult> = over
+            .iter()
+            .filter(|r| r.speedup_interval[0] > best_within * GAIN)
+            .collect();
+        let (holds, text) = match (&unjudgeable, gained.first()) {
+            (Some(why), _) => (
+                None,
+                format!(
+                    "Whether P above the {capacity} this process may use ({list}) gives more speedup cannot be judged here: {why} (best speedup {best_within:.2} within the CPUs, {best_over:.2} above)."
+                ),
+            ),
+            (None, None) => (
+                Some(true),
+                format!(
+                    "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}) and karp_flatt rises, because workers that add no CPU count as serial time.",
+                    last.efficiency, last.threads
+                ),
+            ),
+            (None, Some(r)) => (
+                Some(false),
+                format!(
+                    "P = {} was faster in every round than the best P within the {capacity} ({:.2} against {best_within:.2}): more workers than CPUs cannot make CPU-bound work faster, so the runs within the CPUs lost time to something else (other programs, or too little work per task).",
+                    r.threads, r.speedup
+                ),
+            ),
+        };
+        claims.push(
+            Claim::new("maxprocs.no_gain_above_cpus", None)
+                .figure("cpu_capacity", fit.cpus)
+                .figure("best_within", best_within)
+                .figure("best_over", best_over)
+                .figure(
+                    "gained",
+                    gained.iter().map(|r| r.threads).collect::<Vec<_>>(),
+                )
+                .judged(holds, text),
+        );
+    }
+    if let (Some(s), Some(rms)) = (fit.serial_fraction, fit.rms_error) {
+        let bound = fit.max_speedup.map_or_else(
+            || "nothing but the number of CPUs limits the speedup".to_string(),
+            |m| format!("no number of CPUs can give a speedup above {m:.1}"),
+        );
+        let described = format!(
+            "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}",
+            fit.points.len()
+        );
+        let impossible = results.iter().find(|r| r.speedup > fit.cpus.max(1.0) * 1.1);
+        let (holds, text) = match (&unjudgeable, impossible) {
+            (_, Some(r)) => (
+                Some(false),
+                format!(
+                    "{described}; it does not describe the work: P = {}'s speedup of {:.2} is more than {capacity} can give, so these timings are noise (too little work per run to time).",
+                    r.threads, r.speedup
+                ),
+            ),
+            (Some(why), None) => (
+                None,
+                format!(
+                    "{described}. Whether it describes the work or the machine's load cannot be judged here: {why}."
+                ),
+            ),
+            (None, None) if rms > FIT_RMS => (
+                Some(false),
+                format!(
+                    "{described}; it misses the points by {rms:.2} on average, so it does not describe this work: Amdahl's law does not fit these runs."
+                ),
+            ),
+            (None, None) => (Some(true), format!("{described}; {bound}.")),
+        };
+        claims.push(
+            Claim::new("maxprocs.fit_is_the_work", None)
+                .figure("serial_fraction", s)
+                .figure("rms_error", rms)
+                .figure("cpu_capacity", fit.cpus)
+                .figure("verdict", interference.verdict)
+                .figure("baseline_ms", baseline_ms)
+                .judged(holds, text),
+        );
+    }
+    claims
 }
 
 /// What the notes are written from.
@@ -238,6 +360,7 @@ struct Sweep<'a> {
     fit: &'a AmdahlReport,
     limit: Limit,
     added_one: bool,
+    claims: &'a [Claim],
 }
 
 fn sweep_notes(sweep: &Sweep) -> Vec<String> {
@@ -247,6 +370,7 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
         fit,
         limit,
         added_one,
+        claims,
     } = *sweep;
     let mut notes = Vec::new();
     let serial = if fit.serial_fraction_set > 0.0 {
@@ -267,17 +391,8 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
         notes.push("P = 1 was added to the list: it is the baseline of every speedup.".into());
     }
     let capacity = cpus_phrase(fit.cpus);
-    match (fit.serial_fraction, fit.rms_error) {
-        (Some(s), Some(rms)) => {
-            let bound = fit.max_speedup.map_or_else(
-                || "nothing but the number of CPUs limits the speedup".to_string(),
-                |m| format!("no number of CPUs can give a speedup above {m:.1}"),
-            );
-            notes.push(format!(
-                "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}; {bound}.",
-                fit.points.len(),
-            ));
-        }
+    match crate::claims::find(claims, "maxprocs.fit_is_the_work", None) {
+        Some(fit_claim) => notes.push(fit_claim.text.clone()),
         _ if results.len() < 2 => notes.push(
             "No Amdahl fit: only P = 1 was measured, and the fit needs a point where more than one worker could run at once.".into(),
         ),
@@ -305,23 +420,9 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             }
         ));
     }
-    let over: Vec<&ModeResult> = results
-        .iter()
-        .filter(|r| r.threads as f64 > fit.cpus + 1e-9 && r.threads > 1)
-        .collect();
-    if let Some(last) = over.last() {
-        let best_within = results
-            .iter()
-            .filter(|r| r.threads as f64 <= fit.cpus + 1e-9)
-            .map(|r| r.speedup)
-            .fold(1.0, f64::max);
-        notes.push(format!(
-            "P above the {capacity} this process may use ({}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. Speedup stays near {best_within:.2} while efficiency falls ({:.2} at P = {}) and karp_flatt rises, because workers that add no CPU count as serial time.",
-            over.iter().map(|r| format!("P = {}", r.threads)).collect::<Vec<_>>().join(", "),
-            last.efficiency,
-            last.threads,
-        ));
-    }
+    notes.extend(
+        crate::claims::find(claims, "maxprocs.no_gain_above_cpus", None).map(|c| c.text.clone()),
+    );
     if let Some(r) = results.iter().find(|r| r.threads == limit.workers) {
         notes.push(format!(
             "P = {} is the worker limit in force (from {}), the pool size every subcommand uses by default: speedup {:.2} here.",
@@ -443,5 +544,162 @@ mod tests {
         let report = run(&config(&[2], 0.0), &Env::with_load(0.0)).unwrap();
         assert_eq!(report.results[0].threads, 1);
         assert!(report.notes.iter().any(|n| n.contains("P = 1 was added")));
+    }
+}
+
+#[cfg(test)]
+mod claim_tests {
+    //! Every outcome of the sweep's claims, on synthetic findings.
+    use super::*;
+    use crate::interference::Verdict;
+    use crate::stats::Summary;
+
+    /// P, median wall ms, and the per-round speedup interval.
+    fn sweep(points: &[(usize, f64, [f64; 2])]) -> Vec<ModeResult> {
+        let baseline = points[0].1;
+        points
+            .iter()
+            .map(|&(p, wall, interval)| ModeResult {
+                mode: format!("P={p}"),
+                threads: p,
+                cpus_used: vec![0],
+                wall_ms: Summary::of(&[wall]).unwrap(),
+                speedup: baseline / wall,
+                speedup_interval: interval,
+                efficiency: baseline / wall / p as f64,
+                checksum_ok: true,
+                interference: None,
+                extra: Default::default(),
+            })
+            .collect()
+    }
+
+    fn fit(results: &[ModeResult], cpus: f64) -> AmdahlReport {
+        let points = results
+            .iter()
+            .map(|r| Point {
+                threads: r.threads,
+                p: amdahl::processors(r.threads as f64, cpus),
+                speedup: r.speedup,
+                speedup_min: r.speedup_interval[0],
+                speedup_max: r.speedup_interval[1],
+            })
+            .collect();
+        AmdahlReport::new(points, cpus, 0.0)
+    }
+
+    fn machine(verdict: Verdict) -> Interference {
+        let mut i = Interference::none();
+        i.verdict = verdict;
+        i.others_cpus = Some(if verdict == Verdict::Disturbed {
+            0.9
+        } else {
+            0.02
+        });
+        i
+    }
+
+    fn judge(points: &[(usize, f64, [f64; 2])], cpus: f64, verdict: Verdict) -> Vec<Claim> {
+        let results = sweep(points);
+        claims(&results, &fit(&results, cpus), &machine(verdict))
+    }
+
+    fn holds(claims: &[Claim], id: &str) -> Option<bool> {
+        crate::claims::find(claims, id, None).unwrap().holds
+    }
+
+    #[test]
+    fn two_quiet_cpus_gain_nothing_above_them_and_fit_the_work() {
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 205.0, [1.9, 2.0]),
+                (4, 207.0, [1.85, 1.97]),
+            ],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), Some(true));
+        assert_eq!(holds(&c, "maxprocs.fit_is_the_work"), Some(true));
+    }
+
+    #[test]
+    fn a_gain_above_the_cpus_is_said_as_seen_not_denied() {
+        // P = 4 faster than P = 2 in every round: "no further speedup" would be false.
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 330.0, [1.1, 1.3]),
+                (4, 290.0, [1.3, 1.45]),
+            ],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), Some(false));
+        let text = &crate::claims::find(&c, "maxprocs.no_gain_above_cpus", None)
+            .unwrap()
+            .text;
+        assert!(text.starts_with("P = 4 was faster"), "{text}");
+    }
+
+    #[test]
+    fn impossible_speedups_and_tiny_work_do_not_describe_the_work() {
+        // --units 1 --serial-fraction 0.999999: a "speedup" of 12.65 on 2 CPUs.
+        let noise = judge(
+            &[(1, 25.3, [1.0, 1.0]), (2, 2.0, [9.0, 14.0])],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&noise, "maxprocs.fit_is_the_work"), Some(false));
+        // CONPAR_MAXPROCS=1024 --units 200: a baseline of 1 ms cannot be judged.
+        let tiny = judge(
+            &[
+                (1, 1.0, [1.0, 1.0]),
+                (2, 0.9, [0.8, 1.3]),
+                (4, 0.72, [1.2, 1.5]),
+            ],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&tiny, "maxprocs.no_gain_above_cpus"), None);
+        assert_eq!(holds(&tiny, "maxprocs.fit_is_the_work"), None);
+    }
+
+    #[test]
+    fn a_busy_machine_leaves_the_fit_unjudged() {
+        // One busy loop on a 2-CPU machine: a "serial fraction" of 0.385 that is the load.
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 303.0, [1.2, 1.4]),
+                (4, 300.0, [1.25, 1.4]),
+            ],
+            2.0,
+            Verdict::Disturbed,
+        );
+        assert_eq!(holds(&c, "maxprocs.fit_is_the_work"), None);
+        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), None);
+        let text = &crate::claims::find(&c, "maxprocs.fit_is_the_work", None)
+            .unwrap()
+            .text;
+        assert!(text.contains("cannot be judged"), "{text}");
+    }
+
+    #[test]
+    fn one_cpu_has_no_fit_and_sixty_four_have_no_p_above() {
+        let one = judge(
+            &[(1, 400.0, [1.0, 1.0]), (2, 405.0, [0.97, 1.0])],
+            1.0,
+            Verdict::Quiet,
+        );
+        assert!(crate::claims::find(&one, "maxprocs.fit_is_the_work", None).is_none());
+        assert_eq!(holds(&one, "maxprocs.no_gain_above_cpus"), Some(true));
+        let many = judge(
+            &[(1, 400.0, [1.0, 1.0]), (8, 52.0, [7.5, 7.8])],
+            64.0,
+            Verdict::Quiet,
+        );
+        assert!(crate::claims::find(&many, "maxprocs.no_gain_above_cpus", None).is_none());
+        assert_eq!(holds(&many, "maxprocs.fit_is_the_work"), Some(true));
     }
 }

@@ -627,12 +627,18 @@ fn gomaxprocs(sweep: &Report) -> Section {
         "GOMAXPROCS(n) sets how many OS threads may run Go code at the same time (it returns the previous setting); goroutines beyond that wait their turn. Go 1.25 would pick {go} here. It is a limit on parallelism, not on concurrency: the same work on pools of P workers here gave {}.",
         points.join(", ")
     )];
-    answer.push(match serial {
-        Some(f) => format!(
-            "Above the {cpus} CPU(s) available, more workers only take turns: no further speedup. Amdahl's law fitted to these points gives a serial fraction of {f:.3}: the speedup can never pass {} however large GOMAXPROCS is.",
-            if f > 0.0 { format!("{:.0}", 1.0 / f) } else { "the number of CPUs".into() }
+    // Both conclusions are the sweep's claims: said only as far as its runs show them.
+    let no_gain = claim_text(sweep, "maxprocs.no_gain_above_cpus", None);
+    let fitted = claim_text(sweep, "maxprocs.fit_is_the_work", None);
+    answer.push(match (serial, no_gain.is_empty()) {
+        (None, true) => format!(
+            "With {cpus} CPU(s) available there is no curve to fit: more workers only take turns."
         ),
-        None => format!("With {cpus} CPU(s) available there is no curve to fit: more workers only take turns."),
+        _ => [no_gain, fitted]
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
     });
     section(
         "What does `func GOMAXPROCS(n int) int` change?",
