@@ -9,6 +9,7 @@
 //! of their sum. The switch costs measured in the same run say what each kind of switch costs.
 
 use super::Repeats;
+use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
 use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
@@ -214,7 +215,16 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         timeline.runs.push(run);
         timeline.slices.extend(slices);
     }
-    let notes = notes(cpu, &workload, &results, &switch_costs, task_bytes);
+    let claims = claims(
+        cpu,
+        &workload,
+        &results,
+        &switch_costs,
+        &outcome.interference,
+    );
+    let mut notes = notes(cpu, &workload, &results, &switch_costs, task_bytes);
+    // The conclusions first, each as its claim words it.
+    notes.splice(0..0, claims.iter().map(|c| c.text.clone()));
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
@@ -225,7 +235,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         extra: serde_json::Map::new(),
         timeline,
         interference: outcome.interference,
-        claims: Vec::new(),
+        claims,
         notes,
     })
 }
@@ -307,6 +317,97 @@ fn extra_f64(result: &ModeResult, key: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The claims of `interleave`: every mode on the one CPU, waits overlapped by interleaving,
+/// and a green switch cheaper than an OS thread's.
+pub fn claims(
+    cpu: Option<usize>,
+    workload: &Workload,
+    results: &[ModeResult],
+    costs: &switch_cost::SwitchCosts,
+    interference: &crate::interference::Interference,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    if let Some(cpu) = cpu {
+        let off: Vec<String> = results
+            .iter()
+            .filter(|r| r.cpus_used != [cpu])
+            .map(|r| format!("{} on {}", r.mode, sys::cpu_list(&r.cpus_used)))
+            .collect();
+        claims.push(
+            Claim::new("interleave.one_cpu", None)
+                .figure("cpu", cpu)
+                .figure("off", &off)
+                .judged(
+                    Some(off.is_empty()),
+                    if off.is_empty() {
+                        format!(
+                            "Every mode ran its {} tasks on CPU {cpu} alone: concurrency without parallelism.",
+                            workload.tasks
+                        )
+                    } else {
+                        format!("Not every mode stayed on CPU {cpu}: {}.", off.join(", "))
+                    },
+                ),
+        );
+    }
+    if let (Some(_), Some(seq)) = (workload.wait, results.first().filter(|_| cpu.is_some())) {
+        let best = results
+            .iter()
+            .skip(1)
+            .max_by(|a, b| a.speedup_interval[0].total_cmp(&b.speedup_interval[0]));
+        if let Some(best) = best {
+            let [low, high] = best.speedup_interval;
+            let figures = format!(
+                "{} took {} ms against {} ms one after another, {low:.2}-{high:.2}x in single rounds",
+                best.mode,
+                format_ms(best.wall_ms.median),
+                format_ms(seq.wall_ms.median)
+            );
+            let why = crate::claims::speed_unjudgeable(interference, seq.wall_ms.median);
+            let (holds, text) = match why {
+                Some(why) => (
+                    None,
+                    format!(
+                        "Whether interleaving overlapped the waits cannot be judged here: {why} ({figures})."
+                    ),
+                ),
+                None if low > 1.0 => (
+                    Some(true),
+                    format!(
+                        "Interleaving overlapped the waits: {figures}, faster in every round; while one task waits, another computes, even on one CPU."
+                    ),
+                ),
+                None => (
+                    Some(false),
+                    format!("Interleaving did not overlap the waits in every round: {figures}."),
+                ),
+            };
+            claims.push(
+                Claim::new("interleave.waits_overlap", Some(&best.mode))
+                    .figure("speedup_interval", best.speedup_interval)
+                    .judged(holds, text),
+            );
+        }
+    }
+    if let Some(thread) = costs.threads {
+        let green = costs.green;
+        claims.push(
+            Claim::new("interleave.green_cheaper", None)
+                .figure("green_ns", green)
+                .figure("thread_ns", thread)
+                .judged(
+                    Some(green < thread),
+                    if green < thread {
+                        format!("A green switch ({green:.1} ns) was cheaper than an OS thread switch ({thread:.0} ns): the task yields in user space, no kernel involved.")
+                    } else {
+                        format!("Here a green switch ({green:.1} ns) was not cheaper than an OS thread switch ({thread:.0} ns).")
+                    },
+                ),
+        );
+    }
+    claims
+}
+
 fn notes(
     cpu: Option<usize>,
     workload: &Workload,
@@ -316,10 +417,7 @@ fn notes(
 ) -> Vec<String> {
     let mut notes = Vec::new();
     match cpu {
-        Some(cpu) => notes.push(format!(
-            "Every mode ran its {} tasks on CPU {cpu} alone: concurrency without parallelism.",
-            workload.tasks
-        )),
+        Some(_) => {}
         None => notes.push(
             "This platform cannot pin threads to a CPU: only the green threads ran (on one OS thread, wherever the OS put it); sequential, threads and processes need pinning and were skipped."
                 .into(),
@@ -343,7 +441,7 @@ fn notes(
                 let ideal = compute_ms.max(one_task_ms);
                 let best = results.iter().skip(1).min_by(|a, b| a.wall_ms.median.total_cmp(&b.wall_ms.median)).expect("modes");
                 notes.push(format!(
-                    "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms ({:.2}x faster): while one task waits, another computes. No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms); tasks that wait in step leave the CPU idle at times, and the larger the waits, the closer interleaving gets to that bound. Overlapping waits is the problem concurrency solves on one core.",
+                    "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms (speedup {:.2}). No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms); tasks that wait in step leave the CPU idle at times, and the larger the waits, the closer interleaving gets to that bound. Overlapping waits is the problem concurrency solves on one core.",
                     format_ms(compute_ms / workload.tasks as f64),
                     format_ms(w.total_ms),
                     format_ms(seq.wall_ms.median),
@@ -424,5 +522,139 @@ mod tests {
     fn medians_of_counts() {
         assert_eq!(median_u64(&[5, 1, 3]), 3);
         assert_eq!(median_u64(&[]), 0);
+    }
+}
+
+#[cfg(test)]
+mod claim_tests {
+    //! Every outcome of the interleave claims, on synthetic findings.
+    use super::*;
+    use crate::interference::{Interference, Verdict};
+    use crate::stats::Summary;
+    use crate::workload::WorkSize;
+
+    fn row(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
+        ModeResult {
+            mode: mode.into(),
+            threads: 2,
+            cpus_used: cpus,
+            wall_ms: Summary::of(&[wall]).unwrap(),
+            speedup: 100.0 / wall,
+            speedup_interval: interval,
+            efficiency: 50.0 / wall,
+            checksum_ok: true,
+            interference: None,
+            extra: Default::default(),
+        }
+    }
+
+    fn quiet() -> Interference {
+        let mut i = Interference::none();
+        i.verdict = Verdict::Quiet;
+        i
+    }
+
+    fn find<'a>(claims: &'a [Claim], id: &str) -> &'a Claim {
+        crate::claims::find(claims, id, None).unwrap()
+    }
+
+    #[test]
+    fn one_cpu_holds_only_when_every_mode_stayed_there() {
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        let costs = switch_cost::SwitchCosts::default();
+        let on = [
+            row("sequential", 100.0, [1.0, 1.0], vec![1]),
+            row("green", 101.0, [0.98, 1.0], vec![1]),
+        ];
+        assert_eq!(
+            find(
+                &claims(Some(1), &w, &on, &costs, &quiet()),
+                "interleave.one_cpu"
+            )
+            .holds,
+            Some(true)
+        );
+        let off = [
+            row("sequential", 100.0, [1.0, 1.0], vec![1]),
+            row("threads", 60.0, [1.6, 1.7], vec![0, 1]),
+        ];
+        let c = claims(Some(1), &w, &off, &costs, &quiet());
+        assert_eq!(find(&c, "interleave.one_cpu").holds, Some(false));
+        assert!(
+            find(&c, "interleave.one_cpu")
+                .text
+                .contains("threads on 0-1")
+        );
+    }
+
+    #[test]
+    fn waits_overlap_only_where_every_round_was_faster_on_a_quiet_cpu() {
+        let w = Workload::new(2, WorkSize::Units(100_000), 1)
+            .with_wait(Duration::from_millis(50), Duration::from_millis(5));
+        let costs = switch_cost::SwitchCosts::default();
+        let results = [
+            row("sequential", 100.0, [1.0, 1.0], vec![0]),
+            row("green", 52.0, [1.8, 1.95], vec![0]),
+        ];
+        let c = claims(Some(0), &w, &results, &costs, &quiet());
+        assert_eq!(
+            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+                .unwrap()
+                .holds,
+            Some(true)
+        );
+        let mut busy = quiet();
+        busy.verdict = Verdict::Disturbed;
+        let c = claims(Some(0), &w, &results, &costs, &busy);
+        assert_eq!(
+            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+                .unwrap()
+                .holds,
+            None
+        );
+        let slow = [
+            row("sequential", 100.0, [1.0, 1.0], vec![0]),
+            row("green", 99.0, [0.9, 1.1], vec![0]),
+        ];
+        let c = claims(Some(0), &w, &slow, &costs, &quiet());
+        assert_eq!(
+            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+                .unwrap()
+                .holds,
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn green_switches_are_compared_where_thread_switches_were_measured() {
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        let mut costs = switch_cost::SwitchCosts::default();
+        costs.green = 14.0;
+        assert!(
+            crate::claims::find(
+                &claims(Some(0), &w, &[], &costs, &quiet()),
+                "interleave.green_cheaper",
+                None
+            )
+            .is_none()
+        );
+        costs.threads = Some(800.0);
+        assert_eq!(
+            find(
+                &claims(Some(0), &w, &[], &costs, &quiet()),
+                "interleave.green_cheaper"
+            )
+            .holds,
+            Some(true)
+        );
+        costs.threads = Some(10.0);
+        assert_eq!(
+            find(
+                &claims(Some(0), &w, &[], &costs, &quiet()),
+                "interleave.green_cheaper"
+            )
+            .holds,
+            Some(false)
+        );
     }
 }
