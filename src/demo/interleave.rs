@@ -628,8 +628,10 @@ mod claim_tests {
     #[test]
     fn green_switches_are_compared_where_thread_switches_were_measured() {
         let w = Workload::new(2, WorkSize::Units(1), 1);
-        let mut costs = switch_cost::SwitchCosts::default();
-        costs.green = 14.0;
+        let mut costs = switch_cost::SwitchCosts {
+            green: 14.0,
+            ..Default::default()
+        };
         assert!(
             crate::claims::find(
                 &claims(Some(0), &w, &[], &costs, &quiet()),
