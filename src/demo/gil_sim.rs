@@ -13,6 +13,7 @@
 //! latencies (in an `io` object) and the timeline of who held the lock when.
 
 use super::Repeats;
+use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
 use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
@@ -245,6 +246,13 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         timeline.runs.push(run);
         timeline.slices.extend(slices);
     }
+    let claims = claims(
+        &machine,
+        config.workload,
+        &results,
+        &timeline,
+        &interference,
+    );
     let notes = Notes {
         config,
         machine: &machine,
@@ -253,6 +261,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         measured: &measured,
         results: &results,
         figures: &figures,
+        claims: &claims,
     }
     .sentences();
     let workload = Workload {
@@ -274,7 +283,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         extra: serde_json::Map::new(),
         timeline,
         interference,
-        claims: Vec::new(),
+        claims,
         notes,
     })
 }
@@ -465,25 +474,213 @@ struct Notes<'a> {
     measured: &'a [GilMeasured],
     results: &'a [ModeResult],
     figures: &'a [Figures],
+    claims: &'a [Claim],
+}
+
+/// Steps of two threads overlapping for less than this share of a run is recording jitter
+/// around a hand-off, not two threads running at once.
+const OVERLAP_JITTER: f64 = 0.01;
+
+/// The claims of `gil-sim`: threads behind a lock take turns, their waits overlap anyway,
+/// threads without a lock and processes run at once, and the old GIL's battle.
+pub fn claims(
+    machine: &Machine,
+    workload: WorkloadKind,
+    results: &[ModeResult],
+    timeline: &Timeline,
+    interference: &crate::interference::Interference,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
+    let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
+    let possible = crate::claims::parallel_possible(machine);
+    let drawn = |mode: &str, by_worker: bool| {
+        let slices = timeline.slices.iter().filter(|s| s.mode == mode).map(|s| {
+            (
+                if by_worker { Some(s.worker) } else { s.cpu },
+                s.start_us,
+                s.end_us,
+            )
+        });
+        let wall_ms = timeline
+            .runs
+            .iter()
+            .find(|t| t.mode == mode)
+            .map_or(0.0, |t| t.wall_us / 1e3);
+        (crate::claims::at_once_ms(slices), wall_ms)
+    };
+    for r in results.iter().skip(1) {
+        let mode = r.mode.as_str();
+        let [low, high] = r.speedup_interval;
+        let figures = format!(
+            "speedup {:.2}, {low:.2}-{high:.2} in single rounds",
+            r.speedup
+        );
+        match (mode, workload) {
+            ("gil-new" | "gil-old", WorkloadKind::Cpu) => {
+                let (overlap, wall) = drawn(mode, true);
+                let turns = overlap.map(|o| o <= wall * OVERLAP_JITTER);
+                claims.push(
+                    Claim::new("gil.take_turns", Some(mode))
+                        .figure("overlap_ms", overlap)
+                        .figure("wall_ms", wall)
+                        .judged(turns, match (turns, overlap) {
+                            (Some(true), _) => format!("{mode}: only the thread holding the lock ran: no two threads ran a step at the same time in the run drawn, so the CPU-bound threads took turns ({figures})."),
+                            (Some(false), Some(o)) => format!("{mode}: threads ran steps at the same time for {} of {} ms in the run drawn: the lock did not keep them apart.", format_ms(o), format_ms(wall)),
+                            _ => format!("{mode}: whether the threads took turns cannot be told: no steps were recorded."),
+                        }),
+                );
+            }
+            ("gil-new" | "gil-old", WorkloadKind::Io) => {
+                let (holds, text) = match &unjudgeable {
+                    Some(why) => (
+                        None,
+                        format!(
+                            "{mode}: whether the threads' waits overlapped under the lock cannot be judged here: {why} ({figures})."
+                        ),
+                    ),
+                    None if low > 1.0 => (
+                        Some(true),
+                        format!(
+                            "{mode}: the threads' waits overlapped even under the lock, faster than one after another in every round ({figures}): a thread waiting for I/O has released it."
+                        ),
+                    ),
+                    None => (
+                        Some(false),
+                        format!(
+                            "{mode}: the threads' waits did not overlap in every round ({figures})."
+                        ),
+                    ),
+                };
+                claims.push(
+                    Claim::new("gil.waits_overlap", Some(mode))
+                        .figure("speedup_interval", r.speedup_interval)
+                        .judged(holds, text),
+                );
+            }
+            ("no-gil" | "processes", WorkloadKind::Cpu) if r.threads >= 2 => {
+                let (at_once, wall) = drawn(mode, false);
+                let what = if mode == "processes" {
+                    "processes, each with a lock of its own,"
+                } else {
+                    "threads, with no global lock,"
+                };
+                let (holds, text) = match (possible.holds, at_once, &unjudgeable) {
+                    (Some(false), _, _) => (
+                        Some(false),
+                        format!(
+                            "{mode}: the {what} could not run faster together: {}",
+                            possible.text
+                        ),
+                    ),
+                    (_, None, _) => (
+                        None,
+                        format!(
+                            "{mode}: which CPU ran what is not known here, so whether the {what} ran at once cannot be told."
+                        ),
+                    ),
+                    (_, Some(o), _) if o <= 0.0 => (
+                        Some(false),
+                        format!(
+                            "{mode}: the {what} never ran at the same instant in the run drawn ({figures})."
+                        ),
+                    ),
+                    (_, Some(o), Some(why)) => (
+                        None,
+                        format!(
+                            "{mode}: the {what} ran at the same time for {} of {} ms, but whether that made them faster cannot be judged here: {why} ({figures}).",
+                            format_ms(o),
+                            format_ms(wall)
+                        ),
+                    ),
+                    (_, Some(o), None) => (
+                        Some(low > 1.0),
+                        format!(
+                            "{mode}: the {what} ran at the same time on different CPUs for {} of {} ms in the run drawn, {} ({figures}){}.",
+                            format_ms(o),
+                            format_ms(wall),
+                            if low > 1.0 {
+                                "faster than one after another in every round"
+                            } else {
+                                "yet not faster in every round"
+                            },
+                            if mode == "processes" {
+                                ", at the cost of starting processes"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                };
+                claims.push(
+                    Claim::new(
+                        if mode == "processes" {
+                            "gil.processes_parallel"
+                        } else {
+                            "gil.no_gil_parallel"
+                        },
+                        Some(mode),
+                    )
+                    .figure("at_once_ms", at_once)
+                    .figure("speedup_interval", r.speedup_interval)
+                    .judged(holds, text),
+                );
+            }
+            _ => {}
+        }
+    }
+    let find = |mode: &str| results.iter().find(|r| r.mode == mode);
+    if let (Some(new), Some(old), WorkloadKind::Cpu) = (find("gil-new"), find("gil-old"), workload)
+    {
+        let (n, o) = (&new.wall_ms, &old.wall_ms);
+        let figures = format!(
+            "gil-old took {} ms ({}-{}) against gil-new's {} ms ({}-{})",
+            format_ms(o.median),
+            format_ms(o.min),
+            format_ms(o.max),
+            format_ms(n.median),
+            format_ms(n.min),
+            format_ms(n.max)
+        );
+        let (holds, text) = match &unjudgeable {
+            Some(why) => (
+                None,
+                format!("{figures}: whether the old GIL is slower cannot be judged here: {why}."),
+            ),
+            None if o.min > n.max => (
+                Some(true),
+                format!(
+                    "{figures}: slower, beyond the spread of the runs: the old GIL's battle, where a woken thread finds the lock already taken again."
+                ),
+            ),
+            None if o.max < n.min => (
+                Some(false),
+                format!("{figures}: faster, beyond the spread of the runs."),
+            ),
+            None => (
+                Some(false),
+                format!("{figures}: no difference beyond the spread of the runs."),
+            ),
+        };
+        claims.push(
+            Claim::new("gil.old_battle", Some("gil-old"))
+                .figure("old_ms", [o.min, o.median, o.max])
+                .figure("new_ms", [n.min, n.median, n.max])
+                .judged(holds, text),
+        );
+    }
+    claims
 }
 
 impl Notes<'_> {
-    fn find(&self, variant: Variant) -> Option<usize> {
-        self.measured
-            .iter()
-            .position(|m| m.variant == Some(variant))
-    }
-
     fn sentences(&self) -> Vec<String> {
         let mut notes = Vec::new();
         let config = self.config;
         let interval = config.switch_interval;
         let per_interval = 1.0 / interval.as_secs_f64();
-        if self.machine.available_parallelism == 1 {
-            notes.push(
-                "Only 1 CPU is available to this process: threads and processes can take turns (concurrency) but cannot run at the same time (parallelism), so no variant can beat sequential here."
-                    .into(),
-            );
+        let possible = crate::claims::parallel_possible(self.machine);
+        if possible.holds == Some(false) || self.machine.cgroup_quota_cpus.is_some() {
+            notes.push(possible.text);
         }
         notes.push(format!(
             "Workload {}: {} thread(s), each running its task in steps of {} units (about {}), holding the lock for each step; switch interval {}, old-GIL check interval {} steps.",
@@ -518,23 +715,21 @@ impl Notes<'_> {
                 r.cpus_used.len()
             );
             let tail = match (m.variant, config.workload) {
-                (Some(Variant::Threads(GilKind::None)), _) => {
-                    ": with no global lock the threads run at once where there are CPUs for them."
-                        .into()
-                }
-                (Some(Variant::Processes), _) => {
-                    ": each process has its own lock, so they run at once like threads without a GIL, at the cost of starting processes."
-                        .into()
+                (Some(Variant::Threads(GilKind::None) | Variant::Processes), WorkloadKind::Cpu) => {
+                    ".".into()
                 }
                 (Some(Variant::Threads(GilKind::New)), WorkloadKind::Cpu) => format!(
-                    ": only the thread holding the lock runs, so CPU-bound threads take turns. The lock changed hands {:.0} times a second (1/switch interval = {:.0}), after {} drop requests and {} forced switches{}.",
+                    ". The lock changed hands {:.0} times a second (1/switch interval = {:.0}), after {} drop requests and {} forced switches{}.",
                     f.handoffs_per_s,
                     per_interval,
                     total(run, |t| t.drop_requests),
                     total(run, |t| t.forced_switches),
                     run.lock
                         .handoff_latency
-                        .map_or_else(String::new, |d| format!("; a hand-off took {} on average", human(d)))
+                        .map_or_else(String::new, |d| format!(
+                            "; a hand-off took {} on average",
+                            human(d)
+                        ))
                 ),
                 (Some(Variant::Threads(GilKind::Old)), WorkloadKind::Cpu) => {
                     let futile = total(run, |t| t.futile_wakeups);
@@ -549,39 +744,23 @@ impl Notes<'_> {
                         f.handoffs_per_s
                     )
                 }
-                (_, WorkloadKind::Io) => format!(
-                    ": the threads spend most of their time waiting with the lock released, so their waits overlap even under the lock ({:.0} hand-offs a second).",
-                    f.handoffs_per_s
-                ),
+                (_, WorkloadKind::Io) => format!("; {:.0} hand-offs a second.", f.handoffs_per_s),
                 _ => format!(
                     "; the lock changed hands {:.0} times a second.",
                     f.handoffs_per_s
                 ),
             };
             notes.push(head + &tail);
+            notes.extend(
+                self.claims
+                    .iter()
+                    .filter(|c| c.mode.as_deref() == Some(&r.mode) && c.id != "gil.old_battle")
+                    .map(|c| c.text.clone()),
+            );
         }
-        if let (Some(new), Some(old)) = (
-            self.find(Variant::Threads(GilKind::New)),
-            self.find(Variant::Threads(GilKind::Old)),
-        ) {
-            let (new, old) = (&self.results[new].wall_ms, &self.results[old].wall_ms);
-            let verdict = if old.min > new.max {
-                "slower, beyond the spread of the runs"
-            } else if old.max < new.min {
-                "faster, beyond the spread of the runs"
-            } else {
-                "no difference beyond the spread of the runs"
-            };
-            notes.push(format!(
-                "gil-old took {} ms ({}-{}) against gil-new's {} ms ({}-{}): {verdict}.",
-                format_ms(old.median),
-                format_ms(old.min),
-                format_ms(old.max),
-                format_ms(new.median),
-                format_ms(new.min),
-                format_ms(new.max),
-            ));
-        }
+        notes.extend(
+            crate::claims::find(self.claims, "gil.old_battle", None).map(|c| c.text.clone()),
+        );
         if config.workload == WorkloadKind::Mixed {
             notes.extend(self.convoy());
         }
@@ -765,5 +944,197 @@ mod tests {
         c.requests = Some(1_000_000);
         let error = run(&c, &Env::with_load(0.0)).unwrap_err();
         assert!(error.downcast_ref::<UsageError>().is_some());
+    }
+}
+
+#[cfg(test)]
+mod claim_tests {
+    //! Every outcome of the gil-sim claims, on synthetic findings.
+    use super::*;
+    use crate::interference::{Interference, Verdict};
+    use crate::report::{SliceReport, TimelineRun};
+    use crate::stats::Summary;
+
+    fn row(mode: &str, walls: &[f64], interval: [f64; 2]) -> ModeResult {
+        let wall_ms = Summary::of(walls).unwrap();
+        ModeResult {
+            mode: mode.into(),
+            threads: 2,
+            cpus_used: vec![0, 1],
+            speedup: 100.0 / wall_ms.median,
+            speedup_interval: interval,
+            efficiency: 50.0 / wall_ms.median,
+            checksum_ok: true,
+            interference: None,
+            wall_ms,
+            extra: Default::default(),
+        }
+    }
+
+    /// Two threads of `mode` on cpu0 and cpu1: 0-40 ms and `second`.
+    fn drawn(mode: &str, second: (f64, f64)) -> Timeline {
+        let slice = |w: usize, start: f64, end: f64| SliceReport {
+            mode: mode.into(),
+            lane: format!("thread{w}"),
+            task: w,
+            worker: w,
+            cpu: Some(w),
+            start_us: start * 1e3,
+            end_us: end * 1e3,
+        };
+        Timeline {
+            runs: vec![TimelineRun {
+                mode: mode.into(),
+                run: 0,
+                wall_us: 80e3,
+            }],
+            slices: vec![slice(0, 0.0, 40.0), slice(1, second.0, second.1)],
+        }
+    }
+
+    fn machine(cpus: usize) -> Machine {
+        let mut m = Machine::detect();
+        m.logical_cpus = cpus;
+        m.affinity = Some((0..cpus).collect());
+        m.cgroup_quota_cpus = None;
+        m.available_parallelism = cpus;
+        m
+    }
+
+    fn verdict(v: Verdict) -> Interference {
+        let mut i = Interference::none();
+        i.verdict = v;
+        i.others_cpus = Some(0.9);
+        i
+    }
+
+    fn holds(c: &[Claim], id: &str) -> Option<bool> {
+        crate::claims::find(c, id, None).unwrap().holds
+    }
+
+    const SEQ: [f64; 1] = [100.0];
+
+    #[test]
+    fn threads_behind_the_lock_take_turns_unless_their_steps_overlap() {
+        let results = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[100.0], [0.98, 1.0]),
+        ];
+        let apart = drawn("gil-new", (40.0, 80.0));
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &results,
+            &apart,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.take_turns"), Some(true));
+        let together = drawn("gil-new", (0.0, 40.0));
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &results,
+            &together,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.take_turns"), Some(false));
+    }
+
+    #[test]
+    fn waits_overlap_under_the_lock_where_every_round_was_faster() {
+        let results = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[52.0], [1.9, 1.95]),
+        ];
+        let t = drawn("gil-new", (40.0, 80.0));
+        let c = claims(
+            &machine(1),
+            WorkloadKind::Io,
+            &results,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.waits_overlap"), Some(true));
+        let c = claims(
+            &machine(1),
+            WorkloadKind::Io,
+            &results,
+            &t,
+            &verdict(Verdict::Disturbed),
+        );
+        assert_eq!(holds(&c, "gil.waits_overlap"), None);
+    }
+
+    #[test]
+    fn processes_run_at_once_only_where_the_cpus_allow() {
+        let results = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("processes", &[55.0], [1.7, 1.9]),
+        ];
+        let t = drawn("processes", (0.0, 40.0));
+        let two = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &results,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&two, "gil.processes_parallel"), Some(true));
+        // One CPU: "no global lock, the threads run at once where there are CPUs" was said here.
+        let no_gil = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("no-gil", &[101.0], [0.97, 1.0]),
+        ];
+        let one = claims(
+            &machine(1),
+            WorkloadKind::Cpu,
+            &no_gil,
+            &drawn("no-gil", (40.0, 80.0)),
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&one, "gil.no_gil_parallel"), Some(false));
+        let text = &crate::claims::find(&one, "gil.no_gil_parallel", None)
+            .unwrap()
+            .text;
+        assert!(text.contains("could not run faster together"), "{text}");
+    }
+
+    #[test]
+    fn the_old_gil_battle_is_said_only_beyond_the_spread() {
+        let slower = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[100.0, 101.0, 102.0], [1.0, 1.0]),
+            row("gil-old", &[140.0, 142.0, 150.0], [0.7, 0.72]),
+        ];
+        let t = Timeline::default();
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &slower,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.old_battle"), Some(true));
+        let same = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[100.0, 110.0], [1.0, 1.0]),
+            row("gil-old", &[105.0, 108.0], [0.9, 1.0]),
+        ];
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &same,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.old_battle"), Some(false));
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &slower,
+            &t,
+            &verdict(Verdict::Disturbed),
+        );
+        assert_eq!(holds(&c, "gil.old_battle"), None);
     }
 }
