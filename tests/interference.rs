@@ -89,7 +89,9 @@ fn a_busy_cpu_is_seen_and_a_quiet_one_is_not() {
     }
     for r in quiet["results"].as_array().unwrap() {
         let own = &r["interference"];
-        assert_eq!(own["samples"].as_array().unwrap().len(), 3, "{own}");
+        // --runs 3, and as many again where disturbed rounds were replaced.
+        let samples = own["samples"].as_array().unwrap().len();
+        assert!((3..=6).contains(&samples), "{own}");
         assert!(own["disturbed_runs"].is_u64(), "{own}");
         let [low, high] = [0, 1].map(|k| r["speedup_interval"][k].as_f64().unwrap());
         assert!(
