@@ -3,6 +3,9 @@
 //! Shown only when stderr is a terminal, the run is expected to take more than about a second,
 //! and `--quiet` is not given; otherwise every call is a no-op, so demos can report progress
 //! unconditionally and stdout stays clean for pipes.
+//!
+//! The spinner is turned by a thread of ours, started the way every thread is
+//! ([`crate::exec::spawn`]): where the OS refuses one, the bar just does not spin.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -10,6 +13,9 @@ use std::time::Duration;
 
 /// Runs expected to be shorter than this get no bar.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+/// Between two turns of the spinner.
+const TICK: Duration = Duration::from_millis(120);
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -28,7 +34,16 @@ impl Progress {
                 .expect("a valid template")
                 .progress_chars("=> "),
             );
-            bar.enable_steady_tick(Duration::from_millis(120));
+            let ticked = bar.downgrade();
+            let _ = crate::exec::spawn::thread("the progress spinner", move || {
+                loop {
+                    std::thread::sleep(TICK);
+                    match ticked.upgrade() {
+                        Some(bar) if !bar.is_finished() => bar.tick(),
+                        _ => break,
+                    }
+                }
+            });
             bar
         });
         Progress { bar }

@@ -283,6 +283,40 @@ mod os {
         Ok(())
     }
 
+    pub fn memory_room() -> Option<u64> {
+        use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
+        // The address-space limit (ulimit -v) counts every mapping, the data limit (ulimit -d)
+        // the private writable ones, thread stacks among them.
+        let limits: Vec<(u64, &str)> = [
+            (Resource::RLIMIT_AS, "VmSize:"),
+            (Resource::RLIMIT_DATA, "VmData:"),
+        ]
+        .into_iter()
+        .filter_map(|(resource, field)| {
+            let (soft, _) = getrlimit(resource).ok()?;
+            (soft != RLIM_INFINITY).then_some((soft, field))
+        })
+        .collect();
+        if limits.is_empty() {
+            return None;
+        }
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        limits
+            .into_iter()
+            .filter_map(|(limit, field)| {
+                let used_kb: u64 = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(field))?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()?;
+                Some(limit.saturating_sub(used_kb.saturating_mul(1024)))
+            })
+            .min()
+    }
+
     pub fn thread_context_switches() -> Option<(u64, u64)> {
         switches(UsageWho::RUSAGE_THREAD)
     }
@@ -336,6 +370,9 @@ mod os {
     }
     pub fn die_with_parent() -> anyhow::Result<()> {
         Ok(())
+    }
+    pub fn memory_room() -> Option<u64> {
+        None
     }
 }
 
@@ -417,6 +454,12 @@ pub fn monotonic_ns() -> Option<u64> {
 /// the `conpar` that started it, even when that one is killed outright. A no-op elsewhere.
 pub fn die_with_parent() -> anyhow::Result<()> {
     os::die_with_parent()
+}
+
+/// Bytes this process may still map before it reaches its memory limit (`ulimit -v`, or
+/// `ulimit -d`), or `None` where it has none (the usual case) or the OS does not tell.
+pub fn memory_room() -> Option<u64> {
+    os::memory_room()
 }
 
 #[cfg(test)]

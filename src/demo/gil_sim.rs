@@ -200,8 +200,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
             let exe = exe.as_deref();
             Mode::new(name, threads, move || {
                 let run = match variant {
-                    None => exec_gil::run_sequential(plan),
-                    Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
+                    None => exec_gil::run_sequential(plan)?,
+                    Some(Variant::Threads(_)) => exec_gil::run_threads(plan)?,
                     Some(Variant::Processes) => {
                         exec_gil::run_processes(exe.expect("the executable was found above"), plan)?
                     }

@@ -45,7 +45,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     );
     let modes = vec![
         Mode::new("sequential", 1, || Ok(sequential::run(&workload))),
-        Mode::new("threads", config.tasks, || Ok(threads::run(&workload))),
+        Mode::new("threads", config.tasks, || threads::run(&workload)),
         Mode::new("rayon", pool.workers(), || Ok(pool.run(&workload))),
     ];
     let measured = measure_rounds(modes, config.repeats, &progress)?;

@@ -132,12 +132,9 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         };
         let mut runs = Vec::with_capacity(config.runs);
         for _ in 0..config.runs {
-            // Only pinning can fail, and pinning was the point of --one-core.
+            // Pinning (the point of --one-core) or creating the threads can fail.
             let run = race::run(&race).with_context(|| {
-                format!(
-                    "--one-core: cannot keep every thread on CPU {}",
-                    pin.unwrap_or(0)
-                )
+                format!("the {} race of {} threads", mode.name(), config.threads)
             })?;
             runs.push(run);
             progress.step();

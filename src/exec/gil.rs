@@ -15,7 +15,7 @@
 //! <wait_ns> <max_wait_ns> <acquisitions> <drop_requests> <forced_switches> <futile_wakeups>`
 //! and `request <start_ns> <end_ns>` (relative to the child's start, like its slices).
 
-use super::{Run, WorkerResult, process};
+use super::{Run, WorkerResult, process, spawn};
 use crate::gil::{Gil, GilConfig, GilKind, Holder, LockStats, ThreadStats};
 use crate::kernel;
 use crate::sys;
@@ -190,32 +190,24 @@ fn gather(wall: Duration, outcomes: Vec<ThreadOutcome>, lock: LockStats) -> GilR
     }
 }
 
-/// One thread per task, all under one lock of `plan.lock`.
-pub fn run_threads(plan: &GilPlan) -> GilRun {
+/// One thread per task, all under one lock of `plan.lock`. Where a thread cannot be created,
+/// those already started finish their tasks under the lock and the run fails.
+pub fn run_threads(plan: &GilPlan) -> anyhow::Result<GilRun> {
     let gil = Gil::new(plan.lock);
     let epoch = Instant::now();
-    let outcomes: Vec<ThreadOutcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = plan
-            .tasks
-            .iter()
-            .enumerate()
-            .map(|(task, &task_plan)| {
-                let gil = &gil;
-                scope.spawn(move || run_tasks(gil, task, &[(task, task_plan)], plan, epoch))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a GIL thread panicked"))
-            .collect()
-    });
+    let outcomes = spawn::on_threads(
+        "GIL threads",
+        plan.tasks.len(),
+        || {},
+        |task| run_tasks(&gil, task, &[(task, plan.tasks[task])], plan, epoch),
+    )?;
     let wall = epoch.elapsed();
-    gather(wall, outcomes, gil.stats())
+    Ok(gather(wall, outcomes, gil.stats()))
 }
 
 /// All tasks one after another on one thread, under a lock nobody else wants (a Python
 /// program with one thread still takes and checks its GIL).
-pub fn run_sequential(plan: &GilPlan) -> GilRun {
+pub fn run_sequential(plan: &GilPlan) -> anyhow::Result<GilRun> {
     let gil = Gil::new(GilConfig {
         kind: GilKind::New,
         ..plan.lock
@@ -224,14 +216,11 @@ pub fn run_sequential(plan: &GilPlan) -> GilRun {
     let tasks: Vec<(usize, TaskPlan)> = plan.tasks.iter().copied().enumerate().collect();
     // On a spawned thread like every other mode: on this machine the same step loop ran about
     // 13% slower on the main thread (unexplained), which would flatter every variant.
-    let outcome = std::thread::scope(|scope| {
-        scope
-            .spawn(|| run_tasks(&gil, 0, &tasks, plan, epoch))
-            .join()
-            .expect("the sequential thread panicked")
-    });
+    let outcome = spawn::on_thread("the sequential GIL thread", || {
+        run_tasks(&gil, 0, &tasks, plan, epoch)
+    })?;
     let wall = epoch.elapsed();
-    gather(wall, vec![outcome], gil.stats())
+    Ok(gather(wall, vec![outcome], gil.stats()))
 }
 
 /// The multiprocessing workaround: one child process of `exe` per task, each stepping
@@ -414,10 +403,10 @@ mod tests {
             for io_wait in [None, Some(Duration::from_micros(50))] {
                 let p = plan(kind, 3, 5.0, io_wait);
                 let expected = p.expected_checksum();
-                let threads = run_threads(&p);
+                let threads = run_threads(&p).unwrap();
                 assert_eq!(threads.run.checksum, expected, "{kind:?} {io_wait:?}");
                 assert_eq!(threads.threads.len(), 3);
-                assert_eq!(run_sequential(&p).run.checksum, expected);
+                assert_eq!(run_sequential(&p).unwrap().run.checksum, expected);
             }
         }
     }
@@ -425,7 +414,7 @@ mod tests {
     #[test]
     fn threads_under_a_gil_never_run_steps_at_once() {
         for kind in [GilKind::New, GilKind::Old] {
-            let run = run_threads(&plan(kind, 3, 40.0, None));
+            let run = run_threads(&plan(kind, 3, 40.0, None)).unwrap();
             assert_no_overlap(&run.run.slices);
             let lanes: std::collections::BTreeSet<usize> =
                 run.run.slices.iter().map(|s| s.worker).collect();
@@ -448,8 +437,8 @@ mod tests {
             ],
             ..p
         };
-        let threads = run_threads(&p);
-        let sequential = run_sequential(&p);
+        let threads = run_threads(&p).unwrap();
+        let sequential = run_sequential(&p).unwrap();
         assert_eq!(threads.requests.len(), 40);
         assert_eq!(sequential.requests.len(), 40);
         assert_no_overlap(&threads.run.slices);
@@ -470,12 +459,12 @@ mod tests {
     #[test]
     fn counters_add_up() {
         let p = plan(GilKind::New, 2, 30.0, None);
-        let run = run_threads(&p);
+        let run = run_threads(&p).unwrap();
         let acquisitions: u64 = run.threads.iter().map(|t| t.acquisitions).sum();
         // Every hand-off is an acquisition by a thread that did not hold the lock last.
         assert!(run.lock.handoffs < acquisitions);
         assert!(run.threads.iter().all(|t| t.acquisitions >= 1));
-        let none = run_threads(&plan(GilKind::None, 2, 5.0, None));
+        let none = run_threads(&plan(GilKind::None, 2, 5.0, None)).unwrap();
         assert_eq!(none.lock.handoffs, 0);
         assert!(none.threads.iter().all(|t| t.acquisitions == 0));
     }

@@ -5,8 +5,10 @@
 //! and processes, pinned to the same CPU, call `sched_yield`, which hands the CPU to the other
 //! runnable one, so every call is a trip through the kernel's scheduler and a switch of
 //! register state (and, between processes, of address space). Both sides start together: the
-//! threads at a barrier, the processes when the parent writes one byte to each.
+//! threads at a [`Gate`] (called off if the second thread cannot be created), the processes
+//! when the parent writes one byte to each.
 
+use super::spawn::{self, Gate};
 use crate::green::{Scheduler, yield_now};
 use crate::sys;
 use anyhow::{Context, bail};
@@ -14,7 +16,6 @@ use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Barrier;
 use std::time::Instant;
 
 /// Nanoseconds per switch, for each way of switching that could be measured here.
@@ -42,28 +43,26 @@ pub fn green(rounds: u64) -> f64 {
 
 /// One OS-thread switch: two threads pinned to `cpu` yielding `rounds` times each.
 pub fn threads(cpu: usize, rounds: u64) -> anyhow::Result<f64> {
-    let barrier = Barrier::new(2);
-    let spans: anyhow::Result<Vec<(Instant, Instant)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..2)
-            .map(|_| {
-                let barrier = &barrier;
-                scope.spawn(move || -> anyhow::Result<(Instant, Instant)> {
-                    sys::pin_current_thread(cpu)?;
-                    barrier.wait();
-                    let start = Instant::now();
-                    for _ in 0..rounds {
-                        std::thread::yield_now();
-                    }
-                    Ok((start, Instant::now()))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a yielding thread panicked"))
-            .collect()
-    });
-    let spans = spans?;
+    let gate = Gate::new(2);
+    let spans = spawn::on_threads(
+        "yielding threads",
+        2,
+        || gate.cancel(),
+        |_| -> anyhow::Result<(Instant, Instant)> {
+            // A thread that cannot pin still checks in, so that the other is not left waiting.
+            let pinned = sys::pin_current_thread(cpu);
+            if !gate.wait() {
+                bail!("the other yielding thread could not be created");
+            }
+            pinned?;
+            let start = Instant::now();
+            for _ in 0..rounds {
+                std::thread::yield_now();
+            }
+            Ok((start, Instant::now()))
+        },
+    )?;
+    let spans = spans.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
     let start = spans.iter().map(|s| s.0).min().expect("two spans");
     let end = spans.iter().map(|s| s.1).max().expect("two spans");
     Ok((end - start).as_nanos() as f64 / (2 * rounds) as f64)
