@@ -19,13 +19,15 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Worker(args) => return finish(run_worker(args)),
         Command::YieldWorker(args) => {
-            return finish(conpar::sys::die_with_parent().and_then(|()| {
-                conpar::exec::switch_cost::yield_worker(
-                    args.cpu,
-                    args.rounds,
-                    &mut std::io::stdout().lock(),
-                )
-            }));
+            return finish(
+                conpar::sys::die_with_parent(args.parent.map(|p| p as u32)).and_then(|()| {
+                    conpar::exec::switch_cost::yield_worker(
+                        args.cpu as usize,
+                        args.rounds,
+                        &mut std::io::stdout().lock(),
+                    )
+                }),
+            );
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();
@@ -112,9 +114,9 @@ fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, failed: &[Stri
     })
 }
 
-/// A worker process: die with the parent, run the task, report on stdout.
+/// A worker process: tie itself to the parent first, then run the task and report on stdout.
 fn run_worker(args: &WorkerArgs) -> anyhow::Result<()> {
-    conpar::sys::die_with_parent()?;
+    conpar::sys::die_with_parent(args.parent.map(|p| p as u32))?;
     if args.gil {
         let io_wait = args.io_wait_ns.map(std::time::Duration::from_nanos);
         return conpar::exec::gil::worker(&args.spec(), io_wait, &mut std::io::stdout().lock());
@@ -131,12 +133,13 @@ fn finish(outcome: anyhow::Result<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(error) => match error.downcast_ref::<UsageError>() {
+            // Not eprintln!, which panics where stderr is gone (a worker whose parent died).
             Some(usage) => {
-                eprintln!("error: {usage}");
+                let _ = writeln!(std::io::stderr(), "error: {usage}");
                 ExitCode::from(EXIT_USAGE)
             }
             None => {
-                eprintln!("error: {error:#}");
+                let _ = writeln!(std::io::stderr(), "error: {error:#}");
                 ExitCode::from(EXIT_FAILURE)
             }
         },

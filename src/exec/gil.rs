@@ -226,6 +226,7 @@ pub fn run_sequential(plan: &GilPlan) -> anyhow::Result<GilRun> {
 /// The multiprocessing workaround: one child process of `exe` per task, each stepping
 /// through its own (never contended) new GIL.
 pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
+    let expected = expected_pass(plan);
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
     let args: Vec<Vec<String>> = plan
@@ -249,13 +250,32 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
             args
         })
         .collect();
-    let stdouts = process::run_children(exe, &args)?;
+    let stdouts = process::run_children(exe, &args, expected)?;
     let wall = epoch.elapsed();
     let outcomes = stdouts
         .iter()
         .map(|text| parse_worker_output(text, epoch_ns))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(gather(wall, outcomes, LockStats::default()))
+}
+
+/// About how long the tasks of `plan` take one after another here (their steps on this
+/// machine's unit cost, measured once per process, and their I/O waits): what the workers'
+/// deadline is counted from.
+fn expected_pass(plan: &GilPlan) -> Duration {
+    static UNIT_NS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let unit_ns = *UNIT_NS.get_or_init(crate::workload::calibrate_unit_ns);
+    let secs: f64 = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let waits = t.io_wait.map_or(0.0, |w| {
+                w.as_secs_f64() * t.requests(plan.step_units) as f64
+            });
+            t.units as f64 * unit_ns / 1e9 + waits
+        })
+        .sum();
+    Duration::from_secs_f64(secs.clamp(0.0, 1e9))
 }
 
 /// The body of `conpar worker --gil`: runs one task under its own new GIL and reports it on
@@ -272,8 +292,9 @@ pub fn worker(
         units: spec.units,
         io_wait,
     };
+    // Only this task runs here: the plan needs no entries for the others.
     let plan = GilPlan {
-        tasks: vec![task_plan; spec.task + 1],
+        tasks: vec![task_plan],
         seed: spec.seed,
         step_units: spec.chunk_units.max(1),
         lock: GilConfig::new(GilKind::New),

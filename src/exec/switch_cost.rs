@@ -15,8 +15,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Nanoseconds per switch, for each way of switching that could be measured here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -83,31 +82,33 @@ pub fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Re
     Ok(())
 }
 
+/// About what one yield costs at most here, for the workers' deadline: a few microseconds.
+const YIELD_ALLOWANCE: Duration = Duration::from_micros(20);
+
 /// One process switch: two child processes of `exe` pinned to `cpu` yielding `rounds` times.
 pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
-    let mut guard = super::process::Reaper::default();
-    for _ in 0..2 {
-        guard
-            .spawn(
-                Command::new(exe)
-                    .args([
-                        "yield-worker",
-                        &format!("--cpu={cpu}"),
-                        &format!("--rounds={rounds}"),
-                    ])
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped()),
-            )
-            .context("cannot start a yield worker process")?;
-    }
+    let args = vec![
+        vec![
+            "yield-worker".to_string(),
+            format!("--cpu={cpu}"),
+            format!("--rounds={rounds}"),
+        ];
+        2
+    ];
+    let mut workers = super::process::start_workers(exe, &args, true)?;
     // Both children are started and blocked on stdin: one byte each sets them off together.
-    for stdin in guard.0.iter_mut().map(|c| c.stdin.take()) {
-        stdin.context("piped stdin")?.write_all(b"g")?;
+    for stdin in workers.0.iter_mut().map(|c| c.stdin.take()) {
+        stdin
+            .context("piped stdin")?
+            .write_all(b"g")
+            .context("cannot start a yield worker")?;
     }
+    let expected = YIELD_ALLOWANCE.saturating_mul(u32::try_from(2 * rounds).unwrap_or(u32::MAX));
+    let outputs =
+        super::process::collect(&mut workers, super::process::worker_timeout(expected, 2))?;
     let mut spans = Vec::new();
-    for child in &mut guard.0 {
-        let output = child_output(child)?;
+    for output in outputs {
+        let output = output.trim();
         let fields: Vec<u64> = output
             .strip_prefix("span ")
             .map(|rest| {
@@ -123,30 +124,7 @@ pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
     }
     let start = spans.iter().map(|s| s.0).min().expect("two spans");
     let end = spans.iter().map(|s| s.1).max().expect("two spans");
-    Ok((end - start) as f64 / (2 * rounds) as f64)
-}
-
-fn child_output(child: &mut std::process::Child) -> anyhow::Result<String> {
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .context("piped stdout")?
-        .read_to_string(&mut out)?;
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .context("piped stderr")?
-        .read_to_string(&mut err)?;
-    let status = child.wait()?;
-    if !status.success() {
-        bail!(
-            "yield worker failed ({status}): {}",
-            err.lines().next().unwrap_or("no message")
-        );
-    }
-    Ok(out.trim().to_string())
+    Ok(end.saturating_sub(start) as f64 / (2 * rounds) as f64)
 }
 
 #[cfg(test)]
