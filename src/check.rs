@@ -2,12 +2,22 @@
 //!
 //! For CI smoke tests. Each expectation is read from the [`Report`] alone and applies only
 //! where the machine can meet it (a speedup only with at least 2 CPUs available). Speedups are
-//! judged on the fastest run of each mode: noise from other programs only ever adds time, so
-//! one unlucky baseline run cannot fail a check. A broken expectation becomes one line on
-//! stderr and exit code 3.
+//! judged on the fastest run of each mode, so one unlucky baseline run cannot fail a check.
+//!
+//! A miss is only a failure where the run can be judged. Other programs do not only add time:
+//! under contention the one-thread baseline loses more than a mode that takes both CPUs, so a
+//! ratio can move either way. A speed expectation that misses on a disturbed run, on a run
+//! whose disturbance could not be measured, or on work too small for start-up costs not to
+//! dominate ([`MIN_JUDGED_MS`]) is *inconclusive*: one line each, exit code 4. A miss on a
+//! quiet machine is a failure: exit code 3. Correctness (checksums, the race's fixes, the
+//! pinning of `interleave`) does not depend on the machine and always fails outright.
 
+use crate::claims;
+use crate::interference::Verdict;
 use crate::report::{ModeResult, Report};
 use serde_json::Value;
+
+pub use crate::claims::MIN_JUDGED_MS;
 
 /// What the user asked to be checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -18,31 +28,76 @@ pub struct Expectations {
     pub min_speedup: Option<f64>,
 }
 
-/// Every broken expectation, one sentence each; empty when all hold.
-pub fn failures(report: &Report, expect: &Expectations) -> Vec<String> {
-    let mut failed = Vec::new();
+/// An expectation that did not hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Miss {
+    /// It did not hold on a run that can be judged: exit 3.
+    Failed(String),
+    /// It did not hold, but the run cannot tell whether the program or the machine is to
+    /// blame: exit 4. The text says why.
+    Inconclusive(String),
+}
+
+impl Miss {
+    /// The line printed on stderr.
+    pub fn line(&self) -> String {
+        match self {
+            Miss::Failed(text) => format!("check failed: {text}"),
+            Miss::Inconclusive(text) => format!("check inconclusive: {text}"),
+        }
+    }
+
+    /// The same miss about a named part (a tour section's demo).
+    pub fn within(self, part: &str) -> Miss {
+        match self {
+            Miss::Failed(t) => Miss::Failed(format!("{part}: {t}")),
+            Miss::Inconclusive(t) => Miss::Inconclusive(format!("{part}: {t}")),
+        }
+    }
+}
+
+/// The exit code for a set of misses: 3 if any failed, else 4 if any was inconclusive, else 0.
+pub fn exit_code(misses: &[Miss]) -> u8 {
+    if misses.iter().any(|m| matches!(m, Miss::Failed(_))) {
+        crate::error::EXIT_CHECK
+    } else if misses.is_empty() {
+        crate::error::EXIT_OK
+    } else {
+        crate::error::EXIT_INCONCLUSIVE
+    }
+}
+
+/// Every expectation that did not hold, one sentence each; empty when all hold.
+pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
+    let mut missed = Vec::new();
     let cpus = report.machine.available_parallelism;
+    let speed = |text: String, r: &ModeResult| speed_miss(report, r, text);
     if expect.demo {
         // race's unsync ends away from 0 on purpose: that is what it shows.
         let broken =
             |r: &&ModeResult| !(r.checksum_ok || report.demo == "race" && r.mode == "unsync");
         for r in report.results.iter().filter(broken) {
-            failed.push(format!(
+            missed.push(Miss::Failed(format!(
                 "{}: the checksum differs from the sequential one",
                 r.mode
-            ));
+            )));
         }
         match report.demo.as_str() {
+            // The claim `parallel.faster` is the expectation, where parallelism is possible.
             "parallel" => {
                 let tasks = report.workload.as_ref().map_or(1, |w| w.workload.tasks);
-                if cpus >= 2 && tasks >= 2 {
+                let possible = claims::find(&report.claims, "machine.parallel_possible", None)
+                    .is_some_and(|c| c.holds == Some(true));
+                if possible && tasks >= 2 {
                     for r in parallel_modes(report) {
-                        let best = best_speedup(report, r);
-                        if best <= 1.0 {
-                            failed.push(format!(
-                                "{}: speedup {best:.2} (fastest runs) is not faster than sequential with {cpus} CPUs available",
-                                r.mode
-                            ));
+                        match claims::find(&report.claims, "parallel.faster", Some(&r.mode)) {
+                            Some(c) if c.holds == Some(false) => {
+                                missed.push(Miss::Failed(c.text.clone()));
+                            }
+                            Some(c) if c.holds.is_none() => {
+                                missed.push(Miss::Inconclusive(c.text.clone()));
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -51,9 +106,9 @@ pub fn failures(report: &Report, expect: &Expectations) -> Vec<String> {
                 let cpus_used: Vec<&Vec<usize>> =
                     report.results.iter().map(|r| &r.cpus_used).collect();
                 if cpus_used.iter().any(|c| c.len() != 1 || *c != cpus_used[0]) {
-                    failed.push(format!(
+                    missed.push(Miss::Failed(format!(
                         "the modes did not all run on one and the same CPU: {cpus_used:?}"
-                    ));
+                    )));
                 }
             }
             "race" => {
@@ -64,7 +119,10 @@ pub fn failures(report: &Report, expect: &Expectations) -> Vec<String> {
                         .and_then(Value::as_u64)
                         .unwrap_or(0);
                     if wrong > 0 {
-                        failed.push(format!("{}: {wrong} run(s) ended away from 0", r.mode));
+                        missed.push(Miss::Failed(format!(
+                            "{}: {wrong} run(s) ended away from 0",
+                            r.mode
+                        )));
                     }
                 }
             }
@@ -73,15 +131,15 @@ pub fn failures(report: &Report, expect: &Expectations) -> Vec<String> {
                 for r in report.results.iter() {
                     let best = best_speedup(report, r);
                     match r.mode.as_str() {
-                        "gil-new" | "gil-old" if best > 1.2 => failed.push(format!(
+                        "gil-new" | "gil-old" if best > 1.2 => missed.push(speed(format!(
                             "{}: threads behind the lock ran {best:.2}x faster than sequential (fastest runs)",
                             r.mode
-                        )),
+                        ), r)),
                         "no-gil" | "processes" if cpus >= 2 && r.threads >= 2 && best <= 1.0 => {
-                            failed.push(format!(
+                            missed.push(speed(format!(
                                 "{}: speedup {best:.2} (fastest runs) is not faster than sequential with {cpus} CPUs available",
                                 r.mode
-                            ))
+                            ), r))
                         }
                         _ => {}
                     }
@@ -92,10 +150,10 @@ pub fn failures(report: &Report, expect: &Expectations) -> Vec<String> {
                 let two = report.results.iter().find(|r| r.threads == 2);
                 if let (Some(one), Some(two), true) = (one, two, cpus >= 2) {
                     if two.wall_ms.min >= one.wall_ms.min {
-                        failed.push(format!(
+                        missed.push(speed(format!(
                             "P=2 ({} ms) is not faster than P=1 ({} ms) with {cpus} CPUs available (fastest runs)",
                             two.wall_ms.min, one.wall_ms.min
-                        ));
+                        ), two));
                     }
                 }
             }
@@ -106,14 +164,37 @@ pub fn failures(report: &Report, expect: &Expectations) -> Vec<String> {
     if let Some(min) = expect.min_speedup {
         for r in parallel_modes(report) {
             if r.speedup < min {
-                failed.push(format!(
-                    "{}: speedup {:.2} is below --min-speedup {min}",
-                    r.mode, r.speedup
+                missed.push(speed(
+                    format!(
+                        "{}: speedup {:.2} is below --min-speedup {min}",
+                        r.mode, r.speedup
+                    ),
+                    r,
                 ));
             }
         }
     }
-    failed
+    missed
+}
+
+/// A speed expectation that missed for `r`: a failure only where the run can be judged.
+fn speed_miss(report: &Report, r: &ModeResult, text: String) -> Miss {
+    let baseline_ms = report.results.first().map_or(0.0, |b| b.wall_ms.median);
+    // A mode's own runs read coarser than the whole report: they can only add a disturbance.
+    let disturbed = r
+        .interference
+        .as_ref()
+        .filter(|i| i.verdict == Verdict::Disturbed)
+        .map(|i| {
+            format!(
+                "other programs took {:.2} CPUs during its runs",
+                i.others_cpus.unwrap_or(0.0)
+            )
+        });
+    match disturbed.or_else(|| claims::speed_unjudgeable(&report.interference, baseline_ms)) {
+        Some(why) => Miss::Inconclusive(format!("{text}, but this run cannot judge it: {why}")),
+        None => Miss::Failed(text),
+    }
 }
 
 /// The baseline's (first result's) fastest run over this mode's fastest run.
@@ -130,6 +211,7 @@ fn parallel_modes(report: &Report) -> impl Iterator<Item = &ModeResult> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interference::Interference;
     use crate::report::{Report, SCHEMA, Timeline};
     use crate::stats::Summary;
     use crate::sys::Machine;
@@ -141,25 +223,57 @@ mod tests {
             cpus_used: vec![0],
             wall_ms: Summary::of(&[100.0 / speedup]).unwrap(),
             speedup,
+            speedup_interval: [speedup, speedup],
             efficiency: speedup / threads as f64,
             checksum_ok,
+            interference: None,
             extra: Default::default(),
         }
     }
 
+    fn machine(verdict: Verdict, others: f64) -> Interference {
+        let mut i = Interference::none();
+        i.verdict = verdict;
+        i.others_cpus = Some(others);
+        i
+    }
+
     fn report(demo: &str, cpus: usize, results: Vec<ModeResult>) -> Report {
-        let mut machine = Machine::detect();
-        machine.available_parallelism = cpus;
+        let mut machine_facts = Machine::detect();
+        machine_facts.available_parallelism = cpus;
+        machine_facts.affinity = Some((0..cpus).collect());
+        machine_facts.cgroup_quota_cpus = None;
         Report {
             schema: SCHEMA,
             demo: demo.into(),
-            machine,
-            workload: None,
+            machine: machine_facts,
+            workload: Some(crate::report::WorkloadReport::new(
+                crate::workload::Workload::new(2, crate::workload::WorkSize::Units(1), 1),
+                crate::engine::Repeats { runs: 1, warmup: 0 },
+                0,
+            )),
             results,
             extra: serde_json::Map::new(),
             timeline: Timeline::default(),
+            interference: machine(Verdict::Quiet, 0.02),
+            claims: Vec::new(),
             notes: vec![],
         }
+    }
+
+    /// `misses` after judging a parallel report's claims on its (synthetic) findings.
+    fn judge(report: &Report, expect: &Expectations) -> Vec<Miss> {
+        let mut report = report.clone();
+        if report.demo == "parallel" {
+            report.claims = crate::demo::parallel::claims(
+                &report.machine,
+                &report.workload.as_ref().unwrap().workload,
+                &report.results,
+                &report.timeline,
+                &report.interference,
+            );
+        }
+        misses(&report, expect)
     }
 
     const CHECK: Expectations = Expectations {
@@ -167,22 +281,29 @@ mod tests {
         min_speedup: None,
     };
 
+    fn failed(misses: &[Miss]) -> usize {
+        misses
+            .iter()
+            .filter(|m| matches!(m, Miss::Failed(_)))
+            .count()
+    }
+
     #[test]
     fn speedups_are_asked_for_only_where_cpus_allow() {
         let slow = vec![
             result("sequential", 1, 1.0, true),
             result("threads", 2, 0.9, true),
         ];
-        assert!(failures(&report("gil-sim", 1, slow.clone()), &CHECK).is_empty());
+        assert!(judge(&report("gil-sim", 1, slow.clone()), &CHECK).is_empty());
         let no_gil = vec![
             result("sequential", 1, 1.0, true),
             result("no-gil", 2, 0.9, true),
         ];
         assert_eq!(
-            failures(&report("gil-sim", 2, no_gil.clone()), &CHECK).len(),
+            failed(&judge(&report("gil-sim", 2, no_gil.clone()), &CHECK)),
             1
         );
-        assert!(failures(&report("gil-sim", 1, no_gil), &CHECK).is_empty());
+        assert!(judge(&report("gil-sim", 1, no_gil), &CHECK).is_empty());
     }
 
     #[test]
@@ -191,7 +312,7 @@ mod tests {
             result("sequential", 1, 1.0, true),
             result("gil-new", 2, 1.9, true),
         ];
-        assert_eq!(failures(&report("gil-sim", 2, fast), &CHECK).len(), 1);
+        assert_eq!(failed(&judge(&report("gil-sim", 2, fast), &CHECK)), 1);
     }
 
     #[test]
@@ -200,12 +321,12 @@ mod tests {
             result("sequential", 1, 1.0, true),
             result("rayon", 2, 1.5, false),
         ];
-        assert_eq!(failures(&report("parallel", 1, bad), &CHECK).len(), 1);
+        assert_eq!(failed(&judge(&report("parallel", 1, bad), &CHECK)), 1);
         let race = vec![
             result("unsync", 2, 5.0, false),
             result("atomic", 2, 1.0, true),
         ];
-        assert!(failures(&report("race", 2, race), &CHECK).is_empty());
+        assert!(judge(&report("race", 2, race), &CHECK).is_empty());
     }
 
     #[test]
@@ -219,9 +340,77 @@ mod tests {
             min_speedup: Some(1.5),
         };
         assert_eq!(
-            failures(&report("parallel", 2, results.clone()), &expect).len(),
+            failed(&judge(&report("parallel", 2, results.clone()), &expect)),
             1
         );
-        assert!(failures(&report("parallel", 2, results), &Expectations::default()).is_empty());
+        assert!(judge(&report("parallel", 2, results), &Expectations::default()).is_empty());
+    }
+
+    #[test]
+    fn a_miss_on_a_disturbed_machine_is_inconclusive_not_a_failure() {
+        // The GIL battle under contention: the one-thread baseline lost more than the threads.
+        let looks_fast = vec![
+            result("sequential", 1, 1.0, true),
+            result("gil-new", 2, 1.4, true),
+            result("no-gil", 2, 0.95, false),
+        ];
+        let mut busy = report("gil-sim", 2, looks_fast);
+        busy.interference = machine(Verdict::Disturbed, 0.9);
+        let found = judge(&busy, &CHECK);
+        // The checksum is wrong whatever the machine did; the speeds cannot be judged.
+        assert_eq!(failed(&found), 1);
+        let inconclusive: Vec<String> = found
+            .iter()
+            .filter(|m| matches!(m, Miss::Inconclusive(_)))
+            .map(Miss::line)
+            .collect();
+        assert_eq!(inconclusive.len(), 2, "{inconclusive:?}");
+        assert!(
+            inconclusive
+                .iter()
+                .all(|l| l.starts_with("check inconclusive: ") && l.contains("0.90 CPUs"))
+        );
+        assert_eq!(exit_code(&found), 3);
+        // A mode's own disturbed reading is enough.
+        let mut mode = result("rayon", 2, 0.9, true);
+        mode.interference = Some(crate::interference::ModeInterference {
+            others_cpus: Some(1.0),
+            steal_cpus: Some(0.0),
+            resolution_cpus: Some(0.1),
+            verdict: Verdict::Disturbed,
+            samples: Vec::new(),
+            disturbed_runs: 3,
+        });
+        let one = report(
+            "parallel",
+            2,
+            vec![result("sequential", 1, 1.0, true), mode],
+        );
+        let found = judge(&one, &CHECK);
+        assert_eq!(exit_code(&found), 4);
+    }
+
+    #[test]
+    fn too_little_work_or_an_unknown_machine_is_inconclusive() {
+        let mut tiny = vec![
+            result("sequential", 1, 1.0, true),
+            result("rayon", 2, 0.99, true),
+        ];
+        tiny[0].wall_ms = Summary::of(&[5.0]).unwrap();
+        tiny[1].wall_ms = Summary::of(&[5.05]).unwrap();
+        let found = judge(&report("parallel", 2, tiny), &CHECK);
+        assert_eq!(exit_code(&found), 4);
+        assert!(found[0].line().contains("too small"), "{found:?}");
+
+        let slow = vec![
+            result("sequential", 1, 1.0, true),
+            result("rayon", 2, 0.9, true),
+        ];
+        let mut unknown = report("parallel", 2, slow.clone());
+        unknown.interference = machine(Verdict::Unknown, 0.0);
+        assert_eq!(exit_code(&judge(&unknown, &CHECK)), 4);
+        // The same miss on a quiet machine with enough work is a real failure.
+        assert_eq!(exit_code(&judge(&report("parallel", 2, slow), &CHECK)), 3);
+        assert_eq!(exit_code(&[]), 0);
     }
 }

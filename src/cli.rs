@@ -5,13 +5,15 @@
 //! clap-free configs that the demos take.
 
 use crate::demo::{self, Repeats};
+use crate::engine::Env;
+use crate::error::UsageError;
 use crate::exec::race;
 use crate::maxprocs::{self, Limit, Source};
 use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,7 +50,7 @@ pub const MAX_REQUESTS: u64 = 10_000_000;
     about = "Make concurrency and parallelism visible and measurable on this machine",
     long_about = "Runs one CPU busy-work kernel in several ways (one after another, on one thread per task, on a \
                   rayon pool, ...) and prints what each way cost, with a timeline of what ran where and when.",
-    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 3 a --check failed, 130 interrupted."
+    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 3 a --check failed, 4 a --check could not be judged (a disturbed machine, too little work), 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -100,7 +102,7 @@ pub struct OutputArgs {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Colour in the table: auto means only on a terminal and never with NO_COLOR set
+    /// Colour in the table: auto means only on a terminal, never with NO_COLOR set or TERM=dumb
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
@@ -108,7 +110,7 @@ pub struct OutputArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub trace: Option<std::path::PathBuf>,
 
-    /// Exit with 3 if the run does not show what the demo exists to show (where this machine can)
+    /// Exit with 3 if the run does not show what the demo exists to show (where this machine can), 4 if it cannot be judged
     #[arg(long, global = true)]
     pub check: bool,
 
@@ -123,6 +125,30 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+impl ColorChoice {
+    /// Does output to a terminal (`terminal`) or elsewhere get colour, under this process's
+    /// `NO_COLOR` and `TERM`?
+    pub fn enabled(self, terminal: bool) -> bool {
+        self.decide(
+            terminal,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        )
+    }
+
+    /// `auto` colours only a terminal that shows colour: never with `NO_COLOR` set to anything
+    /// but empty (no-color.org), never with `TERM=dumb`, the terminal that shows none.
+    fn decide(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +179,20 @@ pub enum Command {
     /// Internal: yield the CPU in a loop, to measure a process switch
     #[command(hide = true)]
     YieldWorker(YieldWorkerArgs),
+}
+
+impl Command {
+    /// The subcommand's name where it measures no slices, so that `--trace` would write an
+    /// empty trace: `info` measures nothing, `maxprocs` only speedups, `completions` prints a
+    /// script.
+    fn records_no_slices(&self) -> Option<&'static str> {
+        match self {
+            Command::Info => Some("info"),
+            Command::Maxprocs(_) => Some("maxprocs"),
+            Command::Completions { .. } => Some("completions"),
+            _ => None,
+        }
+    }
 }
 
 /// The hidden yield worker of the process switch-cost measurement.
@@ -299,7 +339,7 @@ pub struct ParallelArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_THREADS>)]
     pub threads: Option<u64>,
 
-    /// Exit with 3 if a parallel mode's speedup is below X
+    /// Exit with 3 if a parallel mode's speedup is below X (4 if the run cannot be judged)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = speedup)]
     pub min_speedup: Option<f64>,
 
@@ -342,7 +382,7 @@ pub struct InterleaveArgs {
     #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = ranged::<0, 65535>)]
     pub cpu: Option<u64>,
 
-    /// Work a green task does before it yields (e.g. 1ms, 200us)
+    /// Work a green task does before it yields (e.g. 1ms, 200us; at least 10us)
     #[arg(long, value_name = "DURATION", default_value = "1ms", allow_hyphen_values = true,
           value_parser = quantum, conflicts_with = "quantum_units")]
     pub quantum: Duration,
@@ -355,9 +395,9 @@ pub struct InterleaveArgs {
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = wait)]
     pub wait: Option<Duration>,
 
-    /// Compute between two pauses of --wait
+    /// Compute between two pauses of --wait (at least 100us)
     #[arg(long, value_name = "DURATION", default_value = "10ms", allow_hyphen_values = true,
-          value_parser = quantum)]
+          value_parser = wait_every)]
     pub wait_every: Duration,
 
     #[command(flatten)]
@@ -436,6 +476,10 @@ pub struct RaceArgs {
     #[arg(long, value_name = "N", default_value = "10", allow_hyphen_values = true, value_parser = ranged::<1, MAX_RUNS>)]
     pub runs: u64,
 
+    /// Unmeasured runs per mode before the measured ones
+    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = ranged::<0, MAX_RUNS>)]
+    pub warmup: u64,
+
     /// Ways to share the counter, comma-separated or repeated [default: all, in this order]
     #[arg(long, value_name = "MODE", value_enum, value_delimiter = ',')]
     pub mode: Vec<race::Mode>,
@@ -452,7 +496,31 @@ pub struct RaceArgs {
 pub const MAX_INTERLEAVE_TASKS: u64 = 256;
 
 fn quantum(text: &str) -> Result<Duration, String> {
-    duration(text, Duration::from_secs(10))
+    at_least(
+        duration(text, Duration::from_secs(10))?,
+        demo::interleave::MIN_QUANTUM,
+        "a green task would switch more than it computes",
+    )
+}
+
+fn wait_every(text: &str) -> Result<Duration, String> {
+    at_least(
+        duration(text, Duration::from_secs(10))?,
+        demo::interleave::MIN_WAIT_EVERY,
+        "a task would spend its time going to sleep and waking up",
+    )
+}
+
+/// Refuses a duration below the floor under which a demo shows only its own overhead.
+fn at_least(value: Duration, floor: Duration, why: &str) -> Result<Duration, String> {
+    if value < floor {
+        return Err(format!(
+            "{} is below the floor of {}: {why}",
+            humantime::format_duration(value),
+            humantime::format_duration(floor)
+        ));
+    }
+    Ok(value)
 }
 
 fn wait(text: &str) -> Result<Duration, String> {
@@ -672,58 +740,96 @@ impl Cli {
         let progress = !self.output.quiet;
         let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
         let limit = self.limit.limit();
+        let env = &Env::detect();
         match &self.command {
-            Command::Info => Ok(demo::info::run()),
-            Command::Interleave(args) => demo::interleave::run(&demo::interleave::Config {
-                tasks: args.tasks as usize,
-                cpu: args.cpu.map(|c| c as usize),
-                size: args.work.size(),
-                seed: args.work.seed,
-                repeats: args.work.repeats(),
-                quantum: args.quantum_units.map_or(
-                    demo::interleave::Quantum::Time(args.quantum),
-                    demo::interleave::Quantum::Units,
-                ),
-                wait: args.wait,
-                wait_every: args.wait_every,
-                progress,
-            }),
+            Command::Info => Ok(demo::info::run(env)),
+            Command::Interleave(args) => demo::interleave::run(
+                &demo::interleave::Config {
+                    tasks: args.tasks as usize,
+                    cpu: args.cpu.map(|c| c as usize),
+                    size: args.work.size(),
+                    seed: args.work.seed,
+                    repeats: args.work.repeats(),
+                    quantum: args.quantum_units.map_or(
+                        demo::interleave::Quantum::Time(args.quantum),
+                        demo::interleave::Quantum::Units,
+                    ),
+                    wait: args.wait,
+                    wait_every: args.wait_every,
+                    progress,
+                },
+                env,
+            ),
             Command::Worker(_)
             | Command::YieldWorker(_)
             | Command::Completions { .. }
             | Command::Tour(_) => {
                 anyhow::bail!("this subcommand writes its own output")
             }
-            Command::Parallel(args) => demo::parallel::run(&demo::parallel::Config {
-                tasks: args.tasks.unwrap_or(available) as usize,
-                threads: args.threads.unwrap_or(limit.workers as u64) as usize,
-                limit,
-                size: args.work.size(),
-                seed: args.work.seed,
-                repeats: args.work.repeats(),
-                progress,
-            }),
+            Command::Parallel(args) => demo::parallel::run(
+                &demo::parallel::Config {
+                    tasks: args.tasks.unwrap_or(available) as usize,
+                    threads: args.threads.unwrap_or(limit.workers as u64) as usize,
+                    limit,
+                    size: args.work.size(),
+                    seed: args.work.seed,
+                    repeats: args.work.repeats(),
+                    progress,
+                },
+                env,
+            ),
             Command::Maxprocs(args) => {
-                // An unwritable plot path fails before the sweep, not after it.
-                if let Some(path) = &args.plot {
-                    plot::check_writable(path)?;
-                }
-                let report = demo::maxprocs::run(&args.config(limit, progress))?;
+                let report = demo::maxprocs::run(&args.config(limit, progress), env)?;
                 if let Some(path) = &args.plot {
                     plot::write(&report, path)?;
                 }
                 Ok(report)
             }
-            Command::GilSim(args) => demo::gil_sim::run(&args.config(progress)),
-            Command::Race(args) => demo::race::run(&demo::race::Config {
-                threads: args.threads as usize,
-                iterations: args.iterations,
-                runs: args.runs as usize,
-                modes: args.mode.clone(),
-                one_core: args.one_core,
-                progress,
-            }),
+            Command::GilSim(args) => demo::gil_sim::run(&args.config(progress), env),
+            Command::Race(args) => demo::race::run(
+                &demo::race::Config {
+                    threads: args.threads as usize,
+                    iterations: args.iterations,
+                    runs: args.runs as usize,
+                    warmup: args.warmup as usize,
+                    modes: args.mode.clone(),
+                    one_core: args.one_core,
+                    progress,
+                },
+                env,
+            ),
         }
+    }
+
+    /// Checks the output files before any work, so that a run is never wasted on a file it
+    /// cannot write: `--trace` where nothing is recorded and two outputs naming one file are
+    /// bad input ([`UsageError`]); a path that cannot be written is a run-time failure.
+    pub fn check_outputs(&self) -> anyhow::Result<()> {
+        let trace = self.output.trace.as_deref();
+        let plot = match &self.command {
+            Command::Maxprocs(args) => args.plot.as_deref(),
+            _ => None,
+        };
+        if let (Some(trace), Some(plot)) = (trace, plot) {
+            if crate::output::same_file(trace, plot) {
+                return Err(UsageError(format!(
+                    "--plot and --trace name the same file ({}): give each its own",
+                    trace.display()
+                ))
+                .into());
+            }
+        }
+        if trace.is_some() {
+            if let Some(name) = self.command.records_no_slices() {
+                return Err(UsageError(format!("--trace has nothing to record for {name}")).into());
+            }
+        }
+        for (what, path) in [("plot", plot), ("trace", trace)] {
+            if let Some(path) = path {
+                crate::output::check_writable(what, path)?;
+            }
+        }
+        Ok(())
     }
 
     /// What `--check` and `--min-speedup` ask of the report.
@@ -756,12 +862,7 @@ impl Cli {
             },
             |w| w as usize,
         );
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match self.output.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
+        let color = self.output.color.enabled(std::io::stdout().is_terminal());
         RenderOptions {
             format: self.output.format,
             // --zoom implies --timeline: nobody asks to zoom into nothing.
@@ -822,6 +923,37 @@ mod tests {
         let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
         assert_eq!(cli.limit.limit().workers, 4);
         assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
+    }
+
+    #[test]
+    fn auto_colour_needs_a_terminal_without_no_color_or_term_dumb() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        let auto = ColorChoice::Auto;
+        assert!(auto.decide(true, None, os("xterm-256color")));
+        assert!(auto.decide(true, None, None));
+        assert!(auto.decide(true, os(""), os("xterm")), "an empty NO_COLOR");
+        assert!(!auto.decide(false, None, os("xterm")), "not a terminal");
+        assert!(!auto.decide(true, os("1"), os("xterm")), "NO_COLOR");
+        assert!(!auto.decide(true, None, os("dumb")), "TERM=dumb");
+        assert!(ColorChoice::Always.decide(false, os("1"), os("dumb")));
+        assert!(!ColorChoice::Never.decide(true, None, os("xterm")));
+    }
+
+    #[test]
+    fn trace_is_refused_where_nothing_is_recorded() {
+        for args in [
+            &["conpar", "info", "--trace", "t.json"][..],
+            &["conpar", "--trace", "t.json", "maxprocs"],
+            &["conpar", "completions", "bash", "--trace", "t.json"],
+        ] {
+            let cli = Cli::try_parse_args_from(args).unwrap();
+            let error = cli.check_outputs().unwrap_err();
+            let usage = error.downcast_ref::<UsageError>().expect("bad input");
+            assert!(
+                usage.0.starts_with("--trace has nothing to record for "),
+                "{usage}"
+            );
+        }
     }
 
     #[test]

@@ -20,7 +20,6 @@
 //! a full disk, a closed pipe or a stderr that nobody reads cannot keep the run going.
 
 use crate::error::EXIT_INTERRUPTED;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -104,7 +103,7 @@ fn say_interrupted() {
     let (done, finished) = std::sync::mpsc::channel();
     let writer = crate::exec::spawn::thread("the interrupt message thread", move || {
         crate::progress::clear_active();
-        let _ = writeln!(std::io::stderr(), "interrupted");
+        crate::streams::stderr_line("interrupted");
         let _ = done.send(());
     });
     if writer.is_ok() {

@@ -14,23 +14,34 @@
 //! - [`gil`]: a global interpreter lock that behaves like CPython's (new, old, none).
 //! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
+//! - [`engine`]: the one measurement loop: rounds, warm-ups, budget, oracle, disturbed rounds.
+//! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile.
 //! - [`exec`]: executors, one per way of running a workload; each returns a `Run`.
+//! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
 //! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
 //!   SVG plot).
+//! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
+//! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4).
 //! - [`progress`]: the progress bar on stderr.
+//! - [`interrupt`]: Ctrl-C and SIGTERM: kill and reap workers, remove temporary files, exit 130.
+//! - [`output`]: output files (`--trace`, `--plot`), written to whatever their path names.
+//! - [`streams`]: stdout and stderr without panics.
 //! - [`error`]: exit codes and the bad-input error.
 
 #![forbid(unsafe_code)]
 
 pub mod amdahl;
 pub mod check;
+pub mod claims;
 pub mod cli;
 pub mod demo;
+pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod gil;
 pub mod green;
+pub mod interference;
 pub mod interrupt;
 pub mod kernel;
 pub mod maxprocs;
@@ -38,6 +49,7 @@ pub mod output;
 pub mod progress;
 pub mod report;
 pub mod stats;
+pub mod streams;
 pub mod sys;
 pub mod trace;
 pub mod workload;

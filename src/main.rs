@@ -4,11 +4,13 @@
 
 use clap::CommandFactory;
 use clap::error::ErrorKind;
-use conpar::cli::{Cli, Command, WorkerArgs};
-use conpar::error::{EXIT_CHECK, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
+use conpar::check::Miss;
+use conpar::cli::{Cli, ColorChoice, Command, WorkerArgs};
+use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
 use conpar::report;
-use std::io::Write;
+use conpar::streams;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -29,12 +31,16 @@ fn main() -> ExitCode {
                 }),
             );
         }
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(*shell, &mut command, "conpar", &mut std::io::stdout());
-            return ExitCode::from(EXIT_OK);
-        }
         _ => {}
+    }
+    if let Err(error) = cli.check_outputs() {
+        return finish(Err(error));
+    }
+    if let Command::Completions { shell } = &cli.command {
+        // Generated into memory: clap_complete panics where it cannot write.
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut Cli::command(), "conpar", &mut script);
+        return exit_code(print("the completion script", &script));
     }
     if let Err(error) = interrupt::install() {
         return finish(Err(error));
@@ -52,8 +58,8 @@ fn main() -> ExitCode {
         .trace
         .as_ref()
         .map(|path| (path, report::chrome::render(&report)));
-    let failed = conpar::check::failures(&report, &cli.expectations());
-    emit(&text, trace, &failed)
+    let missed = conpar::check::misses(&report, &cli.expectations());
+    emit(&text, trace, &missed)
 }
 
 /// The tour: every demo, one section per question, then the same output and checks as a demo.
@@ -61,21 +67,21 @@ fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
     let config = conpar::demo::tour::Config {
         quick: args.quick,
         limit: cli.limit.limit(),
-        progress: !cli.output.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        progress: !cli.output.quiet && std::io::stderr().is_terminal(),
         seed: args.seed,
     };
-    let tour = match conpar::demo::tour::run(&config) {
+    let tour = match conpar::demo::tour::run(&config, &conpar::engine::Env::detect()) {
         Ok(tour) => tour,
         Err(error) => return finish(Err(error)),
     };
     let text = report::tour::render(&tour, &cli.render_options());
     let reports: Vec<&report::Report> = tour.sections.iter().flat_map(|s| &s.reports).collect();
-    let failed: Vec<String> = reports
+    let missed: Vec<Miss> = reports
         .iter()
         .flat_map(|r| {
-            conpar::check::failures(r, &cli.expectations())
+            conpar::check::misses(r, &cli.expectations())
                 .into_iter()
-                .map(|f| format!("{}: {f}", r.demo))
+                .map(|m| m.within(&r.demo))
         })
         .collect();
     let trace = cli
@@ -83,35 +89,36 @@ fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
         .trace
         .as_ref()
         .map(|path| (path, report::chrome::render_all(&reports)));
-    emit(&text, trace, &failed)
+    emit(&text, trace, &missed)
 }
 
-/// Prints the results, writes the trace, reports broken checks; the common end of every run.
-fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, failed: &[String]) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // A closed pipe (`conpar ... | head -1`) means the reader has what it wanted.
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the results to stdout: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
+/// Prints the results, writes the trace, reports missed checks; the common end of every run.
+fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, missed: &[Miss]) -> ExitCode {
+    if let Err(code) = print("the results", text.as_bytes()) {
+        return code;
     }
     if let Some((path, trace)) = trace {
-        if let Err(error) = conpar::output::write_atomic(path, trace.as_bytes()) {
+        if let Err(error) = conpar::output::write("trace", path, trace.as_bytes()) {
             return finish(Err(error));
         }
     }
-    for failure in failed {
-        eprintln!("check failed: {failure}");
+    for miss in missed {
+        streams::stderr_line(&miss.line());
     }
-    ExitCode::from(if failed.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_CHECK
+    ExitCode::from(conpar::check::exit_code(missed))
+}
+
+/// Writes `bytes`, the `what`, to stdout. Where that fails (other than by a closed pipe, see
+/// [`streams`]), says so in one line on stderr and returns exit code 1.
+fn print(what: &str, bytes: &[u8]) -> Result<(), ExitCode> {
+    streams::stdout(bytes).map_err(|e| {
+        streams::stderr_line(&format!("error: cannot write {what} to stdout: {e}"));
+        ExitCode::from(EXIT_FAILURE)
     })
+}
+
+fn exit_code(printed: Result<(), ExitCode>) -> ExitCode {
+    printed.map_or_else(|code| code, |()| ExitCode::from(EXIT_OK))
 }
 
 /// A worker process: tie itself to the parent first, then run the task and report on stdout.
@@ -133,34 +140,48 @@ fn finish(outcome: anyhow::Result<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(error) => match error.downcast_ref::<UsageError>() {
-            // Not eprintln!, which panics where stderr is gone (a worker whose parent died).
             Some(usage) => {
-                let _ = writeln!(std::io::stderr(), "error: {usage}");
+                streams::stderr_line(&format!("error: {usage}"));
                 ExitCode::from(EXIT_USAGE)
             }
             None => {
-                let _ = writeln!(std::io::stderr(), "error: {error:#}");
+                streams::stderr_line(&format!("error: {error:#}"));
                 ExitCode::from(EXIT_FAILURE)
             }
         },
     }
 }
 
-/// Help and version go to stdout with exit 0; bad input is one line on stderr with exit 2.
+/// Help and version go to stdout with exit 0 (1 where they cannot be written, like results);
+/// bad input is one line on stderr with exit 2.
 fn parse_failure(error: clap::Error) -> ExitCode {
     match error.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = error.print();
-            ExitCode::from(EXIT_OK)
+        ErrorKind::DisplayHelp => {
+            let help = styled(&error, std::io::stdout().is_terminal());
+            exit_code(print("the help", help.as_bytes()))
+        }
+        ErrorKind::DisplayVersion => {
+            let version = styled(&error, std::io::stdout().is_terminal());
+            exit_code(print("the version", version.as_bytes()))
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = error.print();
+            streams::stderr(&styled(&error, std::io::stderr().is_terminal()));
             ExitCode::from(EXIT_USAGE)
         }
         _ => {
             let text = error.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            streams::stderr_line(text.lines().next().unwrap_or("error: bad arguments"));
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// clap's text, in colour where it goes to a terminal that shows colour.
+fn styled(error: &clap::Error, terminal: bool) -> String {
+    let text = error.render();
+    if ColorChoice::Auto.enabled(terminal) {
+        text.ansi().to_string()
+    } else {
+        text.to_string()
     }
 }

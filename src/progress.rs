@@ -83,6 +83,13 @@ impl Progress {
         }
     }
 
+    /// The run will take `steps` more steps than first said (extra rounds).
+    pub fn add_steps(&self, steps: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc_length(steps);
+        }
+    }
+
     /// Removes the bar so the result prints on a clean line.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

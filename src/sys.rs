@@ -28,6 +28,9 @@ pub struct Machine {
     pub cgroup_quota_cpus: Option<f64>,
     /// Where the quota came from: "cgroup v2 cpu.max" or "cgroup v1 cfs_quota_us".
     pub cgroup_source: Option<String>,
+    /// How many CPUs' worth of time this process can get at once: the CPUs it may run on,
+    /// capped by the cgroup quota (1.5 under a 1.5-CPU quota). What parallelism can give.
+    pub cpu_capacity: f64,
     /// Worker threads rayon's global pool uses by default here.
     pub rayon_threads: usize,
     pub os: String,
@@ -55,12 +58,37 @@ impl Machine {
             limited_by,
             affinity,
             cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
-            cgroup_source: quota.map(|q| q.source.to_string()),
+            cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
+            cpu_capacity: 0.0,
             rayon_threads: rayon_default_threads(available_parallelism),
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
         }
+        .with_capacity()
+    }
+
+    /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
+    pub fn schedulable_cpus(&self) -> usize {
+        self.affinity
+            .as_ref()
+            .map(Vec::len)
+            .filter(|&n| n > 0)
+            .unwrap_or(self.logical_cpus)
+            .max(1)
+    }
+
+    /// How many CPUs' worth of time this process can get at once: the schedulable CPUs,
+    /// capped by the quota. Computed from the other facts, so a changed fact changes it.
+    pub fn cpu_capacity(&self) -> f64 {
+        let cpus = self.schedulable_cpus() as f64;
+        self.cgroup_quota_cpus.map_or(cpus, |q| cpus.min(q))
+    }
+
+    /// These facts with `cpu_capacity` filled in from the others.
+    pub fn with_capacity(mut self) -> Machine {
+        self.cpu_capacity = self.cpu_capacity();
+        self
     }
 
     /// The facts as label/value pairs, in the order `info` prints them.
@@ -87,6 +115,10 @@ impl Machine {
                     (Some(q), Some(s)) => format!("{q:.2} ({s})"),
                     _ => "none".into(),
                 },
+            ),
+            (
+                "cpu_capacity",
+                crate::maxprocs::format_cpus(self.cpu_capacity()),
             ),
             ("rayon_threads", self.rayon_threads.to_string()),
         ]
@@ -366,6 +398,11 @@ mod os {
         ))
     }
 
+    pub fn clock_tick() -> Option<std::time::Duration> {
+        let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok()??;
+        (hz > 0).then(|| std::time::Duration::from_secs(1) / hz as u32)
+    }
+
     pub fn cpu_time() -> Option<std::time::Duration> {
         let mut total = std::time::Duration::ZERO;
         for who in [UsageWho::RUSAGE_SELF, UsageWho::RUSAGE_CHILDREN] {
@@ -396,6 +433,9 @@ mod os {
         None
     }
     pub fn cpu_time() -> Option<std::time::Duration> {
+        None
+    }
+    pub fn clock_tick() -> Option<std::time::Duration> {
         None
     }
     pub fn monotonic_ns() -> Option<u64> {
@@ -481,6 +521,11 @@ pub fn process_context_switches() -> Option<ContextSwitches> {
 /// CPU time (user + system) used so far by this process and by its reaped children.
 pub fn cpu_time() -> Option<std::time::Duration> {
     os::cpu_time()
+}
+
+/// The unit `/proc/stat` counts CPU time in (`USER_HZ`), where the OS tells.
+pub fn clock_tick() -> Option<std::time::Duration> {
+    os::clock_tick()
 }
 
 /// The system-wide monotonic clock (`CLOCK_MONOTONIC`) in ns, comparable across processes,

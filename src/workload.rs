@@ -6,7 +6,6 @@
 //! repeated exactly with `--units`. Executors run each task in chunks of [`CHUNK_UNITS`] units
 //! and note the time and CPU after every chunk: that is the granularity of every timeline.
 
-use crate::error::UsageError;
 use crate::kernel;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -18,9 +17,6 @@ pub const CHUNK_UNITS: u64 = 256;
 /// The largest `--units` accepted: about a day of work per task on a 0.1 µs unit, and far from
 /// overflowing a `u64` count of units when multiplied by the largest task count.
 pub const MAX_UNITS: u64 = 1_000_000_000_000;
-
-/// The longest estimated run accepted before any work starts.
-pub const MAX_ESTIMATED_RUN: Duration = Duration::from_secs(3600);
 
 /// How the size of one task is chosen.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,13 +168,16 @@ impl Workload {
         Duration::from_secs_f64(self.total_units() as f64 * self.unit_ns / 1e9)
     }
 
-    /// Refuses, as bad input, work that would take longer than [`MAX_ESTIMATED_RUN`] in
-    /// `passes` sequential passes.
-    pub fn check_budget(&self, passes: u64) -> Result<(), UsageError> {
-        check_estimate(
-            self.estimated_pass().as_secs_f64() * passes as f64,
-            "use fewer --units, --tasks or --runs",
-        )
+    /// All the waiting of one task (none without `--wait`).
+    pub fn wait_per_task(&self) -> Duration {
+        self.wait.map_or(Duration::ZERO, |w| {
+            Duration::from_secs_f64(w.total_ms / 1e3)
+        })
+    }
+
+    /// About how long one run takes when the tasks run one after another, waits included.
+    pub fn estimated_sequential(&self) -> Duration {
+        self.estimated_pass() + self.wait_per_task().mul_f64(self.tasks as f64)
     }
 
     /// The checksum every executor must reproduce: all tasks run one after another.
@@ -192,19 +191,6 @@ impl Workload {
     pub fn task_seed(&self, task: usize) -> u64 {
         kernel::task_seed(self.seed, task)
     }
-}
-
-/// Refuses, as bad input, a run estimated at `estimate_s` seconds when that is over
-/// [`MAX_ESTIMATED_RUN`]; `advice` says which flags make it smaller.
-pub fn check_estimate(estimate_s: f64, advice: &str) -> Result<(), UsageError> {
-    if estimate_s > MAX_ESTIMATED_RUN.as_secs_f64() {
-        return Err(UsageError(format!(
-            "this run would take about {} on this machine (limit {}); {advice}",
-            humantime::format_duration(Duration::from_secs(estimate_s as u64)),
-            humantime::format_duration(MAX_ESTIMATED_RUN)
-        )));
-    }
-    Ok(())
 }
 
 /// Measures the cost of one unit: the best of a few short timed runs of at least 5 ms each
@@ -251,11 +237,11 @@ mod tests {
     }
 
     #[test]
-    fn absurd_work_is_refused() {
-        let w = Workload::new(64, WorkSize::Units(MAX_UNITS), 1);
-        assert!(w.check_budget(5).is_err());
-        let small = Workload::new(2, WorkSize::Units(1000), 1);
-        assert!(small.check_budget(5).is_ok());
+    fn sequential_estimates_count_every_wait() {
+        let w = Workload::new(3, WorkSize::Units(1000), 1)
+            .with_wait(Duration::from_secs(600), Duration::from_millis(10));
+        assert_eq!(w.wait_per_task(), Duration::from_secs(600));
+        assert!(w.estimated_sequential() >= Duration::from_secs(1800));
     }
 
     #[test]

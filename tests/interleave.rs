@@ -334,6 +334,17 @@ const BAD_INPUT: &[&[&str]] = &[
     &["--cpu", "-1"],
     &["--quantum", "1ms", "--quantum-units", "5"],
     &["--lanes", "core"],
+    // Too fine to mean anything: refused at a floor.
+    &["--quantum", "1ns"],
+    &["--quantum", "9us"],
+    &["--quantum-units", "1"],
+    &["--wait-every", "1ns"],
+    &["--wait", "200us", "--wait-every", "100us"],
+    // Estimated over an hour, waits included.
+    &[
+        "--wait", "600s", "--tasks", "256", "--units", "1", "--runs", "1000",
+    ],
+    &["--wait", "600s", "--units", "1"],
 ];
 
 /// Runs `interleave` with [`WORK`] and `args`, and says what is wrong with its refusal.
@@ -377,7 +388,7 @@ fn a_cpu_outside_the_affinity_mask_is_refused() {
 fn valid_counterparts_of_the_bad_input_are_accepted() {
     // The flags refused above, with values that are fine (and tiny work).
     for extra in [
-        &["--quantum-units", "5"][..],
+        &["--quantum-units", "1000"][..],
         &["--quantum", "200us", "--tasks", "1"],
         &["--wait", "1ms", "--wait-every", "200us", "--tasks", "1"],
     ] {

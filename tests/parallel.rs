@@ -63,7 +63,19 @@ fn check_report(report: &Value, tasks: usize) {
             number(wall, "max"),
         );
         let samples = array(wall, "samples");
-        assert_eq!(samples.len(), 2, "one sample per run: {ctx}");
+        // One sample per used round: --runs of them, or as many again where disturbed rounds
+        // were kept rather than replaced.
+        let rounds = &report["interference"]["rounds"];
+        let used = common::uint(rounds, "measured") - common::uint(rounds, "replaced");
+        assert_eq!(
+            samples.len() as u64,
+            used,
+            "one sample per used round: {ctx}"
+        );
+        assert!((2..=4).contains(&samples.len()), "{ctx}");
+        let metered = array(&result["interference"], "samples");
+        let used_metered = metered.iter().filter(|s| s["used"] == true).count();
+        assert_eq!(used_metered, samples.len(), "{ctx}");
         assert!(min <= median && median <= max, "{ctx}");
         for sample in samples {
             let sample = sample.as_f64().expect("samples are numbers");

@@ -193,6 +193,7 @@ fn bad_input_is_refused_in_one_line() {
     refused(&["--threads", "1"], "no one to interleave with");
     refused(&["--threads", "3"], "odd");
     refused(&["--threads", "5000"], "not an even number from 2 to 1024");
+    refused(&["--iterations", "100000000000"], "limit 1h");
     refused(&["--mode", "wild"], "invalid value 'wild'");
     refused(&["--mode", "atomic,"], "a value is required");
     refused(&["--runs", "0"], "outside the accepted range");

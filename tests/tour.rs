@@ -118,5 +118,16 @@ fn the_quick_tour_passes_its_checks_on_one_cpu() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // On a quiet machine every check holds (0). Where other programs share the CPU, a speed
+    // expectation may miss, and then it must say it cannot judge (4), never fail (3).
+    match out.status.code() {
+        Some(0) => assert!(stderr.is_empty(), "{stderr}"),
+        Some(4) => assert!(
+            stderr
+                .lines()
+                .all(|l| l.starts_with("check inconclusive: ")),
+            "{stderr}"
+        ),
+        other => panic!("exit {other:?}: {stderr}"),
+    }
 }

@@ -70,24 +70,27 @@ fn an_unwritable_trace_path_fails_with_exit_1_and_leaves_nothing() {
 }
 
 #[test]
-fn min_speedup_fails_with_exit_3_when_it_cannot_be_met() {
-    // A speedup of 1000 is out of reach on any machine that runs this test.
+fn a_missed_bar_on_work_too_small_to_judge_is_inconclusive() {
+    // A speedup of 1000 is out of reach on any machine that runs this test, but work this
+    // small cannot tell a slow program from start-up costs: exit 4, not 3. (The quiet-machine
+    // failure, exit 3, is in tests/interference.rs, which runs alone.)
     let out = conpar()
         .args(["parallel", "--quiet", "--min-speedup", "1000"])
-        .args(SMALL)
+        .args(["--units", "2000", "--runs", "2", "--warmup", "0"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(4));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        stderr
-            .lines()
-            .filter(|l| l.starts_with("check failed:"))
-            .count(),
-        2,
-        "{stderr}"
-    );
-    assert!(stderr.contains("below --min-speedup 1000"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    for line in lines {
+        assert!(line.starts_with("check inconclusive: "), "{stderr}");
+        assert!(line.contains("below --min-speedup 1000"), "{stderr}");
+        assert!(
+            line.contains("work is too small") || line.contains("other programs"),
+            "{stderr}"
+        );
+    }
     // The results were still printed.
     assert!(String::from_utf8_lossy(&out.stdout).contains("sequential"));
 }

@@ -12,17 +12,16 @@
 //! second, per-thread hold and wait times and counters (in a `gil` object), I/O request
 //! latencies (in an `io` object) and the timeline of who held the lock when.
 
-use super::{Measured, Mode, Repeats, measure_rounds};
+use super::Repeats;
+use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
 use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
 use crate::gil::{GilConfig, GilKind};
-use crate::progress::Progress;
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
-use crate::workload::{WorkSize, Workload, check_estimate};
+use crate::workload::{WorkSize, Workload};
 use serde_json::{Map, Value, json};
-use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -100,19 +99,24 @@ pub struct Config {
 
 /// One mode's measured runs with what the lock did in each.
 struct GilMeasured {
-    measured: Measured,
+    measured: Measured<GilRun>,
     variant: Option<Variant>,
-    runs: Vec<GilRun>,
 }
 
 impl GilMeasured {
     /// The run closest to the median: the one whose figures are shown.
     fn representative(&self) -> &GilRun {
-        &self.runs[self.measured.wall_ms().median_index()]
+        &self.measured.median_sample().value
     }
 }
 
-pub fn run(config: &Config) -> anyhow::Result<Report> {
+impl Measurement for GilRun {
+    fn run(&self) -> &crate::exec::Run {
+        &self.run
+    }
+}
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     if config.workload == WorkloadKind::Mixed && config.threads < 2 {
         return Err(UsageError(
             "--workload mixed needs --threads 2 or more (CPU-bound threads beside one I/O thread)"
@@ -120,7 +124,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         )
         .into());
     }
-    let machine = Machine::detect();
+    let machine = env.machine.clone();
     let cpu_workload = Workload::new(config.threads, config.size, config.seed);
     let unit_ns = cpu_workload.unit_ns;
     let step_units = ((config.check_every.as_nanos() as f64 / unit_ns).round() as u64).max(1);
@@ -160,29 +164,19 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         .into_iter()
         .filter(|v| config.variants.contains(v))
         .collect();
-    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
-    let modes = 1 + variants.len() as u64;
     let pass = estimated_pass(&plan, unit_ns);
-    check_budget(pass, runs_per_mode * modes)?;
     let exe = match (&config.exe, variants.contains(&Variant::Processes)) {
         (Some(exe), _) => Some(exe.clone()),
         (None, true) => Some(process::current_exe()?),
         (None, false) => None,
     };
 
-    let progress = Progress::new(
-        config.progress,
-        runs_per_mode * modes,
-        pass * (runs_per_mode * modes) as u32,
-    );
-    // Each mode keeps what its lock did in every run beside the measured runs themselves.
     let mut kinds: Vec<(&str, usize, Option<Variant>)> = vec![("sequential", 1, None)];
     kinds.extend(
         variants
             .iter()
             .map(|&v| (v.mode(), config.threads, Some(v))),
     );
-    let lock_runs: Vec<RefCell<Vec<GilRun>>> = kinds.iter().map(|_| RefCell::default()).collect();
     let plans: Vec<GilPlan> = kinds
         .iter()
         .map(|&(_, _, variant)| match variant {
@@ -193,44 +187,37 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
             _ => plan.clone(),
         })
         .collect();
-    let modes: Vec<Mode<'_>> = kinds
+    let modes: Vec<Mode<'_, GilRun>> = kinds
         .iter()
-        .zip(plans.iter().zip(&lock_runs))
-        .map(|(&(name, threads, variant), (plan, kept))| {
+        .zip(&plans)
+        .map(|(&(name, threads, variant), plan)| {
             let exe = exe.as_deref();
-            Mode::new(name, threads, move || {
-                let run = match variant {
-                    None => exec_gil::run_sequential(plan)?,
-                    Some(Variant::Threads(_)) => exec_gil::run_threads(plan)?,
-                    Some(Variant::Processes) => {
-                        exec_gil::run_processes(exe.expect("the executable was found above"), plan)?
-                    }
-                };
-                let measured = run.run.clone();
-                kept.borrow_mut().push(run);
-                Ok(measured)
+            Mode::new(name, threads, pass, move || match variant {
+                None => exec_gil::run_sequential(plan),
+                Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
+                Some(Variant::Processes) => {
+                    exec_gil::run_processes(exe.expect("the executable was found above"), plan)
+                }
             })
         })
         .collect();
-    let rounds = measure_rounds(modes, config.repeats, &progress)?;
-    let measured: Vec<GilMeasured> = rounds
+    let engine_plan = Plan {
+        repeats: config.repeats,
+        watch: env.mask(),
+        oracle: Oracle::FirstMode,
+        advice: "use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &engine_plan)?;
+    let expected = outcome.expected;
+    let interference = outcome.interference;
+    let measured: Vec<GilMeasured> = outcome
+        .modes
         .into_iter()
-        .zip(kinds.iter().zip(lock_runs))
-        .map(|(measured, (&(_, _, variant), kept))| {
-            // The warm-up runs come first; keep the measured ones.
-            let mut runs = kept.into_inner();
-            let runs = runs.split_off(runs.len() - config.repeats.runs);
-            GilMeasured {
-                measured,
-                variant,
-                runs,
-            }
-        })
+        .zip(&kinds)
+        .map(|(measured, &(_, _, variant))| GilMeasured { measured, variant })
         .collect();
-    progress.finish();
 
-    let baseline = measured[0].measured.wall_ms().median;
-    let expected = measured[0].measured.oracle();
     let figures: Vec<Figures> = measured
         .iter()
         .map(|m| Figures::of(m, &plan, config.workload))
@@ -239,7 +226,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         .iter()
         .zip(&figures)
         .map(|(m, f)| {
-            let mut result = m.measured.result(baseline, expected);
+            let mut result = m.measured.result(&measured[0].measured, expected);
             result.extra = f.extra(m, &plan);
             result
         })
@@ -277,6 +264,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         chunk_units: step_units,
         ..cpu_workload
     };
+    let notes = super::notes_with(&interference, notes);
     Ok(Report {
         schema: SCHEMA,
         demo: "gil-sim".into(),
@@ -285,6 +273,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         results,
         extra: serde_json::Map::new(),
         timeline,
+        interference,
+        claims: Vec::new(),
         notes,
     })
 }
@@ -303,14 +293,6 @@ fn estimated_pass(plan: &GilPlan, unit_ns: f64) -> Duration {
         })
         .sum();
     Duration::from_secs_f64(secs.min(1e9))
-}
-
-/// Refuses, as bad input, work that would take longer than the workload's limit.
-fn check_budget(pass: Duration, passes: u64) -> Result<(), UsageError> {
-    check_estimate(
-        pass.as_secs_f64() * passes as f64,
-        "use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
-    )
 }
 
 /// Latency figures of a set of I/O requests.
@@ -747,7 +729,7 @@ mod tests {
             Variant::Threads(GilKind::None),
         ];
         for workload in [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Mixed] {
-            let report = run(&config(workload, variants.clone())).unwrap();
+            let report = run(&config(workload, variants.clone()), &Env::with_load(0.0)).unwrap();
             let modes: Vec<&str> = report.results.iter().map(|r| r.mode.as_str()).collect();
             assert_eq!(modes, ["sequential", "gil-new", "gil-old", "no-gil"]);
             for r in &report.results {
@@ -772,7 +754,7 @@ mod tests {
     fn mixed_needs_two_threads() {
         let mut c = config(WorkloadKind::Mixed, vec![]);
         c.threads = 1;
-        let error = run(&c).unwrap_err();
+        let error = run(&c, &Env::with_load(0.0)).unwrap_err();
         assert!(error.downcast_ref::<UsageError>().is_some());
     }
 
@@ -781,7 +763,7 @@ mod tests {
         let mut c = config(WorkloadKind::Io, vec![]);
         c.io_wait = Duration::from_secs(1);
         c.requests = Some(1_000_000);
-        let error = run(&c).unwrap_err();
+        let error = run(&c, &Env::with_load(0.0)).unwrap_err();
         assert!(error.downcast_ref::<UsageError>().is_some());
     }
 }

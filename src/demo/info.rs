@@ -1,10 +1,22 @@
-//! `conpar info`: the CPU facts every other figure depends on.
+//! `conpar info`: the CPU facts every other figure depends on, and how busy the machine's CPUs
+//! are right now.
 
+use crate::engine::Env;
+use crate::interference::{Interference, Reading, Rounds, Verdict};
 use crate::report::{Report, SCHEMA, Timeline};
-use crate::sys::Machine;
+use std::time::Duration;
 
-pub fn run() -> Report {
-    let machine = Machine::detect();
+/// How long `info` watches the CPUs to say what other programs are taking now.
+pub const LOOK: Duration = Duration::from_millis(250);
+
+pub fn run(env: &Env) -> Report {
+    let machine = env.machine.clone();
+    let watch = env.mask();
+    let before = env.meter.snapshot();
+    std::thread::sleep(LOOK);
+    let after = env.meter.snapshot();
+    let reading = Reading::between(&before, &after, &watch, env.meter.tick());
+    let interference = Interference::of(&reading, &watch, Rounds::default());
     let mut notes = Vec::new();
     if machine.available_parallelism < machine.logical_cpus {
         notes.push(format!(
@@ -18,11 +30,13 @@ pub fn run() -> Report {
             machine.logical_cpus, machine.physical_cores
         ));
     }
-    if machine.available_parallelism == 1 {
-        notes.push(
-            "Only one CPU is available: concurrency still works here, parallelism cannot.".into(),
-        );
+    // What parallelism can give here is the CPU capacity, not the pool size Rust would pick.
+    let possible = crate::claims::parallel_possible(&machine);
+    if possible.holds == Some(false) || machine.cgroup_quota_cpus.is_some() {
+        notes.push(possible.text.clone());
     }
+    let claims = vec![possible];
+    notes.push(now(&interference));
     Report {
         schema: SCHEMA,
         demo: "info".into(),
@@ -31,6 +45,31 @@ pub fn run() -> Report {
         results: Vec::new(),
         extra: serde_json::Map::new(),
         timeline: Timeline::default(),
+        interference,
+        claims,
         notes,
+    }
+}
+
+/// What the other programs are taking now, as far as the counters tell.
+fn now(i: &Interference) -> String {
+    let look = LOOK.as_millis();
+    match (i.others_cpus, i.verdict) {
+        (None, _) => "How busy the CPUs are cannot be told here: this system does not offer per-CPU counters (/proc/stat).".into(),
+        (Some(o), Verdict::Disturbed) => format!(
+            "Busy right now: other programs used {o:.2} of the {} CPUs this process may use over {look} ms{}; figures measured now would be disturbed.",
+            i.watched_cpus.len(),
+            i.busiest_cpu.map_or_else(String::new, |c| format!(", mostly cpu{c}"))
+        ),
+        (Some(o), Verdict::Quiet) => format!(
+            "Quiet right now: other programs used {o:.2} of the {} CPUs this process may use over {look} ms.",
+            i.watched_cpus.len()
+        ),
+        (Some(o), Verdict::Unknown) => format!(
+            "Other programs used {o:.2} of the {} CPUs this process may use over {look} ms, give or take {:.2}: too close to the threshold of {} to call quiet or busy.",
+            i.watched_cpus.len(),
+            i.resolution_cpus.unwrap_or(0.0),
+            i.threshold_cpus
+        ),
     }
 }

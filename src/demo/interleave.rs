@@ -8,15 +8,14 @@
 //! one task's waits with another's compute, and finishes in about the larger of the two instead
 //! of their sum. The switch costs measured in the same run say what each kind of switch costs.
 
-use super::{Measured, Mode, Repeats, measure_rounds};
+use super::Repeats;
+use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
 use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
-use crate::progress::Progress;
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
-use crate::sys::{self, ContextSwitches, Machine};
+use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
 use serde_json::{Value, json};
-use std::cell::RefCell;
 use std::time::Duration;
 
 /// How long a green task computes before it yields.
@@ -50,8 +49,61 @@ const OS_ROUNDS: u64 = 20_000;
 /// The stack Rust reserves for a spawned thread unless `RUST_MIN_STACK` says otherwise.
 const DEFAULT_THREAD_STACK: usize = 2 * 1024 * 1024;
 
-pub fn run(config: &Config) -> anyhow::Result<Report> {
-    let machine = Machine::detect();
+/// The shortest quantum accepted: below about 10 µs a green task does less work between two
+/// yields than the scheduler spends switching and recording, and the demo shows only overhead.
+pub const MIN_QUANTUM: Duration = Duration::from_micros(10);
+
+/// The shortest compute between two waits (`--wait-every`) accepted, for the same reason.
+pub const MIN_WAIT_EVERY: Duration = Duration::from_micros(100);
+
+/// The shortest single pause accepted: a sleep shorter than the kernel's timer slack (50 µs by
+/// default) lasts about the slack whatever was asked, so the waits would not be what was set.
+pub const MIN_PAUSE: Duration = Duration::from_micros(100);
+
+/// One interleave run: the executor's run, and for green runs what the scheduler did.
+#[derive(Debug, Clone)]
+pub struct Interleaved {
+    pub run: Run,
+    /// Green runs only: the scheduler's switches and the bytes of one task's state.
+    pub green: Option<(u64, usize)>,
+}
+
+impl Measurement for Interleaved {
+    fn run(&self) -> &Run {
+        &self.run
+    }
+}
+
+impl From<Run> for Interleaved {
+    fn from(run: Run) -> Interleaved {
+        Interleaved { run, green: None }
+    }
+}
+
+/// Refuses a quantum or waits too fine to mean anything (see [`MIN_QUANTUM`], [`MIN_PAUSE`]).
+fn check_granularity(workload: &Workload, quantum_units: u64) -> Result<(), UsageError> {
+    let quantum = Duration::from_secs_f64(quantum_units as f64 * workload.unit_ns / 1e9);
+    if quantum < MIN_QUANTUM {
+        return Err(UsageError(format!(
+            "a quantum of {quantum_units} units is about {} here, below the floor of {}: a green task would switch more than it computes; use a larger --quantum-units or --quantum",
+            humantime::format_duration(quantum),
+            humantime::format_duration(MIN_QUANTUM)
+        )));
+    }
+    if let Some(w) = workload.wait {
+        if w.pause() < MIN_PAUSE {
+            return Err(UsageError(format!(
+                "each task's --wait would be cut into pauses of {}, below the floor of {}: sleeps that short last about the timer slack whatever is asked; use a longer --wait or --wait-every",
+                humantime::format_duration(w.pause()),
+                humantime::format_duration(MIN_PAUSE)
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    let machine = env.machine.clone();
     let cpu = choose_cpu(config.cpu, machine.affinity.as_deref())?;
     let mut workload = Workload::new(config.tasks, config.size, config.seed);
     if let Some(wait) = config.wait {
@@ -61,43 +113,53 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         Quantum::Time(t) => workload.units_for(t),
         Quantum::Units(u) => u,
     };
-    let per_run = workload.estimated_pass() + wait_per_run(&workload);
-    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
-    let modes = if cpu.is_some() { 4 } else { 1 };
-    workload.check_budget(runs_per_mode * modes)?;
-
-    let progress = Progress::new(
-        config.progress,
-        runs_per_mode * modes,
-        per_run * (runs_per_mode * modes) as u32,
-    );
-    let scheduler_switches = RefCell::new(Vec::new());
-    let task_bytes = RefCell::new(0);
+    check_granularity(&workload, quantum_units)?;
+    // One after another, the waits add up; interleaved, they overlap with the compute.
+    let sequential_estimate = workload.estimated_sequential();
+    let interleaved_estimate = workload.estimated_pass().max(workload.wait_per_task());
     let work = &workload;
-    let mut modes = Vec::new();
+    let mut modes: Vec<Mode<'_, Interleaved>> = Vec::new();
     if let Some(cpu) = cpu {
-        modes.push(Mode::new("sequential", 1, move || {
-            sequential::run_pinned(work, cpu)
+        modes.push(Mode::new("sequential", 1, sequential_estimate, move || {
+            sequential::run_pinned(work, cpu).map(Interleaved::from)
         }));
     }
-    modes.push(Mode::new("green", 1, || {
+    modes.push(Mode::new("green", 1, interleaved_estimate, move || {
         let g = green::run(work, quantum_units, cpu)?;
-        scheduler_switches.borrow_mut().push(g.scheduler.switches);
-        *task_bytes.borrow_mut() = g.task_bytes;
-        Ok(g.run)
+        Ok(Interleaved {
+            run: g.run,
+            green: Some((g.scheduler.switches, g.task_bytes)),
+        })
     }));
     if let Some(cpu) = cpu {
-        modes.push(Mode::new("threads", config.tasks, move || {
-            threads::run_on(work, Some(cpu))
-        }));
-        modes.push(Mode::new("processes", config.tasks, move || {
-            process::run(work, Some(cpu))
-        }));
+        modes.push(Mode::new(
+            "threads",
+            config.tasks,
+            interleaved_estimate,
+            move || threads::run_on(work, Some(cpu)).map(Interleaved::from),
+        ));
+        modes.push(Mode::new(
+            "processes",
+            config.tasks,
+            interleaved_estimate,
+            move || process::run(work, Some(cpu)).map(Interleaved::from),
+        ));
     }
-    let measured = measure_rounds(modes, config.repeats, &progress)?;
+    let plan = Plan {
+        repeats: config.repeats,
+        // Only the shared CPU matters: what runs on the others does not slow these modes.
+        watch: cpu.map_or_else(|| env.mask(), |c| vec![c]),
+        // Sequential is the oracle; where nothing could be pinned only green ran.
+        oracle: match cpu {
+            Some(_) => Oracle::FirstMode,
+            None => Oracle::Known(workload.expected_checksum()),
+        },
+        advice: "use fewer --units, --tasks or --runs, or a shorter --wait",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
     let mut switch_costs = switch_cost::SwitchCosts::default();
     if let Some(cpu) = cpu {
-        progress.message("switch costs");
         switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
         switch_costs.processes = Some(switch_cost::processes(
             &process::current_exe()?,
@@ -106,37 +168,29 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         )?);
     }
     switch_costs.green = switch_cost::green(GREEN_ROUNDS);
-    progress.finish();
 
-    // The measured green runs are the last `runs` of the warm-ups and runs.
-    let green_switches = scheduler_switches.into_inner();
-    let green_switches = &green_switches[green_switches.len() - config.repeats.runs..];
-    let baseline = measured[0].wall_ms().median;
-    // Sequential is the oracle; where nothing could be pinned only green ran, so compute it.
-    let expected = match cpu {
-        Some(_) => measured[0].oracle(),
-        None => workload.expected_checksum(),
-    };
+    let measured = &outcome.modes;
+    let expected = outcome.expected;
+    let task_bytes = measured
+        .iter()
+        .flat_map(|m| m.values())
+        .find_map(|v| v.green.map(|g| g.1))
+        .unwrap_or(0);
     let mut results = Vec::new();
     let mut timeline = Timeline::default();
-    for m in &measured {
+    for m in measured {
         let (run, slices) = m.timeline();
-        let mut result = m.result(baseline, expected);
-        let switches = match m.mode.as_str() {
-            "green" => median_u64(green_switches),
-            _ => median_u64(
-                &m.runs
-                    .iter()
-                    .map(|r| os_switches(r).total())
-                    .collect::<Vec<_>>(),
-            ),
-        };
-        let median_run = &m.runs[run.run];
+        let mut result = m.result(&measured[0], expected);
+        let switches: Vec<u64> = m
+            .values()
+            .map(|v| v.green.map_or_else(|| os_switches(&v.run).total(), |g| g.0))
+            .collect();
+        let median_run = &m.samples[run.run].value.run;
         let (first_done, last_done) = done_times_ms(median_run, &workload);
         let busy_us: f64 = slices.iter().map(|s| s.end_us - s.start_us).sum();
         let extra = &mut result.extra;
         extra.insert("cpu_ms".into(), json!(cpu_ms(m)));
-        extra.insert("switches".into(), json!(switches));
+        extra.insert("switches".into(), json!(median_u64(&switches)));
         extra.insert("os_context_switches".into(), json!(os_switches(median_run)));
         extra.insert(
             "mean_slice_us".into(),
@@ -151,7 +205,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         extra.insert(
             "stack_bytes".into(),
             match m.mode.as_str() {
-                "green" => json!(*task_bytes.borrow()),
+                "green" => json!(task_bytes),
                 "threads" => json!(thread_stack_bytes()),
                 _ => Value::Null,
             },
@@ -160,13 +214,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         timeline.runs.push(run);
         timeline.slices.extend(slices);
     }
-    let notes = notes(
-        cpu,
-        &workload,
-        &results,
-        &switch_costs,
-        *task_bytes.borrow(),
-    );
+    let notes = notes(cpu, &workload, &results, &switch_costs, task_bytes);
+    let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
         demo: "interleave".into(),
@@ -175,6 +224,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         results,
         extra: serde_json::Map::new(),
         timeline,
+        interference: outcome.interference,
+        claims: Vec::new(),
         notes,
     })
 }
@@ -195,12 +246,6 @@ fn choose_cpu(asked: Option<usize>, mask: Option<&[usize]>) -> Result<Option<usi
     }
 }
 
-fn wait_per_run(workload: &Workload) -> Duration {
-    workload.wait.map_or(Duration::ZERO, |w| {
-        Duration::from_secs_f64(w.total_ms / 1e3) * workload.tasks as u32
-    })
-}
-
 fn os_switches(run: &Run) -> ContextSwitches {
     run.context_switches.unwrap_or_default()
 }
@@ -219,11 +264,11 @@ fn done_times_ms(run: &Run, workload: &Workload) -> (f64, f64) {
     (first, last)
 }
 
-fn cpu_ms(m: &Measured) -> Option<f64> {
+fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
     let samples: Vec<f64> = m
-        .runs
+        .samples
         .iter()
-        .filter_map(|r| r.cpu_time.map(|t| t.as_secs_f64() * 1e3))
+        .filter_map(|s| s.cpu_time.map(|t| t.as_secs_f64() * 1e3))
         .collect();
     crate::stats::Summary::of(&samples).map(|s| round2(s.median))
 }

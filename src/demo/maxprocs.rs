@@ -28,15 +28,15 @@
 //! together, so that a burst of load from elsewhere on the machine spreads over all P instead
 //! of skewing one of them.
 
-use super::{Measured, Repeats};
+use super::Repeats;
 use crate::amdahl::{self, AmdahlReport, Point};
 use crate::cli::{MAX_TASKS, MAX_THREADS};
+use crate::engine::{self, Env, Mode, Oracle, Plan};
+use crate::exec::Run;
 use crate::exec::pool::Pool;
 use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
-use crate::progress::Progress;
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::stats;
-use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 use serde_json::{Map, json};
 use std::time::Duration;
@@ -132,8 +132,11 @@ pub fn default_tasks(cpus: usize, largest_p: usize) -> usize {
         .min(MAX_TASKS as usize)
 }
 
-pub fn run(config: &Config) -> anyhow::Result<Report> {
-    let machine = Machine::detect();
+/// Which flags make the sweep smaller.
+const ADVICE: &str = "use fewer --units, --tasks, --procs or --runs, or a shorter --total-time";
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    let machine = env.machine.clone();
     let facts = CpuFacts::of(&machine);
     let cpus = machine.available_parallelism;
     let capacity = facts.capacity();
@@ -150,48 +153,36 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     let serial_set = serial_units as f64 / workload.units_per_task.max(1) as f64;
 
     // Every run is about one pass's serial part plus its parallel part spread over min(P, CPUs).
-    let rounds = config.repeats.warmup + config.repeats.runs;
-    let passes_per_round: f64 = procs
+    let pass = workload.estimated_pass();
+    let modes: Vec<Mode<'_, Run>> = procs
         .iter()
-        .map(|&p| serial_set + (1.0 - serial_set) / amdahl::processors(p as f64, capacity))
-        .sum();
-    let passes = (passes_per_round * rounds as f64).ceil() as u64 + 1;
-    workload.check_budget(passes)?;
-    let expected = workload.expected_checksum();
-
-    let progress = Progress::new(
-        config.progress,
-        (rounds * procs.len()) as u64,
-        workload.estimated_pass().mul_f64(passes as f64),
-    );
-    let mut runs: Vec<Vec<_>> = vec![Vec::with_capacity(config.repeats.runs); procs.len()];
-    for round in 0..rounds {
-        for (i, &p) in procs.iter().enumerate() {
-            progress.message(&format!("P={p}"));
-            let pool = Pool::new(p)?;
-            pool.wait_ready();
-            let run = pool.run_split(&workload, serial_units);
-            if round >= config.repeats.warmup {
-                runs[i].push(run);
-            }
-            progress.step();
-        }
-    }
-    progress.finish();
-
-    let measured: Vec<Measured> = procs
-        .iter()
-        .zip(runs)
-        .map(|(&p, runs)| Measured {
-            mode: format!("P={p}"),
-            threads: p,
-            runs,
+        .map(|&p| {
+            let estimate = pass
+                .mul_f64(serial_set + (1.0 - serial_set) / amdahl::processors(p as f64, capacity));
+            let work = &workload;
+            Mode::new(format!("P={p}"), p, estimate, move || {
+                let pool = Pool::new(p)?;
+                pool.wait_ready();
+                Ok(pool.run_split(work, serial_units))
+            })
         })
         .collect();
+    // The oracle is a plain sequential pass: P = 1 is a pool like the others, not a reference.
+    engine::check_budget(modes.iter().map(|m| m.estimate), config.repeats, ADVICE)?;
+    let expected = workload.expected_checksum();
+    let plan = Plan {
+        repeats: config.repeats,
+        watch: env.mask(),
+        oracle: Oracle::Known(expected),
+        advice: ADVICE,
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
+    let measured = &outcome.modes;
     let baseline = measured[0].wall_ms().median;
     let mut results: Vec<ModeResult> = measured
         .iter()
-        .map(|m| m.result(baseline, expected))
+        .map(|m| m.result(&measured[0], expected))
         .collect();
     let points = results
         .iter()
@@ -225,6 +216,7 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
     let mut extra = Map::new();
     extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
     extra.insert("amdahl".into(), serde_json::to_value(&fit)?);
+    let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
         demo: "maxprocs".into(),
@@ -233,6 +225,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         results,
         extra,
         timeline: Timeline::default(),
+        interference: outcome.interference,
+        claims: Vec::new(),
         notes,
     })
 }
@@ -417,7 +411,7 @@ mod tests {
 
     #[test]
     fn a_small_sweep_reports_every_p_with_its_figures() {
-        let report = run(&config(&[1, 2, 3], 0.25)).unwrap();
+        let report = run(&config(&[1, 2, 3], 0.25), &Env::with_load(0.0)).unwrap();
         assert_eq!(report.demo, "maxprocs");
         let threads: Vec<usize> = report.results.iter().map(|r| r.threads).collect();
         assert_eq!(threads, [1, 2, 3]);
@@ -446,7 +440,7 @@ mod tests {
 
     #[test]
     fn the_baseline_is_added_when_missing() {
-        let report = run(&config(&[2], 0.0)).unwrap();
+        let report = run(&config(&[2], 0.0), &Env::with_load(0.0)).unwrap();
         assert_eq!(report.results[0].threads, 1);
         assert!(report.notes.iter().any(|n| n.contains("P = 1 was added")));
     }

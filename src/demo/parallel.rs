@@ -4,11 +4,13 @@
 //! The sequential run is the oracle: every other mode must reproduce its checksum, and its
 //! median wall time is the baseline of every speedup.
 
-use super::{Measured, Mode, Repeats, measure_rounds};
+use super::Repeats;
+use crate::claims::{self, Claim};
+use crate::engine::{self, Env, Mode, Oracle, Plan};
 use crate::exec::{pool::Pool, sequential, threads};
+use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
-use crate::progress::Progress;
-use crate::report::{Report, SCHEMA, WorkloadReport, format_ms};
+use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
@@ -28,42 +30,51 @@ pub struct Config {
     pub progress: bool,
 }
 
-/// The modes, in the order they run and are shown.
-const MODES: usize = 3;
-
-pub fn run(config: &Config) -> anyhow::Result<Report> {
-    let machine = Machine::detect();
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    let machine = env.machine.clone();
     let workload = Workload::new(config.tasks, config.size, config.seed);
-    let runs_per_mode = (config.repeats.runs + config.repeats.warmup) as u64;
-    workload.check_budget(runs_per_mode * MODES as u64)?;
     let pool = Pool::new(config.threads)?;
-
-    let progress = Progress::new(
-        config.progress,
-        runs_per_mode * MODES as u64,
-        workload.estimated_pass() * runs_per_mode as u32 * 2,
-    );
+    let pass = workload.estimated_pass();
+    let spread =
+        |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
     let modes = vec![
-        Mode::new("sequential", 1, || Ok(sequential::run(&workload))),
-        Mode::new("threads", config.tasks, || threads::run(&workload)),
-        Mode::new("rayon", pool.workers(), || Ok(pool.run(&workload))),
+        Mode::new("sequential", 1, pass, || Ok(sequential::run(&workload))),
+        Mode::new("threads", config.tasks, spread(config.tasks), || {
+            threads::run(&workload)
+        }),
+        Mode::new("rayon", pool.workers(), spread(pool.workers()), || {
+            Ok(pool.run(&workload))
+        }),
     ];
-    let measured = measure_rounds(modes, config.repeats, &progress)?;
-    progress.finish();
-
-    let baseline = measured[0].wall_ms().median;
-    let expected = measured[0].oracle();
+    let plan = Plan {
+        repeats: config.repeats,
+        watch: env.mask(),
+        oracle: Oracle::FirstMode,
+        advice: "use fewer --units, --tasks or --runs",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
+    let measured = &outcome.modes;
+    let expected = outcome.expected;
     let results: Vec<_> = measured
         .iter()
-        .map(|m| m.result(baseline, expected))
+        .map(|m| m.result(&measured[0], expected))
         .collect();
-    let timeline = super::timeline_of(&measured);
-    let mut notes = notes(&machine, &workload, &measured, &results);
+    let timeline = super::timeline_of(measured);
+    let claims = claims(
+        &machine,
+        &workload,
+        &results,
+        &timeline,
+        &outcome.interference,
+    );
+    let mut notes = notes(&machine, &workload, &results, &claims);
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
     notes.push(pool_note(config.threads, &maxprocs));
     notes.extend(maxprocs.notes());
     let mut extra = serde_json::Map::new();
     extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
+    let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
         demo: "parallel".into(),
@@ -72,6 +83,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         results,
         extra,
         timeline,
+        interference: outcome.interference,
+        claims,
         notes,
     })
 }
@@ -92,34 +105,180 @@ fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
     }
 }
 
+/// The claims of `parallel`: whether parallelism is possible here, and per parallel mode
+/// whether its tasks ran at the same time, whether it was faster, and whether a speedup came
+/// from a larger share of a busy CPU instead of from parallelism.
+pub fn claims(
+    machine: &Machine,
+    workload: &Workload,
+    results: &[ModeResult],
+    timeline: &Timeline,
+    interference: &Interference,
+) -> Vec<Claim> {
+    let possible = claims::parallel_possible(machine);
+    let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
+    let unjudgeable = claims::speed_unjudgeable(interference, baseline_ms);
+    let mut all = vec![possible.clone()];
+    for r in results.iter().skip(1) {
+        let mode = r.mode.as_str();
+        let drawn = timeline
+            .slices
+            .iter()
+            .filter(|s| s.mode == mode)
+            .map(|s| (s.cpu, s.start_us, s.end_us));
+        let at_once = claims::at_once_ms(drawn);
+        let wall_ms = timeline
+            .runs
+            .iter()
+            .find(|t| t.mode == mode)
+            .map_or(0.0, |t| t.wall_us / 1e3);
+        let cpus = crate::sys::cpu_list(&r.cpus_used);
+        all.push(
+            Claim::new("parallel.at_once", Some(mode))
+                .figure("at_once_ms", at_once)
+                .figure("wall_ms", wall_ms)
+                .figure("cpus_used", &r.cpus_used)
+                .judged(
+                    at_once.map(|ms| ms > 0.0),
+                    match at_once {
+                        Some(ms) if ms > 0.0 => format!(
+                            "{mode}: its tasks ran on different CPUs at the same time for {} of the {} ms of the run drawn (parallelism).",
+                            format_ms(ms),
+                            format_ms(wall_ms)
+                        ),
+                        Some(_) => format!(
+                            "{mode}: its tasks never ran at the same instant in the run drawn: they took turns on CPU(s) {cpus} (concurrency without parallelism)."
+                        ),
+                        None => format!(
+                            "{mode}: this system does not say which CPU ran what, so whether its tasks ran at the same time cannot be told."
+                        ),
+                    },
+                ),
+        );
+        let [low, high] = r.speedup_interval;
+        let figures = format!(
+            "speedup {:.2}, {low:.2}-{high:.2} in single rounds",
+            r.speedup
+        );
+        // A mode's own runs read coarser than the whole report: they can only add a disturbance.
+        let unjudgeable = r
+            .interference
+            .as_ref()
+            .filter(|i| i.verdict == crate::interference::Verdict::Disturbed)
+            .map(|i| {
+                format!(
+                    "other programs took {:.2} CPUs during its runs",
+                    i.others_cpus.unwrap_or(0.0)
+                )
+            })
+            .or_else(|| unjudgeable.clone());
+        let (holds, text) = match &unjudgeable {
+            _ if workload.tasks < 2 => (
+                None,
+                format!(
+                    "{mode}: one task cannot be shared out, so there is nothing to speed up ({figures})."
+                ),
+            ),
+            Some(why) => (
+                None,
+                format!(
+                    "{mode}: whether it is faster than one after another cannot be judged here: {why} ({figures})."
+                ),
+            ),
+            None if low > 1.0 => (
+                Some(true),
+                format!("{mode}: faster than one after another in every round ({figures})."),
+            ),
+            None if high < 1.0 => (
+                Some(false),
+                format!(
+                    "{mode}: slower than one after another in every round ({figures}){}.",
+                    if possible.holds == Some(false) {
+                        ": with one CPU's worth of time, running at once only adds switching"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            None => (
+                None,
+                format!(
+                    "{mode}: neither faster nor slower than one after another in every round ({figures}): the rounds disagree."
+                ),
+            ),
+        };
+        all.push(
+            Claim::new("parallel.faster", Some(mode))
+                .figure("speedup", r.speedup)
+                .figure("speedup_interval", r.speedup_interval)
+                .figure("baseline_ms", baseline_ms)
+                .figure("verdict", interference.verdict)
+                .judged(holds, text),
+        );
+        let busy_share = at_once.map(|ms| r.speedup > BUSY_SHARE_SPEEDUP && ms == 0.0);
+        all.push(
+            Claim::new("parallel.busy_share", Some(mode))
+                .figure("speedup", r.speedup)
+                .figure("at_once_ms", at_once)
+                .judged(
+                    busy_share,
+                    match busy_share {
+                        Some(true) => format!(
+                            "{mode}: its speedup of {:.2} came without its tasks ever running at the same instant: a larger share of a CPU shared with other programs (Linux shares a busy CPU per thread), not parallelism.",
+                            r.speedup
+                        ),
+                        Some(false) => format!(
+                            "{mode}: its speedup of {:.2} is not a larger share of a busy CPU: either it is near 1 or its tasks ran at the same time.",
+                            r.speedup
+                        ),
+                        None => format!(
+                            "{mode}: without knowing which CPU ran what, a speedup from a larger share of a busy CPU cannot be told from parallelism."
+                        ),
+                    },
+                ),
+        );
+    }
+    all
+}
+
+/// A speedup above this with no moment of running at once is a larger share, not parallelism.
+const BUSY_SHARE_SPEEDUP: f64 = 1.1;
+
+/// The sentences under the table, each conclusion taken from its claim.
 fn notes(
     machine: &Machine,
     workload: &Workload,
-    measured: &[Measured],
-    results: &[crate::report::ModeResult],
+    results: &[ModeResult],
+    claims: &[Claim],
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let cpus = machine.available_parallelism;
-    if cpus == 1 {
-        notes.push(
-            "Only 1 CPU is available to this process: the tasks can take turns (concurrency) but cannot run at the same time (parallelism), so no mode can beat sequential here."
-                .into(),
-        );
+    if let Some(possible) = claims::find(claims, "machine.parallel_possible", None) {
+        if possible.holds == Some(false) || machine.cgroup_quota_cpus.is_some() {
+            notes.push(possible.text.clone());
+        }
     }
-    for (m, r) in measured.iter().zip(results).skip(1) {
-        let used = r.cpus_used.len();
+    for r in results.iter().skip(1) {
         notes.push(format!(
             "{}: {} task(s) on {} thread(s) took {} ms against {} ms one after another: speedup {:.2} (efficiency {:.2}), on {} CPU(s).",
-            m.mode,
+            r.mode,
             workload.tasks,
-            m.threads,
+            r.threads,
             format_ms(r.wall_ms.median),
             format_ms(results[0].wall_ms.median),
             r.speedup,
             r.efficiency,
-            used
+            r.cpus_used.len()
         ));
+        for id in ["parallel.at_once", "parallel.faster"] {
+            notes.extend(claims::find(claims, id, Some(&r.mode)).map(|c| c.text.clone()));
+        }
+        notes.extend(
+            claims::find(claims, "parallel.busy_share", Some(&r.mode))
+                .filter(|c| c.holds == Some(true))
+                .map(|c| c.text.clone()),
+        );
     }
+    let cpus = machine.schedulable_cpus();
     if workload.tasks > cpus && cpus > 1 {
         notes.push(format!(
             "{} tasks share {} CPUs: at most {} run at once, the others wait their turn.",
@@ -128,4 +287,304 @@ fn notes(
     }
     notes.extend(super::checksum_note(results));
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interference::Verdict;
+    use crate::report::{Format, Lanes, RenderOptions, render};
+
+    fn config(tasks: usize, threads: usize) -> Config {
+        Config {
+            tasks,
+            threads,
+            limit: Limit::default_here(),
+            size: WorkSize::Units(20_000),
+            seed: 1,
+            repeats: Repeats { runs: 3, warmup: 0 },
+            progress: false,
+        }
+    }
+
+    fn table(report: &Report) -> String {
+        render(
+            report,
+            &RenderOptions {
+                format: Format::Table,
+                timeline: false,
+                lanes: Lanes::Cpu,
+                width: 100,
+                zoom_ms: None,
+                color: false,
+            },
+        )
+    }
+
+    /// This machine's facts as some other machine would have them.
+    fn env_like(load: f64, tweak: impl FnOnce(&mut Machine)) -> Env {
+        let mut env = Env::with_load(load);
+        tweak(&mut env.machine);
+        env
+    }
+
+    fn claim<'a>(report: &'a Report, id: &str, mode: Option<&str>) -> &'a Claim {
+        claims::find(&report.claims, id, mode).unwrap_or_else(|| panic!("no {id} {mode:?}"))
+    }
+
+    #[test]
+    fn one_cpu_says_that_no_mode_can_beat_sequential() {
+        let env = env_like(0.0, |m| {
+            m.affinity = Some(vec![0]);
+            m.available_parallelism = 1;
+        });
+        let report = run(&config(2, 1), &env).unwrap();
+        let possible = claim(&report, "machine.parallel_possible", None);
+        assert_eq!(possible.holds, Some(false));
+        assert!(report.notes.contains(&possible.text), "{:?}", report.notes);
+        assert!(possible.text.contains("no mode can beat sequential"));
+        let two = env_like(0.0, |m| {
+            m.affinity = Some(vec![0, 1]);
+            m.available_parallelism = 2;
+        });
+        let two = run(&config(2, 2), &two).unwrap();
+        assert_eq!(
+            claim(&two, "machine.parallel_possible", None).holds,
+            Some(true)
+        );
+        assert!(
+            !two.notes
+                .iter()
+                .any(|n| n.contains("no mode can beat sequential"))
+        );
+    }
+
+    #[test]
+    fn a_quota_of_one_and_a_half_cpus_allows_one_and_a_half_times() {
+        // Rust's available_parallelism rounds a 1.5-CPU quota down to 1: a pool size, not what
+        // two CPUs under that quota can do.
+        let env = env_like(0.0, |m| {
+            m.affinity = Some(vec![0, 1]);
+            m.cgroup_quota_cpus = Some(1.5);
+            m.available_parallelism = 1;
+        });
+        let report = run(&config(2, 2), &env).unwrap();
+        let possible = claim(&report, "machine.parallel_possible", None);
+        assert_eq!(possible.holds, Some(true), "{}", possible.text);
+        assert!(possible.text.contains("up to 1.50x"));
+        assert!(report.notes.contains(&possible.text));
+        assert!(
+            !report
+                .notes
+                .iter()
+                .any(|n| n.contains("no mode can beat sequential"))
+        );
+    }
+
+    #[test]
+    fn many_cpus_say_how_many_tasks_wait_their_turn_only_when_they_must() {
+        let env = env_like(0.0, |m| {
+            m.logical_cpus = 64;
+            m.affinity = Some((0..64).collect());
+            m.available_parallelism = 64;
+        });
+        let report = run(&config(3, 2), &env).unwrap();
+        assert!(!report.notes.iter().any(|n| n.contains("wait their turn")));
+        let two = env_like(0.0, |m| m.affinity = Some(vec![0, 1]));
+        let report = run(&config(3, 2), &two).unwrap();
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("3 tasks share 2 CPUs"))
+        );
+    }
+
+    #[test]
+    fn a_busy_machine_is_flagged_in_the_json_the_notes_and_the_table() {
+        let report = run(&config(2, 2), &Env::with_load(2.0)).unwrap();
+        assert_eq!(
+            report.interference.verdict,
+            Verdict::Disturbed,
+            "{:?}",
+            report.interference
+        );
+        assert!(report.interference.others_cpus.unwrap() > 0.5);
+        assert!(
+            report.notes[0].starts_with("Disturbed: other programs used"),
+            "{:?}",
+            report.notes
+        );
+        let text = table(&report);
+        assert!(text.lines().next().unwrap().ends_with("others"), "{text}");
+
+        // The same run on a quiet machine: no warning, no column.
+        let quiet = run(&config(2, 2), &Env::with_load(0.0)).unwrap();
+        assert_ne!(quiet.interference.verdict, Verdict::Disturbed);
+        assert!(!quiet.notes.iter().any(|n| n.starts_with("Disturbed")));
+        assert!(!table(&quiet).lines().next().unwrap().contains("others"));
+    }
+}
+
+#[cfg(test)]
+mod claim_tests {
+    //! Every outcome of every `parallel` claim, on synthetic findings.
+    use super::*;
+    use crate::interference::Verdict;
+    use crate::report::{SliceReport, TimelineRun};
+    use crate::stats::Summary;
+
+    fn result(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
+        ModeResult {
+            mode: mode.into(),
+            threads: 2,
+            cpus_used: cpus,
+            wall_ms: Summary::of(&[wall]).unwrap(),
+            speedup: 100.0 / wall,
+            speedup_interval: interval,
+            efficiency: 50.0 / wall,
+            checksum_ok: true,
+            interference: None,
+            extra: Default::default(),
+        }
+    }
+
+    /// Two tasks of `mode`, drawn on `cpus` (one slice each, 0-40 and `second` ms).
+    fn timeline(mode: &str, cpus: [usize; 2], second: (f64, f64)) -> Timeline {
+        let slice = |task, cpu, start: f64, end: f64| SliceReport {
+            mode: mode.into(),
+            lane: format!("cpu{cpu}"),
+            task,
+            worker: task,
+            cpu: Some(cpu),
+            start_us: start * 1e3,
+            end_us: end * 1e3,
+        };
+        Timeline {
+            runs: vec![TimelineRun {
+                mode: mode.into(),
+                run: 0,
+                wall_us: 80e3,
+            }],
+            slices: vec![
+                slice(0, cpus[0], 0.0, 40.0),
+                slice(1, cpus[1], second.0, second.1),
+            ],
+        }
+    }
+
+    fn machine(cpus: usize) -> Machine {
+        let mut m = Machine::detect();
+        m.logical_cpus = cpus;
+        m.affinity = Some((0..cpus).collect());
+        m.cgroup_quota_cpus = None;
+        m.available_parallelism = cpus;
+        m
+    }
+
+    fn quiet() -> Interference {
+        let mut i = Interference::none();
+        i.verdict = Verdict::Quiet;
+        i.others_cpus = Some(0.02);
+        i
+    }
+
+    fn judge(machine: &Machine, r: ModeResult, t: &Timeline, i: &Interference) -> Vec<Claim> {
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        claims(
+            machine,
+            &w,
+            &[result("sequential", 100.0, [1.0, 1.0], vec![0]), r],
+            t,
+            i,
+        )
+    }
+
+    fn holds(claims: &[Claim], id: &str) -> Option<bool> {
+        claims::find(claims, id, Some("threads")).unwrap().holds
+    }
+
+    #[test]
+    fn two_quiet_cpus_in_parallel() {
+        let c = judge(
+            &machine(2),
+            result("threads", 52.0, [1.85, 1.98], vec![0, 1]),
+            &timeline("threads", [0, 1], (0.0, 40.0)),
+            &quiet(),
+        );
+        assert_eq!(holds(&c, "parallel.at_once"), Some(true));
+        assert_eq!(holds(&c, "parallel.faster"), Some(true));
+        assert_eq!(holds(&c, "parallel.busy_share"), Some(false));
+    }
+
+    #[test]
+    fn one_busy_cpu_shared_is_no_parallelism_and_cannot_judge_speed() {
+        // The tour on a machine running a build: both threads on cpu1, a "speedup" of 1.45.
+        let mut busy = quiet();
+        busy.verdict = Verdict::Disturbed;
+        busy.others_cpus = Some(1.1);
+        let c = judge(
+            &machine(2),
+            result("threads", 69.0, [1.3, 1.6], vec![1]),
+            &timeline("threads", [1, 1], (40.0, 80.0)),
+            &busy,
+        );
+        assert_eq!(holds(&c, "parallel.at_once"), Some(false));
+        let at_once = claims::find(&c, "parallel.at_once", Some("threads")).unwrap();
+        assert!(
+            at_once.text.contains("never ran at the same instant"),
+            "{}",
+            at_once.text
+        );
+        assert_eq!(holds(&c, "parallel.faster"), None);
+        assert_eq!(holds(&c, "parallel.busy_share"), Some(true));
+    }
+
+    #[test]
+    fn one_cpu_is_slower_in_every_round_and_says_why() {
+        let c = judge(
+            &machine(1),
+            result("threads", 103.0, [0.95, 0.98], vec![0]),
+            &timeline("threads", [0, 0], (40.0, 80.0)),
+            &quiet(),
+        );
+        assert_eq!(c[0].holds, Some(false));
+        assert_eq!(holds(&c, "parallel.faster"), Some(false));
+        let faster = claims::find(&c, "parallel.faster", Some("threads")).unwrap();
+        assert!(
+            faster.text.contains("only adds switching"),
+            "{}",
+            faster.text
+        );
+        assert_eq!(holds(&c, "parallel.at_once"), Some(false));
+    }
+
+    #[test]
+    fn rounds_that_disagree_or_work_too_small_are_not_judged() {
+        let c = judge(
+            &machine(64),
+            result("threads", 98.0, [0.9, 1.2], vec![0, 1]),
+            &timeline("threads", [0, 1], (10.0, 40.0)),
+            &quiet(),
+        );
+        assert_eq!(holds(&c, "parallel.faster"), None);
+        assert!(
+            claims::find(&c, "parallel.faster", Some("threads"))
+                .unwrap()
+                .text
+                .contains("disagree")
+        );
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        let tiny = claims(
+            &machine(2),
+            &w,
+            &[
+                result("sequential", 5.0, [1.0, 1.0], vec![0]),
+                result("threads", 3.0, [1.6, 1.7], vec![0, 1]),
+            ],
+            &timeline("threads", [0, 1], (0.0, 3.0)),
+            &quiet(),
+        );
+        assert_eq!(holds(&tiny, "parallel.faster"), None);
+    }
 }

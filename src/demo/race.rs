@@ -24,9 +24,9 @@
 //! - `efficiency`: speedup / threads, as in every demo; with a shared counter there is no work
 //!   to divide, so it says little here.
 
-use super::Measured;
+use super::Repeats;
+use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Mode, Race, RaceRun};
-use crate::progress::Progress;
 use crate::report::{ModeResult, Report, SCHEMA, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
@@ -43,6 +43,8 @@ pub struct Config {
     pub iterations: u64,
     /// Measured runs per mode.
     pub runs: usize,
+    /// Unmeasured runs per mode first.
+    pub warmup: usize,
     /// The modes to run; empty means all. Run and shown in [`Mode::ALL`] order.
     pub modes: Vec<Mode>,
     /// Pin every thread to the first CPU of the affinity mask.
@@ -51,8 +53,22 @@ pub struct Config {
     pub progress: bool,
 }
 
-/// A rough cost per change, only to decide whether a progress bar is worth showing.
-const GUESSED_NS_PER_OP: f64 = 50.0;
+/// A floor of the wall time per change of each mode, all threads together, well below what
+/// any machine measured (2.7, 18, 106, 54 and 1.6 ns on the development machine): for the
+/// budget, which refuses only what is sure to take too long.
+fn floor_ns_per_op(mode: Mode) -> f64 {
+    match mode {
+        Mode::Unsync | Mode::Local => 0.5,
+        Mode::Atomic => 2.0,
+        Mode::Mutex | Mode::Channel => 5.0,
+    }
+}
+
+impl Measurement for RaceRun {
+    fn run(&self) -> &crate::exec::Run {
+        &self.run
+    }
+}
 
 /// The measured runs of one mode.
 struct ModeRuns {
@@ -95,68 +111,69 @@ impl ModeRuns {
     fn preemptions(&self) -> Option<u64> {
         self.runs.iter().map(|r| r.preemptions).sum()
     }
-
-    fn measured(&self, threads: usize) -> Measured {
-        Measured {
-            mode: self.mode.name().to_string(),
-            threads,
-            runs: self.runs.iter().map(|r| r.run.clone()).collect(),
-        }
-    }
 }
 
-pub fn run(config: &Config) -> anyhow::Result<Report> {
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     race::check_size(config.threads, config.iterations)?;
-    let machine = Machine::detect();
+    let machine = env.machine.clone();
     let pin = if config.one_core {
         Some(one_core(&machine)?)
     } else {
         None
     };
-    let modes = selected(&config.modes);
+    let chosen = selected(&config.modes);
     let operations = config.threads as u64 * config.iterations;
-    let steps = (config.runs * modes.len()) as u64;
-    let progress = Progress::new(
-        config.progress,
-        steps,
-        Duration::from_secs_f64(operations as f64 * steps as f64 * GUESSED_NS_PER_OP / 1e9),
-    );
-    let mut all = Vec::new();
-    for &mode in &modes {
-        progress.message(mode.name());
-        let race = Race {
+    let modes: Vec<engine::Mode<'_, RaceRun>> = chosen
+        .iter()
+        .map(|&mode| {
+            let race = Race {
+                mode,
+                threads: config.threads,
+                iterations: config.iterations,
+                pin,
+            };
+            let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
+            engine::Mode::new(mode.name(), config.threads, estimate, move || {
+                // Pinning (the point of --one-core) or creating the threads can fail.
+                race::run(&race).with_context(|| {
+                    format!("the {} race of {} threads", mode.name(), config.threads)
+                })
+            })
+        })
+        .collect();
+    let plan = Plan {
+        repeats: Repeats {
+            runs: config.runs,
+            warmup: config.warmup,
+        },
+        watch: pin.map_or_else(|| env.mask(), |c| vec![c]),
+        oracle: Oracle::Known(0),
+        advice: "use fewer --iterations, --threads or --runs",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
+    let measured = &outcome.modes;
+    let all: Vec<ModeRuns> = chosen
+        .iter()
+        .zip(measured)
+        .map(|(&mode, m)| ModeRuns {
             mode,
-            threads: config.threads,
-            iterations: config.iterations,
-            pin,
-        };
-        let mut runs = Vec::with_capacity(config.runs);
-        for _ in 0..config.runs {
-            // Pinning (the point of --one-core) or creating the threads can fail.
-            let run = race::run(&race).with_context(|| {
-                format!("the {} race of {} threads", mode.name(), config.threads)
-            })?;
-            runs.push(run);
-            progress.step();
-        }
-        all.push(ModeRuns { mode, runs });
-    }
-    progress.finish();
-
-    let measured: Vec<Measured> = all.iter().map(|m| m.measured(config.threads)).collect();
+            runs: m.values().cloned().collect(),
+        })
+        .collect();
     let base = all.iter().position(|m| m.mode == Mode::Atomic).unwrap_or(0);
-    let baseline_ms = measured[base].wall_ms().median;
     let results: Vec<ModeResult> = all
         .iter()
-        .zip(&measured)
+        .zip(measured)
         .map(|(m, meas)| {
-            let mut result = meas.result(baseline_ms, 0);
+            let mut result = meas.result(&measured[base], 0);
             fill(&mut result, m, config.iterations, operations);
             result
         })
         .collect();
-    let timeline = super::timeline_of(&measured);
+    let timeline = super::timeline_of(measured);
     let notes = notes(config, &machine, pin, &all, &results, base);
+    let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
         demo: "race".into(),
@@ -165,6 +182,8 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         results,
         extra: serde_json::Map::new(),
         timeline,
+        interference: outcome.interference,
+        claims: Vec::new(),
         notes,
     })
 }
@@ -411,10 +430,15 @@ mod tests {
             threads,
             iterations: 2000,
             runs: 4,
+            warmup: 0,
             modes,
             one_core: false,
             progress: false,
         }
+    }
+
+    fn run_here(config: &Config) -> anyhow::Result<Report> {
+        run(config, &Env::with_load(0.0))
     }
 
     fn extra_u64(r: &ModeResult, key: &str) -> u64 {
@@ -424,7 +448,7 @@ mod tests {
     #[test]
     fn the_fixes_are_reported_correct() {
         for threads in [2, 4] {
-            let report = run(&config(vec![], threads)).unwrap();
+            let report = run_here(&config(vec![], threads)).unwrap();
             let names: Vec<_> = report.results.iter().map(|r| r.mode.as_str()).collect();
             assert_eq!(names, ["unsync", "atomic", "mutex", "channel", "local"]);
             for r in report.results.iter().skip(1) {
@@ -441,7 +465,7 @@ mod tests {
 
     #[test]
     fn unsync_is_reported_truthfully() {
-        let report = run(&config(vec![Mode::Unsync], 4)).unwrap();
+        let report = run_here(&config(vec![Mode::Unsync], 4)).unwrap();
         let r = &report.results[0];
         let finals: Vec<i64> = r.extra["final_values"]
             .as_array()
@@ -470,7 +494,7 @@ mod tests {
 
     #[test]
     fn every_field_is_there() {
-        let report = run(&config(vec![Mode::Local, Mode::Atomic, Mode::Local], 2)).unwrap();
+        let report = run_here(&config(vec![Mode::Local, Mode::Atomic, Mode::Local], 2)).unwrap();
         assert_eq!(report.results.len(), 2);
         assert_eq!(report.results[0].mode, "atomic");
         for key in [
@@ -497,12 +521,12 @@ mod tests {
     #[test]
     fn bad_sizes_are_usage_errors() {
         let mut c = config(vec![Mode::Atomic], 1);
-        let e = run(&c).unwrap_err();
+        let e = run_here(&c).unwrap_err();
         assert!(e.downcast_ref::<crate::error::UsageError>().is_some());
         c.threads = 2;
         c.iterations = u64::MAX;
         assert!(
-            run(&c)
+            run_here(&c)
                 .unwrap_err()
                 .downcast_ref::<crate::error::UsageError>()
                 .is_some()
@@ -520,7 +544,7 @@ mod tests {
     fn one_core_uses_one_cpu() {
         let mut c = config(vec![], 2);
         c.one_core = true;
-        let report = run(&c).unwrap();
+        let report = run_here(&c).unwrap();
         for r in &report.results {
             assert_eq!(r.cpus_used.len(), 1, "{}", r.mode);
         }

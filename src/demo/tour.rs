@@ -7,6 +7,8 @@
 //! measurement shows instead.
 
 use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
+use crate::engine::Env;
+use crate::interference::{Interference, Verdict};
 use crate::maxprocs::Limit;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
@@ -32,7 +34,12 @@ pub struct Tour {
     pub schema: u32,
     pub demo: String,
     pub machine: Machine,
+    /// Every section's interference together.
+    pub interference: Interference,
     pub sections: Vec<Section>,
+    /// What a person must know before believing the answers: whether other programs took
+    /// CPU time while they were measured.
+    pub notes: Vec<String>,
 }
 
 /// One question, its measured answer, and the reports that show it.
@@ -47,6 +54,8 @@ pub struct Section {
     pub key_figure: String,
     /// The demo reports that show it (a report appears in the first section that uses it).
     pub reports: Vec<Report>,
+    /// The interference of those reports together.
+    pub interference: Interference,
     /// How to draw the section's timeline, if it has one.
     #[serde(skip)]
     pub view: View,
@@ -73,15 +82,17 @@ struct Sizes {
 impl Sizes {
     fn of(quick: bool) -> Sizes {
         if quick {
+            // Large enough that --check can judge every speedup (a baseline of at least
+            // check::MIN_JUDGED_MS per run), small enough to stay near 3 s in all.
             Sizes {
-                task: Duration::from_millis(5),
+                task: Duration::from_millis(15),
                 // A median of three: one preempted run cannot decide a figure (or a check).
                 runs: 3,
                 wait_compute: Duration::from_millis(2),
                 wait: Duration::from_millis(10),
                 race_iterations: 100_000,
                 race_runs: 3,
-                sweep: Duration::from_millis(20),
+                sweep: Duration::from_millis(60),
             }
         } else {
             Sizes {
@@ -97,9 +108,9 @@ impl Sizes {
     }
 }
 
-pub fn run(config: &Config) -> anyhow::Result<Tour> {
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let sizes = Sizes::of(config.quick);
-    let machine = Machine::detect();
+    let machine = env.machine.clone();
     // One warm-up run per mode: a first run pays for page faults and clock ramp-up.
     let repeats = Repeats {
         runs: sizes.runs,
@@ -109,81 +120,93 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
     // Progress bars of the demos would interleave with each other; the tour shows its own steps.
     let step = |what: &str| {
         if config.progress {
-            eprintln!("tour: {what}");
+            crate::streams::stderr_line(&format!("tour: {what}"));
         }
     };
 
     step("info");
-    let info = info::run();
+    let info = info::run(env);
     step("interleave (one CPU)");
-    let one_core = interleave::run(&interleave::Config {
-        tasks: 2,
-        cpu: None,
-        size: WorkSize::TaskTime(sizes.task),
-        seed: config.seed,
-        repeats,
-        quantum: interleave::Quantum::Time(Duration::from_millis(1)),
-        wait: None,
-        wait_every: Duration::from_millis(10),
-        progress: false,
-    })?;
+    let one_core = interleave::run(
+        &interleave::Config {
+            tasks: 2,
+            cpu: None,
+            size: WorkSize::TaskTime(sizes.task),
+            seed: config.seed,
+            repeats,
+            quantum: interleave::Quantum::Time(Duration::from_millis(1)),
+            wait: None,
+            wait_every: Duration::from_millis(10),
+            progress: false,
+        },
+        env,
+    )?;
     step("parallel (all CPUs)");
     let tasks = cpus.clamp(2, 8);
-    let all_cores = parallel::run(&parallel::Config {
-        tasks,
-        threads: config.limit.workers,
-        size: WorkSize::TaskTime(sizes.task),
-        seed: config.seed,
-        repeats,
-        progress: false,
-        limit: config.limit,
-    })?;
+    let all_cores = parallel::run(
+        &parallel::Config {
+            tasks,
+            threads: config.limit.workers,
+            size: WorkSize::TaskTime(sizes.task),
+            seed: config.seed,
+            repeats,
+            progress: false,
+            limit: config.limit,
+        },
+        env,
+    )?;
     step("interleave with waits");
-    let waits = interleave::run(&interleave::Config {
-        tasks: 2,
-        cpu: None,
-        size: WorkSize::TaskTime(sizes.wait_compute),
-        seed: config.seed,
-        repeats,
-        quantum: interleave::Quantum::Time(Duration::from_millis(1)),
-        wait: Some(sizes.wait),
-        wait_every: sizes.wait_compute / 10,
-        progress: false,
-    })?;
+    let waits = interleave::run(
+        &interleave::Config {
+            tasks: 2,
+            cpu: None,
+            size: WorkSize::TaskTime(sizes.wait_compute),
+            seed: config.seed,
+            repeats,
+            quantum: interleave::Quantum::Time(Duration::from_millis(1)),
+            wait: Some(sizes.wait),
+            wait_every: sizes.wait_compute / 10,
+            progress: false,
+        },
+        env,
+    )?;
     step("race");
-    let races = race::run(&race::Config {
-        threads: 2,
-        iterations: sizes.race_iterations,
-        runs: sizes.race_runs,
-        modes: Vec::new(),
-        one_core: false,
-        progress: false,
-    })?;
+    let races = race::run(
+        &race::Config {
+            threads: 2,
+            iterations: sizes.race_iterations,
+            runs: sizes.race_runs,
+            warmup: 1,
+            modes: Vec::new(),
+            one_core: false,
+            progress: false,
+        },
+        env,
+    )?;
     step("gil-sim (cpu)");
-    let gil_cpu = gil_sim::run(&gil_config(
-        gil_sim::WorkloadKind::Cpu,
-        &sizes,
-        repeats,
-        config.seed,
-    ))?;
+    let gil_cpu = gil_sim::run(
+        &gil_config(gil_sim::WorkloadKind::Cpu, &sizes, repeats, config.seed),
+        env,
+    )?;
     step("gil-sim (io)");
-    let gil_io = gil_sim::run(&gil_config(
-        gil_sim::WorkloadKind::Io,
-        &sizes,
-        repeats,
-        config.seed,
-    ))?;
+    let gil_io = gil_sim::run(
+        &gil_config(gil_sim::WorkloadKind::Io, &sizes, repeats, config.seed),
+        env,
+    )?;
     step("maxprocs");
-    let sweep = maxprocs::run(&maxprocs::Config {
-        procs: None,
-        tasks: None,
-        size: maxprocs::SweepSize::TotalTime(sizes.sweep),
-        serial_fraction: 0.0,
-        seed: config.seed,
-        repeats,
-        progress: false,
-        limit: config.limit,
-    })?;
+    let sweep = maxprocs::run(
+        &maxprocs::Config {
+            procs: None,
+            tasks: None,
+            size: maxprocs::SweepSize::TotalTime(sizes.sweep),
+            serial_fraction: 0.0,
+            seed: config.seed,
+            repeats,
+            progress: false,
+            limit: config.limit,
+        },
+        env,
+    )?;
 
     let sections = vec![
         machine_section(info),
@@ -197,12 +220,48 @@ pub fn run(config: &Config) -> anyhow::Result<Tour> {
         gil_workaround(&gil_cpu),
         gomaxprocs(&sweep),
     ];
+    let interference = Interference::combine(sections.iter().map(|s| &s.interference));
+    let notes = vec![trust_note(&sections, &interference)];
     Ok(Tour {
         schema: crate::report::SCHEMA,
         demo: "tour".into(),
         machine,
+        interference,
         sections,
+        notes,
     })
+}
+
+/// Which sections other programs disturbed, or that none did, as far as the meter tells.
+fn trust_note(sections: &[Section], all: &Interference) -> String {
+    let numbered = |verdict: Verdict| -> Vec<String> {
+        sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.interference.verdict == verdict && s.interference.wall_ms > 0.0)
+            .map(|(i, _)| (i + 1).to_string())
+            .collect()
+    };
+    let (disturbed, unknown) = (numbered(Verdict::Disturbed), numbered(Verdict::Unknown));
+    let others = all.others_cpus.map_or_else(String::new, |o| {
+        format!(" ({o:.2} CPUs over the whole tour)")
+    });
+    if !disturbed.is_empty() {
+        format!(
+            "Other programs took CPU time while sections {} were measured{others}: their figures are off, and their answers may not hold on a quiet machine; run the tour again with nothing else running.",
+            disturbed.join(", ")
+        )
+    } else if !unknown.is_empty() {
+        format!(
+            "Whether other programs took CPU time could not be told for sections {} (runs too short for the counters, or no /proc/stat){others}.",
+            unknown.join(", ")
+        )
+    } else {
+        format!(
+            "Quiet: other programs took less than {} CPUs while every section was measured{others}, so the figures are this machine's own.",
+            all.threshold_cpus
+        )
+    }
 }
 
 fn gil_config(
@@ -226,6 +285,11 @@ fn gil_config(
         progress: false,
         exe: None,
     }
+}
+
+/// The sentence of a claim of `report`: conclusions come only from claims.
+fn claim_text(report: &Report, id: &str, mode: Option<&str>) -> String {
+    crate::claims::find(&report.claims, id, mode).map_or_else(String::new, |c| c.text.clone())
 }
 
 fn result<'a>(report: &'a Report, mode: &str) -> Option<&'a ModeResult> {
@@ -253,13 +317,21 @@ fn section(
     answer: Vec<String>,
     key_figure: String,
     reports: Vec<Report>,
+    also: &[&Report],
 ) -> Section {
+    let interference = Interference::combine(
+        reports
+            .iter()
+            .chain(also.iter().copied())
+            .map(|r| &r.interference),
+    );
     Section {
         question: question.into(),
         topic: topic.into(),
         answer,
         key_figure,
         reports,
+        interference,
         view: View::default(),
     }
 }
@@ -275,6 +347,7 @@ fn machine_section(info: Report) -> Section {
         )],
         format!("{} CPU(s) available", m.available_parallelism),
         vec![info],
+        &[],
     )
 }
 
@@ -290,16 +363,26 @@ fn difference(one_core: &Report, all_cores: &Report) -> Section {
         format_ms(median(one_core, "green")),
         format_ms(median(one_core, "sequential")),
     )];
-    answer.push(if all_cores.machine.available_parallelism >= 2 {
-        format!(
-            "On {par_cpus} CPUs the same kind of tasks ran at the same time: one thread per task took {} ms against {} ms one after another, a speedup of {:.2}. Parallelism needs more than one CPU; concurrency does not.",
-            format_ms(median(all_cores, "threads")),
-            format_ms(median(all_cores, "sequential")),
-            speedup(all_cores, "threads"),
-        )
-    } else {
-        "Only one CPU is available here, so the parallel run could not be faster: parallelism needs more than one CPU; concurrency does not.".into()
-    });
+    // Whether the tasks really ran at the same time is a claim on the timeline, not a hope.
+    let possible = claim_text(all_cores, "machine.parallel_possible", None);
+    match crate::claims::find(&all_cores.claims, "machine.parallel_possible", None) {
+        Some(c) if c.holds == Some(true) => {
+            answer.push(format!(
+                "With one thread per task on this machine's CPUs: {} {} Parallelism needs more than one CPU; concurrency does not.",
+                claim_text(all_cores, "parallel.at_once", Some("threads")),
+                claim_text(all_cores, "parallel.faster", Some("threads")),
+            ));
+            if let Some(busy) =
+                crate::claims::find(&all_cores.claims, "parallel.busy_share", Some("threads"))
+                    .filter(|c| c.holds == Some(true))
+            {
+                answer.push(busy.text.clone());
+            }
+        }
+        _ => answer.push(format!(
+            "{possible} Parallelism needs more than one CPU; concurrency does not."
+        )),
+    }
     let mut s = section(
         "What is concurrency? What is parallelism? What's the difference?",
         "concurrency vs parallelism",
@@ -311,6 +394,7 @@ fn difference(one_core: &Report, all_cores: &Report) -> Section {
             speedup(all_cores, "threads")
         ),
         vec![one_core.clone(), all_cores.clone()],
+        &[],
     );
     s.view = View {
         timeline: true,
@@ -324,12 +408,11 @@ fn multicore(all_cores: &Report) -> Section {
     let answer = vec![
         "Clock rates stopped rising in the mid-2000s: power grows with frequency times voltage squared, voltage could no longer be lowered, and the heat could not be removed. Transistors kept getting cheaper, so they became more cores instead of faster ones.".into(),
         format!(
-            "More cores only help programs that split their work: here {} CPU(s) ran {} tasks {:.2}x faster with threads and {:.2}x with a rayon pool (efficiency {:.2}), while the sequential run used one CPU at a time.",
-            m.available_parallelism,
+            "More cores only help programs that split their work, where the CPUs let them run at once. Here, with {} tasks: {} {} {}",
             all_cores.workload.as_ref().map_or(0, |w| w.workload.tasks),
-            speedup(all_cores, "threads"),
-            speedup(all_cores, "rayon"),
-            result(all_cores, "rayon").map_or(f64::NAN, |r| r.efficiency),
+            claim_text(all_cores, "machine.parallel_possible", None),
+            claim_text(all_cores, "parallel.faster", Some("threads")),
+            claim_text(all_cores, "parallel.faster", Some("rayon")),
         ),
     ];
     section(
@@ -342,6 +425,7 @@ fn multicore(all_cores: &Report) -> Section {
             m.available_parallelism
         ),
         vec![],
+        &[all_cores],
     )
 }
 
@@ -374,6 +458,7 @@ fn problems(waits: &Report, all_cores: &Report) -> Section {
             speedup(waits, "green")
         ),
         vec![waits.clone()],
+        &[all_cores],
     )
 }
 
@@ -413,6 +498,7 @@ fn harder(races: &Report) -> Section {
         answer,
         format!("unsync wrong in {wrong} of {runs} runs; fixes exact: {fixes_exact}"),
         vec![races.clone()],
+        &[],
     )
 }
 
@@ -436,6 +522,7 @@ fn kinds(one_core: &Report) -> Section {
         answer,
         format!("switch: green {green:.0} ns, thread {thread:.0} ns, process {process:.0} ns"),
         vec![],
+        &[one_core],
     )
 }
 
@@ -454,6 +541,7 @@ fn what_they_create(one_core: &Report) -> Section {
         answer,
         "OS thread, OS thread (behind the GIL), goroutine".into(),
         vec![],
+        &[one_core],
     )
 }
 
@@ -486,6 +574,7 @@ fn gil(cpu: &Report, io: &Report) -> Section {
             speedup(io, "gil-new")
         ),
         vec![cpu.clone(), io.clone()],
+        &[],
     )
 }
 
@@ -502,6 +591,7 @@ fn gil_workaround(cpu: &Report) -> Section {
         answer,
         format!("processes {:.2}x", speedup(cpu, "processes")),
         vec![],
+        &[cpu],
     )
 }
 
@@ -539,5 +629,6 @@ fn gomaxprocs(sweep: &Report) -> Section {
         answer,
         points.join(", "),
         vec![sweep.clone()],
+        &[],
     )
 }

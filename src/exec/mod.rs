@@ -30,8 +30,6 @@ pub struct Run {
     pub slices: Vec<Slice>,
     /// Context switches of the threads (or processes) that ran the tasks, where counted.
     pub context_switches: Option<ContextSwitches>,
-    /// CPU time of this process and its children during the run (filled in by the demos).
-    pub cpu_time: Option<Duration>,
 }
 
 impl Run {
@@ -50,7 +48,6 @@ impl Run {
             checksum,
             slices,
             context_switches: switches,
-            cpu_time: None,
         }
     }
 }

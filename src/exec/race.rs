@@ -452,7 +452,6 @@ impl Contest {
                 checksum: final_value as u64,
                 slices: self.slices,
                 context_switches: None,
-                cpu_time: None,
             },
             final_value,
             start_skew: self.start_skew,

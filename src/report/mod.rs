@@ -15,6 +15,8 @@ pub mod table;
 pub mod timeline;
 pub mod tour;
 
+use crate::claims::Claim;
+use crate::interference::{Interference, ModeInterference};
 use crate::stats::Summary;
 use crate::sys::Machine;
 use crate::workload::Workload;
@@ -41,6 +43,11 @@ pub struct Report {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     pub timeline: Timeline,
+    /// What other programs and the hypervisor took from the CPUs while the figures were
+    /// measured, and whether the run is fit to be believed.
+    pub interference: Interference,
+    /// Every conclusion drawn from the figures, each judged on them (see [`crate::claims`]).
+    pub claims: Vec<Claim>,
     /// Plain sentences about what the figures mean on this machine.
     pub notes: Vec<String>,
 }
@@ -58,7 +65,11 @@ pub struct WorkloadReport {
 
 impl WorkloadReport {
     /// The workload as run `repeats` times, with the checksum every mode must reproduce.
-    pub fn new(workload: Workload, repeats: crate::demo::Repeats, expected: u64) -> WorkloadReport {
+    pub fn new(
+        workload: Workload,
+        repeats: crate::engine::Repeats,
+        expected: u64,
+    ) -> WorkloadReport {
         WorkloadReport {
             workload,
             runs: repeats.runs,
@@ -79,10 +90,16 @@ pub struct ModeResult {
     pub wall_ms: Summary,
     /// The baseline's median wall time over this mode's.
     pub speedup: f64,
+    /// The lowest and highest speedup of a single round (this mode's run over the baseline's
+    /// run of the same round): how sure the speedup is.
+    pub speedup_interval: [f64; 2],
     /// `speedup / threads`.
     pub efficiency: f64,
     /// Did every run reproduce the sequential checksum?
     pub checksum_ok: bool,
+    /// What other programs and the hypervisor took from the CPUs during this mode's runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interference: Option<ModeInterference>,
     /// Demo-specific fields, rendered as extra columns in order; fields whose value is an
     /// object are too big for a cell and appear in the JSON only.
     #[serde(flatten)]
@@ -182,6 +199,16 @@ impl Grid {
         ]
         .map(String::from)
         .to_vec();
+        // Where other programs disturbed a mode's runs, say how much, beside its figures.
+        let disturbed = |r: &ModeResult| {
+            r.interference
+                .as_ref()
+                .is_some_and(|i| i.verdict == crate::interference::Verdict::Disturbed)
+        };
+        let others = results.iter().any(disturbed);
+        if others {
+            headers.push("others".into());
+        }
         // Nested objects are too wide for a cell: they stay in the JSON only.
         for result in results {
             for (key, value) in &result.extra {
@@ -204,6 +231,14 @@ impl Grid {
                     crate::sys::cpu_list(&r.cpus_used),
                     r.checksum_ok.to_string(),
                 ];
+                if others {
+                    row.push(match &r.interference {
+                        Some(i) if disturbed(r) => i
+                            .others_cpus
+                            .map_or_else(String::new, |o| format!("{o:.2} CPUs")),
+                        _ => String::new(),
+                    });
+                }
                 for key in &headers[row.len()..] {
                     row.push(r.extra.get(key).map_or_else(String::new, format_value));
                 }

@@ -161,17 +161,11 @@ fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
-/// Fails, before any work starts, where a plot could not be written to `path`.
-pub fn check_writable(path: &Path) -> anyhow::Result<()> {
-    crate::output::check_writable(path)
-        .with_context(|| format!("cannot write the plot to {}", path.display()))
-}
-
-/// Writes the report's speedup curve to `path`, whole or not at all.
+/// Writes the report's speedup curve to `path` (see [`crate::output`]: whole or not at all to
+/// a regular file).
 pub fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
     let svg = render(report)?;
-    crate::output::write_atomic(path, svg.as_bytes())
-        .with_context(|| format!("cannot write the plot to {}", path.display()))
+    crate::output::write("plot", path, svg.as_bytes())
 }
 
 #[cfg(test)]
@@ -208,6 +202,8 @@ mod tests {
             results: Vec::new(),
             extra,
             timeline: Timeline::default(),
+            interference: crate::interference::Interference::none(),
+            claims: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -258,7 +254,7 @@ mod tests {
     fn writing_is_whole_or_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("speedup.svg");
-        check_writable(&path).unwrap();
+        crate::output::check_writable("plot", &path).unwrap();
         write(&report(0.2, 2.0, &[1, 2, 4]), &path).unwrap();
         assert!(roxmltree::Document::parse(&std::fs::read_to_string(&path).unwrap()).is_ok());
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
@@ -267,8 +263,8 @@ mod tests {
         let missing = dir.path().join("no/such/dir/speedup.svg");
         let error = write(&report(0.2, 2.0, &[1, 2]), &missing).unwrap_err();
         assert!(format!("{error:#}").contains("cannot write the plot"));
-        assert!(check_writable(&missing).is_err());
-        assert!(check_writable(dir.path()).is_err());
+        assert!(crate::output::check_writable("plot", &missing).is_err());
+        assert!(crate::output::check_writable("plot", dir.path()).is_err());
         assert!(!missing.exists());
     }
 }

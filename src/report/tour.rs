@@ -98,5 +98,10 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
             out.push_str(&format!("{topic:<width$}  {figure}\n"));
         }
     }
+    for note in &tour.notes {
+        out.push('\n');
+        out.push_str(note);
+        out.push('\n');
+    }
     out
 }

@@ -1,0 +1,234 @@
+//! Claims: the only place a conclusion is worded.
+//!
+//! A sentence such as "the tasks ran at the same time" or "no mode can beat sequential here" is
+//! a conclusion, and a conclusion is only as true as the data under it. A [`Claim`] therefore
+//! carries an id that scripts can rely on, the figures its predicate used, the outcome of that
+//! predicate (`holds`: true, false, or null where this run cannot judge it), and a text worded
+//! for that outcome: where it does not hold, the text says what was seen instead; where it
+//! cannot be judged (too few CPUs, a disturbed machine, too little work), it says why.
+//!
+//! Notes, the tour's answers and `--check` read the same claims, so they cannot disagree.
+
+use crate::interference::{Interference, Verdict};
+use crate::sys::Machine;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// The baseline must take at least this long per run (median) for a speed claim to be judged:
+/// below it, starting threads, processes or a pool is a visible part of every run.
+pub const MIN_JUDGED_MS: f64 = 20.0;
+
+/// One conclusion, judged on this run's data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Claim {
+    /// Stable identifier, such as `parallel.at_once` (the README lists every one).
+    pub id: &'static str,
+    /// The mode it is about, where it is about one.
+    pub mode: Option<String>,
+    /// Does its predicate hold? `None`: this run cannot tell.
+    pub holds: Option<bool>,
+    /// The sentence for that outcome.
+    pub text: String,
+    /// The values the predicate used.
+    pub figures: Map<String, Value>,
+}
+
+impl Claim {
+    pub fn new(id: &'static str, mode: Option<&str>) -> Claim {
+        Claim {
+            id,
+            mode: mode.map(str::to_string),
+            holds: None,
+            text: String::new(),
+            figures: Map::new(),
+        }
+    }
+
+    /// Notes a figure the predicate uses.
+    pub fn figure(mut self, key: &str, value: impl Serialize) -> Claim {
+        self.figures.insert(key.into(), json!(value));
+        self
+    }
+
+    /// The outcome, with its sentence.
+    pub fn judged(mut self, holds: Option<bool>, text: String) -> Claim {
+        self.holds = holds;
+        self.text = text;
+        self
+    }
+}
+
+/// Why a claim about speed cannot be judged on this run, if it cannot: the machine was
+/// disturbed or could not be measured, or the work was too small.
+pub fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Option<String> {
+    match interference.verdict {
+        Verdict::Disturbed => Some(format!(
+            "other programs took {:.2} CPUs during these runs",
+            interference.others_cpus.unwrap_or(0.0)
+        )),
+        _ if baseline_ms < MIN_JUDGED_MS => Some(format!(
+            "the work is too small: the baseline took {baseline_ms:.1} ms per run, under {MIN_JUDGED_MS} ms, so start-up costs weigh in"
+        )),
+        Verdict::Unknown => {
+            Some("whether other programs disturbed these runs could not be measured".into())
+        }
+        Verdict::Quiet => None,
+    }
+}
+
+/// `machine.parallel_possible`: can tasks of this process run at the same time for more than
+/// one CPU's worth of time? That is the CPU capacity (the CPUs it may use, capped by a cgroup
+/// quota, which may be fractional), not a runtime's pool size: a 1.5-CPU quota on 2 CPUs lets
+/// two threads run at once for 1.5 CPUs' worth, up to a 1.5x speedup, although Rust's
+/// `available_parallelism` rounds it down to 1.
+pub fn parallel_possible(machine: &Machine) -> Claim {
+    let capacity = machine.cpu_capacity();
+    let cpus = machine.schedulable_cpus();
+    let quota = machine.cgroup_quota_cpus.map_or_else(String::new, |q| {
+        format!(" under a cgroup quota of {q:.2} CPUs")
+    });
+    let claim = Claim::new("machine.parallel_possible", None)
+        .figure("cpu_capacity", capacity)
+        .figure("schedulable_cpus", cpus)
+        .figure("cgroup_quota_cpus", machine.cgroup_quota_cpus)
+        .figure("available_parallelism", machine.available_parallelism);
+    if capacity > 1.0 + 1e-9 {
+        let pool = if machine.available_parallelism < capacity.ceil() as usize {
+            format!(
+                " (Rust's available_parallelism says {}: a pool size, rounded down, not what the CPUs can do)",
+                machine.available_parallelism
+            )
+        } else {
+            String::new()
+        };
+        claim.judged(
+            Some(true),
+            format!(
+                "This process may run on {cpus} CPUs{quota}: its tasks can run at the same time, for up to {} CPUs' worth of work at once, so parallel modes can be up to {}x faster than one after another{pool}.",
+                crate::maxprocs::format_cpus(capacity),
+                crate::maxprocs::format_cpus(capacity),
+            ),
+        )
+    } else {
+        claim.judged(
+            Some(false),
+            format!(
+                "This process has {} CPU's worth of time ({cpus} CPU(s){quota}): its tasks can take turns (concurrency) but not run faster together than one after another, so no mode can beat sequential here (parallelism needs more than one CPU's worth).",
+                crate::maxprocs::format_cpus(capacity)
+            ),
+        )
+    }
+}
+
+/// How long, in the run drawn, at least two CPUs were running this mode's tasks at once, in
+/// ms; `None` where the slices do not say which CPU ran them.
+pub fn at_once_ms<'a>(
+    slices: impl IntoIterator<Item = (Option<usize>, f64, f64)> + 'a,
+) -> Option<f64> {
+    let mut events: Vec<(f64, usize, i32)> = Vec::new();
+    for (cpu, start_us, end_us) in slices {
+        let cpu = cpu?;
+        if end_us > start_us {
+            events.push((start_us, cpu, 1));
+            events.push((end_us, cpu, -1));
+        }
+    }
+    // Ends before starts at the same instant: touching slices do not overlap.
+    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+    let mut running: std::collections::HashMap<usize, i32> = std::collections::HashMap::new();
+    let mut busy_cpus = 0usize;
+    let mut last = 0.0;
+    let mut overlap_us = 0.0;
+    for (t, cpu, delta) in events {
+        if busy_cpus >= 2 {
+            overlap_us += t - last;
+        }
+        last = t;
+        let count = running.entry(cpu).or_default();
+        let was = *count > 0;
+        *count += delta;
+        match (was, *count > 0) {
+            (false, true) => busy_cpus += 1,
+            (true, false) => busy_cpus -= 1,
+            _ => {}
+        }
+    }
+    Some(overlap_us / 1e3)
+}
+
+/// The claims with this id (and mode, where given).
+pub fn find<'a>(claims: &'a [Claim], id: &str, mode: Option<&str>) -> Option<&'a Claim> {
+    claims
+        .iter()
+        .find(|c| c.id == id && (mode.is_none() || c.mode.as_deref() == mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(cpus: usize, quota: Option<f64>) -> Machine {
+        let mut m = Machine::detect();
+        m.logical_cpus = cpus;
+        m.affinity = Some((0..cpus).collect());
+        m.cgroup_quota_cpus = quota;
+        m.available_parallelism = crate::maxprocs::rust_default(&crate::maxprocs::CpuFacts::of(&m));
+        m
+    }
+
+    #[test]
+    fn parallelism_is_the_capacity_not_the_pool_size() {
+        let one = parallel_possible(&machine(1, None));
+        assert_eq!(one.holds, Some(false));
+        assert!(one.text.contains("no mode can beat sequential"));
+        // A 1.5-CPU quota: Rust says 1, the CPUs can give 1.5x.
+        let quota = parallel_possible(&machine(2, Some(1.5)));
+        assert_eq!(quota.holds, Some(true), "{}", quota.text);
+        assert!(quota.text.contains("up to 1.50x"), "{}", quota.text);
+        assert!(
+            quota.text.contains("available_parallelism says 1"),
+            "{}",
+            quota.text
+        );
+        assert_eq!(quota.figures["cpu_capacity"], json!(1.5));
+        let half = parallel_possible(&machine(2, Some(0.5)));
+        assert_eq!(half.holds, Some(false));
+        let many = parallel_possible(&machine(64, None));
+        assert_eq!(many.holds, Some(true));
+        assert!(many.text.contains("64 CPUs"), "{}", many.text);
+        assert!(!many.text.contains("available_parallelism says"));
+    }
+
+    #[test]
+    fn at_once_counts_only_moments_with_two_cpus_busy() {
+        // cpu0 0-10, cpu1 5-20, cpu0 again 15-18: overlap 5-10 and 15-18 = 8 µs.
+        let slices = [
+            (Some(0), 0.0, 10.0),
+            (Some(1), 5.0, 20.0),
+            (Some(0), 15.0, 18.0),
+        ];
+        let ms = at_once_ms(slices).unwrap();
+        assert!((ms - 0.008).abs() < 1e-12, "{ms}");
+        // Two tasks taking turns on one CPU never overlap, nor do touching slices.
+        let turns = [
+            (Some(0), 0.0, 10.0),
+            (Some(0), 10.0, 20.0),
+            (Some(1), 20.0, 30.0),
+        ];
+        assert_eq!(at_once_ms(turns), Some(0.0));
+        assert_eq!(at_once_ms([(None, 0.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn speed_cannot_be_judged_on_a_busy_machine_or_tiny_work() {
+        let mut i = Interference::none();
+        i.verdict = Verdict::Quiet;
+        assert_eq!(speed_unjudgeable(&i, 100.0), None);
+        assert!(speed_unjudgeable(&i, 5.0).unwrap().contains("too small"));
+        i.verdict = Verdict::Disturbed;
+        i.others_cpus = Some(0.9);
+        assert!(speed_unjudgeable(&i, 100.0).unwrap().contains("0.90 CPUs"));
+        i.verdict = Verdict::Unknown;
+        assert!(speed_unjudgeable(&i, 100.0).is_some());
+    }
+}

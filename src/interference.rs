@@ -1,0 +1,732 @@
+//! The interference meter: what other programs and the hypervisor took from the CPUs this
+//! process may use while a run ran, so that a disturbed figure is known as such.
+//!
+//! A run that shares its CPUs with a browser, a build or a noisy virtual-machine neighbour is
+//! slower, and not by the same amount in every mode: a mode that needs both CPUs loses more
+//! than one that needs one, and under contention Linux gives each *thread* a share, so two
+//! threads can take a larger share of a busy CPU than one. Ratios between modes are then wrong
+//! in either direction. This module measures the disturbance beside the work.
+//!
+//! # How
+//!
+//! The per-CPU lines of `/proc/stat` count, for every CPU, the clock ticks (`USER_HZ`, 100 a
+//! second almost everywhere) spent busy (user, nice, system, irq, softirq), idle, and stolen by
+//! the hypervisor. A [`Snapshot`] reads them, with this process's CPU time (`getrusage`, self
+//! and reaped children) and the monotonic clock, at every boundary between two runs. A
+//! [`Reading`] is the difference of two snapshots over the watched CPUs:
+//!
+//! - `others_cpus` = (busy time of the watched CPUs - this process's CPU time) / wall time:
+//!   0.98 means another program held about one CPU all along;
+//! - `steal_cpus` = stolen time of the watched CPUs / wall time;
+//! - `resolution_cpus` = `pieces x CPUs x tick / wall`: the counters move in whole ticks, so
+//!   each CPU's count can be off by up to a tick over a reading, and as the CPUs' ticks come at
+//!   the same moments these errors need not cancel. One 100 ms run on 2 CPUs reads to within
+//!   0.2 CPUs; a round, or a whole report (one piece: its runs follow each other) read finer,
+//!   a mode's runs together (one piece per run) a little less so.
+//!
+//! A reading is judged against [`DISTURBED_CPUS`] only where its resolution allows:
+//! `disturbed` where `others + steal - resolution` is above it, `quiet` where `others + steal +
+//! resolution` is at most it, and `unknown` otherwise (too short to tell, or no `/proc/stat`).
+//! Nothing here fails: where the OS does not tell, the answer is unknown.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Other programs and steal together above this many CPUs' worth make a reading disturbed: a
+/// quarter of a CPU taken is enough to move a speedup on a small machine by more than the
+/// run-to-run spread of a quiet one.
+pub const DISTURBED_CPUS: f64 = 0.25;
+
+/// The tick `/proc/stat` counts in when the OS does not say (`USER_HZ` is 100 on every common
+/// Linux architecture).
+const DEFAULT_TICK: Duration = Duration::from_millis(10);
+
+/// The counters of one CPU, in ticks since boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CpuTicks {
+    pub cpu: usize,
+    /// user + nice + system + irq + softirq (guest time is already inside user).
+    pub busy: u64,
+    pub steal: u64,
+}
+
+/// Parses the per-CPU lines (`cpu0 ...`) of `/proc/stat`; the total line (`cpu `) is skipped.
+/// Lines it cannot read are skipped too, so a kernel with fewer columns still gives what it
+/// has.
+pub fn parse_proc_stat(text: &str) -> Vec<CpuTicks> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let cpu: usize = fields.next()?.strip_prefix("cpu")?.parse().ok()?;
+            let n: Vec<u64> = fields.map_while(|f| f.parse().ok()).collect();
+            let at = |i: usize| n.get(i).copied().unwrap_or(0);
+            // user nice system idle iowait irq softirq steal guest guest_nice
+            (n.len() >= 4).then(|| CpuTicks {
+                cpu,
+                busy: at(0) + at(1) + at(2) + at(5) + at(6),
+                steal: at(7),
+            })
+        })
+        .collect()
+}
+
+/// Where the CPU counters come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A `/proc/stat`-format file (normally `/proc/stat` itself).
+    ProcStat(PathBuf),
+    /// A machine where other programs take `others_cpus` (filling CPUs from the first of the
+    /// affinity mask) and the hypervisor `steal_cpus` (spread evenly), on top of this
+    /// process's own CPU time: for tests of what a demo says on a busy machine.
+    Synthetic { others_cpus: f64, steal_cpus: f64 },
+    /// No counters (not Linux): every reading is unknown.
+    None,
+}
+
+/// Takes [`Snapshot`]s of the watched CPUs.
+#[derive(Debug, Clone)]
+pub struct Meter {
+    source: Source,
+    tick: Duration,
+    /// Start of a synthetic machine's clock.
+    born: Instant,
+}
+
+/// The counters at one moment.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub at: Instant,
+    /// This process's and its reaped children's CPU time so far.
+    pub own: Option<Duration>,
+    /// `None` where the counters could not be read.
+    pub cpus: Option<Vec<CpuTicks>>,
+}
+
+impl Meter {
+    /// The meter of this machine: `/proc/stat` where it exists.
+    pub fn detect() -> Meter {
+        let path = PathBuf::from("/proc/stat");
+        let source = if path.exists() {
+            Source::ProcStat(path)
+        } else {
+            Source::None
+        };
+        Meter::new(source)
+    }
+
+    pub fn new(source: Source) -> Meter {
+        Meter {
+            source,
+            tick: crate::sys::clock_tick().unwrap_or(DEFAULT_TICK),
+            born: Instant::now(),
+        }
+    }
+
+    pub fn tick(&self) -> Duration {
+        self.tick
+    }
+
+    /// Reads the counters of every CPU now.
+    pub fn snapshot(&self) -> Snapshot {
+        let own = crate::sys::cpu_time();
+        let at = Instant::now();
+        let cpus = match &self.source {
+            Source::ProcStat(path) => std::fs::read_to_string(path)
+                .ok()
+                .map(|t| parse_proc_stat(&t))
+                .filter(|c| !c.is_empty()),
+            Source::Synthetic {
+                others_cpus,
+                steal_cpus,
+            } => own.map(|own| self.synthetic(own, at, *others_cpus, *steal_cpus)),
+            Source::None => None,
+        };
+        Snapshot { at, own, cpus }
+    }
+
+    /// Counters of a synthetic machine of every CPU this process may use: this process's time
+    /// all on the first, so that any set of CPUs with the first reads it whole, and the others'
+    /// load filling CPUs from the first (a load of 1.5 holds the first CPU and half the
+    /// second), as a busy program pinned to a CPU would.
+    fn synthetic(&self, own: Duration, at: Instant, others: f64, steal: f64) -> Vec<CpuTicks> {
+        let cpus = crate::sys::affinity().unwrap_or_else(|| vec![0]);
+        let n = cpus.len() as f64;
+        let elapsed = at.duration_since(self.born).as_secs_f64();
+        let tick = self.tick.as_secs_f64();
+        cpus.into_iter()
+            .enumerate()
+            .map(|(i, cpu)| {
+                let load = (others - i as f64).clamp(0.0, 1.0);
+                let own = if i == 0 { own.as_secs_f64() } else { 0.0 };
+                CpuTicks {
+                    cpu,
+                    busy: ((own + load * elapsed) / tick) as u64,
+                    steal: (steal * elapsed / n / tick) as u64,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What happened on the watched CPUs between two snapshots, or over several such stretches.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reading {
+    pub wall: Duration,
+    /// This process's CPU time over the stretch, where known.
+    pub own: Option<Duration>,
+    /// Busy and stolen ticks per watched CPU; `None` where the counters were unreadable.
+    pub ticks: Option<BTreeMap<usize, (u64, u64)>>,
+    /// How many separate stretches were added up: each adds a tick of error per CPU.
+    pub pieces: u32,
+    pub tick: Duration,
+    /// The work this process did on each CPU over the stretch (from the runs' slices), used
+    /// only to say which CPU the others took most of.
+    pub own_by_cpu: BTreeMap<usize, Duration>,
+}
+
+impl Reading {
+    /// The stretch from `before` to `after` on the CPUs `watched`.
+    pub fn between(
+        before: &Snapshot,
+        after: &Snapshot,
+        watched: &[usize],
+        tick: Duration,
+    ) -> Reading {
+        let ticks = before.cpus.as_ref().zip(after.cpus.as_ref()).map(|(b, a)| {
+            watched
+                .iter()
+                .filter_map(|&cpu| {
+                    let b = b.iter().find(|t| t.cpu == cpu)?;
+                    let a = a.iter().find(|t| t.cpu == cpu)?;
+                    Some((
+                        cpu,
+                        (
+                            a.busy.saturating_sub(b.busy),
+                            a.steal.saturating_sub(b.steal),
+                        ),
+                    ))
+                })
+                .collect::<BTreeMap<_, _>>()
+        });
+        Reading {
+            wall: after.at.saturating_duration_since(before.at),
+            own: before.own.zip(after.own).map(|(b, a)| a.saturating_sub(b)),
+            ticks: ticks.filter(|t| !t.is_empty()),
+            pieces: 1,
+            tick,
+            own_by_cpu: BTreeMap::new(),
+        }
+    }
+
+    /// The readings added up. `contiguous` says they follow each other without a gap (the
+    /// rounds of one demo), so their tick errors cancel except at the two ends.
+    pub fn sum<'a>(readings: impl IntoIterator<Item = &'a Reading>, contiguous: bool) -> Reading {
+        let mut total: Option<Reading> = None;
+        for r in readings {
+            total = Some(match total {
+                None => r.clone(),
+                Some(mut t) => {
+                    t.wall += r.wall;
+                    t.own = t.own.zip(r.own).map(|(a, b)| a + b);
+                    t.ticks = t.ticks.zip(r.ticks.as_ref()).map(|(mut a, b)| {
+                        for (cpu, (busy, steal)) in b {
+                            let e = a.entry(*cpu).or_default();
+                            e.0 += busy;
+                            e.1 += steal;
+                        }
+                        a
+                    });
+                    if !contiguous {
+                        t.pieces += r.pieces;
+                    }
+                    for (cpu, d) in &r.own_by_cpu {
+                        *t.own_by_cpu.entry(*cpu).or_default() += *d;
+                    }
+                    t
+                }
+            });
+        }
+        total.unwrap_or_default()
+    }
+
+    fn wall_s(&self) -> Option<f64> {
+        Some(self.wall.as_secs_f64()).filter(|&w| w > 0.0)
+    }
+
+    /// Other programs' CPU time over wall time, in CPUs (at most the CPUs watched: a tick
+    /// counted early cannot make more CPUs); `None` where unknown.
+    pub fn others_cpus(&self) -> Option<f64> {
+        let ticks = self.ticks.as_ref()?;
+        let busy: u64 = ticks.values().map(|t| t.0).sum();
+        let busy = busy as f64 * self.tick.as_secs_f64();
+        let others = (busy - self.own?.as_secs_f64()) / self.wall_s()?;
+        Some(others.clamp(0.0, ticks.len() as f64))
+    }
+
+    /// Stolen time over wall time, in CPUs; `None` where unknown.
+    pub fn steal_cpus(&self) -> Option<f64> {
+        let steal: u64 = self.ticks.as_ref()?.values().map(|t| t.1).sum();
+        Some(steal as f64 * self.tick.as_secs_f64() / self.wall_s()?)
+    }
+
+    /// How far off either figure may be because the counters move in whole ticks.
+    pub fn resolution_cpus(&self) -> Option<f64> {
+        let cpus = self.ticks.as_ref()?.len() as f64;
+        Some(f64::from(self.pieces) * cpus * self.tick.as_secs_f64() / self.wall_s()?)
+    }
+
+    /// The watched CPU the others took most from: its busy time less this process's work
+    /// there (this process's CPU time shared out as its slices were).
+    pub fn busiest_cpu(&self) -> Option<usize> {
+        let ticks = self.ticks.as_ref()?;
+        let own = self.own?.as_secs_f64();
+        let worked: f64 = self.own_by_cpu.values().map(Duration::as_secs_f64).sum();
+        let tick = self.tick.as_secs_f64();
+        let n = ticks.len() as f64;
+        ticks
+            .iter()
+            .map(|(&cpu, &(busy, _))| {
+                let share = match self.own_by_cpu.get(&cpu) {
+                    Some(d) if worked > 0.0 => d.as_secs_f64() / worked,
+                    _ if worked > 0.0 => 0.0,
+                    _ => 1.0 / n,
+                };
+                (cpu, busy as f64 * tick - own * share)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .filter(|&(_, others)| others > 0.0)
+            .map(|(cpu, _)| cpu)
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        match (
+            self.others_cpus(),
+            self.steal_cpus(),
+            self.resolution_cpus(),
+        ) {
+            (Some(o), Some(s), Some(r)) if o + s - r > DISTURBED_CPUS => Verdict::Disturbed,
+            (Some(o), Some(s), Some(r)) if o + s + r <= DISTURBED_CPUS => Verdict::Quiet,
+            _ => Verdict::Unknown,
+        }
+    }
+
+    /// The JSON form of one run's reading.
+    pub fn sample(&self, used: bool) -> SampleReport {
+        SampleReport {
+            others_cpus: round3(self.others_cpus()),
+            steal_cpus: round3(self.steal_cpus()),
+            resolution_cpus: round3(self.resolution_cpus()),
+            verdict: self.verdict(),
+            used,
+        }
+    }
+}
+
+/// Is a stretch of runs fit to be believed?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Other programs and steal took clearly less than [`DISTURBED_CPUS`].
+    Quiet,
+    /// They took clearly more.
+    Disturbed,
+    /// Too short to tell, or the OS does not say.
+    Unknown,
+}
+
+impl Verdict {
+    /// The verdict of several stretches together: disturbed if any is, quiet only if all are.
+    pub fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut all = Verdict::Quiet;
+        for v in verdicts {
+            match v {
+                Verdict::Disturbed => return Verdict::Disturbed,
+                Verdict::Unknown => all = Verdict::Unknown,
+                Verdict::Quiet => {}
+            }
+        }
+        all
+    }
+}
+
+/// One run's reading, as the JSON `interference.samples[]` of a result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleReport {
+    pub others_cpus: Option<f64>,
+    pub steal_cpus: Option<f64>,
+    pub resolution_cpus: Option<f64>,
+    pub verdict: Verdict,
+    /// Does this run count in the figures? Runs of replaced (disturbed) rounds do not.
+    pub used: bool,
+}
+
+/// A mode's interference, as the JSON `interference` of a result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModeInterference {
+    /// Over the runs the figures come from, together.
+    pub others_cpus: Option<f64>,
+    pub steal_cpus: Option<f64>,
+    pub resolution_cpus: Option<f64>,
+    pub verdict: Verdict,
+    /// Every measured run, in the order it ran, replaced ones included.
+    pub samples: Vec<SampleReport>,
+    /// Runs whose own reading was disturbed.
+    pub disturbed_runs: usize,
+}
+
+/// A report's interference, as its top-level JSON `interference`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interference {
+    /// Over the rounds the figures come from.
+    pub others_cpus: Option<f64>,
+    pub steal_cpus: Option<f64>,
+    pub resolution_cpus: Option<f64>,
+    /// The watched CPU the others took most from, where they took any.
+    pub busiest_cpu: Option<usize>,
+    pub verdict: Verdict,
+    /// The CPUs watched: those this process may use, or the one a demo pinned to.
+    pub watched_cpus: Vec<usize>,
+    /// Wall time the reading covers, in ms.
+    pub wall_ms: f64,
+    pub rounds: Rounds,
+    /// [`DISTURBED_CPUS`], so a script can see the line it was judged by.
+    pub threshold_cpus: f64,
+}
+
+/// How the measured rounds went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Rounds {
+    /// `--runs`.
+    pub planned: usize,
+    /// Rounds run, extra ones included.
+    pub measured: usize,
+    /// Rounds whose reading was disturbed.
+    pub disturbed: usize,
+    /// Disturbed rounds left out of the figures (each replaced by an extra round).
+    pub replaced: usize,
+    /// Disturbed rounds still in the figures, because too few quiet ones remained.
+    pub kept_disturbed: usize,
+}
+
+impl Interference {
+    /// The reading of a report's used rounds together, with how the rounds went.
+    pub fn of(reading: &Reading, watched: &[usize], rounds: Rounds) -> Interference {
+        Interference {
+            others_cpus: round3(reading.others_cpus()),
+            steal_cpus: round3(reading.steal_cpus()),
+            resolution_cpus: round3(reading.resolution_cpus()),
+            busiest_cpu: reading.busiest_cpu(),
+            verdict: reading.verdict(),
+            watched_cpus: watched.to_vec(),
+            wall_ms: reading.wall.as_secs_f64() * 1e3,
+            rounds,
+            threshold_cpus: DISTURBED_CPUS,
+        }
+    }
+
+    /// Nothing measured (`info`).
+    pub fn none() -> Interference {
+        Interference::of(&Reading::default(), &[], Rounds::default())
+    }
+
+    /// Several reports' interference together (the tour): the figures weighted by wall time,
+    /// the verdict disturbed if any is.
+    pub fn combine<'a>(parts: impl IntoIterator<Item = &'a Interference>) -> Interference {
+        let parts: Vec<&Interference> = parts.into_iter().filter(|p| p.wall_ms > 0.0).collect();
+        let wall: f64 = parts.iter().map(|p| p.wall_ms).sum();
+        let weighted = |f: fn(&Interference) -> Option<f64>| -> Option<f64> {
+            let mut sum = 0.0;
+            for p in &parts {
+                sum += f(p)? * p.wall_ms;
+            }
+            (wall > 0.0).then(|| (sum / wall * 1000.0).round() / 1000.0)
+        };
+        let mut watched: Vec<usize> = parts.iter().flat_map(|p| p.watched_cpus.clone()).collect();
+        watched.sort_unstable();
+        watched.dedup();
+        let busiest = parts
+            .iter()
+            .filter(|p| p.busiest_cpu.is_some())
+            .max_by(|a, b| {
+                let load = |p: &Interference| p.others_cpus.unwrap_or(0.0) * p.wall_ms;
+                load(a).total_cmp(&load(b))
+            })
+            .and_then(|p| p.busiest_cpu);
+        let mut rounds = Rounds::default();
+        for p in &parts {
+            rounds.planned += p.rounds.planned;
+            rounds.measured += p.rounds.measured;
+            rounds.disturbed += p.rounds.disturbed;
+            rounds.replaced += p.rounds.replaced;
+            rounds.kept_disturbed += p.rounds.kept_disturbed;
+        }
+        Interference {
+            others_cpus: weighted(|p| p.others_cpus),
+            steal_cpus: weighted(|p| p.steal_cpus),
+            resolution_cpus: weighted(|p| p.resolution_cpus),
+            busiest_cpu: busiest,
+            verdict: if parts.is_empty() {
+                Verdict::Unknown
+            } else {
+                Verdict::all(parts.iter().map(|p| p.verdict))
+            },
+            watched_cpus: watched,
+            wall_ms: wall,
+            rounds,
+            threshold_cpus: DISTURBED_CPUS,
+        }
+    }
+}
+
+impl Interference {
+    /// What a person must know about the machine before believing the figures: nothing when
+    /// the rounds the figures come from were quiet and none was replaced.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let r = self.rounds;
+        let cpus = self.watched_cpus.len();
+        let of = if cpus == 1 {
+            format!("the one CPU watched (cpu{})", self.watched_cpus[0])
+        } else {
+            format!("the {cpus} CPUs watched")
+        };
+        match self.verdict {
+            Verdict::Disturbed => {
+                let mostly = match (self.busiest_cpu, cpus) {
+                    (Some(cpu), 2..) => format!(", mostly cpu{cpu}"),
+                    _ => String::new(),
+                };
+                let steal = match self.steal_cpus {
+                    Some(s) if s >= 0.01 => format!(", and the hypervisor took {s:.2} more"),
+                    _ => String::new(),
+                };
+                notes.push(format!(
+                    "Disturbed: other programs used {:.2} of {of} during these runs{mostly}{steal}. Every figure above is off, and not by the same amount for every mode (a mode that needs more CPUs loses more, and Linux shares a busy CPU per thread), so speedups may be understated or overstated; close them, or measure again with --runs {}.",
+                    self.others_cpus.unwrap_or(0.0),
+                    (r.planned * 3).max(9),
+                ));
+            }
+            Verdict::Unknown if self.others_cpus.is_none() => notes.push(
+                "Whether other programs took CPU time during these runs is unknown: this system does not offer per-CPU counters (/proc/stat).".into(),
+            ),
+            Verdict::Unknown => notes.push(format!(
+                "Whether other programs took CPU time during these runs cannot be told: they read {:.2} CPUs, give or take {:.2}, because /proc/stat counts in {} ms ticks and the runs were short; more work or more --runs tells.",
+                self.others_cpus.unwrap_or(0.0),
+                self.resolution_cpus.unwrap_or(0.0),
+                self.tick_ms(),
+            )),
+            Verdict::Quiet => {}
+        }
+        if r.replaced > 0 {
+            notes.push(format!(
+                "{} of {} rounds were disturbed by other programs and replaced by extra rounds: the figures come from the other {}.",
+                r.replaced,
+                r.measured,
+                r.measured - r.replaced
+            ));
+        } else if r.kept_disturbed > 0 {
+            notes.push(format!(
+                "{} of {} rounds were disturbed by other programs; too few quiet ones remained to leave them out, so the figures include them.",
+                r.kept_disturbed, r.measured
+            ));
+        }
+        notes
+    }
+
+    fn tick_ms(&self) -> f64 {
+        crate::sys::clock_tick()
+            .unwrap_or(DEFAULT_TICK)
+            .as_secs_f64()
+            * 1e3
+    }
+}
+
+fn round3(value: Option<f64>) -> Option<f64> {
+    value.map(|v| (v * 1000.0).round() / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TICK: Duration = Duration::from_millis(10);
+
+    /// Two recorded `/proc/stat` texts a second apart, on a 4-CPU machine.
+    const BEFORE: &str = "cpu  500 0 100 9000 10 0 5 20 0 0
+cpu0 100 0 20 2000 2 0 1 5 0 0
+cpu1 100 0 20 2000 2 0 1 5 0 0
+cpu2 200 0 40 3000 4 0 2 10 0 0
+cpu3 100 0 20 2000 2 0 1 0 0 0
+intr 1 2 3
+ctxt 42
+";
+    // cpu0: 60 ticks busy (user 50, system 10), cpu1: 100 busy (user 90, irq 5, softirq 5)
+    // and 3 stolen, cpu2: no change, cpu3: 100 busy.
+    const AFTER: &str = "cpu  999 0 999 9999 10 0 5 20 0 0
+cpu0 150 0 30 2040 2 0 1 5 0 0
+cpu1 190 0 20 2000 2 5 6 8 0 0
+cpu2 200 0 40 3000 4 0 2 10 0 0
+cpu3 200 0 20 2000 2 0 1 0 0 0
+";
+
+    fn snapshot(text: &str, at: Instant, own_ms: u64) -> Snapshot {
+        Snapshot {
+            at,
+            own: Some(Duration::from_millis(own_ms)),
+            cpus: Some(parse_proc_stat(text)),
+        }
+    }
+
+    fn reading(watched: &[usize], own_ms: u64) -> Reading {
+        let t0 = Instant::now();
+        let before = snapshot(BEFORE, t0, 1000);
+        let after = snapshot(AFTER, t0 + Duration::from_secs(1), 1000 + own_ms);
+        Reading::between(&before, &after, watched, TICK)
+    }
+
+    #[test]
+    fn parses_per_cpu_lines_only() {
+        let cpus = parse_proc_stat(BEFORE);
+        assert_eq!(cpus.len(), 4);
+        assert_eq!(
+            cpus[2],
+            CpuTicks {
+                cpu: 2,
+                busy: 242,
+                steal: 10
+            }
+        );
+        // An old kernel without the steal column, and garbage, still parse as far as they go.
+        let old = parse_proc_stat("cpu0 1 2 3 4\ncpuX 1 2 3 4\nnonsense\ncpu1 1\n");
+        assert_eq!(
+            old,
+            vec![CpuTicks {
+                cpu: 0,
+                busy: 6,
+                steal: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn others_are_busy_time_less_this_process() {
+        // All four CPUs: 260 ticks = 2.6 s busy in 1 s, of which this process used 1.1 s.
+        let r = reading(&[0, 1, 2, 3], 1100);
+        assert!((r.others_cpus().unwrap() - 1.5).abs() < 1e-9);
+        assert!((r.steal_cpus().unwrap() - 0.03).abs() < 1e-9);
+        assert_eq!(r.verdict(), Verdict::Disturbed);
+    }
+
+    #[test]
+    fn cpus_outside_the_mask_do_not_count() {
+        // Only cpu2 (no change) and cpu0 (0.6 s busy, all of it this process's).
+        let r = reading(&[0, 2], 600);
+        assert_eq!(r.others_cpus(), Some(0.0));
+        assert_eq!(r.steal_cpus(), Some(0.0));
+        assert_eq!(r.verdict(), Verdict::Quiet);
+        // A CPU that is not in the text (offline) is left out, not read as zero.
+        let missing = reading(&[2, 9], 0);
+        assert_eq!(missing.ticks.as_ref().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn own_time_above_busy_time_is_no_negative_load() {
+        // Children's time arrives in one piece when they are reaped: never below zero.
+        let r = reading(&[0], 900);
+        assert_eq!(r.others_cpus(), Some(0.0));
+    }
+
+    #[test]
+    fn counters_that_do_not_move_read_quiet_only_when_long_enough() {
+        let t0 = Instant::now();
+        let s = |ms: u64| snapshot(BEFORE, t0 + Duration::from_millis(ms), 0);
+        let long = Reading::between(&s(0), &s(2000), &[0, 1, 2, 3], TICK);
+        assert_eq!(long.others_cpus(), Some(0.0));
+        assert_eq!(long.verdict(), Verdict::Quiet);
+        // 20 ms on 4 CPUs: a tick per CPU is 1 CPU's worth; nothing can be told.
+        let short = Reading::between(&s(0), &s(20), &[0, 1, 2, 3], TICK);
+        assert!(short.resolution_cpus().unwrap() > 0.9);
+        assert_eq!(short.verdict(), Verdict::Unknown);
+    }
+
+    #[test]
+    fn unreadable_counters_are_unknown_not_zero() {
+        let t0 = Instant::now();
+        let none = Snapshot {
+            at: t0,
+            own: Some(Duration::ZERO),
+            cpus: None,
+        };
+        let later = Snapshot {
+            at: t0 + Duration::from_secs(1),
+            ..none.clone()
+        };
+        let r = Reading::between(&none, &later, &[0], TICK);
+        assert_eq!(r.others_cpus(), None);
+        assert_eq!(r.verdict(), Verdict::Unknown);
+        assert_eq!(Interference::none().verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn sums_keep_the_resolution_honest() {
+        let r = reading(&[0, 1, 2, 3], 1100);
+        let apart = Reading::sum([&r, &r, &r, &r], false);
+        let together = Reading::sum([&r, &r, &r, &r], true);
+        assert_eq!(apart.wall, Duration::from_secs(4));
+        assert!((apart.others_cpus().unwrap() - 1.5).abs() < 1e-9);
+        // Four separate stretches: four times the error of one stretch as long.
+        let ratio = apart.resolution_cpus().unwrap() / together.resolution_cpus().unwrap();
+        assert!((ratio - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_busiest_cpu_is_the_one_this_process_did_not_explain() {
+        // cpu1 and cpu3 were both fully busy; this process worked 1 s on cpu1 only.
+        let mut r = reading(&[1, 3], 1000);
+        r.own_by_cpu.insert(1, Duration::from_millis(800));
+        assert_eq!(r.busiest_cpu(), Some(3));
+        r.own_by_cpu.clear();
+        r.own_by_cpu.insert(3, Duration::from_millis(800));
+        assert_eq!(r.busiest_cpu(), Some(1));
+    }
+
+    #[test]
+    fn verdicts_combine_pessimistically() {
+        use Verdict::*;
+        assert_eq!(Verdict::all([Quiet, Quiet]), Quiet);
+        assert_eq!(Verdict::all([Quiet, Unknown]), Unknown);
+        assert_eq!(Verdict::all([Unknown, Disturbed, Quiet]), Disturbed);
+    }
+
+    #[test]
+    fn combined_reports_weigh_by_wall_time() {
+        let quiet = Interference::of(&reading(&[0, 2], 600), &[0, 2], Rounds::default());
+        let busy = Interference::of(
+            &reading(&[0, 1, 2, 3], 1100),
+            &[0, 1, 2, 3],
+            Rounds::default(),
+        );
+        let both = Interference::combine([&quiet, &busy]);
+        assert_eq!(both.verdict, Verdict::Disturbed);
+        assert!((both.others_cpus.unwrap() - 0.75).abs() < 1e-9);
+        assert_eq!(both.watched_cpus, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_synthetic_busy_machine_reads_as_busy() {
+        let meter = Meter::new(Source::Synthetic {
+            others_cpus: 1.0,
+            steal_cpus: 0.0,
+        });
+        let before = meter.snapshot();
+        std::thread::sleep(Duration::from_millis(300));
+        let after = meter.snapshot();
+        let first = crate::sys::affinity().map_or(0, |m| m[0]);
+        let r = Reading::between(&before, &after, &[first], meter.tick());
+        let others = r.others_cpus().unwrap();
+        assert!((0.8..=1.2).contains(&others), "{others}");
+        assert_eq!(r.busiest_cpu(), Some(first));
+    }
+}
