@@ -122,7 +122,7 @@ pub fn interrupted() -> bool {
 }
 
 /// A child that died of SIGINT, SIGTERM or SIGHUP was probably sent it with this process, by a
-/// signal to the whole process group: waits up to [`SIGNAL_LAG`] for it to arrive here too,
+/// signal to the whole process group: waits up to a second for it to arrive here too,
 /// and then (see [`interrupted`]) for the clean-up to end the process. Returns at once for any
 /// other death, or when no signal comes.
 pub fn wait_if_interrupted_too(status: &ExitStatus) {
