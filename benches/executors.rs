@@ -17,7 +17,7 @@ fn tiny_tasks(c: &mut Criterion) {
         b.iter(|| black_box(pool.run(&workload).checksum))
     });
     group.bench_function("scoped_threads", |b| {
-        b.iter(|| black_box(threads::run(&workload).checksum))
+        b.iter(|| black_box(threads::run(&workload).expect("threads start").checksum))
     });
     group.finish();
 }

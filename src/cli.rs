@@ -198,50 +198,68 @@ impl Command {
 /// The hidden yield worker of the process switch-cost measurement.
 #[derive(Debug, Args)]
 pub struct YieldWorkerArgs {
-    #[arg(long)]
-    pub cpu: usize,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, MAX_CPU>)]
+    pub cpu: u64,
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_YIELD_ROUNDS>)]
     pub rounds: u64,
+    /// The pid of the conpar that started this worker: it stops at once if that one is gone
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_PID>)]
+    pub parent: Option<u64>,
 }
 
-/// The hidden worker: one task of a workload, as re-executed by the process executors.
+/// Highest CPU number accepted where a flag names one.
+pub const MAX_CPU: u64 = 65535;
+/// Most rounds of the yield worker.
+pub const MAX_YIELD_ROUNDS: u64 = 100_000_000;
+/// Highest pid accepted (Linux allows at most 2^22).
+pub const MAX_PID: u64 = i32::MAX as u64;
+/// Longest pause of a worker's waits, in ns: all of interleave's longest `--wait` at once.
+pub const MAX_PAUSE_NS: u64 = 600_000_000_000;
+
+/// The hidden worker: one task of a workload, as re-executed by the process executors. Its
+/// flags are checked like every public one (a bad value is exit 2, never a crash), against
+/// the largest values the public flags can lead to.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    #[arg(long)]
-    pub task: usize,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, { MAX_TASKS - 1 }>)]
+    pub task: u64,
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
     pub units: u64,
     #[arg(long)]
     pub seed: u64,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
     pub chunk_units: u64,
-    #[arg(long)]
-    pub cpu: Option<usize>,
-    #[arg(long, requires = "pause_ns")]
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, MAX_CPU>)]
+    pub cpu: Option<u64>,
+    #[arg(long, requires = "pause_ns", allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
     pub wait_every_units: Option<u64>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, MAX_PAUSE_NS>)]
     pub pause_ns: Option<u64>,
     /// Step through the task under the process's own GIL and report the lock's counts
     #[arg(long)]
     pub gil: bool,
     /// With --gil: an I/O-bound task that waits this many ns, lock released, before each step
-    #[arg(long, requires = "gil")]
+    #[arg(long, requires = "gil", allow_hyphen_values = true,
+          value_parser = ranged::<1, { MAX_IO_WAIT.as_nanos() as u64 }>)]
     pub io_wait_ns: Option<u64>,
+    /// The pid of the conpar that started this worker: it stops at once if that one is gone
+    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_PID>)]
+    pub parent: Option<u64>,
 }
 
 impl WorkerArgs {
     pub fn spec(&self) -> crate::exec::process::WorkerSpec {
         crate::exec::process::WorkerSpec {
-            task: self.task,
+            task: self.task as usize,
             units: self.units,
             seed: self.seed,
             chunk_units: self.chunk_units,
-            cpu: self.cpu,
+            cpu: self.cpu.map(|c| c as usize),
             wait: self
                 .wait_every_units
                 .zip(self.pause_ns)
                 .map(|(every_units, pause_ns)| crate::workload::Wait {
-                    every_units: every_units.max(1),
+                    every_units,
                     pause_ns,
                     total_ms: 0.0,
                 }),

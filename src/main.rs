@@ -21,13 +21,15 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Worker(args) => return finish(run_worker(args)),
         Command::YieldWorker(args) => {
-            return finish(conpar::sys::die_with_parent().and_then(|()| {
-                conpar::exec::switch_cost::yield_worker(
-                    args.cpu,
-                    args.rounds,
-                    &mut std::io::stdout().lock(),
-                )
-            }));
+            return finish(
+                conpar::sys::die_with_parent(args.parent.map(|p| p as u32)).and_then(|()| {
+                    conpar::exec::switch_cost::yield_worker(
+                        args.cpu as usize,
+                        args.rounds,
+                        &mut std::io::stdout().lock(),
+                    )
+                }),
+            );
         }
         _ => {}
     }
@@ -119,9 +121,9 @@ fn exit_code(printed: Result<(), ExitCode>) -> ExitCode {
     printed.map_or_else(|code| code, |()| ExitCode::from(EXIT_OK))
 }
 
-/// A worker process: die with the parent, run the task, report on stdout.
+/// A worker process: tie itself to the parent first, then run the task and report on stdout.
 fn run_worker(args: &WorkerArgs) -> anyhow::Result<()> {
-    conpar::sys::die_with_parent()?;
+    conpar::sys::die_with_parent(args.parent.map(|p| p as u32))?;
     if args.gil {
         let io_wait = args.io_wait_ns.map(std::time::Duration::from_nanos);
         return conpar::exec::gil::worker(&args.spec(), io_wait, &mut std::io::stdout().lock());

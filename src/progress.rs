@@ -3,10 +3,30 @@
 //! Shown only when stderr is a terminal, the run is expected to take more than about a second,
 //! and `--quiet` is not given; otherwise every call is a no-op, so demos can report progress
 //! unconditionally and stdout stays clean for pipes.
+//!
+//! The bar on show is also registered here, so that an interrupt can clear it before it says
+//! "interrupted" ([`clear_active`]). Its spinner is turned by a thread of ours, started the way
+//! every thread is ([`crate::exec::spawn`]): where the OS refuses one, the bar just does not
+//! spin.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
 use std::io::IsTerminal;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+/// The bar on show, if any (weakly: a dropped bar is gone).
+static ACTIVE: Mutex<Option<WeakProgressBar>> = Mutex::new(None);
+
+/// Between two turns of the spinner.
+const TICK: Duration = Duration::from_millis(120);
+
+/// Removes the bar on show, if any, so that the next line starts clean.
+pub fn clear_active() {
+    let bar = ACTIVE.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(bar) = bar.and_then(|b| b.upgrade()) {
+        bar.finish_and_clear();
+    }
+}
 
 /// Runs expected to be shorter than this get no bar.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -28,7 +48,17 @@ impl Progress {
                 .expect("a valid template")
                 .progress_chars("=> "),
             );
-            bar.enable_steady_tick(Duration::from_millis(120));
+            let ticked = bar.downgrade();
+            let _ = crate::exec::spawn::thread("the progress spinner", move || {
+                loop {
+                    std::thread::sleep(TICK);
+                    match ticked.upgrade() {
+                        Some(bar) if !bar.is_finished() => bar.tick(),
+                        _ => break,
+                    }
+                }
+            });
+            *ACTIVE.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar.downgrade());
             bar
         });
         Progress { bar }
@@ -64,6 +94,7 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+            ACTIVE.lock().unwrap_or_else(PoisonError::into_inner).take();
         }
     }
 }

@@ -310,9 +310,76 @@ mod os {
         Some(t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
     }
 
-    pub fn die_with_parent() -> anyhow::Result<()> {
-        nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+    pub fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
+        use nix::sys::signal::{SigSet, Signal};
+        nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
+            .map_err(|e| anyhow::anyhow!("cannot ask to die with the parent process: {e}"))?;
+        // Asked after the parent may already have died: then this process has been handed to
+        // another parent (init or a subreaper), and the request came too late to fire.
+        if let Some(parent) = parent {
+            let now = nix::unistd::getppid().as_raw();
+            if i64::from(now) != i64::from(parent) {
+                anyhow::bail!(
+                    "the conpar that started this worker (pid {parent}) is gone; stopping"
+                );
+            }
+        }
+        let mut owned = SigSet::empty();
+        for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+            owned.add(signal);
+        }
+        owned
+            .thread_block()
+            .map_err(|e| anyhow::anyhow!("cannot block the parent's signals: {e}"))?;
         Ok(())
+    }
+
+    pub fn signal_ignored(signal: i32) -> bool {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| super::ignored_in_status(&status, signal))
+            .unwrap_or(false)
+    }
+
+    pub fn memory_room() -> Option<u64> {
+        use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
+        // The address-space limit (ulimit -v) counts every mapping, the data limit (ulimit -d)
+        // the private writable ones, thread stacks among them.
+        let limits: Vec<(u64, &str)> = [
+            (Resource::RLIMIT_AS, "VmSize:"),
+            (Resource::RLIMIT_DATA, "VmData:"),
+        ]
+        .into_iter()
+        .filter_map(|(resource, field)| {
+            let (soft, _) = getrlimit(resource).ok()?;
+            (soft != RLIM_INFINITY).then_some((soft, field))
+        })
+        .collect();
+        if limits.is_empty() {
+            return None;
+        }
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        limits
+            .into_iter()
+            .filter_map(|(limit, field)| {
+                let used_kb: u64 = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(field))?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()?;
+                Some(limit.saturating_sub(used_kb.saturating_mul(1024)))
+            })
+            .min()
+    }
+
+    pub fn process_stopped(pid: u32) -> Option<bool> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name may hold spaces and parentheses: the state follows the last ')'.
+        let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
+        Some(matches!(state, "T" | "t"))
     }
 
     pub fn thread_context_switches() -> Option<(u64, u64)> {
@@ -374,8 +441,17 @@ mod os {
     pub fn monotonic_ns() -> Option<u64> {
         None
     }
-    pub fn die_with_parent() -> anyhow::Result<()> {
+    pub fn die_with_parent(_parent: Option<u32>) -> anyhow::Result<()> {
         Ok(())
+    }
+    pub fn signal_ignored(_signal: i32) -> bool {
+        false
+    }
+    pub fn process_stopped(_pid: u32) -> Option<bool> {
+        None
+    }
+    pub fn memory_room() -> Option<u64> {
+        None
     }
 }
 
@@ -458,10 +534,41 @@ pub fn monotonic_ns() -> Option<u64> {
     os::monotonic_ns()
 }
 
-/// Asks the OS to kill this process when its parent dies, so that no worker process outlives
-/// the `conpar` that started it, even when that one is killed outright. A no-op elsewhere.
-pub fn die_with_parent() -> anyhow::Result<()> {
-    os::die_with_parent()
+/// Ties a worker process to the `conpar` that started it (pid `parent`, where known), as its
+/// first act: asks the OS to kill it when the parent dies, even when that one is killed
+/// outright (`PR_SET_PDEATHSIG`); fails if the parent is already gone, as the request would
+/// then never fire; and blocks SIGINT, SIGTERM and SIGHUP, which the parent handles for all
+/// its workers (it kills them). Only on Linux; a no-op elsewhere.
+pub fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
+    os::die_with_parent(parent)
+}
+
+/// Was `signal` ignored (`SIG_IGN`) by this process, as inherited from whoever started it
+/// (`nohup`, `trap '' HUP`)? Asked before any handler is installed. `false` where unknown.
+pub fn signal_ignored(signal: i32) -> bool {
+    os::signal_ignored(signal)
+}
+
+/// Bytes this process may still map before it reaches its memory limit (`ulimit -v`, or
+/// `ulimit -d`), or `None` where it has none (the usual case) or the OS does not tell.
+pub fn memory_room() -> Option<u64> {
+    os::memory_room()
+}
+
+/// Is process `pid` stopped (SIGSTOP, or traced)? `None` where it cannot be told.
+pub fn process_stopped(pid: u32) -> Option<bool> {
+    os::process_stopped(pid)
+}
+
+/// Reads the `SigIgn:` mask of a `/proc/<pid>/status` text: is `signal` in it?
+fn ignored_in_status(status: &str, signal: i32) -> Option<bool> {
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))?
+        .trim();
+    let mask = u64::from_str_radix(mask, 16).ok()?;
+    let bit = u32::try_from(signal).ok()?.checked_sub(1)?;
+    Some(bit < 64 && mask & (1 << bit) != 0)
 }
 
 #[cfg(test)]
@@ -477,6 +584,27 @@ mod tests {
         assert_eq!(cpu_list(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
         assert_eq!(cpu_list(&[1]), "1");
         assert!(parse_cpu_list("x").is_none());
+    }
+
+    #[test]
+    fn ignored_signals_are_read_from_the_status_mask() {
+        let status = "Name:\tconpar\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000001001\n";
+        assert_eq!(ignored_in_status(status, 1), Some(true), "SIGHUP is bit 0");
+        assert_eq!(ignored_in_status(status, 2), Some(false));
+        assert_eq!(
+            ignored_in_status(status, 13),
+            Some(true),
+            "SIGPIPE is bit 12"
+        );
+        assert_eq!(ignored_in_status("Name:\tx\n", 1), None);
+        assert_eq!(ignored_in_status(status, 0), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_is_seen_running_and_rust_ignores_sigpipe() {
+        assert_eq!(process_stopped(std::process::id()), Some(false));
+        assert!(signal_ignored(13), "the Rust runtime ignores SIGPIPE");
     }
 
     #[test]

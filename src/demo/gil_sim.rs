@@ -194,8 +194,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .map(|(&(name, threads, variant), plan)| {
             let exe = exe.as_deref();
             Mode::new(name, threads, pass, move || match variant {
-                None => Ok(exec_gil::run_sequential(plan)),
-                Some(Variant::Threads(_)) => Ok(exec_gil::run_threads(plan)),
+                None => exec_gil::run_sequential(plan),
+                Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
                 Some(Variant::Processes) => {
                     exec_gil::run_processes(exe.expect("the executable was found above"), plan)
                 }

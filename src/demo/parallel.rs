@@ -40,7 +40,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let modes = vec![
         Mode::new("sequential", 1, pass, || Ok(sequential::run(&workload))),
         Mode::new("threads", config.tasks, spread(config.tasks), || {
-            Ok(threads::run(&workload))
+            threads::run(&workload)
         }),
         Mode::new("rayon", pool.workers(), spread(pool.workers()), || {
             Ok(pool.run(&workload))

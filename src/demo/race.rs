@@ -135,12 +135,9 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             };
             let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
             engine::Mode::new(mode.name(), config.threads, estimate, move || {
-                // Only pinning can fail, and pinning was the point of --one-core.
+                // Pinning (the point of --one-core) or creating the threads can fail.
                 race::run(&race).with_context(|| {
-                    format!(
-                        "--one-core: cannot keep every thread on CPU {}",
-                        pin.unwrap_or(0)
-                    )
+                    format!("the {} race of {} threads", mode.name(), config.threads)
                 })
             })
         })

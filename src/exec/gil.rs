@@ -15,7 +15,7 @@
 //! <wait_ns> <max_wait_ns> <acquisitions> <drop_requests> <forced_switches> <futile_wakeups>`
 //! and `request <start_ns> <end_ns>` (relative to the child's start, like its slices).
 
-use super::{Run, WorkerResult, process};
+use super::{Run, WorkerResult, process, spawn};
 use crate::gil::{Gil, GilConfig, GilKind, Holder, LockStats, ThreadStats};
 use crate::kernel;
 use crate::sys;
@@ -190,32 +190,24 @@ fn gather(wall: Duration, outcomes: Vec<ThreadOutcome>, lock: LockStats) -> GilR
     }
 }
 
-/// One thread per task, all under one lock of `plan.lock`.
-pub fn run_threads(plan: &GilPlan) -> GilRun {
+/// One thread per task, all under one lock of `plan.lock`. Where a thread cannot be created,
+/// those already started finish their tasks under the lock and the run fails.
+pub fn run_threads(plan: &GilPlan) -> anyhow::Result<GilRun> {
     let gil = Gil::new(plan.lock);
     let epoch = Instant::now();
-    let outcomes: Vec<ThreadOutcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = plan
-            .tasks
-            .iter()
-            .enumerate()
-            .map(|(task, &task_plan)| {
-                let gil = &gil;
-                scope.spawn(move || run_tasks(gil, task, &[(task, task_plan)], plan, epoch))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a GIL thread panicked"))
-            .collect()
-    });
+    let outcomes = spawn::on_threads(
+        "GIL threads",
+        plan.tasks.len(),
+        || {},
+        |task| run_tasks(&gil, task, &[(task, plan.tasks[task])], plan, epoch),
+    )?;
     let wall = epoch.elapsed();
-    gather(wall, outcomes, gil.stats())
+    Ok(gather(wall, outcomes, gil.stats()))
 }
 
 /// All tasks one after another on one thread, under a lock nobody else wants (a Python
 /// program with one thread still takes and checks its GIL).
-pub fn run_sequential(plan: &GilPlan) -> GilRun {
+pub fn run_sequential(plan: &GilPlan) -> anyhow::Result<GilRun> {
     let gil = Gil::new(GilConfig {
         kind: GilKind::New,
         ..plan.lock
@@ -224,19 +216,17 @@ pub fn run_sequential(plan: &GilPlan) -> GilRun {
     let tasks: Vec<(usize, TaskPlan)> = plan.tasks.iter().copied().enumerate().collect();
     // On a spawned thread like every other mode: on this machine the same step loop ran about
     // 13% slower on the main thread (unexplained), which would flatter every variant.
-    let outcome = std::thread::scope(|scope| {
-        scope
-            .spawn(|| run_tasks(&gil, 0, &tasks, plan, epoch))
-            .join()
-            .expect("the sequential thread panicked")
-    });
+    let outcome = spawn::on_thread("the sequential GIL thread", || {
+        run_tasks(&gil, 0, &tasks, plan, epoch)
+    })?;
     let wall = epoch.elapsed();
-    gather(wall, vec![outcome], gil.stats())
+    Ok(gather(wall, vec![outcome], gil.stats()))
 }
 
 /// The multiprocessing workaround: one child process of `exe` per task, each stepping
 /// through its own (never contended) new GIL.
 pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
+    let expected = expected_pass(plan);
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
     let args: Vec<Vec<String>> = plan
@@ -260,13 +250,32 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
             args
         })
         .collect();
-    let stdouts = process::run_children(exe, &args)?;
+    let stdouts = process::run_children(exe, &args, expected)?;
     let wall = epoch.elapsed();
     let outcomes = stdouts
         .iter()
         .map(|text| parse_worker_output(text, epoch_ns))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(gather(wall, outcomes, LockStats::default()))
+}
+
+/// About how long the tasks of `plan` take one after another here (their steps on this
+/// machine's unit cost, measured once per process, and their I/O waits): what the workers'
+/// deadline is counted from.
+fn expected_pass(plan: &GilPlan) -> Duration {
+    static UNIT_NS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let unit_ns = *UNIT_NS.get_or_init(crate::workload::calibrate_unit_ns);
+    let secs: f64 = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let waits = t.io_wait.map_or(0.0, |w| {
+                w.as_secs_f64() * t.requests(plan.step_units) as f64
+            });
+            t.units as f64 * unit_ns / 1e9 + waits
+        })
+        .sum();
+    Duration::from_secs_f64(secs.clamp(0.0, 1e9))
 }
 
 /// The body of `conpar worker --gil`: runs one task under its own new GIL and reports it on
@@ -283,8 +292,9 @@ pub fn worker(
         units: spec.units,
         io_wait,
     };
+    // Only this task runs here: the plan needs no entries for the others.
     let plan = GilPlan {
-        tasks: vec![task_plan; spec.task + 1],
+        tasks: vec![task_plan],
         seed: spec.seed,
         step_units: spec.chunk_units.max(1),
         lock: GilConfig::new(GilKind::New),
@@ -414,10 +424,10 @@ mod tests {
             for io_wait in [None, Some(Duration::from_micros(50))] {
                 let p = plan(kind, 3, 5.0, io_wait);
                 let expected = p.expected_checksum();
-                let threads = run_threads(&p);
+                let threads = run_threads(&p).unwrap();
                 assert_eq!(threads.run.checksum, expected, "{kind:?} {io_wait:?}");
                 assert_eq!(threads.threads.len(), 3);
-                assert_eq!(run_sequential(&p).run.checksum, expected);
+                assert_eq!(run_sequential(&p).unwrap().run.checksum, expected);
             }
         }
     }
@@ -425,7 +435,7 @@ mod tests {
     #[test]
     fn threads_under_a_gil_never_run_steps_at_once() {
         for kind in [GilKind::New, GilKind::Old] {
-            let run = run_threads(&plan(kind, 3, 40.0, None));
+            let run = run_threads(&plan(kind, 3, 40.0, None)).unwrap();
             assert_no_overlap(&run.run.slices);
             let lanes: std::collections::BTreeSet<usize> =
                 run.run.slices.iter().map(|s| s.worker).collect();
@@ -448,8 +458,8 @@ mod tests {
             ],
             ..p
         };
-        let threads = run_threads(&p);
-        let sequential = run_sequential(&p);
+        let threads = run_threads(&p).unwrap();
+        let sequential = run_sequential(&p).unwrap();
         assert_eq!(threads.requests.len(), 40);
         assert_eq!(sequential.requests.len(), 40);
         assert_no_overlap(&threads.run.slices);
@@ -470,12 +480,12 @@ mod tests {
     #[test]
     fn counters_add_up() {
         let p = plan(GilKind::New, 2, 30.0, None);
-        let run = run_threads(&p);
+        let run = run_threads(&p).unwrap();
         let acquisitions: u64 = run.threads.iter().map(|t| t.acquisitions).sum();
         // Every hand-off is an acquisition by a thread that did not hold the lock last.
         assert!(run.lock.handoffs < acquisitions);
         assert!(run.threads.iter().all(|t| t.acquisitions >= 1));
-        let none = run_threads(&plan(GilKind::None, 2, 5.0, None));
+        let none = run_threads(&plan(GilKind::None, 2, 5.0, None)).unwrap();
         assert_eq!(none.lock.handoffs, 0);
         assert!(none.threads.iter().all(|t| t.acquisitions == 0));
     }

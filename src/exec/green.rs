@@ -5,7 +5,7 @@
 //! sleeps that let the other tasks run meanwhile. One recorder serves every task, because they
 //! all share the one thread.
 
-use super::{Run, WorkerResult};
+use super::{Run, WorkerResult, spawn};
 use crate::green::{Scheduler, SchedulerStats, yield_now};
 use crate::kernel;
 use crate::sys;
@@ -31,61 +31,55 @@ pub fn run(
     cpu: Option<usize>,
 ) -> anyhow::Result<GreenRun> {
     let epoch = Instant::now();
-    let (worker, scheduler, task_bytes) = std::thread::scope(|scope| {
-        scope
-            .spawn(|| -> anyhow::Result<_> {
-                if let Some(cpu) = cpu {
-                    sys::pin_current_thread(cpu)?;
-                }
-                let mut stats = SchedulerStats::default();
-                let mut task_bytes = 0;
-                let worker = WorkerResult::measure(|| {
-                    let recorder = RefCell::new(Recorder::new(epoch, 0));
-                    let mut scheduler = Scheduler::new();
-                    let handle = scheduler.handle();
-                    for task in 0..workload.tasks {
-                        let (recorder, handle) = (&recorder, handle.clone());
-                        let (_, bytes) = scheduler.spawn(async move {
-                            let seed = workload.task_seed(task);
-                            let mut sum = 0;
-                            let mut start = Instant::now();
-                            let plan = steps(
-                                workload.units_per_task,
-                                workload.chunk_units,
-                                Some(quantum_units),
-                                workload.wait,
+    let (worker, scheduler, task_bytes) =
+        spawn::on_thread("the green scheduler's thread", || -> anyhow::Result<_> {
+            if let Some(cpu) = cpu {
+                sys::pin_current_thread(cpu)?;
+            }
+            let mut stats = SchedulerStats::default();
+            let mut task_bytes = 0;
+            let worker = WorkerResult::measure(|| {
+                let recorder = RefCell::new(Recorder::new(epoch, 0));
+                let mut scheduler = Scheduler::new();
+                let handle = scheduler.handle();
+                for task in 0..workload.tasks {
+                    let (recorder, handle) = (&recorder, handle.clone());
+                    let (_, bytes) = scheduler.spawn(async move {
+                        let seed = workload.task_seed(task);
+                        let mut sum = 0;
+                        let mut start = Instant::now();
+                        let plan = steps(
+                            workload.units_per_task,
+                            workload.chunk_units,
+                            Some(quantum_units),
+                            workload.wait,
+                        );
+                        for step in plan {
+                            sum =
+                                kernel::combine(sum, kernel::run_range(seed, step.start, step.end));
+                            start = recorder.borrow_mut().chunk_done(
+                                task,
+                                start,
+                                step.end - step.start,
                             );
-                            for step in plan {
-                                sum = kernel::combine(
-                                    sum,
-                                    kernel::run_range(seed, step.start, step.end),
-                                );
-                                start = recorder.borrow_mut().chunk_done(
-                                    task,
-                                    start,
-                                    step.end - step.start,
-                                );
-                                match step.then {
-                                    After::Continue => continue,
-                                    After::Yield => yield_now().await,
-                                    After::Pause(pause) => handle.sleep(pause).await,
-                                }
-                                start = Instant::now();
+                            match step.then {
+                                After::Continue => continue,
+                                After::Yield => yield_now().await,
+                                After::Pause(pause) => handle.sleep(pause).await,
                             }
-                            sum
-                        });
-                        task_bytes = bytes;
-                    }
-                    let (sums, s) = scheduler.run();
-                    stats = s;
-                    let checksum = sums.into_iter().fold(0, kernel::combine);
-                    (checksum, recorder.into_inner().into_slices())
-                });
-                Ok((worker, stats, task_bytes))
-            })
-            .join()
-            .expect("the green scheduler's thread panicked")
-    })?;
+                            start = Instant::now();
+                        }
+                        sum
+                    });
+                    task_bytes = bytes;
+                }
+                let (sums, s) = scheduler.run();
+                stats = s;
+                let checksum = sums.into_iter().fold(0, kernel::combine);
+                (checksum, recorder.into_inner().into_slices())
+            });
+            Ok((worker, stats, task_bytes))
+        })??;
     Ok(GreenRun {
         run: Run::gather(epoch.elapsed(), vec![worker]),
         scheduler,

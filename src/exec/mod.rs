@@ -9,6 +9,7 @@ pub mod pool;
 pub mod process;
 pub mod race;
 pub mod sequential;
+pub mod spawn;
 pub mod switch_cost;
 pub mod threads;
 
@@ -121,7 +122,7 @@ mod tests {
             let w = workload(tasks);
             let expected = w.expected_checksum();
             assert_eq!(sequential::run(&w).checksum, expected);
-            assert_eq!(threads::run(&w).checksum, expected);
+            assert_eq!(threads::run(&w).unwrap().checksum, expected);
             for workers in [1, 2, 3] {
                 let pool = pool::Pool::new(workers).unwrap();
                 assert_eq!(pool.run(&w).checksum, expected);
@@ -132,7 +133,7 @@ mod tests {
     #[test]
     fn slices_cover_every_task_and_stay_inside_the_run() {
         let w = workload(3);
-        for run in [sequential::run(&w), threads::run(&w)] {
+        for run in [sequential::run(&w), threads::run(&w).unwrap()] {
             for task in 0..3 {
                 assert!(run.slices.iter().any(|s| s.task == task));
             }

@@ -29,9 +29,11 @@
 //!    that none looks idle, the scheduler wakes the second thread on the first one's CPU and
 //!    they run one after the other: that happened here in most runs while two niced
 //!    compilers held both cores.
-//! 1. It sleeps at a `std::sync::Barrier` until every thread exists, so that no early thread
-//!    hogs a CPU that a thread still being created needs.
-//! 2. The barrier wakes them all, each after its own few tens of microseconds, so they then
+//! 1. It sleeps at a [`Gate`] (a barrier that can be called off) until every thread exists,
+//!    so that no early thread hogs a CPU that a thread still being created needs. Where the
+//!    OS refuses to create a thread, the gate is called off and everyone already waiting goes
+//!    home, so the run fails with the OS's reason instead of waiting for ever.
+//! 2. The gate wakes them all, each after its own few tens of microseconds, so they then
 //!    meet again at a spin barrier: an `AtomicUsize` count of arrivals and an `AtomicBool` go
 //!    flag. The last to arrive sets the flag and starts at once; the others are awake and
 //!    spinning on the flag (`spin_loop`), so they start within a microsecond or so of it. No
@@ -46,8 +48,9 @@
 //! the last end; `start_skew` (last start minus first) says how together they left, and
 //! `overlap` how long all of them were counting at once. No start line can make threads run in
 //! parallel when another process holds the other CPUs: then the first thread may finish before
-//! the last begins, and `overlap` shows it. The `channel` owner does not race and does not wait
-//! at the line: it blocks on its queue until the first message comes.
+//! the last begins, and `overlap` shows it. The `channel` owner does not race: it sleeps at the
+//! gate with the others (so a start called off releases it too), skips the spin and blocks on
+//! its queue until the first message comes.
 //!
 //! # What is measured
 //!
@@ -58,14 +61,15 @@
 //! with task number `threads`.
 
 use super::Run;
+use super::spawn::{self, Gate};
 use crate::error::UsageError;
 use crate::sys;
 use crate::trace::{Recorder, Slice};
 use crossbeam::channel;
 use std::hint::{black_box, spin_loop};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering::Relaxed};
 use std::sync::atomic::{Ordering::AcqRel, Ordering::Acquire, Ordering::Release};
-use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 /// Changes between two slice records: about 10 µs of the fastest mode here, so reading the clock
@@ -353,37 +357,48 @@ fn drive(iterations: u64, task: usize, recorder: &mut Recorder, mut step: impl F
     }
 }
 
-/// A one-use start line for `parties` threads: none starts before all have arrived, and they
-/// leave it together, spinning rather than sleeping at the last moment (see the module doc).
+/// A one-use start line for `racers` threads and `helpers` that start with them: none starts
+/// before all have arrived, and the racers leave together, spinning rather than sleeping at the
+/// last moment (see the module doc). It can be called off ([`StartLine::cancel`]) when a
+/// thread will never arrive, because it could not be created: then everyone waiting gives up.
 #[derive(Debug)]
 pub struct StartLine {
     /// Everyone exists (sleeping until then).
-    all_here: Barrier,
-    parties: usize,
-    /// Does each party have a CPU of its own to spin on?
+    all_here: Gate,
+    racers: usize,
+    /// Does each racer have a CPU of its own to spin on?
     own_cpu: bool,
     arrived: AtomicUsize,
     go: AtomicBool,
 }
 
 impl StartLine {
-    /// A line for `parties` threads that may run on `cpus` CPUs at once.
-    pub fn new(parties: usize, cpus: usize) -> StartLine {
+    /// A line for `racers` threads and `helpers` that may run on `cpus` CPUs at once.
+    pub fn new(racers: usize, helpers: usize, cpus: usize) -> StartLine {
         StartLine {
-            all_here: Barrier::new(parties),
-            parties,
-            own_cpu: parties <= cpus,
+            all_here: Gate::new(racers + helpers),
+            racers,
+            own_cpu: racers <= cpus,
             arrived: AtomicUsize::new(0),
             go: AtomicBool::new(false),
         }
     }
 
-    /// Checks in and returns when every party has checked in.
-    pub fn wait(&self) {
-        self.all_here.wait();
-        if self.arrived.fetch_add(1, AcqRel) + 1 >= self.parties {
+    /// A helper checks in: returns `true` when every thread exists, `false` if the start was
+    /// called off.
+    pub fn check_in(&self) -> bool {
+        self.all_here.wait()
+    }
+
+    /// A racer checks in: returns `true` when every racer has checked in and left the line
+    /// together with the others, `false` if the start was called off.
+    pub fn wait(&self) -> bool {
+        if !self.all_here.wait() {
+            return false;
+        }
+        if self.arrived.fetch_add(1, AcqRel) + 1 >= self.racers {
             self.go.store(true, Release);
-            return;
+            return true;
         }
         let mut spins = 0u32;
         let mut share = !self.own_cpu;
@@ -398,6 +413,13 @@ impl StartLine {
                 share = since.elapsed() >= SPIN_BEFORE_YIELD;
             }
         }
+        true
+    }
+
+    /// Calls the start off: everyone still sleeping at the line, and everyone to come, gives
+    /// up. Only before every thread has arrived, as no racer is spinning then.
+    pub fn cancel(&self) {
+        self.all_here.cancel();
     }
 }
 
@@ -440,9 +462,11 @@ impl Contest {
 }
 
 /// Starts `racers + helpers` threads that pin themselves to `pin` (or, without it, each racer
-/// to a CPU of its own where it can) and run `body(task, recorder)`; the `racers` (tasks `0..racers`) first meet at a [`StartLine`], the
-/// helpers start at once. Returns their measurements once all are done; the wall time, start
-/// skew and overlap are the racers'.
+/// to a CPU of its own where it can) and run `body(task, recorder)`; the `racers` (tasks
+/// `0..racers`) first meet at a [`StartLine`], the helpers only wait there until every thread
+/// exists. Returns their measurements once all are done; the wall time, start skew and overlap
+/// are the racers'. Fails where a thread cannot be created (after releasing and joining those
+/// already started) or a pin asked for is refused.
 fn contest(
     racers: usize,
     helpers: usize,
@@ -460,48 +484,50 @@ fn contest(
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let base = Instant::now();
-    let line = StartLine::new(racers, cpus);
-    let results: Vec<Party> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..parties)
-            .map(|task| {
-                let (line, body, mask) = (&line, &body, &mask);
-                scope.spawn(move || {
-                    // A thread that cannot pin still checks in, so the others are not left
-                    // waiting; the run is then refused below, where pinning was asked for.
-                    let pinned = match pin {
-                        Some(cpu) => sys::pin_current_thread(cpu),
-                        None if task < racers && !mask.is_empty() => {
-                            // Best effort: refused, the thread runs where the OS puts it.
-                            let _ = sys::pin_current_thread(mask[task % mask.len()]);
-                            Ok(())
-                        }
-                        None => Ok(()),
-                    };
-                    let mut recorder = Recorder::new(base, task);
-                    if task < racers {
-                        line.wait();
-                    }
-                    let before = sys::thread_context_switches();
-                    let start = Instant::now();
-                    let value = body(task, &mut recorder);
-                    let end = Instant::now();
-                    let after = sys::thread_context_switches();
-                    Party {
-                        pinned,
-                        start,
-                        end,
-                        value,
-                        slices: recorder.into_slices(),
-                        preemptions: before.zip(after).map(|(b, a)| a.since(b).involuntary),
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a race thread panicked"))
-            .collect()
-    });
+    let line = StartLine::new(racers, helpers, cpus);
+    // Where a thread cannot be created, those already waiting at the line are sent home.
+    let results: Vec<Party> = spawn::on_threads(
+        "race threads",
+        parties,
+        || line.cancel(),
+        |task| {
+            // A thread that cannot pin still checks in, so the others are not left waiting;
+            // the run is then refused below, where pinning was asked for.
+            let pinned = match pin {
+                Some(cpu) => sys::pin_current_thread(cpu),
+                None if task < racers && !mask.is_empty() => {
+                    // Best effort: refused, the thread runs where the OS puts it.
+                    let _ = sys::pin_current_thread(mask[task % mask.len()]);
+                    Ok(())
+                }
+                None => Ok(()),
+            };
+            let mut recorder = Recorder::new(base, task);
+            let started = if task < racers {
+                line.wait()
+            } else {
+                line.check_in()
+            };
+            let before = sys::thread_context_switches();
+            let start = Instant::now();
+            // Called off: some thread was never created, and the run fails below anyway.
+            let value = if started {
+                body(task, &mut recorder)
+            } else {
+                0
+            };
+            let end = Instant::now();
+            let after = sys::thread_context_switches();
+            Party {
+                pinned,
+                start,
+                end,
+                value,
+                slices: recorder.into_slices(),
+                preemptions: before.zip(after).map(|(b, a)| a.since(b).involuntary),
+            }
+        },
+    )?;
     let mut values = Vec::with_capacity(parties);
     let mut slices = Vec::new();
     let mut preemptions = Some(0u64);
@@ -605,18 +631,48 @@ mod tests {
     #[test]
     fn the_start_line_lets_everyone_through() {
         for parties in [1, 2, 5] {
-            let line = StartLine::new(parties, 1);
+            let line = StartLine::new(parties, 1, 1);
             let passed = AtomicUsize::new(0);
             std::thread::scope(|s| {
-                for _ in 0..parties {
-                    s.spawn(|| {
-                        line.wait();
-                        passed.fetch_add(1, Relaxed);
+                for racer in 0..=parties {
+                    let (line, passed) = (&line, &passed);
+                    s.spawn(move || {
+                        let through = if racer < parties {
+                            line.wait()
+                        } else {
+                            line.check_in()
+                        };
+                        if through {
+                            passed.fetch_add(1, Relaxed);
+                        }
                     });
                 }
             });
-            assert_eq!(passed.into_inner(), parties);
+            assert_eq!(passed.into_inner(), parties + 1);
         }
+    }
+
+    #[test]
+    fn a_start_called_off_sends_everyone_home() {
+        // One racer of two and the helper are there; the other racer will never come.
+        let line = StartLine::new(2, 1, 2);
+        let came = AtomicUsize::new(0);
+        let through = std::thread::scope(|s| {
+            let racer = s.spawn(|| {
+                came.fetch_add(1, Relaxed);
+                line.wait()
+            });
+            let helper = s.spawn(|| {
+                came.fetch_add(1, Relaxed);
+                line.check_in()
+            });
+            while came.load(Relaxed) < 2 {
+                std::thread::yield_now();
+            }
+            line.cancel();
+            [racer.join().unwrap(), helper.join().unwrap()]
+        });
+        assert_eq!(through, [false, false]);
     }
 
     #[cfg(target_os = "linux")]

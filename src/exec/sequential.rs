@@ -1,6 +1,6 @@
 //! The baseline: every task one after another on one thread.
 
-use super::{Run, WorkerResult, run_task};
+use super::{Run, WorkerResult, run_task, spawn};
 use crate::kernel;
 use crate::sys;
 use crate::trace::Recorder;
@@ -17,15 +17,10 @@ pub fn run(workload: &Workload) -> Run {
 /// Runs the tasks one after another on a thread pinned to `cpu`.
 pub fn run_pinned(workload: &Workload, cpu: usize) -> anyhow::Result<Run> {
     let epoch = Instant::now();
-    let worker = std::thread::scope(|scope| {
-        scope
-            .spawn(|| -> anyhow::Result<WorkerResult> {
-                sys::pin_current_thread(cpu)?;
-                Ok(all_tasks(workload, epoch))
-            })
-            .join()
-            .expect("the sequential thread panicked")
-    })?;
+    let worker = spawn::on_thread("the sequential thread", || -> anyhow::Result<_> {
+        sys::pin_current_thread(cpu)?;
+        Ok(all_tasks(workload, epoch))
+    })??;
     Ok(Run::gather(epoch.elapsed(), vec![worker]))
 }
 

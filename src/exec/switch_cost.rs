@@ -5,17 +5,17 @@
 //! and processes, pinned to the same CPU, call `sched_yield`, which hands the CPU to the other
 //! runnable one, so every call is a trip through the kernel's scheduler and a switch of
 //! register state (and, between processes, of address space). Both sides start together: the
-//! threads at a barrier, the processes when the parent writes one byte to each.
+//! threads at a [`Gate`] (called off if the second thread cannot be created), the processes
+//! when the parent writes one byte to each.
 
+use super::spawn::{self, Gate};
 use crate::green::{Scheduler, yield_now};
 use crate::sys;
 use anyhow::{Context, bail};
 use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Barrier;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Nanoseconds per switch, for each way of switching that could be measured here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -42,28 +42,26 @@ pub fn green(rounds: u64) -> f64 {
 
 /// One OS-thread switch: two threads pinned to `cpu` yielding `rounds` times each.
 pub fn threads(cpu: usize, rounds: u64) -> anyhow::Result<f64> {
-    let barrier = Barrier::new(2);
-    let spans: anyhow::Result<Vec<(Instant, Instant)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..2)
-            .map(|_| {
-                let barrier = &barrier;
-                scope.spawn(move || -> anyhow::Result<(Instant, Instant)> {
-                    sys::pin_current_thread(cpu)?;
-                    barrier.wait();
-                    let start = Instant::now();
-                    for _ in 0..rounds {
-                        std::thread::yield_now();
-                    }
-                    Ok((start, Instant::now()))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a yielding thread panicked"))
-            .collect()
-    });
-    let spans = spans?;
+    let gate = Gate::new(2);
+    let spans = spawn::on_threads(
+        "yielding threads",
+        2,
+        || gate.cancel(),
+        |_| -> anyhow::Result<(Instant, Instant)> {
+            // A thread that cannot pin still checks in, so that the other is not left waiting.
+            let pinned = sys::pin_current_thread(cpu);
+            if !gate.wait() {
+                bail!("the other yielding thread could not be created");
+            }
+            pinned?;
+            let start = Instant::now();
+            for _ in 0..rounds {
+                std::thread::yield_now();
+            }
+            Ok((start, Instant::now()))
+        },
+    )?;
+    let spans = spans.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
     let start = spans.iter().map(|s| s.0).min().expect("two spans");
     let end = spans.iter().map(|s| s.1).max().expect("two spans");
     Ok((end - start).as_nanos() as f64 / (2 * rounds) as f64)
@@ -84,31 +82,33 @@ pub fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Re
     Ok(())
 }
 
+/// About what one yield costs at most here, for the workers' deadline: a few microseconds.
+const YIELD_ALLOWANCE: Duration = Duration::from_micros(20);
+
 /// One process switch: two child processes of `exe` pinned to `cpu` yielding `rounds` times.
 pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
-    let mut guard = super::process::Reaper::default();
-    for _ in 0..2 {
-        guard
-            .spawn(
-                Command::new(exe)
-                    .args([
-                        "yield-worker",
-                        &format!("--cpu={cpu}"),
-                        &format!("--rounds={rounds}"),
-                    ])
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped()),
-            )
-            .context("cannot start a yield worker process")?;
-    }
+    let args = vec![
+        vec![
+            "yield-worker".to_string(),
+            format!("--cpu={cpu}"),
+            format!("--rounds={rounds}"),
+        ];
+        2
+    ];
+    let mut workers = super::process::start_workers(exe, &args, true)?;
     // Both children are started and blocked on stdin: one byte each sets them off together.
-    for stdin in guard.0.iter_mut().map(|c| c.stdin.take()) {
-        stdin.context("piped stdin")?.write_all(b"g")?;
+    for stdin in workers.0.iter_mut().map(|c| c.stdin.take()) {
+        stdin
+            .context("piped stdin")?
+            .write_all(b"g")
+            .context("cannot start a yield worker")?;
     }
+    let expected = YIELD_ALLOWANCE.saturating_mul(u32::try_from(2 * rounds).unwrap_or(u32::MAX));
+    let outputs =
+        super::process::collect(&mut workers, super::process::worker_timeout(expected, 2))?;
     let mut spans = Vec::new();
-    for child in &mut guard.0 {
-        let output = child_output(child)?;
+    for output in outputs {
+        let output = output.trim();
         let fields: Vec<u64> = output
             .strip_prefix("span ")
             .map(|rest| {
@@ -124,30 +124,7 @@ pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
     }
     let start = spans.iter().map(|s| s.0).min().expect("two spans");
     let end = spans.iter().map(|s| s.1).max().expect("two spans");
-    Ok((end - start) as f64 / (2 * rounds) as f64)
-}
-
-fn child_output(child: &mut std::process::Child) -> anyhow::Result<String> {
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .context("piped stdout")?
-        .read_to_string(&mut out)?;
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .context("piped stderr")?
-        .read_to_string(&mut err)?;
-    let status = child.wait()?;
-    if !status.success() {
-        bail!(
-            "yield worker failed ({status}): {}",
-            err.lines().next().unwrap_or("no message")
-        );
-    }
-    Ok(out.trim().to_string())
+    Ok(end.saturating_sub(start) as f64 / (2 * rounds) as f64)
 }
 
 #[cfg(test)]
