@@ -296,17 +296,30 @@ pub fn measure<R: Measurement>(
             .min_by_key(|s| s.round)
             .map_or(0, |s| s.value.run().checksum),
     };
-    let used = Reading::sum(
-        measured
-            .iter()
-            .flat_map(|m| m.samples.iter().map(|s| &s.reading)),
-        !replace || disturbed == 0,
-    );
+    let used = used_reading(&measured);
     Ok(Outcome {
         modes: measured,
         expected,
         interference: Interference::of(&used, &plan.watch, rounds),
     })
+}
+
+/// The readings of the rounds the figures come from, together. A round's runs follow each
+/// other, and so do two used rounds in a row; a replaced round between two leaves a gap.
+fn used_reading<R>(measured: &[Measured<R>]) -> Reading {
+    let mut by_round: BTreeMap<usize, Vec<&Reading>> = BTreeMap::new();
+    for s in measured.iter().flat_map(|m| &m.samples) {
+        by_round.entry(s.round).or_default().push(&s.reading);
+    }
+    let mut total: Option<(usize, Reading)> = None;
+    for (round, readings) in by_round {
+        let this = Reading::sum(readings, true);
+        total = Some(match total {
+            None => (round, this),
+            Some((last, sum)) => (round, Reading::sum([&sum, &this], last + 1 == round)),
+        });
+    }
+    total.map(|(_, r)| r).unwrap_or_default()
 }
 
 /// How long this process's work ran on each CPU in a run, from its slices.

@@ -24,9 +24,10 @@
 //!   0.2 CPUs; a round, or a whole report (one piece: its runs follow each other) read finer,
 //!   a mode's runs together (one piece per run) a little less so.
 //!
-//! A reading is judged against [`DISTURBED_CPUS`] only where its resolution allows:
-//! `disturbed` where `others + steal - resolution` is above it, `quiet` where `others + steal +
-//! resolution` is at most it, and `unknown` otherwise (too short to tell, or no `/proc/stat`).
+//! A reading is judged against [`threshold`] (a tenth of each CPU watched, at most a quarter of
+//! a CPU) only where its resolution allows: `disturbed` where `others + steal - resolution` is
+//! above it, `quiet` where `others + steal + resolution` is at most it, and `unknown` otherwise
+//! (too short to tell, or no `/proc/stat`).
 //! Nothing here fails: where the OS does not tell, the answer is unknown.
 
 use serde::Serialize;
@@ -38,6 +39,16 @@ use std::time::{Duration, Instant};
 /// quarter of a CPU taken is enough to move a speedup on a small machine by more than the
 /// run-to-run spread of a quiet one.
 pub const DISTURBED_CPUS: f64 = 0.25;
+
+/// ... or above this share of each CPU watched, where that is less: on one CPU, 0.15 CPUs of
+/// other work was seen to make two threads behind a lock look 1.2x faster than one (Linux
+/// shares a busy CPU per thread, so two threads take a larger share than one).
+pub const DISTURBED_SHARE: f64 = 0.1;
+
+/// The line a reading of `cpus` watched CPUs is judged by.
+pub fn threshold(cpus: usize) -> f64 {
+    (DISTURBED_SHARE * cpus as f64).min(DISTURBED_CPUS)
+}
 
 /// The tick `/proc/stat` counts in when the OS does not say (`USER_HZ` is 100 on every common
 /// Linux architecture).
@@ -301,13 +312,14 @@ impl Reading {
     }
 
     pub fn verdict(&self) -> Verdict {
+        let line = threshold(self.ticks.as_ref().map_or(0, BTreeMap::len));
         match (
             self.others_cpus(),
             self.steal_cpus(),
             self.resolution_cpus(),
         ) {
-            (Some(o), Some(s), Some(r)) if o + s - r > DISTURBED_CPUS => Verdict::Disturbed,
-            (Some(o), Some(s), Some(r)) if o + s + r <= DISTURBED_CPUS => Verdict::Quiet,
+            (Some(o), Some(s), Some(r)) if o + s - r > line => Verdict::Disturbed,
+            (Some(o), Some(s), Some(r)) if o + s + r <= line => Verdict::Quiet,
             _ => Verdict::Unknown,
         }
     }
@@ -328,7 +340,7 @@ impl Reading {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
-    /// Other programs and steal took clearly less than [`DISTURBED_CPUS`].
+    /// Other programs and steal took clearly less than the [`threshold`].
     Quiet,
     /// They took clearly more.
     Disturbed,
@@ -391,7 +403,7 @@ pub struct Interference {
     /// Wall time the reading covers, in ms.
     pub wall_ms: f64,
     pub rounds: Rounds,
-    /// [`DISTURBED_CPUS`], so a script can see the line it was judged by.
+    /// The [`threshold`], so a script can see the line it was judged by.
     pub threshold_cpus: f64,
 }
 
@@ -422,7 +434,7 @@ impl Interference {
             watched_cpus: watched.to_vec(),
             wall_ms: reading.wall.as_secs_f64() * 1e3,
             rounds,
-            threshold_cpus: DISTURBED_CPUS,
+            threshold_cpus: threshold(watched.len()),
         }
     }
 
@@ -446,6 +458,7 @@ impl Interference {
         let mut watched: Vec<usize> = parts.iter().flat_map(|p| p.watched_cpus.clone()).collect();
         watched.sort_unstable();
         watched.dedup();
+        let line = threshold(watched.len());
         let busiest = parts
             .iter()
             .filter(|p| p.busiest_cpu.is_some())
@@ -475,7 +488,7 @@ impl Interference {
             watched_cpus: watched,
             wall_ms: wall,
             rounds,
-            threshold_cpus: DISTURBED_CPUS,
+            threshold_cpus: line,
         }
     }
 }
@@ -690,6 +703,32 @@ cpu3 200 0 20 2000 2 0 1 0 0 0
         r.own_by_cpu.clear();
         r.own_by_cpu.insert(3, Duration::from_millis(800));
         assert_eq!(r.busiest_cpu(), Some(1));
+    }
+
+    #[test]
+    fn the_line_is_a_tenth_of_each_cpu_at_most_a_quarter() {
+        assert!((threshold(1) - 0.1).abs() < 1e-12);
+        assert!((threshold(2) - 0.2).abs() < 1e-12);
+        assert_eq!(threshold(64), DISTURBED_CPUS);
+        // 0.15 CPUs of other work over 2 s: enough to skew ratios on one CPU, not on four.
+        let t0 = Instant::now();
+        let at = |ms: u64, busy: u64| Snapshot {
+            at: t0 + Duration::from_millis(ms),
+            own: Some(Duration::ZERO),
+            cpus: Some(
+                (0..4)
+                    .map(|cpu| CpuTicks {
+                        cpu,
+                        busy: if cpu == 0 { busy } else { 0 },
+                        steal: 0,
+                    })
+                    .collect(),
+            ),
+        };
+        let one = Reading::between(&at(0, 0), &at(2000, 30), &[0], TICK);
+        assert_eq!(one.verdict(), Verdict::Disturbed);
+        let four = Reading::between(&at(0, 0), &at(2000, 30), &[0, 1, 2, 3], TICK);
+        assert_eq!(four.verdict(), Verdict::Quiet);
     }
 
     #[test]
