@@ -123,7 +123,9 @@ fn the_quick_tour_passes_its_checks_on_one_cpu() {
     match out.status.code() {
         Some(0) => assert!(stderr.is_empty(), "{stderr}"),
         Some(4) => assert!(
-            stderr.lines().all(|l| l.starts_with("check inconclusive: ")),
+            stderr
+                .lines()
+                .all(|l| l.starts_with("check inconclusive: ")),
             "{stderr}"
         ),
         other => panic!("exit {other:?}: {stderr}"),

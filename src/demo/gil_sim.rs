@@ -18,7 +18,7 @@ use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
 use crate::gil::{GilConfig, GilKind};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 use serde_json::{Map, Value, json};
@@ -233,17 +233,13 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .collect();
     let mut timeline = Timeline::default();
     for m in &measured {
-        let (run, mut slices) = m.measured.timeline();
-        let lane = if m.variant == Some(Variant::Processes) {
-            "process"
+        let (run, mut recorded) = m.measured.timeline();
+        recorded.lanes = if m.variant == Some(Variant::Processes) {
+            LaneKind::Process
         } else {
-            "thread"
+            LaneKind::Thread
         };
-        for s in &mut slices {
-            s.lane = format!("{lane}{}", s.worker);
-        }
-        timeline.runs.push(run);
-        timeline.slices.extend(slices);
+        timeline.add(run, recorded);
     }
     let notes = Notes {
         config,
@@ -400,8 +396,8 @@ impl Figures {
                     .run
                     .slices
                     .iter()
-                    .filter(|s| s.worker == i)
-                    .map(|s| s.end.saturating_sub(s.start))
+                    .filter(|s| s.worker() == i)
+                    .map(|s| s.end().saturating_sub(s.start()))
                     .sum();
                 let mut value = serde_json::to_value(stats).expect("plain numbers");
                 if let Value::Object(fields) = &mut value {

@@ -14,7 +14,7 @@ pub mod threads;
 
 use crate::kernel;
 use crate::sys::{self, ContextSwitches};
-use crate::trace::{Recorder, Slice};
+use crate::trace::{self, Recorder, Slice};
 use crate::workload::{After, Workload, steps};
 use std::time::{Duration, Instant};
 
@@ -32,7 +32,8 @@ pub struct Run {
 }
 
 impl Run {
-    /// Combines the per-worker results of a run that took `wall`.
+    /// Combines the per-worker results of a run that took `wall`, keeping at most
+    /// [`trace::MAX_RUN_SLICES`] slices (merged coarser where they were more).
     pub fn gather(wall: Duration, per_worker: Vec<WorkerResult>) -> Run {
         let mut checksum = 0;
         let mut slices = Vec::new();
@@ -42,6 +43,8 @@ impl Run {
             slices.extend(worker.slices);
             switches = switches.zip(worker.context_switches).map(|(a, b)| a + b);
         }
+        let from = trace::merged_us(&slices).map_or(1, |us| us.saturating_mul(2));
+        trace::coarsen_run(&mut slices, trace::MAX_RUN_SLICES, from);
         Run {
             wall,
             checksum,
@@ -134,12 +137,12 @@ mod tests {
         let w = workload(3);
         for run in [sequential::run(&w), threads::run(&w)] {
             for task in 0..3 {
-                assert!(run.slices.iter().any(|s| s.task == task));
+                assert!(run.slices.iter().any(|s| s.task() == task));
             }
             assert!(
                 run.slices
                     .iter()
-                    .all(|s| s.start <= s.end && s.end <= run.wall)
+                    .all(|s| s.start() <= s.end() && s.end() <= run.wall)
             );
         }
     }
@@ -147,7 +150,7 @@ mod tests {
     #[test]
     fn sequential_runs_tasks_in_order_on_one_worker() {
         let run = sequential::run(&workload(3));
-        assert!(run.slices.iter().all(|s| s.worker == 0));
-        assert!(run.slices.windows(2).all(|p| p[0].task <= p[1].task));
+        assert!(run.slices.iter().all(|s| s.worker() == 0));
+        assert!(run.slices.windows(2).all(|p| p[0].task() <= p[1].task()));
     }
 }
