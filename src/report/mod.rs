@@ -11,6 +11,8 @@ pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod plot;
+#[cfg(test)]
+mod scale_tests;
 pub mod table;
 pub mod timeline;
 pub mod tour;
