@@ -245,14 +245,30 @@ pub fn coarsen_run(slices: &mut Vec<Slice>, limit: usize, from_us: u32) -> Optio
     }
 }
 
-/// [`coarsen`] for each worker's slices in turn (sorted by worker, stably: each worker's stay
-/// in time order).
+/// [`coarsen`] for each worker's slices in turn. Where each worker's slices come together (as
+/// a run gathers them) they are read in place; else they are first sorted by worker, stably,
+/// so each worker's stay in time order.
 pub fn coarsen_workers(slices: &mut [Slice], resolution_us: u32) -> Vec<Slice> {
-    slices.sort_by_key(|s| s.worker);
+    if !grouped_by_worker(slices) {
+        slices.sort_by_key(|s| s.worker);
+    }
+    coarsen_grouped(slices, resolution_us)
+}
+
+/// [`coarsen_workers`] for slices already grouped by worker, without copying them.
+pub fn coarsen_grouped(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
     slices
         .chunk_by(|a, b| a.worker == b.worker)
         .flat_map(|own| coarsen(own, resolution_us))
         .collect()
+}
+
+/// Do each worker's slices come together?
+pub fn grouped_by_worker(slices: &[Slice]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    slices
+        .chunk_by(|a, b| a.worker == b.worker)
+        .all(|group| seen.insert(group[0].worker))
 }
 
 /// Collects the slices of one worker thread.

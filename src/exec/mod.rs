@@ -36,11 +36,17 @@ impl Run {
     /// [`trace::MAX_RUN_SLICES`] slices (merged coarser where they were more).
     pub fn gather(wall: Duration, per_worker: Vec<WorkerResult>) -> Run {
         let mut checksum = 0;
-        let mut slices = Vec::new();
+        // One worker's slices move as they are; several are copied once, into room for all.
+        let total = per_worker.iter().map(|w| w.slices.len()).sum();
+        let mut slices = Vec::with_capacity(if per_worker.len() == 1 { 0 } else { total });
         let mut switches: Option<ContextSwitches> = Some(ContextSwitches::default());
         for worker in per_worker {
             checksum = kernel::combine(checksum, worker.checksum);
-            slices.extend(worker.slices);
+            if slices.is_empty() {
+                slices = worker.slices;
+            } else {
+                slices.extend(worker.slices);
+            }
             switches = switches.zip(worker.context_switches).map(|(a, b)| a + b);
         }
         let from = trace::merged_us(&slices).map_or(1, |us| us.saturating_mul(2));

@@ -328,7 +328,11 @@ impl Timeline {
 
 /// A run's slices merged at `us` µs, worker by worker.
 fn merged_run(slices: &[Slice], us: u32) -> Vec<Slice> {
-    crate::trace::coarsen_workers(&mut slices.to_vec(), us)
+    if crate::trace::grouped_by_worker(slices) {
+        crate::trace::coarsen_grouped(slices, us)
+    } else {
+        crate::trace::coarsen_workers(&mut slices.to_vec(), us)
+    }
 }
 
 /// The most slices any one lane of a run holds.
