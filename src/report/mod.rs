@@ -282,10 +282,10 @@ impl Timeline {
                 if most_in_a_lane(rec.lanes, &rec.slices) <= LANE_SLICES {
                     continue;
                 }
-                // About four slices per lane and resolution where tasks share a CPU.
+                // From one stretch per slice allowed, coarser until the lanes fit.
                 let mut us = resolution
                     .unwrap_or(0)
-                    .max((run.wall_us / (LANE_SLICES as f64 / 4.0)).ceil() as u32)
+                    .max((run.wall_us / LANE_SLICES as f64).ceil() as u32)
                     .max(1);
                 loop {
                     let merged = merged_run(&rec.slices, us);
