@@ -110,6 +110,11 @@ pub struct OutputArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub trace: Option<std::path::PathBuf>,
 
+    /// Put every recorded slice in the JSON timeline (by default it is merged to at most a few
+    /// thousand slices per lane, and timeline.merged_to_us says so)
+    #[arg(long, global = true)]
+    pub timeline_full: bool,
+
     /// Exit with 3 if the run does not show what the demo exists to show (where this machine can), 4 if it cannot be judged
     #[arg(long, global = true)]
     pub check: bool,

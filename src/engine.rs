@@ -27,7 +27,7 @@ use crate::interference::{
     Interference, Meter, ModeInterference, Reading, Rounds, Source, Verdict,
 };
 use crate::progress::Progress;
-use crate::report::{ModeResult, SliceReport, TimelineRun};
+use crate::report::{LaneKind, ModeResult, Recorded, TimelineRun};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use std::collections::BTreeMap;
@@ -326,8 +326,8 @@ fn used_reading<R>(measured: &[Measured<R>]) -> Reading {
 fn work_by_cpu(run: &Run) -> BTreeMap<usize, Duration> {
     let mut by_cpu = BTreeMap::new();
     for s in &run.slices {
-        if let Some(cpu) = s.cpu {
-            *by_cpu.entry(cpu).or_default() += s.end.saturating_sub(s.start);
+        if let Some(cpu) = s.cpu() {
+            *by_cpu.entry(cpu).or_default() += s.end().saturating_sub(s.start());
         }
     }
     by_cpu
@@ -402,7 +402,7 @@ impl<R: Measurement> Measured<R> {
         let high = per_round.iter().copied().fold(0.0, f64::max);
         let mut cpus_used: Vec<usize> = self
             .runs()
-            .flat_map(|r| r.slices.iter().filter_map(|s| s.cpu))
+            .flat_map(|r| r.slices.iter().filter_map(|s| s.cpu()))
             .collect();
         cpus_used.sort_unstable();
         cpus_used.dedup();
@@ -427,24 +427,14 @@ impl<R: Measurement> Measured<R> {
     }
 
     /// The slices of the run closest to the median, for the timeline.
-    pub fn timeline(&self) -> (TimelineRun, Vec<SliceReport>) {
+    pub fn timeline(&self) -> (TimelineRun, Recorded) {
         let index = self.wall_ms().median_index();
         let run = self.samples[index].value.run();
-        let slices = run
-            .slices
-            .iter()
-            .map(|s| SliceReport {
-                mode: self.mode.clone(),
-                lane: s
-                    .cpu
-                    .map_or_else(|| format!("thread{}", s.worker), |c| format!("cpu{c}")),
-                task: s.task,
-                worker: s.worker,
-                cpu: s.cpu,
-                start_us: s.start.as_secs_f64() * 1e6,
-                end_us: s.end.as_secs_f64() * 1e6,
-            })
-            .collect();
+        let slices = Recorded {
+            mode: self.mode.clone(),
+            lanes: LaneKind::Cpu,
+            slices: run.slices.clone(),
+        };
         (
             TimelineRun {
                 mode: self.mode.clone(),

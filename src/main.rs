@@ -10,7 +10,7 @@ use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
 use conpar::report;
 use conpar::streams;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -48,17 +48,21 @@ fn main() -> ExitCode {
     if let Command::Tour(args) = &cli.command {
         return run_tour(&cli, args);
     }
-    let report = match cli.run() {
+    let mut report = match cli.run() {
         Ok(report) => report,
         Err(error) => return finish(Err(error)),
     };
+    if cli.output.timeline_full {
+        report.timeline.set_full();
+    }
     let text = report::render(&report, &cli.render_options());
+    let missed = conpar::check::misses(&report, &cli.expectations());
+    let write_trace = |out: &mut dyn Write| report::chrome::write_all(&[&report], out);
     let trace = cli
         .output
         .trace
         .as_ref()
-        .map(|path| (path, report::chrome::render(&report)));
-    let missed = conpar::check::misses(&report, &cli.expectations());
+        .map(|path| (path, &write_trace as _));
     emit(&text, trace, &missed)
 }
 
@@ -70,10 +74,15 @@ fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
         progress: !cli.output.quiet && std::io::stderr().is_terminal(),
         seed: args.seed,
     };
-    let tour = match conpar::demo::tour::run(&config, &conpar::engine::Env::detect()) {
+    let mut tour = match conpar::demo::tour::run(&config, &conpar::engine::Env::detect()) {
         Ok(tour) => tour,
         Err(error) => return finish(Err(error)),
     };
+    if cli.output.timeline_full {
+        for report in tour.sections.iter_mut().flat_map(|s| &mut s.reports) {
+            report.timeline.set_full();
+        }
+    }
     let text = report::tour::render(&tour, &cli.render_options());
     let reports: Vec<&report::Report> = tour.sections.iter().flat_map(|s| &s.reports).collect();
     let missed: Vec<Miss> = reports
@@ -84,21 +93,27 @@ fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
                 .map(|m| m.within(&r.demo))
         })
         .collect();
+    let write_trace = |out: &mut dyn Write| report::chrome::write_all(&reports, out);
     let trace = cli
         .output
         .trace
         .as_ref()
-        .map(|path| (path, report::chrome::render_all(&reports)));
+        .map(|path| (path, &write_trace as _));
     emit(&text, trace, &missed)
 }
 
-/// Prints the results, writes the trace, reports missed checks; the common end of every run.
-fn emit(text: &str, trace: Option<(&std::path::PathBuf, String)>, missed: &[Miss]) -> ExitCode {
+/// Prints the results, writes the trace (streamed, see [`report::chrome`]), reports missed
+/// checks; the common end of every run.
+fn emit(
+    text: &str,
+    trace: Option<(&std::path::PathBuf, &conpar::output::Body<'_>)>,
+    missed: &[Miss],
+) -> ExitCode {
     if let Err(code) = print("the results", text.as_bytes()) {
         return code;
     }
-    if let Some((path, trace)) = trace {
-        if let Err(error) = conpar::output::write("trace", path, trace.as_bytes()) {
+    if let Some((path, write_trace)) = trace {
+        if let Err(error) = conpar::output::write_with("trace", path, write_trace) {
             return finish(Err(error));
         }
     }

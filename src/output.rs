@@ -52,6 +52,12 @@ pub fn check_writable(what: &str, path: &Path) -> anyhow::Result<()> {
 /// Writes `bytes`, the `what` (trace, plot), to `path` as the module doc says: whole or not at
 /// all to a regular file, straight to a device or FIFO, through a symbolic link to its target.
 pub fn write(what: &str, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_with(what, path, &|out| out.write_all(bytes))
+}
+
+/// Like [`write`], with the contents written by `body` as it makes them (through a buffer), so
+/// that a large output (a full-resolution trace) is never built whole in memory.
+pub fn write_with(what: &str, path: &Path, body: &Body<'_>) -> anyhow::Result<()> {
     let write = || -> anyhow::Result<()> {
         match resolve(path)? {
             Destination::File { path, existing } => {
@@ -61,15 +67,18 @@ pub fn write(what: &str, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
                 replace(
                     &path,
                     existing.as_ref(),
-                    bytes,
+                    body,
                     &mut tempfile::Builder::new(),
                 )
             }
-            Destination::Stream { path, fifo } => write_stream(&path, fifo, bytes),
+            Destination::Stream { path, fifo } => write_stream(&path, fifo, body),
         }
     };
     write().with_context(|| format!("cannot write the {what} to {}", path.display()))
 }
+
+/// What writes an output's contents.
+pub type Body<'a> = dyn Fn(&mut dyn Write) -> io::Result<()> + 'a;
 
 /// Do `a` and `b` name one file (the same path, however spelt, the same file through links,
 /// or two hard links to it)? Writing both would keep only the one written last. Paths that
@@ -171,7 +180,7 @@ fn parent(path: &Path) -> &Path {
 fn replace(
     target: &Path,
     existing: Option<&Metadata>,
-    bytes: &[u8],
+    body: &Body<'_>,
     names: &mut tempfile::Builder<'_, '_>,
 ) -> anyhow::Result<()> {
     let mut temp = TempFile::create(parent(target), names)?;
@@ -181,7 +190,10 @@ fn replace(
         platform::keep_owner(file, meta);
         file.set_permissions(meta.permissions())?;
     }
-    file.write_all(bytes)?;
+    let mut buffered = io::BufWriter::new(&mut *file);
+    body(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     file.sync_all()?;
     temp.persist(target)
 }
@@ -232,16 +244,17 @@ impl Drop for TempFile {
     }
 }
 
-/// Writes `bytes` straight to a device, FIFO or socket.
-fn write_stream(path: &Path, fifo: bool, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut file = platform::open_stream(path).map_err(|e| {
+/// Writes what `body` makes straight to a device, FIFO or socket.
+fn write_stream(path: &Path, fifo: bool, body: &Body<'_>) -> anyhow::Result<()> {
+    let file = platform::open_stream(path).map_err(|e| {
         if fifo && e.raw_os_error() == Some(platform::ENXIO) {
             anyhow!("no process has the FIFO open for reading")
         } else {
             e.into()
         }
     })?;
-    crate::streams::ignore_broken_pipe(file.write_all(bytes).and_then(|()| file.flush()))?;
+    let mut buffered = io::BufWriter::new(file);
+    crate::streams::ignore_broken_pipe(body(&mut buffered).and_then(|()| buffered.flush()))?;
     Ok(())
 }
 
@@ -374,7 +387,7 @@ mod tests {
         let target = dir.path().join("out.json");
         let mut names = tempfile::Builder::new();
         names.prefix(".planted").rand_bytes(0);
-        let error = replace(&target, None, b"{}", &mut names).unwrap_err();
+        let error = replace(&target, None, &|out| out.write_all(b"{}"), &mut names).unwrap_err();
         assert_eq!(
             error.downcast_ref::<io::Error>().map(io::Error::kind),
             Some(io::ErrorKind::AlreadyExists),

@@ -5,20 +5,270 @@
 //! (`sched_getcpu`) and extends the open slice when the same task is still on the same CPU, or
 //! starts a new one. Memory therefore grows with the number of switches and migrations, not
 //! with the number of chunks, and every slice comes from a clock reading, never from a plan.
+//!
+//! Recording stays small and bounded whatever the work and the quantum:
+//!
+//! - a [`Slice`] is 32 bytes of integers (worker, task and CPU as `u32`, times as nanoseconds
+//!   from the run's epoch); strings and floats appear only when a report is rendered;
+//! - a run records at most [`MAX_RUN_SLICES`] slices, shared out between its workers
+//!   ([`Recorder::sharing`]). A recorder that fills up merges what it holds at a coarser
+//!   resolution ([`coarsen`]: 1 µs, then 2, 4, ... µs) and every merged slice says at which
+//!   ([`Slice::merged_us`]), so the report can say so (`timeline.merged_to_us`).
 
 use crate::sys;
 use std::time::{Duration, Instant};
 
-/// One stretch of one task on one CPU, measured from the run's epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Most slices one run records, all its workers together: 32 MiB.
+pub const MAX_RUN_SLICES: usize = 1 << 20;
+
+/// The fewest slices any one worker may keep, however many share a run.
+const MIN_SHARE: usize = 256;
+
+/// The CPU field of a slice whose CPU the OS did not tell.
+const NO_CPU: u32 = u32::MAX;
+
+/// One stretch of one task on one CPU, measured from the run's epoch, in 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slice {
+    worker: u32,
+    task: u32,
+    cpu: u32,
+    /// 0 as recorded; else the resolution in µs it was merged at (it stands for the work of
+    /// its task in a stretch that long, laid end to end).
+    merged_us: u32,
+    start_ns: u64,
+    end_ns: u64,
+}
+
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX - 1)
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl Slice {
+    pub fn new(
+        worker: usize,
+        task: usize,
+        cpu: Option<usize>,
+        start: Duration,
+        end: Duration,
+    ) -> Slice {
+        Slice::from_ns(worker, task, cpu, nanos(start), nanos(end))
+    }
+
+    pub fn from_ns(
+        worker: usize,
+        task: usize,
+        cpu: Option<usize>,
+        start_ns: u64,
+        end_ns: u64,
+    ) -> Slice {
+        Slice {
+            worker: small(worker),
+            task: small(task),
+            cpu: cpu.map_or(NO_CPU, small),
+            merged_us: 0,
+            start_ns,
+            end_ns: end_ns.max(start_ns),
+        }
+    }
+
     /// The executor's worker (thread) index.
-    pub worker: usize,
-    pub task: usize,
+    pub fn worker(&self) -> usize {
+        self.worker as usize
+    }
+
+    pub fn task(&self) -> usize {
+        self.task as usize
+    }
+
     /// The CPU it ran on, where the OS tells.
-    pub cpu: Option<usize>,
-    pub start: Duration,
-    pub end: Duration,
+    pub fn cpu(&self) -> Option<usize> {
+        (self.cpu != NO_CPU).then_some(self.cpu as usize)
+    }
+
+    pub fn start(&self) -> Duration {
+        Duration::from_nanos(self.start_ns)
+    }
+
+    pub fn end(&self) -> Duration {
+        Duration::from_nanos(self.end_ns)
+    }
+
+    pub fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
+    pub fn end_ns(&self) -> u64 {
+        self.end_ns
+    }
+
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns - self.start_ns
+    }
+
+    /// The resolution in µs this slice was merged at, `None` where it is as measured.
+    pub fn merged_us(&self) -> Option<u32> {
+        (self.merged_us > 0).then_some(self.merged_us)
+    }
+
+    /// The same slice, `by` later (or earlier) and cut to `0..=limit`: for moving slices onto
+    /// another epoch.
+    pub fn shifted(self, by_ns: i128, limit_ns: u64) -> Slice {
+        let at = |ns: u64| (ns as i128 + by_ns).clamp(0, limit_ns as i128) as u64;
+        Slice {
+            start_ns: at(self.start_ns),
+            end_ns: at(self.end_ns),
+            ..self
+        }
+    }
+
+    /// The same slice marked as merged at `us` µs (kept where it was merged coarser already).
+    pub fn with_merged_us(self, us: u32) -> Slice {
+        Slice {
+            merged_us: self.merged_us.max(us),
+            ..self
+        }
+    }
+}
+
+/// The coarsest resolution any of `slices` was merged at, in µs: `None` where every one is as
+/// measured.
+pub fn merged_us(slices: &[Slice]) -> Option<u32> {
+    slices.iter().filter_map(Slice::merged_us).max()
+}
+
+/// Merges the slices of ONE worker, in time order, to a resolution of `resolution_us`:
+///
+/// - a slice at least that long stays as it is;
+/// - slices shorter than that are gathered into stretches no longer than the resolution, and
+///   each stretch becomes one slice per task, laid end to end from the stretch's start, each as
+///   long as all that task's time in it, on the CPU where it ran longest. So the time every task
+///   ran is kept, a stretch shared by several tasks still shows as shared, and the idle time
+///   inside a stretch moves to its end: gaps longer than the resolution stay where they were;
+/// - slices that then touch, of the same task on the same CPU, become one.
+///
+/// A worker's slices then number at most about three per resolution of its span (times the
+/// tasks that share a stretch), however many there were.
+pub fn coarsen(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
+    let resolution = u64::from(resolution_us.max(1)) * 1000;
+    let mut out: Vec<Slice> = Vec::with_capacity(slices.len().min(1024));
+    // The stretch gathering short slices: its start, and per task (task, cpu, ns, cpu's ns).
+    let mut stretch: Option<u64> = None;
+    let mut shares: Vec<Share> = Vec::new();
+    for s in slices {
+        if s.duration_ns() >= resolution {
+            flush(&mut out, &mut stretch, &mut shares, resolution_us);
+            join(&mut out, *s);
+            continue;
+        }
+        if stretch.is_some_and(|start| s.end_ns > start + resolution) {
+            flush(&mut out, &mut stretch, &mut shares, resolution_us);
+        }
+        stretch.get_or_insert(s.start_ns);
+        match shares.iter_mut().find(|x| x.slice.task == s.task) {
+            Some(share) => {
+                share.ns += s.duration_ns();
+                if s.duration_ns() > share.longest {
+                    share.longest = s.duration_ns();
+                    share.slice.cpu = s.cpu;
+                }
+            }
+            None => shares.push(Share {
+                slice: *s,
+                ns: s.duration_ns(),
+                longest: s.duration_ns(),
+            }),
+        }
+    }
+    flush(&mut out, &mut stretch, &mut shares, resolution_us);
+    out
+}
+
+/// One task's part of a stretch being merged.
+struct Share {
+    slice: Slice,
+    ns: u64,
+    longest: u64,
+}
+
+fn flush(out: &mut Vec<Slice>, stretch: &mut Option<u64>, shares: &mut Vec<Share>, us: u32) {
+    let Some(mut at) = stretch.take() else {
+        return;
+    };
+    for share in shares.drain(..) {
+        let merged = Slice {
+            start_ns: at,
+            end_ns: at + share.ns,
+            ..share.slice
+        };
+        at += share.ns;
+        join(out, merged.with_merged_us(us));
+    }
+}
+
+/// Appends `s`, extending the last slice instead where `s` continues it.
+fn join(out: &mut Vec<Slice>, s: Slice) {
+    if let Some(last) = out.last_mut() {
+        if last.worker == s.worker
+            && last.task == s.task
+            && last.cpu == s.cpu
+            && last.end_ns == s.start_ns
+        {
+            last.end_ns = s.end_ns;
+            last.merged_us = last.merged_us.max(s.merged_us);
+            return;
+        }
+    }
+    out.push(s);
+}
+
+/// Merges the slices of a whole run (any workers, each in time order) at doubling resolutions,
+/// from `from_us`, until at most `limit` remain or the resolution spans the run. Returns the
+/// resolution reached, `None` where nothing needed merging.
+pub fn coarsen_run(slices: &mut Vec<Slice>, limit: usize, from_us: u32) -> Option<u32> {
+    if slices.len() <= limit {
+        return None;
+    }
+    let span_us = slices.iter().map(|s| s.end_ns).max().unwrap_or(0) / 1000;
+    let mut resolution = from_us.max(1);
+    loop {
+        let merged = coarsen_workers(slices, resolution);
+        *slices = merged;
+        if slices.len() <= limit || u64::from(resolution) > span_us {
+            return Some(resolution);
+        }
+        resolution = resolution.saturating_mul(2);
+    }
+}
+
+/// [`coarsen`] for each worker's slices in turn. Where each worker's slices come together (as
+/// a run gathers them) they are read in place; else they are first sorted by worker, stably,
+/// so each worker's stay in time order.
+pub fn coarsen_workers(slices: &mut [Slice], resolution_us: u32) -> Vec<Slice> {
+    if !grouped_by_worker(slices) {
+        slices.sort_by_key(|s| s.worker);
+    }
+    coarsen_grouped(slices, resolution_us)
+}
+
+/// [`coarsen_workers`] for slices already grouped by worker, without copying them.
+pub fn coarsen_grouped(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
+    slices
+        .chunk_by(|a, b| a.worker == b.worker)
+        .flat_map(|own| coarsen(own, resolution_us))
+        .collect()
+}
+
+/// Do each worker's slices come together?
+pub fn grouped_by_worker(slices: &[Slice]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    slices
+        .chunk_by(|a, b| a.worker == b.worker)
+        .all(|group| seen.insert(group[0].worker))
 }
 
 /// Collects the slices of one worker thread.
@@ -29,6 +279,10 @@ pub struct Recorder {
     slices: Vec<Slice>,
     /// The fastest chunk seen so far, in ns per unit: what an uninterrupted chunk costs.
     fastest_ns_per_unit: f64,
+    /// Most slices kept before merging at a coarser resolution.
+    limit: usize,
+    /// The resolution merged at so far, in µs (0: none).
+    merged_us: u32,
 }
 
 /// A chunk that takes this many times longer than the fastest (plus [`GAP_SLACK`]) was
@@ -37,12 +291,29 @@ const GAP_FACTOR: f64 = 3.0;
 const GAP_SLACK: Duration = Duration::from_micros(20);
 
 impl Recorder {
+    /// The recorder of a run's only worker: it may keep all of [`MAX_RUN_SLICES`].
     pub fn new(epoch: Instant, worker: usize) -> Recorder {
+        Recorder::sharing(epoch, worker, 1)
+    }
+
+    /// The recorder of one of `workers` workers of a run, which share [`MAX_RUN_SLICES`].
+    pub fn sharing(epoch: Instant, worker: usize, workers: usize) -> Recorder {
+        Recorder::with_limit(
+            epoch,
+            worker,
+            (MAX_RUN_SLICES / workers.max(1)).max(MIN_SHARE),
+        )
+    }
+
+    /// A recorder that merges once it holds `limit` slices (at least 2).
+    pub fn with_limit(epoch: Instant, worker: usize, limit: usize) -> Recorder {
         Recorder {
             epoch,
             worker,
             slices: Vec::new(),
             fastest_ns_per_unit: f64::INFINITY,
+            limit: limit.max(2),
+            merged_us: 0,
         }
     }
 
@@ -72,21 +343,39 @@ impl Recorder {
 
     /// Adds a measured interval, merging it into the open slice where it continues it.
     pub fn push(&mut self, task: usize, cpu: Option<usize>, start: Instant, end: Instant) {
-        let start = start.saturating_duration_since(self.epoch);
-        let end = end.saturating_duration_since(self.epoch);
+        let start_ns = nanos(start.saturating_duration_since(self.epoch));
+        let end_ns = nanos(end.saturating_duration_since(self.epoch));
+        let (task32, cpu32) = (small(task), cpu.map_or(NO_CPU, small));
         if let Some(last) = self.slices.last_mut() {
-            if last.task == task && last.cpu == cpu && last.end == start {
-                last.end = end;
+            if last.task == task32 && last.cpu == cpu32 && last.end_ns == start_ns {
+                last.end_ns = end_ns.max(start_ns);
                 return;
             }
         }
-        self.slices.push(Slice {
-            worker: self.worker,
-            task,
-            cpu,
-            start,
-            end,
-        });
+        if self.slices.len() >= self.limit {
+            self.merge();
+        }
+        self.slices
+            .push(Slice::from_ns(self.worker, task, cpu, start_ns, end_ns));
+    }
+
+    /// Merges what is held at doubling resolutions until it fills at most half the limit.
+    #[cold]
+    fn merge(&mut self) {
+        let from = self.merged_us.saturating_mul(2).max(1);
+        if let Some(us) = coarsen_run(&mut self.slices, self.limit / 2, from) {
+            self.merged_us = us;
+        }
+        if self.slices.len() > self.limit / 2 {
+            // More tasks share every stretch than the limit holds: make room rather than
+            // merging again at every slice.
+            self.limit = self.slices.len() * 2;
+        }
+    }
+
+    /// The resolution in µs merged at so far, `None` where every slice is as measured.
+    pub fn merged_us(&self) -> Option<u32> {
+        (self.merged_us > 0).then_some(self.merged_us)
     }
 
     pub fn into_slices(self) -> Vec<Slice> {
@@ -111,11 +400,12 @@ mod tests {
         let s = r.into_slices();
         assert_eq!(s.len(), 4);
         assert_eq!(
-            (s[0].start, s[0].end),
+            (s[0].start(), s[0].end()),
             (Duration::ZERO, Duration::from_micros(20))
         );
-        assert_eq!(s[1].cpu, Some(0));
-        assert_eq!(s[3].start, Duration::from_micros(45));
+        assert_eq!(s[1].cpu(), Some(0));
+        assert_eq!(s[3].start(), Duration::from_micros(45));
+        assert!(s.iter().all(|x| x.merged_us().is_none()));
     }
 
     #[test]
@@ -131,9 +421,9 @@ mod tests {
         assert!(!s.is_empty() && s.len() <= 100);
         assert!(
             s.iter()
-                .all(|x| x.worker == 3 && x.task == 7 && x.start <= x.end)
+                .all(|x| x.worker() == 3 && x.task() == 7 && x.start() <= x.end())
         );
-        assert!(s.windows(2).all(|w| w[0].end <= w[1].start));
+        assert!(s.windows(2).all(|w| w[0].end() <= w[1].start()));
     }
 
     #[test]
@@ -151,10 +441,121 @@ mod tests {
         std::hint::black_box(crate::kernel::run(256, 1));
         r.chunk_done(0, start, 256);
         let s = r.into_slices();
-        let gaps: Vec<Duration> = s.windows(2).map(|w| w[1].start - w[0].end).collect();
+        let gaps: Vec<Duration> = s.windows(2).map(|w| w[1].start() - w[0].end()).collect();
         assert!(
             gaps.iter().any(|g| *g >= Duration::from_millis(4)),
             "no gap for the 5 ms pause in {s:?}"
         );
+    }
+
+    /// `n` slices of 1 µs on worker 0, tasks alternating, each followed by `gap_ns` idle.
+    fn alternating(n: u64, gap_ns: u64) -> Vec<Slice> {
+        (0..n)
+            .map(|i| {
+                let start = i * (1000 + gap_ns);
+                Slice::from_ns(0, (i % 2) as usize, Some(0), start, start + 1000)
+            })
+            .collect()
+    }
+
+    fn busy_ns(slices: &[Slice], task: usize) -> u64 {
+        slices
+            .iter()
+            .filter(|s| s.task() == task)
+            .map(Slice::duration_ns)
+            .sum()
+    }
+
+    #[test]
+    fn a_slice_is_at_most_32_bytes() {
+        assert!(std::mem::size_of::<Slice>() <= 32);
+        let s = Slice::new(3, 5, None, Duration::from_nanos(7), Duration::from_nanos(9));
+        assert_eq!((s.worker(), s.task(), s.cpu()), (3, 5, None));
+        assert_eq!((s.start_ns(), s.end_ns()), (7, 9));
+        assert_eq!(
+            Slice::new(0, 0, Some(4), Duration::ZERO, Duration::ZERO).cpu(),
+            Some(4)
+        );
+    }
+
+    #[test]
+    fn coarsening_keeps_every_tasks_time_and_the_long_gaps() {
+        // 10 000 alternating 1 µs slices, then a 5 ms gap, then 10 000 more.
+        let mut slices = alternating(10_000, 0);
+        let later = 10_000 * 1000 + 5_000_000;
+        slices.extend(
+            alternating(10_000, 0)
+                .into_iter()
+                .map(|s| s.shifted(i128::from(later), u64::MAX)),
+        );
+        let merged = coarsen(&slices, 100);
+        // About two slices (one per task) per 100 µs stretch.
+        assert!(
+            merged.len() <= 2 * (2 * 20_000 / 100 + 2),
+            "{}",
+            merged.len()
+        );
+        assert!(merged.len() < slices.len() / 10);
+        for task in 0..2 {
+            assert_eq!(busy_ns(&merged, task), busy_ns(&slices, task));
+        }
+        assert!(merged.iter().all(|s| s.merged_us() == Some(100)));
+        assert!(merged.windows(2).all(|w| w[0].end_ns() <= w[1].start_ns()));
+        // The 5 ms gap is still there.
+        let gap = merged
+            .windows(2)
+            .map(|w| w[1].start_ns() - w[0].end_ns())
+            .max()
+            .unwrap();
+        assert!(gap >= 5_000_000 - 100_000, "{gap}");
+        // A shared stretch still shows both tasks.
+        let first: Vec<usize> = merged.iter().take(2).map(Slice::task).collect();
+        assert_eq!(first, [0, 1]);
+    }
+
+    #[test]
+    fn long_slices_stay_as_they_are() {
+        let slices = vec![
+            Slice::from_ns(0, 0, Some(1), 0, 500_000),
+            Slice::from_ns(0, 1, Some(1), 600_000, 900_000),
+        ];
+        assert_eq!(coarsen(&slices, 100), slices);
+    }
+
+    #[test]
+    fn a_recorder_never_holds_more_than_its_limit() {
+        let epoch = Instant::now();
+        let mut r = Recorder::with_limit(epoch, 0, 1000);
+        let t = |ns| epoch + Duration::from_nanos(ns);
+        for i in 0..200_000u64 {
+            r.push((i % 3) as usize, Some(0), t(i * 2000), t(i * 2000 + 1500));
+            assert!(r.slices.len() <= 1000);
+        }
+        let merged = r.merged_us().expect("it had to merge");
+        let s = r.into_slices();
+        assert!(s.iter().any(|x| x.merged_us() == Some(merged)));
+        let total: u64 = s.iter().map(Slice::duration_ns).sum();
+        assert_eq!(total, 200_000 * 1500);
+    }
+
+    #[test]
+    fn a_run_is_cut_to_its_limit_worker_by_worker() {
+        let mut slices: Vec<Slice> = (0..4)
+            .flat_map(|w| {
+                alternating(5000, 500)
+                    .into_iter()
+                    .map(move |s| Slice { worker: w, ..s })
+            })
+            .collect();
+        let before = slices.clone();
+        assert_eq!(coarsen_run(&mut slices, 100_000, 1), None);
+        assert_eq!(slices, before);
+        let us = coarsen_run(&mut slices, 2000, 1).unwrap();
+        assert!(slices.len() <= 2000 && us > 1, "{} at {us}", slices.len());
+        for w in 0..4 {
+            let own: Vec<&Slice> = slices.iter().filter(|s| s.worker == w).collect();
+            assert!(own.windows(2).all(|p| p[0].end_ns() <= p[1].start_ns()));
+        }
+        assert_eq!(merged_us(&slices), Some(us));
     }
 }

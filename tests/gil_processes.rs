@@ -49,7 +49,7 @@ fn gil_processes_reproduce_the_checksum_report_their_lock_and_are_reaped() {
         run.run
             .slices
             .iter()
-            .all(|s| s.start <= s.end && s.end <= run.run.wall)
+            .all(|s| s.start() <= s.end() && s.end() <= run.run.wall)
     );
 
     // A worker that fails is an error, not a hang, and leaves nothing behind.

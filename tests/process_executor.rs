@@ -15,7 +15,7 @@ fn processes_reproduce_the_checksum_fail_cleanly_and_are_reaped() {
     assert_eq!(run.checksum, workload.expected_checksum());
     for task in 0..3 {
         assert!(
-            run.slices.iter().any(|s| s.task == task),
+            run.slices.iter().any(|s| s.task() == task),
             "no slice of task {task}"
         );
     }
@@ -23,14 +23,14 @@ fn processes_reproduce_the_checksum_fail_cleanly_and_are_reaped() {
     assert!(
         run.slices
             .iter()
-            .all(|s| s.start <= s.end && s.end <= run.wall)
+            .all(|s| s.start() <= s.end() && s.end() <= run.wall)
     );
 
     let first_cpu = conpar::sys::affinity().and_then(|a| a.first().copied());
     if let Some(cpu) = first_cpu {
         let pinned = process::run_with(exe(), &workload, Some(cpu)).unwrap();
         assert_eq!(pinned.checksum, workload.expected_checksum());
-        assert!(pinned.slices.iter().all(|s| s.cpu == Some(cpu)));
+        assert!(pinned.slices.iter().all(|s| s.cpu() == Some(cpu)));
     }
 
     // A worker that exits non-zero without reporting a checksum is an error, not a hang.

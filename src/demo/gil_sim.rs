@@ -19,7 +19,7 @@ use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
 use crate::gil::{GilConfig, GilKind};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 use serde_json::{Map, Value, json};
@@ -234,17 +234,13 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .collect();
     let mut timeline = Timeline::default();
     for m in &measured {
-        let (run, mut slices) = m.measured.timeline();
-        let lane = if m.variant == Some(Variant::Processes) {
-            "process"
+        let (run, mut recorded) = m.measured.timeline();
+        recorded.lanes = if m.variant == Some(Variant::Processes) {
+            LaneKind::Process
         } else {
-            "thread"
+            LaneKind::Thread
         };
-        for s in &mut slices {
-            s.lane = format!("{lane}{}", s.worker);
-        }
-        timeline.runs.push(run);
-        timeline.slices.extend(slices);
+        timeline.add(run, recorded);
     }
     let claims = claims(
         &machine,
@@ -410,8 +406,8 @@ impl Figures {
                     .run
                     .slices
                     .iter()
-                    .filter(|s| s.worker == i)
-                    .map(|s| s.end.saturating_sub(s.start))
+                    .filter(|s| s.worker() == i)
+                    .map(|s| s.end().saturating_sub(s.start()))
                     .sum();
                 let mut value = serde_json::to_value(stats).expect("plain numbers");
                 if let Value::Object(fields) = &mut value {
@@ -495,11 +491,11 @@ pub fn claims(
     let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
     let possible = crate::claims::parallel_possible(machine);
     let drawn = |mode: &str, by_worker: bool| {
-        let slices = timeline.slices.iter().filter(|s| s.mode == mode).map(|s| {
+        let slices = timeline.views(mode).map(|v| {
             (
-                if by_worker { Some(s.worker) } else { s.cpu },
-                s.start_us,
-                s.end_us,
+                if by_worker { Some(v.worker) } else { v.cpu },
+                v.start_us,
+                v.end_us,
             )
         });
         let wall_ms = timeline
@@ -989,6 +985,7 @@ mod claim_tests {
                 wall_us: 80e3,
             }],
             slices: vec![slice(0, 0.0, 40.0), slice(1, second.0, second.1)],
+            ..Default::default()
         }
     }
 

@@ -180,7 +180,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let mut results = Vec::new();
     let mut timeline = Timeline::default();
     for m in measured {
-        let (run, slices) = m.timeline();
+        let (run, recorded) = m.timeline();
         let mut result = m.result(&measured[0], expected);
         let switches: Vec<u64> = m
             .values()
@@ -188,14 +188,16 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             .collect();
         let median_run = &m.samples[run.run].value.run;
         let (first_done, last_done) = done_times_ms(median_run, &workload);
-        let busy_us: f64 = slices.iter().map(|s| s.end_us - s.start_us).sum();
+        let busy_ns: u64 = recorded.slices.iter().map(|s| s.duration_ns()).sum();
         let extra = &mut result.extra;
         extra.insert("cpu_ms".into(), json!(cpu_ms(m)));
         extra.insert("switches".into(), json!(median_u64(&switches)));
         extra.insert("os_context_switches".into(), json!(os_switches(median_run)));
         extra.insert(
             "mean_slice_us".into(),
-            json!(round2(busy_us / slices.len().max(1) as f64)),
+            json!(round2(
+                busy_ns as f64 / 1e3 / recorded.slices.len().max(1) as f64
+            )),
         );
         extra.insert("first_done_ms".into(), json!(round2(first_done)));
         extra.insert("last_done_ms".into(), json!(round2(last_done)));
@@ -212,8 +214,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             },
         );
         results.push(result);
-        timeline.runs.push(run);
-        timeline.slices.extend(slices);
+        timeline.add(run, recorded);
     }
     let claims = claims(
         cpu,
@@ -266,8 +267,8 @@ fn done_times_ms(run: &Run, workload: &Workload) -> (f64, f64) {
     let final_pause = workload.wait.map_or(0.0, |w| w.pause_ns as f64 / 1e6);
     let mut done = vec![0.0f64; workload.tasks];
     for s in &run.slices {
-        let end = s.end.as_secs_f64() * 1e3 + final_pause;
-        done[s.task] = done[s.task].max(end);
+        let end = s.end().as_secs_f64() * 1e3 + final_pause;
+        done[s.task()] = done[s.task()].max(end);
     }
     let first = done.iter().copied().fold(f64::INFINITY, f64::min);
     let last = done.iter().copied().fold(0.0, f64::max);

@@ -38,9 +38,8 @@ pub fn notes_with(
 pub fn timeline_of<R: Measurement>(measured: &[Measured<R>]) -> Timeline {
     let mut timeline = Timeline::default();
     for m in measured {
-        let (run, slices) = m.timeline();
-        timeline.runs.push(run);
-        timeline.slices.extend(slices);
+        let (run, recorded) = m.timeline();
+        timeline.add(run, recorded);
     }
     timeline
 }

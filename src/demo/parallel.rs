@@ -121,11 +121,7 @@ pub fn claims(
     let mut all = vec![possible.clone()];
     for r in results.iter().skip(1) {
         let mode = r.mode.as_str();
-        let drawn = timeline
-            .slices
-            .iter()
-            .filter(|s| s.mode == mode)
-            .map(|s| (s.cpu, s.start_us, s.end_us));
+        let drawn = timeline.views(mode).map(|v| (v.cpu, v.start_us, v.end_us));
         let at_once = claims::at_once_ms(drawn);
         let wall_ms = timeline
             .runs
@@ -470,6 +466,7 @@ mod claim_tests {
                 slice(0, cpus[0], 0.0, 40.0),
                 slice(1, cpus[1], second.0, second.1),
             ],
+            ..Default::default()
         }
     }
 

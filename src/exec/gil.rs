@@ -110,8 +110,12 @@ impl GilRun {
         self.run
             .slices
             .iter()
-            .filter(|s| plan.tasks.get(s.task).is_some_and(|t| t.io_wait.is_none()))
-            .map(|s| s.end)
+            .filter(|s| {
+                plan.tasks
+                    .get(s.task())
+                    .is_some_and(|t| t.io_wait.is_none())
+            })
+            .map(|s| s.end())
             .max()
     }
 }
@@ -129,7 +133,7 @@ fn run_tasks(
     epoch: Instant,
 ) -> ThreadOutcome {
     let mut holder = Holder::new(me);
-    let mut recorder = Recorder::new(epoch, me);
+    let mut recorder = Recorder::sharing(epoch, me, plan.tasks.len());
     let mut requests = Vec::new();
     let mut sum = 0;
     let step_units = plan.step_units.max(1);
@@ -369,7 +373,7 @@ fn parse_worker_output(text: &str, parent_epoch_ns: Option<u64>) -> anyhow::Resu
     let reported = process::parse_worker_output(&common, parent_epoch_ns)?;
     let (checksum, slices) = (reported.checksum, reported.slices);
     let stats = stats.context("a GIL worker ended without reporting its lock counts")?;
-    let task = slices.first().map_or(0, |s| s.task);
+    let task = slices.first().map_or(0, Slice::task);
     let shift = |ns: u64| Duration::from_nanos((ns as i128 + offset_ns).max(0) as u64);
     let requests = raw_requests
         .into_iter()
@@ -406,15 +410,15 @@ mod tests {
 
     fn assert_no_overlap(slices: &[Slice]) {
         let mut sorted = slices.to_vec();
-        sorted.sort_by_key(|s| s.start);
+        sorted.sort_by_key(|s| s.start());
         let mut latest_end = Duration::ZERO;
         for s in &sorted {
             assert!(
-                s.start >= latest_end,
+                s.start() >= latest_end,
                 "a slice of thread {} starts before another thread's ends: {s:?}",
-                s.worker
+                s.worker()
             );
-            latest_end = latest_end.max(s.end);
+            latest_end = latest_end.max(s.end());
         }
     }
 
@@ -438,7 +442,7 @@ mod tests {
             let run = run_threads(&plan(kind, 3, 40.0, None)).unwrap();
             assert_no_overlap(&run.run.slices);
             let lanes: std::collections::BTreeSet<usize> =
-                run.run.slices.iter().map(|s| s.worker).collect();
+                run.run.slices.iter().map(|s| s.worker()).collect();
             assert_eq!(lanes.len(), 3, "every thread ran under {kind:?}");
         }
     }
@@ -505,7 +509,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let (checksum, slices, stats, requests) = parse_worker_output(&text, None).unwrap();
         assert_eq!(checksum, kernel::run(300, kernel::task_seed(3, 1)));
-        assert!(slices.iter().all(|s| s.task == 1));
+        assert!(slices.iter().all(|s| s.task() == 1));
         assert_eq!(requests.len(), 3);
         assert!(requests.iter().all(|r| r.task == 1 && r.start <= r.end));
         assert_eq!(

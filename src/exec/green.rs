@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(green.scheduler.polls, 3 * 8);
         assert_eq!(green.scheduler.switches, 3 * 8 - 1);
         // Slices alternate between tasks: 0 1 2 0 1 2 ...
-        let tasks: Vec<usize> = green.run.slices.iter().map(|s| s.task).collect();
+        let tasks: Vec<usize> = green.run.slices.iter().map(|s| s.task()).collect();
         let mut deduped = tasks.clone();
         deduped.dedup();
         assert_eq!(&deduped[..6], &[0, 1, 2, 0, 1, 2]);
@@ -144,16 +144,16 @@ mod tests {
             let slices = &green.run.slices;
             for task in 0..tasks {
                 prop_assert!(
-                    slices.iter().any(|s| s.task == task),
+                    slices.iter().any(|s| s.task() == task),
                     "task {} has no slice: {:?}", task, slices
                 );
             }
             // One OS thread runs every green task: its slices follow each other in time.
-            prop_assert!(slices.iter().all(|s| s.worker == 0 && s.start <= s.end));
+            prop_assert!(slices.iter().all(|s| s.worker() == 0 && s.start() <= s.end()));
             for pair in slices.windows(2) {
-                prop_assert!(pair[0].end <= pair[1].start, "overlap: {:?}", pair);
+                prop_assert!(pair[0].end() <= pair[1].start(), "overlap: {:?}", pair);
             }
-            prop_assert!(slices.iter().all(|s| s.end <= green.run.wall));
+            prop_assert!(slices.iter().all(|s| s.end() <= green.run.wall));
             if workload.wait.is_none() {
                 // A task is polled once at the start and once after each of its yields.
                 let yields = steps(units, workload.chunk_units, Some(quantum), None)

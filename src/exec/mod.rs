@@ -15,7 +15,7 @@ pub mod threads;
 
 use crate::kernel;
 use crate::sys::{self, ContextSwitches};
-use crate::trace::{Recorder, Slice};
+use crate::trace::{self, Recorder, Slice};
 use crate::workload::{After, Workload, steps};
 use std::time::{Duration, Instant};
 
@@ -33,16 +33,25 @@ pub struct Run {
 }
 
 impl Run {
-    /// Combines the per-worker results of a run that took `wall`.
+    /// Combines the per-worker results of a run that took `wall`, keeping at most
+    /// [`trace::MAX_RUN_SLICES`] slices (merged coarser where they were more).
     pub fn gather(wall: Duration, per_worker: Vec<WorkerResult>) -> Run {
         let mut checksum = 0;
-        let mut slices = Vec::new();
+        // One worker's slices move as they are; several are copied once, into room for all.
+        let total = per_worker.iter().map(|w| w.slices.len()).sum();
+        let mut slices = Vec::with_capacity(if per_worker.len() == 1 { 0 } else { total });
         let mut switches: Option<ContextSwitches> = Some(ContextSwitches::default());
         for worker in per_worker {
             checksum = kernel::combine(checksum, worker.checksum);
-            slices.extend(worker.slices);
+            if slices.is_empty() {
+                slices = worker.slices;
+            } else {
+                slices.extend(worker.slices);
+            }
             switches = switches.zip(worker.context_switches).map(|(a, b)| a + b);
         }
+        let from = trace::merged_us(&slices).map_or(1, |us| us.saturating_mul(2));
+        trace::coarsen_run(&mut slices, trace::MAX_RUN_SLICES, from);
         Run {
             wall,
             checksum,
@@ -135,12 +144,12 @@ mod tests {
         let w = workload(3);
         for run in [sequential::run(&w), threads::run(&w).unwrap()] {
             for task in 0..3 {
-                assert!(run.slices.iter().any(|s| s.task == task));
+                assert!(run.slices.iter().any(|s| s.task() == task));
             }
             assert!(
                 run.slices
                     .iter()
-                    .all(|s| s.start <= s.end && s.end <= run.wall)
+                    .all(|s| s.start() <= s.end() && s.end() <= run.wall)
             );
         }
     }
@@ -148,7 +157,7 @@ mod tests {
     #[test]
     fn sequential_runs_tasks_in_order_on_one_worker() {
         let run = sequential::run(&workload(3));
-        assert!(run.slices.iter().all(|s| s.worker == 0));
-        assert!(run.slices.windows(2).all(|p| p[0].task <= p[1].task));
+        assert!(run.slices.iter().all(|s| s.worker() == 0));
+        assert!(run.slices.windows(2).all(|p| p[0].task() <= p[1].task()));
     }
 }

@@ -41,7 +41,7 @@ impl Pool {
     pub fn run_split(&self, workload: &Workload, serial_units: u64) -> Run {
         let epoch = Instant::now();
         let serial_units = serial_units.min(workload.units_per_task);
-        let mut serial = Recorder::new(epoch, self.workers());
+        let mut serial = Recorder::sharing(epoch, self.workers(), workload.tasks + 1);
         let serial_sum = (0..workload.tasks).fold(0, |acc, task| {
             let sum = run_task_range(workload, task, 0, serial_units, &mut serial);
             kernel::combine(acc, sum)
@@ -51,7 +51,7 @@ impl Pool {
                 .into_par_iter()
                 .map(|task| {
                     let worker = rayon::current_thread_index().unwrap_or(0);
-                    let mut recorder = Recorder::new(epoch, worker);
+                    let mut recorder = Recorder::sharing(epoch, worker, workload.tasks + 1);
                     let sum = run_task_range(
                         workload,
                         task,
@@ -107,15 +107,15 @@ mod tests {
         let serial_end = run
             .slices
             .iter()
-            .filter(|s| s.worker == 2)
-            .map(|s| s.end)
+            .filter(|s| s.worker() == 2)
+            .map(|s| s.end())
             .max()
             .unwrap();
         let parallel_start = run
             .slices
             .iter()
-            .filter(|s| s.worker < 2)
-            .map(|s| s.start)
+            .filter(|s| s.worker() < 2)
+            .map(|s| s.start())
             .min()
             .unwrap();
         assert!(serial_end <= parallel_start);

@@ -97,13 +97,18 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
 pub fn worker_output(epoch_ns: u64, slices: &[Slice], checksum: u64) -> String {
     let mut text = format!("epoch {epoch_ns}\n");
     for s in slices {
-        let cpu = s.cpu.map_or_else(|| "-".to_string(), |c| c.to_string());
+        let cpu = s.cpu().map_or_else(|| "-".to_string(), |c| c.to_string());
         text.push_str(&format!(
-            "slice {} {cpu} {} {}\n",
-            s.task,
-            s.start.as_nanos(),
-            s.end.as_nanos()
+            "slice {} {cpu} {} {}",
+            s.task(),
+            s.start_ns(),
+            s.end_ns()
         ));
+        // A slice merged at a coarser resolution says so (see crate::trace).
+        if let Some(us) = s.merged_us() {
+            text.push_str(&format!(" {us}"));
+        }
+        text.push('\n');
     }
     if let Some(sw) = sys::process_context_switches() {
         text.push_str(&format!("switches {} {}\n", sw.voluntary, sw.involuntary));
@@ -460,19 +465,18 @@ pub fn parse_worker_output(
                     offset_ns = child as i128 - parent as i128;
                 }
             }
-            ["slice", task, cpu, start, end] => {
+            ["slice", task, cpu, start, end, merged @ ..] if merged.len() <= 1 => {
                 let shift = |ns: &str| -> anyhow::Result<Duration> {
                     let ns: i128 = ns.parse().map_err(|_| bad())?;
                     Ok(Duration::from_nanos((ns + offset_ns).max(0) as u64))
                 };
                 let task: usize = task.parse().map_err(|_| bad())?;
-                slices.push(Slice {
-                    worker: task,
-                    task,
-                    cpu: cpu.parse().ok(),
-                    start: shift(start)?,
-                    end: shift(end)?,
-                });
+                let mut slice =
+                    Slice::new(task, task, cpu.parse().ok(), shift(start)?, shift(end)?);
+                if let Some(us) = merged.first() {
+                    slice = slice.with_merged_us(us.parse().map_err(|_| bad())?);
+                }
+                slices.push(slice);
             }
             ["switches", voluntary, involuntary] => {
                 context_switches = Some(ContextSwitches {
@@ -517,7 +521,7 @@ mod tests {
             crate::kernel::run(2000, crate::kernel::task_seed(3, 1))
         );
         assert!(!slices.is_empty());
-        assert!(slices.iter().all(|s| s.task == 1 && s.start <= s.end));
+        assert!(slices.iter().all(|s| s.task() == 1 && s.start() <= s.end()));
     }
 
     #[test]
@@ -526,9 +530,9 @@ mod tests {
         let result = parse_worker_output(text, Some(4000)).unwrap();
         let (sum, slices) = (result.checksum, result.slices);
         assert_eq!(sum, 255);
-        assert_eq!(slices[0].start, Duration::from_nanos(1100));
-        assert_eq!(slices[0].end, Duration::from_nanos(1200));
-        assert_eq!(slices[0].cpu, Some(1));
+        assert_eq!(slices[0].start(), Duration::from_nanos(1100));
+        assert_eq!(slices[0].end(), Duration::from_nanos(1200));
+        assert_eq!(slices[0].cpu(), Some(1));
     }
 
     #[test]

@@ -502,7 +502,7 @@ fn contest(
                 }
                 None => Ok(()),
             };
-            let mut recorder = Recorder::new(base, task);
+            let mut recorder = Recorder::sharing(base, task, parties);
             let started = if task < racers {
                 line.wait()
             } else {
@@ -546,10 +546,10 @@ fn contest(
         party.pinned?;
         values.push(party.value);
         preemptions = preemptions.zip(party.preemptions).map(|(a, b)| a + b);
-        slices.extend(party.slices.into_iter().map(|s| Slice {
-            start: within(s.start),
-            end: within(s.end),
-            ..s
+        slices.extend(party.slices.into_iter().map(|s| {
+            let (start, end) = (within(s.start()), within(s.end()));
+            Slice::new(s.worker(), s.task(), s.cpu(), start, end)
+                .with_merged_us(s.merged_us().unwrap_or(0))
         }));
     }
     Ok(Contest {
@@ -614,13 +614,13 @@ mod tests {
             let r = run(&race(mode, 4, 3 * CHUNK)).unwrap();
             let lanes = if mode == Mode::Channel { 5 } else { 4 };
             for task in 0..lanes {
-                assert!(r.run.slices.iter().any(|s| s.task == task), "{mode:?}");
+                assert!(r.run.slices.iter().any(|s| s.task() == task), "{mode:?}");
             }
             assert!(
                 r.run
                     .slices
                     .iter()
-                    .all(|s| s.start <= s.end && s.end <= r.run.wall),
+                    .all(|s| s.start() <= s.end() && s.end() <= r.run.wall),
                 "{mode:?}"
             );
             assert!(r.start_skew <= r.run.wall);
@@ -685,7 +685,10 @@ mod tests {
                 ..race(mode, 2, 2 * CHUNK)
             })
             .unwrap();
-            assert!(r.run.slices.iter().all(|s| s.cpu == Some(cpu)), "{mode:?}");
+            assert!(
+                r.run.slices.iter().all(|s| s.cpu() == Some(cpu)),
+                "{mode:?}"
+            );
         }
     }
 
@@ -695,8 +698,8 @@ mod tests {
         let mask = sys::affinity().unwrap();
         for mode in Mode::ALL {
             let r = run(&race(mode, 4, 2 * CHUNK)).unwrap();
-            for s in r.run.slices.iter().filter(|s| s.task < 4) {
-                assert_eq!(s.cpu, Some(mask[s.task % mask.len()]), "{mode:?}");
+            for s in r.run.slices.iter().filter(|s| s.task() < 4) {
+                assert_eq!(s.cpu(), Some(mask[s.task() % mask.len()]), "{mode:?}");
             }
         }
     }

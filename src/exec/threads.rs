@@ -25,7 +25,7 @@ pub fn run_on(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
                 sys::pin_current_thread(cpu)?;
             }
             Ok(WorkerResult::measure(|| {
-                let mut recorder = Recorder::new(epoch, task);
+                let mut recorder = Recorder::sharing(epoch, task, workload.tasks);
                 let sum = run_task(workload, task, &mut recorder);
                 (sum, recorder.into_slices())
             }))

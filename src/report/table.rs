@@ -27,7 +27,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             out.push_str(&format!("{note}\n"));
         }
     }
-    if options.timeline && !report.timeline.slices.is_empty() {
+    if options.timeline && !report.timeline.is_empty() {
         out.push('\n');
         out.push_str(&timeline::render(&report.timeline, options));
     }

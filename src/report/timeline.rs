@@ -7,30 +7,37 @@
 //! whatever covered most of it. In CPU lanes the characters are task numbers, in task lanes
 //! they are CPU numbers, so migrations show up as a change of digit.
 
-use super::{Lanes, RenderOptions, SliceReport, Timeline, TimelineRun};
-use std::collections::BTreeMap;
+//!
+//! On a machine with many CPUs only the lanes that ran something appear; lanes that were idle
+//! in every column share one line, and at most [`MAX_LANES`] lanes are drawn per run (the
+//! busiest), with a line saying which were left out. The slices are read once, as recorded
+//! (full resolution, no strings), so time and memory grow with lanes × columns, not with the
+//! slices a JSON would hold.
+
+use super::{Lane, Lanes, RenderOptions, SliceView, Timeline, TimelineRun};
+use std::collections::HashMap;
 
 /// The narrowest timeline accepted by `--width`.
 pub const MIN_WIDTH: usize = 20;
 
+/// Most lanes drawn per run: beyond it the busiest are drawn and the rest named in one line.
+pub const MAX_LANES: usize = 32;
+
 pub fn render(timeline: &Timeline, options: &RenderOptions) -> String {
     let lanes = options.lanes;
     let mut out = String::new();
+    let mut by_cpu = true;
     for run in &timeline.runs {
-        let slices: Vec<&SliceReport> = timeline
-            .slices
-            .iter()
-            .filter(|s| s.mode == run.mode)
-            .collect();
         let shown_us = options
             .zoom_ms
             .map_or(run.wall_us, |ms| (ms * 1e3).min(run.wall_us));
         let width = options.width.max(MIN_WIDTH);
-        out.push_str(&render_run(run, shown_us, &slices, lanes, width));
+        by_cpu &= timeline.views(&run.mode).all(|s| s.lane.is_cpu());
+        let slices = || timeline.views(&run.mode);
+        out.push_str(&render_run(run, shown_us, slices, lanes, width));
         out.push('\n');
     }
     // Lanes are CPUs where the OS told the CPU; a demo may draw threads instead (gil-sim).
-    let by_cpu = timeline.slices.iter().all(|s| s.lane.starts_with("cpu"));
     out.push_str(match (lanes, by_cpu) {
         (Lanes::Cpu, true) => {
             "legend: one lane per CPU; 0-9 a-z A-Z = task number, + = several tasks, . = idle\n"
@@ -45,26 +52,89 @@ pub fn render(timeline: &Timeline, options: &RenderOptions) -> String {
     out
 }
 
-fn render_run(
+/// One lane being drawn: what covered each of its columns, and how long it was busy.
+struct Row {
+    label: String,
+    number: usize,
+    busy_us: f64,
+    /// Per column, (symbol, µs) for each thing that ran there.
+    coverage: Vec<Vec<(usize, f64)>>,
+}
+
+/// What a lane stands for: a CPU (or thread) lane, or a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Lane(Lane<'a>),
+    Task(usize),
+}
+
+/// Draws one run from `slices`, read twice: once for the lanes (whose widest label sets the
+/// columns), once for what covered each column.
+fn render_run<'a, I: Iterator<Item = SliceView<'a>>>(
     run: &TimelineRun,
     shown_us: f64,
-    slices: &[&SliceReport],
+    slices: impl Fn() -> I,
     lanes: Lanes,
     width: usize,
 ) -> String {
-    // lane key (sort order) -> (label, slices)
-    let mut by_lane: BTreeMap<(usize, String), Vec<&SliceReport>> = BTreeMap::new();
-    for s in slices {
-        let key = match lanes {
-            Lanes::Cpu => (lane_number(&s.lane), s.lane.clone()),
-            Lanes::Task => (s.task, format!("task{}", s.task)),
-        };
-        by_lane.entry(key).or_default().push(s);
-    }
-    let label_width = by_lane.keys().map(|(_, l)| l.len()).max().unwrap_or(4);
-    let columns = width.saturating_sub(label_width + 3).max(4);
     let total_us = shown_us.max(1.0);
+    let mut index: HashMap<Key<'a>, usize> = HashMap::new();
+    let mut rows: Vec<Row> = Vec::new();
+    for s in slices().filter(|s| s.start_us < total_us) {
+        let key = match lanes {
+            Lanes::Cpu => Key::Lane(s.lane),
+            Lanes::Task => Key::Task(s.task),
+        };
+        index.entry(key).or_insert_with(|| {
+            let (label, number) = match key {
+                Key::Lane(lane) => (lane.label(), lane.number()),
+                Key::Task(task) => (format!("task{task}"), task),
+            };
+            rows.push(Row {
+                label,
+                number,
+                busy_us: 0.0,
+                coverage: Vec::new(),
+            });
+            rows.len() - 1
+        });
+    }
+    let label_width = rows.iter().map(|r| r.label.len()).max().unwrap_or(4);
+    let columns = width.saturating_sub(label_width + 3).max(4);
     let column_us = total_us / columns as f64;
+    for row in &mut rows {
+        row.coverage = vec![Vec::new(); columns];
+    }
+    for s in slices().filter(|s| s.start_us < total_us) {
+        let key = match lanes {
+            Lanes::Cpu => Key::Lane(s.lane),
+            Lanes::Task => Key::Task(s.task),
+        };
+        let row = &mut rows[index[&key]];
+        let symbol = match lanes {
+            Lanes::Cpu => s.task,
+            Lanes::Task => s.cpu.unwrap_or(usize::MAX),
+        };
+        row.busy_us += s.end_us.min(total_us) - s.start_us;
+        let first = ((s.start_us / column_us) as usize).min(columns - 1);
+        let last = ((s.end_us / column_us) as usize).min(columns - 1);
+        for (c, cell) in row
+            .coverage
+            .iter_mut()
+            .enumerate()
+            .take(last + 1)
+            .skip(first)
+        {
+            let lo = s.start_us.max(c as f64 * column_us);
+            let hi = s.end_us.min((c + 1) as f64 * column_us);
+            if hi > lo {
+                match cell.iter_mut().find(|(sym, _)| *sym == symbol) {
+                    Some((_, us)) => *us += hi - lo,
+                    None => cell.push((symbol, hi - lo)),
+                }
+            }
+        }
+    }
 
     let mut out = if shown_us < run.wall_us {
         format!(
@@ -82,40 +152,89 @@ fn render_run(
             format_number(total_us / 1e3)
         )
     };
-    for ((_, label), lane_slices) in &by_lane {
-        let mut coverage = vec![BTreeMap::<usize, f64>::new(); columns];
-        for s in lane_slices.iter().filter(|s| s.start_us < total_us) {
-            let symbol = match lanes {
-                Lanes::Cpu => s.task,
-                Lanes::Task => s.cpu.unwrap_or(usize::MAX),
-            };
-            let first = ((s.start_us / column_us) as usize).min(columns - 1);
-            let last = ((s.end_us / column_us) as usize).min(columns - 1);
-            for (c, cell) in coverage.iter_mut().enumerate().take(last + 1).skip(first) {
-                let lo = s.start_us.max(c as f64 * column_us);
-                let hi = s.end_us.min((c + 1) as f64 * column_us);
-                if hi > lo {
-                    *cell.entry(symbol).or_default() += hi - lo;
-                }
-            }
-        }
-        let bar: String = coverage
-            .iter()
-            .map(|cell| {
-                let total: f64 = cell.values().sum();
-                let sharing = cell.values().filter(|&&c| c >= column_us / 4.0).count();
-                match cell.iter().max_by(|a, b| a.1.total_cmp(b.1)) {
-                    _ if total < column_us / 2.0 => '.',
-                    _ if sharing >= 2 => '+',
-                    Some((&symbol, _)) => symbol_char(symbol),
-                    None => '.',
-                }
-            })
-            .collect();
-        out.push_str(&format!("{label:>label_width$} |{bar}|\n"));
+    let bars: Vec<String> = rows.iter().map(|row| bar(row, column_us)).collect();
+    // Lanes idle in every column share one line; of the others, the busiest are drawn.
+    let (idle, mut drawn): (Vec<usize>, Vec<usize>) =
+        (0..rows.len()).partition(|&i| bars[i].chars().all(|c| c == '.'));
+    let mut left_out = Vec::new();
+    if drawn.len() > MAX_LANES {
+        drawn.sort_by(|&a, &b| rows[b].busy_us.total_cmp(&rows[a].busy_us));
+        left_out = drawn.split_off(MAX_LANES);
+    }
+    drawn.sort_by(|&a, &b| (rows[a].number, &rows[a].label).cmp(&(rows[b].number, &rows[b].label)));
+    for &i in &drawn {
+        let label = &rows[i].label;
+        out.push_str(&format!("{label:>label_width$} |{}|\n", bars[i]));
     }
     out.push_str(&axis(label_width, columns, total_us / 1e3));
+    if !idle.is_empty() {
+        out.push_str(&format!(
+            "{} idle in every column (busy under half of each): {}\n",
+            count(idle.len(), lanes),
+            names(&rows, &idle, lanes)
+        ));
+    }
+    if !left_out.is_empty() {
+        let most = left_out
+            .iter()
+            .map(|&i| rows[i].busy_us)
+            .fold(0.0, f64::max);
+        out.push_str(&format!(
+            "{} not drawn (only the {MAX_LANES} busiest are; each of these ran at most {} of the {} ms shown): {}\n",
+            count(left_out.len(), lanes),
+            format_us(most),
+            format_number(total_us / 1e3),
+            names(&rows, &left_out, lanes)
+        ));
+    }
     out
+}
+
+/// A lane's bar: one character per column (see the module doc).
+fn bar(row: &Row, column_us: f64) -> String {
+    row.coverage
+        .iter()
+        .map(|cell| {
+            let total: f64 = cell.iter().map(|(_, us)| us).sum();
+            let sharing = cell.iter().filter(|(_, us)| *us >= column_us / 4.0).count();
+            match cell.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+                _ if total < column_us / 2.0 => '.',
+                _ if sharing >= 2 => '+',
+                Some((symbol, _)) => symbol_char(*symbol),
+                None => '.',
+            }
+        })
+        .collect()
+}
+
+/// "3 CPUs", "1 task".
+fn count(n: usize, lanes: Lanes) -> String {
+    let what = match lanes {
+        Lanes::Cpu => "lane",
+        Lanes::Task => "task",
+    };
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The lanes `which` by name, CPUs and tasks as ranges ("cpu 4-63,65", "task 2-9").
+fn names(rows: &[Row], which: &[usize], lanes: Lanes) -> String {
+    let mut by_prefix: Vec<(String, Vec<usize>)> = Vec::new();
+    for &i in which {
+        let row = &rows[i];
+        let prefix = match lanes {
+            Lanes::Cpu => row.label.trim_end_matches(|c: char| c.is_ascii_digit()),
+            Lanes::Task => "task",
+        };
+        match by_prefix.iter_mut().find(|(p, _)| p == prefix) {
+            Some((_, numbers)) => numbers.push(row.number),
+            None => by_prefix.push((prefix.to_string(), vec![row.number])),
+        }
+    }
+    by_prefix
+        .iter()
+        .map(|(prefix, numbers)| format!("{prefix} {}", crate::sys::cpu_list(numbers)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// "     0          50         100 ms" under the bar.
@@ -142,12 +261,6 @@ fn axis(indent: usize, columns: usize, total_ms: f64) -> String {
         " ".repeat(indent + 1),
         line.into_iter().collect::<String>().trim_end()
     )
-}
-
-fn lane_number(lane: &str) -> usize {
-    lane.trim_start_matches(|c: char| c.is_alphabetic())
-        .parse()
-        .unwrap_or(usize::MAX)
 }
 
 /// 0-9, then a-z, then A-Z; `*` beyond 62.
@@ -177,6 +290,7 @@ fn format_us(us: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::SliceReport;
 
     fn slice(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> SliceReport {
         SliceReport {
@@ -212,6 +326,7 @@ mod tests {
                 slice("threads", 1, 1, 0.0, 100_000.0),
                 slice("threads", 1, 1, 150_000.0, 200_000.0),
             ],
+            ..Timeline::default()
         }
     }
 
@@ -257,6 +372,7 @@ mod tests {
                 wall_us: 100_000.0,
             }],
             slices,
+            ..Timeline::default()
         };
         let wide = render(&timeline, &options(Lanes::Cpu, 27, None));
         assert!(wide.contains("cpu0 |++++++++++++++++++++|"), "{wide}");
