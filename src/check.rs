@@ -187,8 +187,9 @@ fn speed_miss(report: &Report, r: &ModeResult, text: String) -> Miss {
         .filter(|i| i.verdict == Verdict::Disturbed)
         .map(|i| {
             format!(
-                "other programs took {:.2} CPUs during its runs",
-                i.others_cpus.unwrap_or(0.0)
+                "other programs took {:.2} CPUs and the hypervisor {:.2} during its runs",
+                i.others_cpus.unwrap_or(0.0),
+                i.steal_cpus.unwrap_or(0.0)
             )
         });
     match disturbed.or_else(|| claims::speed_unjudgeable(&report.interference, baseline_ms)) {

@@ -63,8 +63,9 @@ impl Claim {
 pub fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Option<String> {
     match interference.verdict {
         Verdict::Disturbed => Some(format!(
-            "other programs took {:.2} CPUs during these runs",
-            interference.others_cpus.unwrap_or(0.0)
+            "other programs took {:.2} CPUs and the hypervisor {:.2} during these runs",
+            interference.others_cpus.unwrap_or(0.0),
+            interference.steal_cpus.unwrap_or(0.0)
         )),
         _ if baseline_ms < MIN_JUDGED_MS => Some(format!(
             "the work is too small: the baseline took {baseline_ms:.1} ms per run, under {MIN_JUDGED_MS} ms, so start-up costs weigh in"

@@ -163,8 +163,9 @@ pub fn claims(
             .filter(|i| i.verdict == crate::interference::Verdict::Disturbed)
             .map(|i| {
                 format!(
-                    "other programs took {:.2} CPUs during its runs",
-                    i.others_cpus.unwrap_or(0.0)
+                    "other programs took {:.2} CPUs and the hypervisor {:.2} during its runs",
+                    i.others_cpus.unwrap_or(0.0),
+                    i.steal_cpus.unwrap_or(0.0)
                 )
             })
             .or_else(|| unjudgeable.clone());
