@@ -74,6 +74,9 @@ pub struct View {
 /// Sizes of the work: the default aims at about 20 s here, `--quick` at well under 3 s.
 struct Sizes {
     task: Duration,
+    /// Per task of `parallel`: enough that the meter can tell a quiet machine (at a tick of
+    /// 10 ms per CPU, a reading needs some hundreds of ms to resolve a tenth of a CPU).
+    parallel_task: Duration,
     runs: usize,
     wait_compute: Duration,
     wait: Duration,
@@ -89,6 +92,7 @@ impl Sizes {
             // check::MIN_JUDGED_MS per run), small enough to stay near 3 s in all.
             Sizes {
                 task: Duration::from_millis(15),
+                parallel_task: Duration::from_millis(50),
                 // A median of three: one preempted run cannot decide a figure (or a check).
                 runs: 3,
                 wait_compute: Duration::from_millis(2),
@@ -100,6 +104,7 @@ impl Sizes {
         } else {
             Sizes {
                 task: Duration::from_millis(100),
+                parallel_task: Duration::from_millis(100),
                 runs: 3,
                 wait_compute: Duration::from_millis(40),
                 wait: Duration::from_millis(200),
@@ -150,7 +155,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         &parallel::Config {
             tasks,
             threads: config.limit.workers,
-            size: WorkSize::TaskTime(sizes.task),
+            size: WorkSize::TaskTime(sizes.parallel_task),
             seed: config.seed,
             repeats,
             progress: false,
