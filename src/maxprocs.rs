@@ -103,7 +103,7 @@ impl CpuFacts {
     }
 
     /// The CPUs the process may be scheduled on: the affinity mask, or all online CPUs.
-    fn schedulable(&self) -> usize {
+    pub fn schedulable(&self) -> usize {
         self.affinity_cpus
             .filter(|&n| n > 0)
             .unwrap_or(self.logical_cpus)

@@ -70,19 +70,25 @@ impl Machine {
 
     /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
     pub fn schedulable_cpus(&self) -> usize {
-        self.affinity
-            .as_ref()
-            .map(Vec::len)
-            .filter(|&n| n > 0)
-            .unwrap_or(self.logical_cpus)
-            .max(1)
+        crate::maxprocs::CpuFacts::of(self).schedulable()
     }
 
     /// How many CPUs' worth of time this process can get at once: the schedulable CPUs,
     /// capped by the quota. Computed from the other facts, so a changed fact changes it.
     pub fn cpu_capacity(&self) -> f64 {
-        let cpus = self.schedulable_cpus() as f64;
-        self.cgroup_quota_cpus.map_or(cpus, |q| cpus.min(q))
+        crate::maxprocs::CpuFacts::of(self).capacity()
+    }
+
+    /// This machine's facts as a machine of `cpus` CPUs, all of them in the affinity mask and
+    /// no quota, would have them: for tests of what a demo says elsewhere.
+    #[cfg(test)]
+    pub(crate) fn with_cpus(cpus: usize) -> Machine {
+        let mut m = Machine::detect();
+        m.logical_cpus = cpus;
+        m.affinity = Some((0..cpus).collect());
+        m.cgroup_quota_cpus = None;
+        m.available_parallelism = cpus;
+        m.with_capacity()
     }
 
     /// These facts with `cpu_capacity` filled in from the others.

@@ -949,22 +949,9 @@ mod claim_tests {
     use super::*;
     use crate::interference::{Interference, Verdict};
     use crate::report::{SliceReport, TimelineRun};
-    use crate::stats::Summary;
 
     fn row(mode: &str, walls: &[f64], interval: [f64; 2]) -> ModeResult {
-        let wall_ms = Summary::of(walls).unwrap();
-        ModeResult {
-            mode: mode.into(),
-            threads: 2,
-            cpus_used: vec![0, 1],
-            speedup: 100.0 / wall_ms.median,
-            speedup_interval: interval,
-            efficiency: 50.0 / wall_ms.median,
-            checksum_ok: true,
-            interference: None,
-            wall_ms,
-            extra: Default::default(),
-        }
+        ModeResult::synthetic(mode, walls, interval, vec![0, 1])
     }
 
     /// Two threads of `mode` on cpu0 and cpu1: 0-40 ms and `second`.
@@ -990,12 +977,7 @@ mod claim_tests {
     }
 
     fn machine(cpus: usize) -> Machine {
-        let mut m = Machine::detect();
-        m.logical_cpus = cpus;
-        m.affinity = Some((0..cpus).collect());
-        m.cgroup_quota_cpus = None;
-        m.available_parallelism = cpus;
-        m
+        Machine::with_cpus(cpus)
     }
 
     fn verdict(v: Verdict) -> Interference {

@@ -531,22 +531,10 @@ mod claim_tests {
     //! Every outcome of the interleave claims, on synthetic findings.
     use super::*;
     use crate::interference::{Interference, Verdict};
-    use crate::stats::Summary;
     use crate::workload::WorkSize;
 
     fn row(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
-        ModeResult {
-            mode: mode.into(),
-            threads: 2,
-            cpus_used: cpus,
-            wall_ms: Summary::of(&[wall]).unwrap(),
-            speedup: 100.0 / wall,
-            speedup_interval: interval,
-            efficiency: 50.0 / wall,
-            checksum_ok: true,
-            interference: None,
-            extra: Default::default(),
-        }
+        ModeResult::synthetic(mode, &[wall], interval, cpus)
     }
 
     fn quiet() -> Interference {

@@ -437,21 +437,9 @@ mod claim_tests {
     use super::*;
     use crate::interference::Verdict;
     use crate::report::{SliceReport, TimelineRun};
-    use crate::stats::Summary;
 
     fn result(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
-        ModeResult {
-            mode: mode.into(),
-            threads: 2,
-            cpus_used: cpus,
-            wall_ms: Summary::of(&[wall]).unwrap(),
-            speedup: 100.0 / wall,
-            speedup_interval: interval,
-            efficiency: 50.0 / wall,
-            checksum_ok: true,
-            interference: None,
-            extra: Default::default(),
-        }
+        ModeResult::synthetic(mode, &[wall], interval, cpus)
     }
 
     /// Two tasks of `mode`, drawn on `cpus` (one slice each, 0-40 and `second` ms).
@@ -480,12 +468,7 @@ mod claim_tests {
     }
 
     fn machine(cpus: usize) -> Machine {
-        let mut m = Machine::detect();
-        m.logical_cpus = cpus;
-        m.affinity = Some((0..cpus).collect());
-        m.cgroup_quota_cpus = None;
-        m.available_parallelism = cpus;
-        m
+        Machine::with_cpus(cpus)
     }
 
     fn quiet() -> Interference {

@@ -109,6 +109,32 @@ pub struct ModeResult {
     pub extra: Map<String, Value>,
 }
 
+#[cfg(test)]
+impl ModeResult {
+    /// A synthetic row for tests of claims: `mode` on 2 threads took `wall` ms per run against
+    /// a baseline of 100 ms, with `interval` as its per-round speedups, on `cpus`.
+    pub(crate) fn synthetic(
+        mode: &str,
+        wall: &[f64],
+        interval: [f64; 2],
+        cpus: Vec<usize>,
+    ) -> ModeResult {
+        let wall_ms = Summary::of(wall).expect("a wall time");
+        ModeResult {
+            mode: mode.into(),
+            threads: 2,
+            cpus_used: cpus,
+            speedup: 100.0 / wall_ms.median,
+            speedup_interval: interval,
+            efficiency: 50.0 / wall_ms.median,
+            checksum_ok: true,
+            interference: None,
+            wall_ms,
+            extra: Default::default(),
+        }
+    }
+}
+
 /// Measured slices of one representative run (the one closest to the median) of each mode.
 ///
 /// The runs' slices are kept as recorded ([`Recorded`], 32 bytes a slice, not serialised): the
