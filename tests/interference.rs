@@ -148,12 +148,19 @@ fn a_busy_cpu_is_seen_and_a_quiet_one_is_not() {
             break;
         }
         assert_eq!(quiet_miss.0, Some(4), "{}", quiet_miss.1);
-        assert!(quiet_miss.1.contains("cannot judge it:"), "{}", quiet_miss.1);
+        assert!(
+            quiet_miss.1.contains("cannot judge it:"),
+            "{}",
+            quiet_miss.1
+        );
         std::thread::sleep(std::time::Duration::from_secs(1));
         quiet_miss = miss(3, "check failed: ");
     }
     if quiet_miss.0 != Some(3) {
-        eprintln!("no quiet moment for the exit-3 half in 5 tries: {}", quiet_miss.1);
+        eprintln!(
+            "no quiet moment for the exit-3 half in 5 tries: {}",
+            quiet_miss.1
+        );
     }
 
     let busy_cpu = *cpus.last().unwrap();
