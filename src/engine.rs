@@ -414,7 +414,10 @@ impl<R: Measurement> Measured<R> {
             speedup_interval: if per_round.is_empty() {
                 [speedup, speedup]
             } else {
-                [round3v(low), round3v(high)]
+                [
+                    (low * 1000.0).floor() / 1000.0,
+                    (high * 1000.0).ceil() / 1000.0,
+                ]
             },
             efficiency: stats::efficiency(speedup, self.threads),
             checksum_ok: self

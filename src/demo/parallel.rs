@@ -407,7 +407,10 @@ mod tests {
 
     #[test]
     fn a_busy_machine_is_flagged_in_the_json_the_notes_and_the_table() {
-        let report = run(&config(2, 2), &Env::with_load(2.0)).unwrap();
+        // Work enough that each mode's own three runs can be read, on one CPU too.
+        let mut busy = config(2, 2);
+        busy.size = WorkSize::Units(150_000);
+        let report = run(&busy, &Env::with_load(2.0)).unwrap();
         assert_eq!(
             report.interference.verdict,
             Verdict::Disturbed,
