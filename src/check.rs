@@ -13,7 +13,6 @@
 //! pinning of `interleave`) does not depend on the machine and always fails outright.
 
 use crate::claims;
-use crate::interference::Verdict;
 use crate::report::{ModeResult, Report};
 use serde_json::Value;
 
@@ -180,19 +179,7 @@ pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
 /// A speed expectation that missed for `r`: a failure only where the run can be judged.
 fn speed_miss(report: &Report, r: &ModeResult, text: String) -> Miss {
     let baseline_ms = report.results.first().map_or(0.0, |b| b.wall_ms.median);
-    // A mode's own runs read coarser than the whole report: they can only add a disturbance.
-    let disturbed = r
-        .interference
-        .as_ref()
-        .filter(|i| i.verdict == Verdict::Disturbed)
-        .map(|i| {
-            format!(
-                "other programs took {:.2} CPUs and the hypervisor {:.2} during its runs",
-                i.others_cpus.unwrap_or(0.0),
-                i.steal_cpus.unwrap_or(0.0)
-            )
-        });
-    match disturbed.or_else(|| claims::speed_unjudgeable(&report.interference, baseline_ms)) {
+    match claims::mode_speed_unjudgeable(r, &report.interference, baseline_ms) {
         Some(why) => Miss::Inconclusive(format!("{text}, but this run cannot judge it: {why}")),
         None => Miss::Failed(text),
     }
@@ -212,7 +199,7 @@ fn parallel_modes(report: &Report) -> impl Iterator<Item = &ModeResult> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interference::Interference;
+    use crate::interference::{Interference, Verdict};
     use crate::report::{Report, SCHEMA, Timeline};
     use crate::stats::Summary;
     use crate::sys::Machine;
@@ -422,7 +409,7 @@ mod agreement {
     //! predicate is false, and `--check` says exactly what the claims say.
     use super::*;
     use crate::claims::Claim;
-    use crate::interference::Interference;
+    use crate::interference::{Interference, Verdict};
     use crate::report::{SliceReport, Timeline, TimelineRun, WorkloadReport};
     use crate::stats::Summary;
     use crate::sys::Machine;

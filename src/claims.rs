@@ -10,6 +10,7 @@
 //! Notes, the tour's answers and `--check` read the same claims, so they cannot disagree.
 
 use crate::interference::{Interference, Verdict};
+use crate::report::{ModeResult, Timeline};
 use crate::sys::Machine;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -121,11 +122,10 @@ pub fn parallel_possible(machine: &Machine) -> Claim {
     }
 }
 
-/// How long, in the run drawn, at least two CPUs were running this mode's tasks at once, in
-/// ms; `None` where the slices do not say which CPU ran them.
-pub fn at_once_ms<'a>(
-    slices: impl IntoIterator<Item = (Option<usize>, f64, f64)> + 'a,
-) -> Option<f64> {
+/// How long at least two lanes (CPUs, or workers) were busy at the same moment, in ms, over
+/// slices given as (lane, start µs, end µs); `None` where a slice has no lane (the OS did not
+/// say which CPU ran it).
+pub fn at_once_ms(slices: impl IntoIterator<Item = (Option<usize>, f64, f64)>) -> Option<f64> {
     let mut events: Vec<(f64, usize, i32)> = Vec::new();
     for (cpu, start_us, end_us) in slices {
         let cpu = cpu?;
@@ -155,6 +155,42 @@ pub fn at_once_ms<'a>(
         }
     }
     Some(overlap_us / 1e3)
+}
+
+/// What the run drawn of `mode` shows: how long two lanes were busy at once (lanes are CPUs,
+/// or workers `by_worker`), and its wall time, both in ms.
+pub fn drawn(timeline: &Timeline, mode: &str, by_worker: bool) -> (Option<f64>, f64) {
+    let lanes = timeline.views(mode).map(|v| {
+        let lane = if by_worker { Some(v.worker) } else { v.cpu };
+        (lane, v.start_us, v.end_us)
+    });
+    let wall_ms = timeline
+        .runs
+        .iter()
+        .find(|t| t.mode == mode)
+        .map_or(0.0, |t| t.wall_us / 1e3);
+    (at_once_ms(lanes), wall_ms)
+}
+
+/// Why a speed claim about one mode cannot be judged, if it cannot: its own runs were
+/// disturbed (they read coarser than the whole report, so they can only add a disturbance),
+/// or the report cannot judge speed at all ([`speed_unjudgeable`]).
+pub fn mode_speed_unjudgeable(
+    r: &ModeResult,
+    interference: &Interference,
+    baseline_ms: f64,
+) -> Option<String> {
+    r.interference
+        .as_ref()
+        .filter(|i| i.verdict == Verdict::Disturbed)
+        .map(|i| {
+            format!(
+                "other programs took {:.2} CPUs and the hypervisor {:.2} during its runs",
+                i.others_cpus.unwrap_or(0.0),
+                i.steal_cpus.unwrap_or(0.0)
+            )
+        })
+        .or_else(|| speed_unjudgeable(interference, baseline_ms))
 }
 
 /// The claims with this id (and mode, where given).

@@ -490,21 +490,7 @@ pub fn claims(
     let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
     let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
     let possible = crate::claims::parallel_possible(machine);
-    let drawn = |mode: &str, by_worker: bool| {
-        let slices = timeline.views(mode).map(|v| {
-            (
-                if by_worker { Some(v.worker) } else { v.cpu },
-                v.start_us,
-                v.end_us,
-            )
-        });
-        let wall_ms = timeline
-            .runs
-            .iter()
-            .find(|t| t.mode == mode)
-            .map_or(0.0, |t| t.wall_us / 1e3);
-        (crate::claims::at_once_ms(slices), wall_ms)
-    };
+    let drawn = |mode: &str, by_worker: bool| crate::claims::drawn(timeline, mode, by_worker);
     for r in results.iter().skip(1) {
         let mode = r.mode.as_str();
         let [low, high] = r.speedup_interval;

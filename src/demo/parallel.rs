@@ -117,17 +117,10 @@ pub fn claims(
 ) -> Vec<Claim> {
     let possible = claims::parallel_possible(machine);
     let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
-    let unjudgeable = claims::speed_unjudgeable(interference, baseline_ms);
     let mut all = vec![possible.clone()];
     for r in results.iter().skip(1) {
         let mode = r.mode.as_str();
-        let drawn = timeline.views(mode).map(|v| (v.cpu, v.start_us, v.end_us));
-        let at_once = claims::at_once_ms(drawn);
-        let wall_ms = timeline
-            .runs
-            .iter()
-            .find(|t| t.mode == mode)
-            .map_or(0.0, |t| t.wall_us / 1e3);
+        let (at_once, wall_ms) = claims::drawn(timeline, mode, false);
         let cpus = crate::sys::cpu_list(&r.cpus_used);
         all.push(
             Claim::new("parallel.at_once", Some(mode))
@@ -156,19 +149,7 @@ pub fn claims(
             "speedup {:.2}, {low:.2}-{high:.2} in single rounds",
             r.speedup
         );
-        // A mode's own runs read coarser than the whole report: they can only add a disturbance.
-        let unjudgeable = r
-            .interference
-            .as_ref()
-            .filter(|i| i.verdict == crate::interference::Verdict::Disturbed)
-            .map(|i| {
-                format!(
-                    "other programs took {:.2} CPUs and the hypervisor {:.2} during its runs",
-                    i.others_cpus.unwrap_or(0.0),
-                    i.steal_cpus.unwrap_or(0.0)
-                )
-            })
-            .or_else(|| unjudgeable.clone());
+        let unjudgeable = claims::mode_speed_unjudgeable(r, interference, baseline_ms);
         let (holds, text) = match &unjudgeable {
             _ if workload.tasks < 2 => (
                 None,
