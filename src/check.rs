@@ -14,7 +14,6 @@
 
 use crate::claims;
 use crate::report::{ModeResult, Report};
-use serde_json::Value;
 
 pub use crate::claims::MIN_JUDGED_MS;
 
@@ -112,11 +111,7 @@ pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
             }
             "race" => {
                 for r in report.results.iter().filter(|r| r.mode != "unsync") {
-                    let wrong = r
-                        .extra
-                        .get("wrong_runs")
-                        .and_then(Value::as_u64)
-                        .unwrap_or(0);
+                    let wrong = r.findings.race().map_or(0, |f| f.wrong_runs);
                     if wrong > 0 {
                         missed.push(Miss::Failed(format!(
                             "{}: {wrong} run(s) ended away from 0",
@@ -126,7 +121,12 @@ pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
                 }
             }
             // Only CPU-bound threads are held back by the lock; waiting ones overlap (io, mixed).
-            "gil-sim" if !report.results.iter().any(|r| r.extra.contains_key("io")) => {
+            "gil-sim"
+                if !report
+                    .results
+                    .iter()
+                    .any(|r| r.findings.gil().is_some_and(|g| g.io.is_some())) =>
+            {
                 for r in report.results.iter() {
                     let best = best_speedup(report, r);
                     match r.mode.as_str() {
@@ -215,7 +215,7 @@ mod tests {
             efficiency: speedup / threads as f64,
             checksum_ok,
             interference: None,
-            extra: Default::default(),
+            findings: Default::default(),
         }
     }
 
@@ -241,7 +241,8 @@ mod tests {
                 0,
             )),
             results,
-            extra: serde_json::Map::new(),
+            maxprocs: None,
+            amdahl: None,
             timeline: Timeline::default(),
             interference: machine(Verdict::Quiet, 0.02),
             claims: Vec::new(),
@@ -442,7 +443,7 @@ mod agreement {
             efficiency: base / wall / 2.0,
             checksum_ok: true,
             interference: None,
-            extra: Default::default(),
+            findings: Default::default(),
         };
         let mut results = vec![row("sequential", base, [1.0, 1.0])];
         let mut timeline = Timeline::default();
@@ -485,7 +486,8 @@ mod agreement {
                 0,
             )),
             results,
-            extra: Default::default(),
+            maxprocs: None,
+            amdahl: None,
             timeline,
             interference,
             claims,

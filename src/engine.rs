@@ -425,7 +425,7 @@ impl<R: Measurement> Measured<R> {
                 .all(|s| s.value.run().checksum == expected_checksum),
             wall_ms,
             interference: Some(self.interference()),
-            extra: serde_json::Map::new(),
+            findings: crate::findings::Findings::None,
         }
     }
 

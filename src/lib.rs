@@ -21,6 +21,7 @@
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
 //! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
 //!   SVG plot).
+//! - [`findings`]: each demo's own figures of a mode, typed, as the JSON and the table show them.
 //! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
 //! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4).
 //! - [`progress`]: the progress bar on stderr.
@@ -39,6 +40,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod findings;
 pub mod gil;
 pub mod green;
 pub mod interference;

@@ -18,11 +18,11 @@ use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
 use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
+use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
 use crate::gil::{GilConfig, GilKind};
 use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
-use serde_json::{Map, Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -228,7 +228,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .zip(&figures)
         .map(|(m, f)| {
             let mut result = m.measured.result(&measured[0].measured, expected);
-            result.extra = f.extra(m, &plan);
+            result.findings = Findings::Gil(f.findings(m, &plan));
             result
         })
         .collect();
@@ -276,7 +276,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
-        extra: serde_json::Map::new(),
+        maxprocs: None,
+        amdahl: None,
         timeline,
         interference,
         claims,
@@ -375,29 +376,20 @@ impl Figures {
         }
     }
 
-    /// The demo's fields of a result: scalar columns first, then the JSON-only objects.
-    fn extra(&self, m: &GilMeasured, plan: &GilPlan) -> Map<String, Value> {
+    /// The demo's findings of a result: scalar columns first, then the JSON-only objects.
+    fn findings(&self, m: &GilMeasured, plan: &GilPlan) -> GilFindings {
         let run = m.representative();
-        let mut extra = Map::new();
-        extra.insert(
-            "handoffs_per_s".into(),
-            json!(self.handoffs_per_s.round() as u64),
-        );
-        if let Some(io) = &self.io {
-            let field = |f: fn(&IoFigures) -> f64| io.as_ref().map(|io| round(f(io), 3));
-            extra.insert("io_p50_ms".into(), json!(field(|io| io.p50_ms)));
-            extra.insert("io_p99_ms".into(), json!(field(|io| io.p99_ms)));
-            extra.insert(
-                "io_requests_per_s".into(),
-                json!(io.as_ref().map(|io| io.requests_per_s.round() as u64)),
-            );
-        }
+        let io_columns = self.io.as_ref().map(|io| IoColumns {
+            io_p50_ms: io.as_ref().map(|io| round(io.p50_ms, 3)),
+            io_p99_ms: io.as_ref().map(|io| round(io.p99_ms, 3)),
+            io_requests_per_s: io.as_ref().map(|io| io.requests_per_s.round() as u64),
+        });
         let kind = match m.variant {
             Some(Variant::Threads(kind)) => kind,
             // Sequential runs one thread, processes one per child: each under its own new GIL.
             None | Some(Variant::Processes) => GilKind::New,
         };
-        let threads: Vec<Value> = run
+        let threads = run
             .threads
             .iter()
             .enumerate()
@@ -409,50 +401,54 @@ impl Figures {
                     .filter(|s| s.worker() == i)
                     .map(|s| s.end().saturating_sub(s.start()))
                     .sum();
-                let mut value = serde_json::to_value(stats).expect("plain numbers");
-                if let Value::Object(fields) = &mut value {
-                    let mut ordered = Map::new();
-                    ordered.insert("thread".into(), json!(i));
-                    ordered.insert("run_ms".into(), json!(round(ran.as_secs_f64() * 1e3, 3)));
-                    ordered.extend(std::mem::take(fields));
-                    *fields = ordered;
+                GilThread {
+                    thread: i,
+                    run_ms: round(ran.as_secs_f64() * 1e3, 3),
+                    stats: stats.clone(),
                 }
-                value
             })
             .collect();
-        extra.insert(
-            "gil".into(),
-            json!({
-                "kind": kind,
-                "locks": if m.variant == Some(Variant::Processes) { run.threads.len() } else { 1 },
-                "switch_interval_ms": plan.lock.switch_interval.as_secs_f64() * 1e3,
-                "check_interval": plan.lock.check_interval,
-                "step_units": plan.step_units,
-                "handoffs": run.lock.handoffs,
-                "handoffs_per_s": round(self.handoffs_per_s, 1),
-                "handoff_latency_us": run.lock.handoff_latency.map(|d| round(d.as_secs_f64() * 1e6, 1)),
-                "drop_requests": total(run, |t| t.drop_requests),
-                "forced_switches": total(run, |t| t.forced_switches),
-                "futile_wakeups": total(run, |t| t.futile_wakeups),
-                "threads": threads,
-            }),
-        );
-        if let Some(io) = &self.io {
+        let gil = GilDetail {
+            kind,
+            locks: if m.variant == Some(Variant::Processes) {
+                run.threads.len()
+            } else {
+                1
+            },
+            switch_interval_ms: plan.lock.switch_interval.as_secs_f64() * 1e3,
+            check_interval: plan.lock.check_interval,
+            step_units: plan.step_units,
+            handoffs: run.lock.handoffs,
+            handoffs_per_s: round(self.handoffs_per_s, 1),
+            handoff_latency_us: run
+                .lock
+                .handoff_latency
+                .map(|d| round(d.as_secs_f64() * 1e6, 1)),
+            drop_requests: total(run, |t| t.drop_requests),
+            forced_switches: total(run, |t| t.forced_switches),
+            futile_wakeups: total(run, |t| t.futile_wakeups),
+            threads,
+        };
+        let io = self.io.as_ref().map(|io| {
             let io_task = plan.tasks.iter().find(|t| t.io_wait.is_some());
-            extra.insert(
-                "io".into(),
-                json!({
-                    "wait_ms": io_task.and_then(|t| t.io_wait).map(|w| w.as_secs_f64() * 1e3),
-                    "requests_per_task": io_task.map(|t| t.requests(plan.step_units)),
-                    "measured_requests": io.as_ref().map_or(0, |io| io.requests),
-                    "beside_cpu_work": self.io_beside_cpu_work,
-                    "p50_ms": io.as_ref().map(|io| round(io.p50_ms, 3)),
-                    "p99_ms": io.as_ref().map(|io| round(io.p99_ms, 3)),
-                    "requests_per_s": io.as_ref().map(|io| round(io.requests_per_s, 1)),
-                }),
-            );
+            IoDetail {
+                wait_ms: io_task
+                    .and_then(|t| t.io_wait)
+                    .map(|w| w.as_secs_f64() * 1e3),
+                requests_per_task: io_task.map(|t| t.requests(plan.step_units)),
+                measured_requests: io.as_ref().map_or(0, |io| io.requests),
+                beside_cpu_work: self.io_beside_cpu_work,
+                p50_ms: io.as_ref().map(|io| round(io.p50_ms, 3)),
+                p99_ms: io.as_ref().map(|io| round(io.p99_ms, 3)),
+                requests_per_s: io.as_ref().map(|io| round(io.requests_per_s, 1)),
+            }
+        });
+        GilFindings {
+            handoffs_per_s: self.handoffs_per_s.round() as u64,
+            io_columns,
+            gil,
+            io,
         }
-        extra
     }
 }
 
@@ -895,10 +891,16 @@ mod tests {
             assert_eq!(modes, ["sequential", "gil-new", "gil-old", "no-gil"]);
             for r in &report.results {
                 assert!(r.checksum_ok, "{workload:?} {}", r.mode);
-                assert!(r.extra["handoffs_per_s"].is_number());
-                let threads = r.extra["gil"]["threads"].as_array().unwrap();
+                let json = serde_json::to_value(r).unwrap();
+                assert!(json["handoffs_per_s"].is_number());
+                let threads = json["gil"]["threads"].as_array().unwrap();
                 assert_eq!(threads.len(), r.threads);
-                assert_eq!(r.extra.contains_key("io"), workload != WorkloadKind::Cpu);
+                assert!(threads[0]["hold_ms"].is_number());
+                assert_eq!(json.get("io").is_some(), workload != WorkloadKind::Cpu);
+                assert_eq!(
+                    json.get("io_p50_ms").is_some(),
+                    workload != WorkloadKind::Cpu
+                );
             }
             let lanes: std::collections::BTreeSet<&str> = report
                 .timeline

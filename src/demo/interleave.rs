@@ -13,10 +13,10 @@ use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
 use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
+use crate::findings::{Findings, InterleaveFindings};
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
-use serde_json::{Value, json};
 use std::time::Duration;
 
 /// How long a green task computes before it yields.
@@ -189,30 +189,21 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         let median_run = &m.samples[run.run].value.run;
         let (first_done, last_done) = done_times_ms(median_run, &workload);
         let busy_ns: u64 = recorded.slices.iter().map(|s| s.duration_ns()).sum();
-        let extra = &mut result.extra;
-        extra.insert("cpu_ms".into(), json!(cpu_ms(m)));
-        extra.insert("switches".into(), json!(median_u64(&switches)));
-        extra.insert("os_context_switches".into(), json!(os_switches(median_run)));
-        extra.insert(
-            "mean_slice_us".into(),
-            json!(round2(
-                busy_ns as f64 / 1e3 / recorded.slices.len().max(1) as f64
-            )),
-        );
-        extra.insert("first_done_ms".into(), json!(round2(first_done)));
-        extra.insert("last_done_ms".into(), json!(round2(last_done)));
-        extra.insert(
-            "switch_cost_ns".into(),
-            switch_cost_of(&m.mode, &switch_costs),
-        );
-        extra.insert(
-            "stack_bytes".into(),
-            match m.mode.as_str() {
-                "green" => json!(task_bytes),
-                "threads" => json!(thread_stack_bytes()),
-                _ => Value::Null,
+        result.findings = Findings::Interleave(InterleaveFindings {
+            cpu_ms: cpu_ms(m),
+            switches: median_u64(&switches),
+            os_context_switches: os_switches(median_run),
+            mean_slice_us: round2(busy_ns as f64 / 1e3 / recorded.slices.len().max(1) as f64),
+            first_done_ms: round2(first_done),
+            last_done_ms: round2(last_done),
+            switch_cost_ns: switch_cost_of(&m.mode, &switch_costs),
+            bound_ms: bound_ms(&workload),
+            stack_bytes: match m.mode.as_str() {
+                "green" => Some(task_bytes as u64),
+                "threads" => Some(thread_stack_bytes() as u64),
+                _ => None,
             },
-        );
+        });
         results.push(result);
         timeline.add(run, recorded);
     }
@@ -233,7 +224,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
-        extra: serde_json::Map::new(),
+        maxprocs: None,
+        amdahl: None,
         timeline,
         interference: outcome.interference,
         claims,
@@ -284,12 +276,12 @@ fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
     crate::stats::Summary::of(&samples).map(|s| round2(s.median))
 }
 
-fn switch_cost_of(mode: &str, costs: &switch_cost::SwitchCosts) -> Value {
+fn switch_cost_of(mode: &str, costs: &switch_cost::SwitchCosts) -> Option<f64> {
     match mode {
-        "green" => json!(round2(costs.green)),
-        "threads" => json!(costs.threads.map(round2)),
-        "processes" => json!(costs.processes.map(round2)),
-        _ => Value::Null,
+        "green" => Some(round2(costs.green)),
+        "threads" => costs.threads.map(round2),
+        "processes" => costs.processes.map(round2),
+        _ => None,
     }
 }
 
@@ -310,12 +302,19 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn extra_f64(result: &ModeResult, key: &str) -> f64 {
-    result
-        .extra
-        .get(key)
-        .and_then(Value::as_f64)
-        .unwrap_or(f64::NAN)
+/// With waits, the wall time no run on one CPU can beat: the larger of all the CPU work and
+/// one task's compute plus its waits.
+fn bound_ms(workload: &Workload) -> Option<f64> {
+    let w = workload.wait.as_ref()?;
+    let compute_ms = workload.estimated_pass().as_secs_f64() * 1e3;
+    Some(round2(
+        compute_ms.max(compute_ms / workload.tasks as f64 + w.total_ms),
+    ))
+}
+
+/// The interleave findings of a mode; every mode of this demo has them.
+fn found(result: &ModeResult) -> InterleaveFindings {
+    result.findings.interleave().cloned().unwrap_or_default()
 }
 
 /// The claims of `interleave`: every mode on the one CPU, waits overlapped by interleaving,
@@ -438,8 +437,7 @@ fn notes(
             )),
             Some(w) => {
                 let compute_ms = workload.estimated_pass().as_secs_f64() * 1e3;
-                let one_task_ms = compute_ms / workload.tasks as f64 + w.total_ms;
-                let ideal = compute_ms.max(one_task_ms);
+                let ideal = found(seq).bound_ms.unwrap_or(f64::NAN);
                 let best = results.iter().skip(1).min_by(|a, b| a.wall_ms.median.total_cmp(&b.wall_ms.median)).expect("modes");
                 notes.push(format!(
                     "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms (speedup {:.2}). No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms); tasks that wait in step leave the CPU idle at times, and the larger the waits, the closer interleaving gets to that bound. Overlapping waits is the problem concurrency solves on one core.",
@@ -456,34 +454,25 @@ fn notes(
         if let Some(green) = results.iter().find(|r| r.mode == "green") {
             notes.push(format!(
                 "Progress: one after another, the first task was done after {} ms and the last after {} ms; interleaved (green), the first after {} ms and the last after {} ms: all tasks progress together and finish late together.",
-                format_ms(extra_f64(seq, "first_done_ms")),
-                format_ms(extra_f64(seq, "last_done_ms")),
-                format_ms(extra_f64(green, "first_done_ms")),
-                format_ms(extra_f64(green, "last_done_ms")),
+                format_ms(found(seq).first_done_ms),
+                format_ms(found(seq).last_done_ms),
+                format_ms(found(green).first_done_ms),
+                format_ms(found(green).last_done_ms),
             ));
         }
     }
     if let Some(threads) = results.iter().find(|r| r.mode == "threads") {
-        let os = |key: &str| {
-            threads
-                .extra
-                .get("os_context_switches")
-                .and_then(|o| o.get(key))
-                .and_then(Value::as_u64)
-                .unwrap_or(0)
-        };
+        let os = found(threads).os_context_switches;
         let green_switches = results
             .iter()
             .find(|r| r.mode == "green")
-            .and_then(|g| g.extra.get("switches"))
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+            .map_or(0, |g| found(g).switches);
         notes.push(format!(
             "The OS switched the pinned threads {} times ({} involuntary: preempted when their time slice ran out; {} voluntary), with a mean slice of {} µs: its scheduler decides when, not the tasks. The green tasks switched {} times, each at the end of a quantum the task chose.",
-            os("voluntary") + os("involuntary"),
-            os("involuntary"),
-            os("voluntary"),
-            extra_f64(threads, "mean_slice_us").round(),
+            os.total(),
+            os.involuntary,
+            os.voluntary,
+            found(threads).mean_slice_us.round(),
             green_switches,
         ));
     }

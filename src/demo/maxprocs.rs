@@ -35,12 +35,12 @@ use crate::cli::{MAX_TASKS, MAX_THREADS};
 use crate::engine::{self, Env, Mode, Oracle, Plan};
 use crate::exec::Run;
 use crate::exec::pool::Pool;
+use crate::findings::{Findings, MaxprocsFindings};
 use crate::interference::Interference;
 use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::stats;
 use crate::workload::{WorkSize, Workload};
-use serde_json::{Map, json};
 use std::time::Duration;
 
 /// Tasks per CPU by default: enough for rayon to balance the load at every P of the default
@@ -198,12 +198,10 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .collect();
     let fit = AmdahlReport::new(points, capacity, serial_set);
     for r in &mut results {
-        r.extra.insert(
-            "karp_flatt".into(),
-            json!(stats::karp_flatt(r.speedup, r.threads)),
-        );
-        r.extra
-            .insert("amdahl_speedup".into(), json!(fit.predicted(r.threads)));
+        r.findings = Findings::Maxprocs(MaxprocsFindings {
+            karp_flatt: stats::karp_flatt(r.speedup, r.threads),
+            amdahl_speedup: fit.predicted(r.threads),
+        });
     }
 
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
@@ -217,9 +215,6 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         added_one,
         claims: &claims,
     }));
-    let mut extra = Map::new();
-    extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
-    extra.insert("amdahl".into(), serde_json::to_value(&fit)?);
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
@@ -227,7 +222,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
-        extra,
+        maxprocs: Some(maxprocs),
+        amdahl: Some(fit),
         timeline: Timeline::default(),
         interference: outcome.interference,
         claims,
@@ -518,9 +514,10 @@ mod tests {
         assert_eq!(threads, [1, 2, 3]);
         assert!(report.results.iter().all(|r| r.checksum_ok));
         assert_eq!(report.results[0].speedup, 1.0);
-        assert!(report.results[0].extra["karp_flatt"].is_null());
-        assert!(report.results[1].extra["karp_flatt"].is_number());
-        let amdahl: AmdahlReport = serde_json::from_value(report.extra["amdahl"].clone()).unwrap();
+        let found = |i: usize| report.results[i].findings.maxprocs().unwrap();
+        assert!(found(0).karp_flatt.is_none());
+        assert!(found(1).karp_flatt.is_some());
+        let amdahl = report.amdahl.clone().unwrap();
         assert_eq!(amdahl.points.len(), 3);
         assert_eq!(amdahl.serial_fraction_set, 0.25);
         assert!(
@@ -529,8 +526,10 @@ mod tests {
                 .iter()
                 .all(|p| p.speedup_min <= p.speedup && p.speedup <= p.speedup_max)
         );
-        assert_eq!(report.extra["maxprocs"]["limit"], 2);
-        assert_eq!(report.extra["maxprocs"]["source"], "--maxprocs");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["maxprocs"]["limit"], 2);
+        assert_eq!(json["maxprocs"]["source"], "--maxprocs");
+        assert!(json["results"][1]["karp_flatt"].is_number());
         assert!(
             report
                 .notes
@@ -569,7 +568,7 @@ mod claim_tests {
                 efficiency: baseline / wall / p as f64,
                 checksum_ok: true,
                 interference: None,
-                extra: Default::default(),
+                findings: Default::default(),
             })
             .collect()
     }

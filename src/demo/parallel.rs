@@ -72,8 +72,6 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
     notes.push(pool_note(config.threads, &maxprocs));
     notes.extend(maxprocs.notes());
-    let mut extra = serde_json::Map::new();
-    extra.insert("maxprocs".into(), serde_json::to_value(&maxprocs)?);
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         schema: SCHEMA,
@@ -81,7 +79,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         results,
-        extra,
+        maxprocs: Some(maxprocs),
+        amdahl: None,
         timeline,
         interference: outcome.interference,
         claims,

@@ -28,11 +28,11 @@ use super::Repeats;
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Mode, Race, RaceRun};
+use crate::findings::{Findings, RaceFindings, RaceTiming};
 use crate::report::{ModeResult, Report, SCHEMA, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use anyhow::Context;
-use serde_json::{Value, json};
 use std::time::Duration;
 
 /// What `race` runs.
@@ -168,7 +168,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .zip(measured)
         .map(|(m, meas)| {
             let mut result = meas.result(&measured[base], 0);
-            fill(&mut result, m, config.iterations, operations);
+            result.findings = Findings::Race(findings(m, config.iterations, operations));
             result
         })
         .collect();
@@ -185,7 +185,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         machine,
         workload: None,
         results,
-        extra: serde_json::Map::new(),
+        maxprocs: None,
+        amdahl: None,
         timeline,
         interference: outcome.interference,
         claims,
@@ -281,37 +282,29 @@ fn one_core(machine: &Machine) -> anyhow::Result<usize> {
         .context("--one-core needs to pin threads to one CPU, and this platform does not tell which CPUs this process may use")
 }
 
-/// Adds the race's own fields to a mode's row.
-fn fill(result: &mut ModeResult, m: &ModeRuns, iterations: u64, operations: u64) {
-    let lost = m.lost();
-    let extra = &mut result.extra;
-    extra.insert("iterations".into(), json!(iterations));
-    extra.insert("wrong_runs".into(), json!(m.wrong_runs()));
-    extra.insert(
-        "lost_updates_median".into(),
-        whole_if_possible(m.lost_median()),
-    );
-    extra.insert(
-        "lost_updates_max".into(),
-        json!(lost.iter().copied().max().unwrap_or(0)),
-    );
-    extra.insert("ns_per_op".into(), json!(m.ns_per_op(operations).median));
-    extra.insert("final_values".into(), json!(m.finals()));
-    extra.insert("reason".into(), json!(reason(m.mode, m.wrong_runs())));
-}
-
-/// A median of whole numbers is whole or ends in .5; show it whole when it is.
-fn whole_if_possible(x: f64) -> Value {
-    if x.fract() == 0.0 && x >= 0.0 && x < u64::MAX as f64 {
-        json!(x as u64)
-    } else {
-        json!(x)
+/// The race's own figures of a mode.
+fn findings(m: &ModeRuns, iterations: u64, operations: u64) -> RaceFindings {
+    RaceFindings {
+        iterations,
+        wrong_runs: m.wrong_runs(),
+        lost_updates_median: m.lost_median(),
+        lost_updates_max: m.lost().iter().copied().max().unwrap_or(0),
+        ns_per_op: m.ns_per_op(operations).median,
+        final_values: m.finals(),
+        reason: reason(m.mode, m.wrong_runs()),
+        timing: timing(m),
     }
 }
 
-/// How long the unsync threads were counting at the same time: only then can updates collide.
-fn overlap_note(u: &ModeRuns, one_cpu: bool) -> String {
-    let shares: Vec<f64> = u
+/// When the threads of a mode's runs counted: only while their loops overlap can updates
+/// collide.
+fn timing(m: &ModeRuns) -> RaceTiming {
+    let skews: Vec<f64> = m
+        .runs
+        .iter()
+        .map(|r| r.start_skew.as_secs_f64() * 1e6)
+        .collect();
+    let shares: Vec<f64> = m
         .runs
         .iter()
         .map(|r| {
@@ -323,19 +316,29 @@ fn overlap_note(u: &ModeRuns, one_cpu: bool) -> String {
             }
         })
         .collect();
-    let median = Summary::of(&shares).map_or(0.0, |s| s.median);
-    let apart = u.runs.iter().filter(|r| r.overlap.is_zero()).count();
+    RaceTiming {
+        start_skew_us: Summary::of(&skews).map(|s| [s.median, s.max]),
+        loops_overlap_pct: Summary::of(&shares).map(|s| s.median),
+        runs_apart: m.runs.iter().filter(|r| r.overlap.is_zero()).count(),
+        preemptions: m.preemptions(),
+    }
+}
+
+/// How long the unsync threads were counting at the same time: only then can updates collide.
+fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
     let mut note = format!(
-        "In the unsync runs the threads' counting loops overlapped in time for {median:.0}% of the run (median){}",
+        "In the unsync runs the threads' counting loops overlapped in time for {:.0}% of the run (median){}",
+        t.loops_overlap_pct.unwrap_or(0.0),
         if one_cpu {
             ", taking turns on one CPU, never in parallel"
         } else {
             ""
         }
     );
-    if apart > 0 {
+    if t.runs_apart > 0 {
         note.push_str(&format!(
-            "; in {apart} run(s) one thread finished before another began, so no update could be lost{}",
+            "; in {} run(s) one thread finished before another began, so no update could be lost{}",
+            t.runs_apart,
             if one_cpu {
                 " (no preemption came in the middle of a loop)"
             } else {
@@ -376,7 +379,7 @@ fn notes(
 ) -> Vec<String> {
     let mut notes = Vec::new();
     // Can the threads run in parallel at all, or only take turns?
-    let one_cpu = pin.is_some() || machine.available_parallelism == 1;
+    let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
     let cpus = machine
         .affinity
         .as_ref()
@@ -396,14 +399,19 @@ fn notes(
         "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
             .into(),
     );
-    if let Some(u) = all.iter().find(|m| m.mode == Mode::Unsync) {
-        let finals = u.finals();
+    let found = |mode: Mode| {
+        results
+            .iter()
+            .find(|r| r.mode == mode.name())
+            .and_then(|r| r.findings.race())
+    };
+    if let Some(u) = found(Mode::Unsync) {
+        let finals = &u.final_values;
         let (lo, hi) = (
             finals.iter().min().copied().unwrap_or(0),
             finals.iter().max().copied().unwrap_or(0),
         );
-        let lost = u.lost();
-        let preempted = u.preemptions().map_or_else(String::new, |p| {
+        let preempted = u.timing.preemptions.map_or_else(String::new, |p| {
             format!("; its threads were preempted {p} time(s) while counting")
         });
         let where_ = match pin {
@@ -412,13 +420,13 @@ fn notes(
         };
         notes.push(format!(
             "unsync was wrong in {} of {} runs{}: final values from {} to {}, at least {:.0} updates lost in the median run and {} at most, out of {}{}.",
-            u.wrong_runs(),
-            u.runs.len(),
+            u.wrong_runs,
+            finals.len(),
             where_,
             lo,
             hi,
-            u.lost_median(),
-            lost.iter().max().copied().unwrap_or(0),
+            u.lost_updates_median,
+            u.lost_updates_max,
             operations,
             preempted
         ));
@@ -426,38 +434,34 @@ fn notes(
             "A final value v means at least |v| updates were lost: a lost increment and a lost decrement cancel out, so lost_updates is a lower bound."
                 .into(),
         );
-        notes.push(overlap_note(u, one_cpu));
+        notes.push(overlap_note(&u.timing, one_cpu));
     }
     if let Some(cpu) = pin {
         notes.push(format!(
             "--one-core: all threads took turns on CPU {cpu}, so they never ran at the same instant; an update is lost only when a thread is preempted between its read and its write, which is rarer, but then every change the other threads made meanwhile is overwritten at once. A loop shorter than a scheduler timeslice (a few ms) is seldom preempted: more --iterations give the race more chances."
         ));
-    } else if machine.available_parallelism == 1 {
-        notes.push(
-            "Only 1 CPU is available to this process: the threads take turns, so updates are lost only when a thread is preempted between its read and its write."
-                .into(),
-        );
-    }
-    let skews: Vec<f64> = all
-        .iter()
-        .flat_map(|m| &m.runs)
-        .map(|r| r.start_skew.as_secs_f64() * 1e6)
-        .collect();
-    if let Some(skew) = Summary::of(&skews).filter(|_| one_cpu) {
+    } else if one_cpu {
         notes.push(format!(
-            "On one CPU the threads cannot leave the start line together: the last started {:.1} µs after the first in the median run ({:.1} µs at most), when the CPU came free.",
-            skew.median, skew.max
+            "This process has {} CPU's worth of time: the threads take turns, so updates are lost only when a thread is preempted between its read and its write.",
+            crate::maxprocs::format_cpus(machine.cpu_capacity())
         ));
-    } else if let Some(skew) = Summary::of(&skews) {
+    }
+    // The start line matters most where updates can be lost: unsync's, else the first mode's.
+    let skew = found(Mode::Unsync)
+        .or_else(|| results.first().and_then(|r| r.findings.race()))
+        .and_then(|f| f.timing.start_skew_us);
+    if let Some([median, max]) = skew.filter(|_| one_cpu) {
         notes.push(format!(
-            "Each thread was pinned to {} and waited at a start line, spinning rather than sleeping: the last started {:.1} µs after the first in the median run ({:.1} µs at most), where waking a sleeping thread can take tens of µs.",
+            "On one CPU the threads cannot leave the start line together: the last started {median:.1} µs after the first in the median run ({max:.1} µs at most), when the CPU came free."
+        ));
+    } else if let Some([median, max]) = skew {
+        notes.push(format!(
+            "Each thread was pinned to {} and waited at a start line, spinning rather than sleeping: the last started {median:.1} µs after the first in the median run ({max:.1} µs at most), where waking a sleeping thread can take tens of µs.",
             if config.threads <= cpus {
                 "a CPU of its own".to_string()
             } else {
                 format!("one of the {cpus} CPUs in turn")
             },
-            skew.median,
-            skew.max
         ));
     }
     let speed: Vec<(Mode, f64)> = all
@@ -506,8 +510,8 @@ mod tests {
         run(config, &Env::with_load(0.0))
     }
 
-    fn extra_u64(r: &ModeResult, key: &str) -> u64 {
-        r.extra[key].as_u64().unwrap()
+    fn found(r: &ModeResult) -> &RaceFindings {
+        r.findings.race().expect("race findings")
     }
 
     #[test]
@@ -518,9 +522,9 @@ mod tests {
             assert_eq!(names, ["unsync", "atomic", "mutex", "channel", "local"]);
             for r in report.results.iter().skip(1) {
                 assert!(r.checksum_ok, "{}", r.mode);
-                assert_eq!(extra_u64(r, "wrong_runs"), 0);
-                assert_eq!(extra_u64(r, "lost_updates_max"), 0);
-                assert_eq!(r.extra["final_values"], json!([0, 0, 0, 0]));
+                assert_eq!(found(r).wrong_runs, 0);
+                assert_eq!(found(r).lost_updates_max, 0);
+                assert_eq!(found(r).final_values, [0, 0, 0, 0]);
                 assert_eq!(r.threads, threads);
             }
             // atomic is the baseline of speedup.
@@ -532,20 +536,15 @@ mod tests {
     fn unsync_is_reported_truthfully() {
         let report = run_here(&config(vec![Mode::Unsync], 4)).unwrap();
         let r = &report.results[0];
-        let finals: Vec<i64> = r.extra["final_values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_i64().unwrap())
-            .collect();
+        let finals = &found(r).final_values;
         assert_eq!(finals.len(), 4);
         let wrong = finals.iter().filter(|&&v| v != 0).count();
-        assert_eq!(extra_u64(r, "wrong_runs"), wrong as u64);
+        assert_eq!(found(r).wrong_runs, wrong);
         let max = finals.iter().map(|v| v.unsigned_abs()).max().unwrap();
-        assert_eq!(extra_u64(r, "lost_updates_max"), max);
+        assert_eq!(found(r).lost_updates_max, max);
         assert!(max <= 2 * 2000);
         assert_eq!(r.checksum_ok, wrong == 0);
-        let reason = r.extra["reason"].as_str().unwrap();
+        let reason = found(r).reason;
         assert_eq!(reason.starts_with("no update lost"), wrong == 0);
         assert!(
             report
@@ -562,6 +561,7 @@ mod tests {
         let report = run_here(&config(vec![Mode::Local, Mode::Atomic, Mode::Local], 2)).unwrap();
         assert_eq!(report.results.len(), 2);
         assert_eq!(report.results[0].mode, "atomic");
+        let json = serde_json::to_value(&report.results[1]).unwrap();
         for key in [
             "iterations",
             "wrong_runs",
@@ -570,10 +570,12 @@ mod tests {
             "ns_per_op",
             "final_values",
             "reason",
+            "timing",
         ] {
-            assert!(report.results[1].extra.contains_key(key), "{key}");
+            assert!(json[key] != serde_json::Value::Null, "{key}");
         }
-        assert!(report.results[1].extra["ns_per_op"].as_f64().unwrap() > 0.0);
+        assert!(json["ns_per_op"].as_f64().unwrap() > 0.0);
+        assert!(json["timing"]["loops_overlap_pct"].is_number());
         assert!(
             report
                 .notes
@@ -596,12 +598,6 @@ mod tests {
                 .downcast_ref::<crate::error::UsageError>()
                 .is_some()
         );
-    }
-
-    #[test]
-    fn halves_show_whole() {
-        assert_eq!(whole_if_possible(3.0), json!(3));
-        assert_eq!(whole_if_possible(2.5), json!(2.5));
     }
 
     #[cfg(target_os = "linux")]
@@ -656,7 +652,7 @@ mod claim_tests {
             efficiency: 0.5,
             checksum_ok: ok,
             interference: None,
-            extra: Default::default(),
+            findings: Default::default(),
         }
     }
 

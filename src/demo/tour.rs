@@ -8,13 +8,13 @@
 
 use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
 use crate::engine::Env;
+use crate::findings::{InterleaveFindings, RaceFindings};
 use crate::interference::{Interference, Verdict};
 use crate::maxprocs::Limit;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
 use crate::workload::WorkSize;
 use serde::Serialize;
-use serde_json::Value;
 use std::time::Duration;
 
 /// How long the tour may spend lengthening the race's loop until a run goes wrong.
@@ -315,11 +315,20 @@ fn result<'a>(report: &'a Report, mode: &str) -> Option<&'a ModeResult> {
     report.results.iter().find(|r| r.mode == mode)
 }
 
-fn extra(report: &Report, mode: &str, key: &str) -> f64 {
+/// A figure of a mode's interleave findings, NaN where the mode did not run.
+fn interleaved(report: &Report, mode: &str, figure: fn(&InterleaveFindings) -> Option<f64>) -> f64 {
     result(report, mode)
-        .and_then(|r| r.extra.get(key))
-        .and_then(Value::as_f64)
+        .and_then(|r| r.findings.interleave())
+        .and_then(figure)
         .unwrap_or(f64::NAN)
+}
+
+fn switch_cost(report: &Report, mode: &str) -> f64 {
+    interleaved(report, mode, |f| f.switch_cost_ns)
+}
+
+fn race_found<'a>(report: &'a Report, mode: &str) -> Option<&'a RaceFindings> {
+    result(report, mode).and_then(|r| r.findings.race())
 }
 
 fn median(report: &Report, mode: &str) -> f64 {
@@ -374,7 +383,7 @@ fn difference(one_core: &Report, all_cores: &Report) -> Section {
     let cpu = result(one_core, "green")
         .map(|r| crate::sys::cpu_list(&r.cpus_used))
         .unwrap_or_default();
-    let green_switches = extra(one_core, "green", "switches");
+    let green_switches = interleaved(one_core, "green", |f| Some(f.switches as f64));
     let par = result(all_cores, "threads");
     let par_cpus = par.map_or(0, |r| r.cpus_used.len());
     let mut answer = vec![format!(
@@ -483,29 +492,35 @@ fn problems(waits: &Report, all_cores: &Report) -> Section {
 
 fn harder(races: &Report) -> Section {
     let unsync = result(races, "unsync");
-    let wrong = unsync
-        .and_then(|r| r.extra.get("wrong_runs"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let wrong = race_found(races, "unsync").map_or(0, |f| f.wrong_runs);
     let runs = unsync.map_or(0, |r| r.wall_ms.samples.len());
     let fixes_exact = crate::claims::find(&races.claims, "race.fixes_exact", None)
         .is_some_and(|c| c.holds == Some(true));
     let answer = vec![
         format!(
             "Both. Harder: two threads adding and subtracting on one shared counter without synchronisation ({} changes each). {}",
-            unsync
-                .and_then(|r| r.extra.get("iterations"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
+            race_found(races, "unsync").map_or(0, |f| f.iterations),
             claim_text(races, "race.lost_updates", Some("unsync")),
         ),
         format!(
             "Easier where the tools fit. {} Per change: {} ns (atomic), {} ns (mutex), {} ns (channel) and {} ns (private counts). Rust refuses data races at compile time, but not race conditions like this read-then-write.",
             claim_text(races, "race.fixes_exact", None),
-            format!("{:.1}", extra(races, "atomic", "ns_per_op")),
-            format!("{:.1}", extra(races, "mutex", "ns_per_op")),
-            format!("{:.1}", extra(races, "channel", "ns_per_op")),
-            format!("{:.1}", extra(races, "local", "ns_per_op")),
+            format!(
+                "{:.1}",
+                race_found(races, "atomic").map_or(f64::NAN, |f| f.ns_per_op)
+            ),
+            format!(
+                "{:.1}",
+                race_found(races, "mutex").map_or(f64::NAN, |f| f.ns_per_op)
+            ),
+            format!(
+                "{:.1}",
+                race_found(races, "channel").map_or(f64::NAN, |f| f.ns_per_op)
+            ),
+            format!(
+                "{:.1}",
+                race_found(races, "local").map_or(f64::NAN, |f| f.ns_per_op)
+            ),
         ),
     ];
     section(
@@ -519,11 +534,11 @@ fn harder(races: &Report) -> Section {
 }
 
 fn kinds(one_core: &Report) -> Section {
-    let green = extra(one_core, "green", "switch_cost_ns");
-    let thread = extra(one_core, "threads", "switch_cost_ns");
-    let process = extra(one_core, "processes", "switch_cost_ns");
-    let green_bytes = extra(one_core, "green", "stack_bytes");
-    let thread_bytes = extra(one_core, "threads", "stack_bytes");
+    let green = switch_cost(one_core, "green");
+    let thread = switch_cost(one_core, "threads");
+    let process = switch_cost(one_core, "processes");
+    let green_bytes = interleaved(one_core, "green", |f| f.stack_bytes.map(|b| b as f64));
+    let thread_bytes = interleaved(one_core, "threads", |f| f.stack_bytes.map(|b| b as f64));
     let answer = vec![
         "A process has its own address space (memory, files); a thread is a path of execution inside a process, sharing its memory, scheduled preemptively by the OS; a green thread is scheduled by a runtime in user space, cooperatively, on top of OS threads; a coroutine is a function that can suspend and resume (here the green threads are stackless coroutines: Rust futures).".into(),
         format!(
@@ -547,8 +562,8 @@ fn what_they_create(one_core: &Report) -> Section {
         "pthread_create() creates an OS thread (one kernel-scheduled thread per call). threading.Thread() also creates an OS thread, but it runs Python code only while holding the GIL. go does NOT create an OS thread: it starts a goroutine, a green thread that Go's runtime multiplexes onto at most GOMAXPROCS running OS threads (M:N scheduling).".into(),
         format!(
             "That is why Go programs can afford hundreds of thousands of goroutines: here a green switch cost {:.0} ns against {:.0} ns for an OS thread.",
-            extra(one_core, "green", "switch_cost_ns"),
-            extra(one_core, "threads", "switch_cost_ns"),
+            switch_cost(one_core, "green"),
+            switch_cost(one_core, "threads"),
         ),
     ];
     section(
@@ -565,7 +580,9 @@ fn gil(cpu: &Report, io: &Report) -> Section {
     let answer = vec![
         format!(
             "The GIL lets one thread at a time run Python code. CPU-bound threads still run and take turns (the lock changed hands {:.0} times a second, about once per 5 ms switch interval), but they do not run in parallel: two threads under the GIL took {} ms against {} ms one after another (speedup {:.2}), while the same threads without a GIL took {} ms ({:.2}x).",
-            extra(cpu, "gil-new", "handoffs_per_s"),
+            result(cpu, "gil-new")
+                .and_then(|r| r.findings.gil())
+                .map_or(f64::NAN, |g| g.handoffs_per_s as f64),
             format_ms(median(cpu, "gil-new")),
             format_ms(median(cpu, "sequential")),
             speedup(cpu, "gil-new"),
@@ -613,16 +630,8 @@ fn gil_workaround(cpu: &Report) -> Section {
 
 fn gomaxprocs(sweep: &Report) -> Section {
     let cpus = sweep.machine.available_parallelism;
-    let fit = sweep.extra.get("amdahl");
-    let serial = fit
-        .and_then(|f| f.get("serial_fraction"))
-        .and_then(Value::as_f64);
-    let limits = sweep.extra.get("maxprocs");
-    let go = limits
-        .and_then(|m| m.get("defaults"))
-        .and_then(|d| d.get("go"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let serial = sweep.amdahl.as_ref().and_then(|f| f.serial_fraction);
+    let go = sweep.maxprocs.as_ref().map_or(0, |m| m.defaults.go);
     let points: Vec<String> = sweep
         .results
         .iter()

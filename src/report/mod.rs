@@ -4,7 +4,8 @@
 //! results. Everything a person sees on stdout can be rebuilt from the `Report` alone, which
 //! is why `--format json` carries every figure the table shows. The JSON shape (schema 1) is
 //! documented in the README and shared by every demo: demos add fields beside the common ones
-//! (in [`ModeResult::extra`] and [`Report::extra`]), never instead of them.
+//! (their typed [`crate::findings`] in each [`ModeResult`], and the sweep's objects in the
+//! [`Report`]), never instead of them.
 
 pub mod chrome;
 pub mod csv;
@@ -17,8 +18,11 @@ pub mod table;
 pub mod timeline;
 pub mod tour;
 
+use crate::amdahl::AmdahlReport;
 use crate::claims::Claim;
+use crate::findings::Findings;
 use crate::interference::{Interference, ModeInterference};
+use crate::maxprocs::MaxprocsReport;
 use crate::stats::Summary;
 use crate::sys::Machine;
 use crate::trace::Slice;
@@ -41,10 +45,12 @@ pub struct Report {
     pub workload: Option<WorkloadReport>,
     /// One entry per way of running the work.
     pub results: Vec<ModeResult>,
-    /// Demo-specific top-level objects (such as `maxprocs` and `amdahl`), serialised beside the
-    /// common fields, never instead of them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    /// The worker limit and where it came from (`parallel`, `maxprocs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maxprocs: Option<MaxprocsReport>,
+    /// The speedup curve and its Amdahl fit (`maxprocs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amdahl: Option<AmdahlReport>,
     pub timeline: Timeline,
     /// What other programs and the hypervisor took from the CPUs while the figures were
     /// measured, and whether the run is fit to be believed.
@@ -103,10 +109,10 @@ pub struct ModeResult {
     /// What other programs and the hypervisor took from the CPUs during this mode's runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interference: Option<ModeInterference>,
-    /// Demo-specific fields, rendered as extra columns in order; fields whose value is an
+    /// The demo's own figures, rendered as extra columns in order; fields whose value is an
     /// object are too big for a cell and appear in the JSON only.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub findings: Findings,
 }
 
 #[cfg(test)]
@@ -130,7 +136,7 @@ impl ModeResult {
             checksum_ok: true,
             interference: None,
             wall_ms,
-            extra: Default::default(),
+            findings: Findings::None,
         }
     }
 }
@@ -470,8 +476,9 @@ impl Grid {
             headers.push("others".into());
         }
         // Nested objects are too wide for a cell: they stay in the JSON only.
-        for result in results {
-            for (key, value) in &result.extra {
+        let columns: Vec<Map<String, Value>> = results.iter().map(finding_columns).collect();
+        for fields in &columns {
+            for (key, value) in fields {
                 if !value.is_object() && !headers.contains(key) {
                     headers.push(key.clone());
                 }
@@ -479,7 +486,8 @@ impl Grid {
         }
         let rows = results
             .iter()
-            .map(|r| {
+            .zip(&columns)
+            .map(|(r, fields)| {
                 let mut row = vec![
                     r.mode.clone(),
                     r.threads.to_string(),
@@ -500,7 +508,7 @@ impl Grid {
                     });
                 }
                 for key in &headers[row.len()..] {
-                    row.push(r.extra.get(key).map_or_else(String::new, format_value));
+                    row.push(fields.get(key).map_or_else(String::new, format_value));
                 }
                 row
             })
@@ -527,6 +535,15 @@ impl Grid {
         } else {
             Grid::of_results(&report.results)
         }
+    }
+}
+
+/// A mode's findings as JSON fields, in their declared order: the cells come from the same
+/// serialisation as the JSON, so the two cannot disagree.
+fn finding_columns(r: &ModeResult) -> Map<String, Value> {
+    match serde_json::to_value(&r.findings) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
     }
 }
 

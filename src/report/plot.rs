@@ -28,11 +28,10 @@ pub const AMDAHL: &str = "Amdahl fit";
 
 /// The report's speedup curve, or an error where the report has none.
 fn curve(report: &Report) -> anyhow::Result<AmdahlReport> {
-    let value = report
-        .extra
-        .get("amdahl")
-        .with_context(|| format!("a `{}` report has no speedup curve to plot", report.demo))?;
-    serde_json::from_value(value.clone()).context("the report's amdahl object is malformed")
+    report
+        .amdahl
+        .clone()
+        .with_context(|| format!("a `{}` report has no speedup curve to plot", report.demo))
 }
 
 /// The SVG text of the report's speedup curve.
@@ -189,18 +188,14 @@ mod tests {
                 }
             })
             .collect();
-        let mut extra = serde_json::Map::new();
-        extra.insert(
-            "amdahl".into(),
-            serde_json::to_value(AmdahlReport::new(points, cpus, serial)).unwrap(),
-        );
         Report {
             schema: SCHEMA,
             demo: "maxprocs".into(),
             machine: Machine::detect(),
             workload: None,
             results: Vec::new(),
-            extra,
+            maxprocs: None,
+            amdahl: Some(AmdahlReport::new(points, cpus, serial)),
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),
             claims: Vec::new(),
@@ -246,7 +241,7 @@ mod tests {
     #[test]
     fn a_report_without_a_curve_is_refused() {
         let mut r = report(0.0, 2.0, &[1]);
-        r.extra.clear();
+        r.amdahl = None;
         assert!(render(&r).is_err());
     }
 

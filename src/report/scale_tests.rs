@@ -29,7 +29,8 @@ pub(crate) fn report_of(demo: &str, results: Vec<ModeResult>, timeline: Timeline
             0,
         )),
         results,
-        extra: Map::new(),
+        maxprocs: None,
+        amdahl: None,
         timeline,
         interference: Interference::none(),
         claims: Vec::new(),
@@ -52,7 +53,7 @@ fn result(mode: &str, threads: usize, speedup: f64) -> ModeResult {
         efficiency: speedup / threads as f64,
         checksum_ok: true,
         interference: None,
-        extra: Map::new(),
+        findings: Default::default(),
     }
 }
 
@@ -223,10 +224,7 @@ fn every_renderer_handles_256_threads_and_17_maxprocs_points() {
         })
         .collect();
     let mut report = report_of("maxprocs", results, many_cpu_timeline(64, 100));
-    report.extra.insert(
-        "amdahl".into(),
-        serde_json::to_value(crate::amdahl::AmdahlReport::new(curve, CPUS as f64, 0.01)).unwrap(),
-    );
+    report.amdahl = Some(crate::amdahl::AmdahlReport::new(curve, CPUS as f64, 0.01));
     let table = render(&report, &options(Format::Table, Lanes::Cpu));
     assert!(
         table.contains("P=256") && table.contains("0-255"),

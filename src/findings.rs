@@ -1,0 +1,236 @@
+//! Findings: what each demo measured about a mode beyond the figures every demo shares.
+//!
+//! A sentence, a claim, a check or a picture that quotes a figure reads it here, from a typed
+//! and documented field, never back out of JSON by a string key. Each struct is serialised flat
+//! into its mode's object of the report's `results[]`, under the JSON names the README lists;
+//! scalar fields also become the table's extra columns, in the order they are declared here,
+//! and nested objects stay in the JSON.
+
+use crate::gil::{GilKind, ThreadStats};
+use crate::sys::ContextSwitches;
+use serde::{Serialize, Serializer};
+
+/// A demo's own figures of one mode, flattened beside the common ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Findings {
+    /// `parallel` and `info` need no more than the common figures.
+    #[default]
+    None,
+    Interleave(InterleaveFindings),
+    Race(RaceFindings),
+    Gil(GilFindings),
+    Maxprocs(MaxprocsFindings),
+}
+
+impl Findings {
+    pub fn interleave(&self) -> Option<&InterleaveFindings> {
+        match self {
+            Findings::Interleave(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn race(&self) -> Option<&RaceFindings> {
+        match self {
+            Findings::Race(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn gil(&self) -> Option<&GilFindings> {
+        match self {
+            Findings::Gil(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn maxprocs(&self) -> Option<&MaxprocsFindings> {
+        match self {
+            Findings::Maxprocs(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// `interleave`: how the tasks shared one CPU.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InterleaveFindings {
+    /// CPU time of a run (median), where the OS reports it.
+    pub cpu_ms: Option<f64>,
+    /// Switches between tasks in a run (median): the green scheduler's own count, or the OS's
+    /// context switches of the threads or processes.
+    pub switches: u64,
+    /// The OS's context switches in the run drawn.
+    pub os_context_switches: ContextSwitches,
+    /// Mean length of a slice of the run drawn, in µs.
+    pub mean_slice_us: f64,
+    /// When the first task finished, in ms after the run began (run drawn).
+    pub first_done_ms: f64,
+    /// When the last task finished.
+    pub last_done_ms: f64,
+    /// What one switch costs this mode on one CPU, where it was measured.
+    pub switch_cost_ns: Option<f64>,
+    /// With waits: the wall time no run on one CPU can beat, the larger of all the CPU work and
+    /// one task's compute plus its waits (estimated from the calibrated kernel speed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_ms: Option<f64>,
+    /// Memory a task needs to exist: a green task's state, or a thread's stack.
+    pub stack_bytes: Option<u64>,
+}
+
+/// `race`: how the counter ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RaceFindings {
+    /// Changes each thread made per run.
+    pub iterations: u64,
+    /// Runs that did not end at 0.
+    pub wrong_runs: usize,
+    /// Median over runs of |final value|: updates lost at least.
+    #[serde(serialize_with = "whole_if_possible")]
+    pub lost_updates_median: f64,
+    /// The most updates one run lost at least.
+    pub lost_updates_max: u64,
+    /// Wall time per change, all threads together (median over runs).
+    pub ns_per_op: f64,
+    /// The counter after each run; the right answer is 0.
+    pub final_values: Vec<i64>,
+    /// Why this mode is right or wrong, in one line.
+    pub reason: &'static str,
+    /// When and how the threads counted: what decides whether updates can collide.
+    pub timing: RaceTiming,
+}
+
+/// The moments of a race's runs that let updates collide, or not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RaceTiming {
+    /// How long after the first thread the last one started counting, in µs (median, max).
+    pub start_skew_us: Option<[f64; 2]>,
+    /// Share of a run in which the threads' counting loops overlapped, in % (median).
+    pub loops_overlap_pct: Option<f64>,
+    /// Runs in which the loops never overlapped.
+    pub runs_apart: usize,
+    /// Times the threads were preempted while counting, all runs together, where the OS says.
+    pub preemptions: Option<u64>,
+}
+
+/// `gil-sim`: what the lock did to the threads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GilFindings {
+    /// Hand-offs of the lock between threads per second of the run drawn.
+    pub handoffs_per_s: u64,
+    /// The I/O columns, for the `io` and `mixed` workloads.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub io_columns: Option<IoColumns>,
+    pub gil: GilDetail,
+    /// The requests of the `io` and `mixed` workloads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub io: Option<IoDetail>,
+}
+
+/// The table's columns of the I/O requests; null where no request ran beside CPU work.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IoColumns {
+    pub io_p50_ms: Option<f64>,
+    pub io_p99_ms: Option<f64>,
+    pub io_requests_per_s: Option<u64>,
+}
+
+/// The lock of the run drawn, and each thread under it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GilDetail {
+    pub kind: GilKind,
+    /// One for threads; one per process for processes.
+    pub locks: usize,
+    pub switch_interval_ms: f64,
+    pub check_interval: u32,
+    /// Kernel units in one interpreter step.
+    pub step_units: u64,
+    pub handoffs: u64,
+    pub handoffs_per_s: f64,
+    /// Mean time from a drop to the next holder owning the lock.
+    pub handoff_latency_us: Option<f64>,
+    pub drop_requests: u64,
+    pub forced_switches: u64,
+    pub futile_wakeups: u64,
+    pub threads: Vec<GilThread>,
+}
+
+/// One thread (or process) under the lock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GilThread {
+    pub thread: usize,
+    /// Time it ran steps in the run drawn.
+    pub run_ms: f64,
+    #[serde(flatten)]
+    pub stats: ThreadStats,
+}
+
+/// The requests made by the I/O threads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IoDetail {
+    /// The wait of one request.
+    pub wait_ms: Option<f64>,
+    pub requests_per_task: Option<u64>,
+    /// Requests the figures come from.
+    pub measured_requests: usize,
+    /// Are they the requests made while CPU-bound threads ran (`mixed`)?
+    pub beside_cpu_work: bool,
+    /// Time from asking for a request to its end, 50th and 99th percentile.
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub requests_per_s: Option<f64>,
+}
+
+/// `maxprocs`: one point of the sweep against the law.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MaxprocsFindings {
+    /// The Karp-Flatt serial fraction at this P (none at P = 1).
+    pub karp_flatt: Option<f64>,
+    /// The speedup the Amdahl fit predicts at this P.
+    pub amdahl_speedup: Option<f64>,
+}
+
+/// A median of whole numbers is whole or ends in .5; written whole when it is.
+fn whole_if_possible<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && *x >= 0.0 && *x < u64::MAX as f64 {
+        s.serialize_u64(*x as u64)
+    } else {
+        s.serialize_f64(*x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn findings_serialise_flat_under_their_json_names() {
+        let race = Findings::Race(RaceFindings {
+            iterations: 10,
+            wrong_runs: 1,
+            lost_updates_median: 2.0,
+            lost_updates_max: 3,
+            ns_per_op: 1.5,
+            final_values: vec![0, -3],
+            reason: "why",
+            timing: RaceTiming::default(),
+        });
+        let value = serde_json::to_value(&race).unwrap();
+        assert_eq!(value["lost_updates_median"], json!(2));
+        assert_eq!(value["final_values"], json!([0, -3]));
+        assert!(value["timing"].is_object());
+        assert_eq!(serde_json::to_value(Findings::None).unwrap(), json!(null));
+    }
+
+    #[test]
+    fn a_half_median_stays_a_half() {
+        let v = serde_json::to_value(RaceFindings {
+            lost_updates_median: 1.5,
+            ..RaceFindings::default()
+        })
+        .unwrap();
+        assert_eq!(v["lost_updates_median"], json!(1.5));
+    }
+}
