@@ -1,8 +1,9 @@
 //! `--check`: does this run show what its demo exists to show, where this machine can show it?
 //!
-//! For CI smoke tests. Each expectation is read from the [`Report`] alone and applies only
-//! where the machine can meet it (a speedup only with at least 2 CPUs available). Speedups are
-//! judged on the fastest run of each mode, so one unlucky baseline run cannot fail a check.
+//! For CI smoke tests. Each expectation is one of the report's claims (see [`EXPECTED`]), and
+//! a speedup is expected only where the machine can give one (more than one CPU's worth of
+//! time: [`claims::parallel_possible`]). Speedups are judged as the claims judge them: by the
+//! medians, as the table shows them, with the per-round interval saying how sure.
 //!
 //! A miss is only a failure where the run can be judged. Other programs do not only add time:
 //! under contention the one-thread baseline loses more than a mode that takes both CPUs, so a
@@ -65,110 +66,67 @@ pub fn exit_code(misses: &[Miss]) -> u8 {
     }
 }
 
+/// What `--check` asks of a claim.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// Right or wrong on any machine (checksums, the fixes of the race, the pinning): a claim
+    /// that does not hold fails.
+    Correct,
+    /// A speedup: asked only of work of more than one task, where this process has more than
+    /// one CPU's worth of time (`machine.parallel_possible`); a claim that cannot be judged is
+    /// inconclusive.
+    Faster,
+}
+
+/// The claims `--check` expects to hold: what each demo exists to show. `*` is every demo.
+const EXPECTED: &[(&str, &str, Expect)] = &[
+    ("*", "work.checksums", Expect::Correct),
+    ("parallel", "parallel.faster", Expect::Faster),
+    ("interleave", "interleave.one_cpu", Expect::Correct),
+    ("race", "race.fixes_exact", Expect::Correct),
+    ("gil-sim", "gil.take_turns", Expect::Correct),
+    ("gil-sim", "gil.no_gil_parallel", Expect::Faster),
+    ("gil-sim", "gil.processes_parallel", Expect::Faster),
+    ("maxprocs", "maxprocs.two_beat_one", Expect::Faster),
+];
+
 /// Every expectation that did not hold, one sentence each; empty when all hold.
+///
+/// `--check` reads nothing but the report's claims: a claim it expects that does not hold is a
+/// failure, one that cannot be judged is inconclusive (its text says why), so the verdict and
+/// the sentences printed come from the same predicates and cannot disagree.
 pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
     let mut missed = Vec::new();
-    let cpus = report.machine.available_parallelism;
-    let speed = |text: String, r: &ModeResult| speed_miss(report, r, text);
     if expect.demo {
-        // race's unsync ends away from 0 on purpose: that is what it shows.
-        let broken =
-            |r: &&ModeResult| !(r.checksum_ok || report.demo == "race" && r.mode == "unsync");
-        for r in report.results.iter().filter(broken) {
-            missed.push(Miss::Failed(format!(
-                "{}: the checksum differs from the sequential one",
-                r.mode
-            )));
-        }
-        match report.demo.as_str() {
-            // The claim `parallel.faster` is the expectation, where parallelism is possible.
-            "parallel" => {
-                let tasks = report.workload.as_ref().map_or(1, |w| w.workload.tasks);
-                let possible = claims::find(&report.claims, "machine.parallel_possible", None)
-                    .is_some_and(|c| c.holds == Some(true));
-                if possible && tasks >= 2 {
-                    for r in parallel_modes(report) {
-                        match claims::find(&report.claims, "parallel.faster", Some(&r.mode)) {
-                            Some(c) if c.holds == Some(false) => {
-                                missed.push(Miss::Failed(c.text.clone()));
-                            }
-                            Some(c) if c.holds.is_none() => {
-                                missed.push(Miss::Inconclusive(c.text.clone()));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-            }
-            "interleave" => {
-                let cpus_used: Vec<&Vec<usize>> =
-                    report.results.iter().map(|r| &r.cpus_used).collect();
-                if cpus_used.iter().any(|c| c.len() != 1 || *c != cpus_used[0]) {
-                    missed.push(Miss::Failed(format!(
-                        "the modes did not all run on one and the same CPU: {cpus_used:?}"
-                    )));
-                }
-            }
-            "race" => {
-                for r in report.results.iter().filter(|r| r.mode != "unsync") {
-                    let wrong = r.findings.race().map_or(0, |f| f.wrong_runs);
-                    if wrong > 0 {
-                        missed.push(Miss::Failed(format!(
-                            "{}: {wrong} run(s) ended away from 0",
-                            r.mode
-                        )));
-                    }
-                }
-            }
-            // Only CPU-bound threads are held back by the lock; waiting ones overlap (io, mixed).
-            "gil-sim"
-                if !report
-                    .results
-                    .iter()
-                    .any(|r| r.findings.gil().is_some_and(|g| g.io.is_some())) =>
-            {
-                for r in report.results.iter() {
-                    let best = best_speedup(report, r);
-                    match r.mode.as_str() {
-                        "gil-new" | "gil-old" if best > 1.2 => missed.push(speed(format!(
-                            "{}: threads behind the lock ran {best:.2}x faster than sequential (fastest runs)",
-                            r.mode
-                        ), r)),
-                        "no-gil" | "processes" if cpus >= 2 && r.threads >= 2 && best <= 1.0 => {
-                            missed.push(speed(format!(
-                                "{}: speedup {best:.2} (fastest runs) is not faster than sequential with {cpus} CPUs available",
-                                r.mode
-                            ), r))
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            "maxprocs" => {
-                let one = report.results.iter().find(|r| r.threads == 1);
-                let two = report.results.iter().find(|r| r.threads == 2);
-                if let (Some(one), Some(two), true) = (one, two, cpus >= 2) {
-                    if two.wall_ms.min >= one.wall_ms.min {
-                        missed.push(speed(format!(
-                            "P=2 ({} ms) is not faster than P=1 ({} ms) with {cpus} CPUs available (fastest runs)",
-                            two.wall_ms.min, one.wall_ms.min
-                        ), two));
-                    }
-                }
-            }
-            _ => {}
+        let tasks = report.workload.as_ref().map_or(1, |w| w.workload.tasks);
+        let parallelism =
+            tasks >= 2 && claims::parallel_possible(&report.machine).holds == Some(true);
+        let expected = |c: &claims::Claim| {
+            EXPECTED.iter().find_map(|&(demo, id, how)| {
+                (id == c.id && (demo == "*" || demo == report.demo)).then_some(how)
+            })
+        };
+        for c in &report.claims {
+            let miss = match (expected(c), c.holds) {
+                (None, _) | (_, Some(true)) => None,
+                (Some(Expect::Faster), _) if !parallelism => None,
+                (Some(_), Some(false)) => Some(Miss::Failed(c.text.clone())),
+                (Some(_), None) => Some(Miss::Inconclusive(c.text.clone())),
+            };
+            missed.extend(miss);
         }
     }
     // --min-speedup is the user's own bar: it judges the median, as the table shows it.
     if let Some(min) = expect.min_speedup {
         for r in parallel_modes(report) {
             if r.speedup < min {
-                missed.push(speed(
+                missed.push(speed_miss(
+                    report,
+                    r,
                     format!(
                         "{}: speedup {:.2} is below --min-speedup {min}",
                         r.mode, r.speedup
                     ),
-                    r,
                 ));
             }
         }
@@ -183,12 +141,6 @@ fn speed_miss(report: &Report, r: &ModeResult, text: String) -> Miss {
         Some(why) => Miss::Inconclusive(format!("{text}, but this run cannot judge it: {why}")),
         None => Miss::Failed(text),
     }
-}
-
-/// The baseline's (first result's) fastest run over this mode's fastest run.
-fn best_speedup(report: &Report, r: &ModeResult) -> f64 {
-    let baseline = report.results.first().map_or(f64::NAN, |b| b.wall_ms.min);
-    crate::stats::speedup(baseline, r.wall_ms.min)
 }
 
 /// The modes of `parallel` that may use several CPUs.
@@ -250,19 +202,93 @@ mod tests {
         }
     }
 
-    /// `misses` after judging a parallel report's claims on its (synthetic) findings.
+    /// `misses` after judging the report's claims on its (synthetic) findings, as its demo does.
     fn judge(report: &Report, expect: &Expectations) -> Vec<Miss> {
         let mut report = report.clone();
-        if report.demo == "parallel" {
-            report.claims = crate::demo::parallel::claims(
+        report.claims = match report.demo.as_str() {
+            "parallel" => crate::demo::parallel::claims(
                 &report.machine,
                 &report.workload.as_ref().unwrap().workload,
                 &report.results,
                 &report.timeline,
                 &report.interference,
-            );
-        }
+            ),
+            "gil-sim" => crate::demo::gil_sim::claims(
+                &report.machine,
+                crate::demo::gil_sim::WorkloadKind::Cpu,
+                &report.results,
+                &report.timeline,
+                &report.interference,
+            ),
+            _ => vec![claims::checksums(&report.results, None)],
+        };
         misses(&report, expect)
+    }
+
+    /// Draws `mode`'s run as two workers on two CPUs, at once or one after the other.
+    fn drawn(report: &mut Report, mode: &str, at_once: bool) {
+        use crate::report::{SliceReport, TimelineRun};
+        report.timeline.runs.push(TimelineRun {
+            mode: mode.into(),
+            run: 0,
+            wall_us: 100_000.0,
+        });
+        for worker in 0..2 {
+            let start = if at_once {
+                0.0
+            } else {
+                50_000.0 * worker as f64
+            };
+            report.timeline.slices.push(SliceReport {
+                mode: mode.into(),
+                lane: format!("cpu{worker}"),
+                task: worker,
+                worker,
+                cpu: Some(worker),
+                start_us: start,
+                end_us: start + 50_000.0,
+            });
+        }
+    }
+
+    /// A claim `id` with the outcome `holds`, alone in a `demo` report on `cpus` CPUs.
+    fn with_claim(demo: &str, cpus: usize, id: &'static str, holds: Option<bool>) -> Vec<Miss> {
+        let mut r = report(demo, cpus, vec![result("sequential", 1, 1.0, true)]);
+        r.claims = vec![claims::Claim::new(id, None).judged(holds, format!("{id} said"))];
+        misses(&r, &CHECK)
+    }
+
+    #[test]
+    fn check_reads_the_expected_claims_and_nothing_else() {
+        for &(demo, id, how) in EXPECTED {
+            let demo = if demo == "*" { "parallel" } else { demo };
+            for cpus in [1, 2] {
+                let asked = how == Expect::Correct || cpus >= 2;
+                assert_eq!(with_claim(demo, cpus, id, Some(true)), []);
+                let failed = with_claim(demo, cpus, id, Some(false));
+                let unknown = with_claim(demo, cpus, id, None);
+                if asked {
+                    assert_eq!(
+                        failed,
+                        [Miss::Failed(format!("{id} said"))],
+                        "{id} on {cpus}"
+                    );
+                    assert_eq!(unknown, [Miss::Inconclusive(format!("{id} said"))]);
+                } else {
+                    assert_eq!(failed, [], "{id} on {cpus}");
+                    assert_eq!(unknown, []);
+                }
+            }
+        }
+        // A claim no demo expects, or another demo's, asks nothing.
+        assert_eq!(
+            with_claim("parallel", 2, "parallel.busy_share", Some(false)),
+            []
+        );
+        assert_eq!(
+            with_claim("parallel", 2, "race.fixes_exact", Some(false)),
+            []
+        );
     }
 
     const CHECK: Expectations = Expectations {
@@ -279,43 +305,44 @@ mod tests {
 
     #[test]
     fn speedups_are_asked_for_only_where_cpus_allow() {
-        let slow = vec![
-            result("sequential", 1, 1.0, true),
-            result("threads", 2, 0.9, true),
-        ];
-        assert!(judge(&report("gil-sim", 1, slow.clone()), &CHECK).is_empty());
         let no_gil = vec![
             result("sequential", 1, 1.0, true),
             result("no-gil", 2, 0.9, true),
         ];
-        assert_eq!(
-            failed(&judge(&report("gil-sim", 2, no_gil.clone()), &CHECK)),
-            1
-        );
-        assert!(judge(&report("gil-sim", 1, no_gil), &CHECK).is_empty());
+        let mut two = report("gil-sim", 2, no_gil.clone());
+        drawn(&mut two, "no-gil", true);
+        assert_eq!(failed(&judge(&two, &CHECK)), 1);
+        let mut one = report("gil-sim", 1, no_gil);
+        drawn(&mut one, "no-gil", false);
+        assert!(judge(&one, &CHECK).is_empty());
     }
 
     #[test]
-    fn a_gil_that_speeds_up_cpu_work_is_a_failure() {
+    fn a_gil_whose_threads_ran_at_once_is_a_failure() {
         let fast = vec![
             result("sequential", 1, 1.0, true),
             result("gil-new", 2, 1.9, true),
         ];
-        assert_eq!(failed(&judge(&report("gil-sim", 2, fast), &CHECK)), 1);
+        let mut apart = report("gil-sim", 2, fast.clone());
+        drawn(&mut apart, "gil-new", false);
+        assert!(judge(&apart, &CHECK).is_empty());
+        let mut together = report("gil-sim", 2, fast);
+        drawn(&mut together, "gil-new", true);
+        let found = judge(&together, &CHECK);
+        assert_eq!(failed(&found), 1, "{found:?}");
+        assert!(
+            found[0].line().contains("did not keep them apart"),
+            "{found:?}"
+        );
     }
 
     #[test]
-    fn checksums_fail_except_the_race_they_show() {
+    fn checksums_fail_on_any_machine() {
         let bad = vec![
             result("sequential", 1, 1.0, true),
             result("rayon", 2, 1.5, false),
         ];
         assert_eq!(failed(&judge(&report("parallel", 1, bad), &CHECK)), 1);
-        let race = vec![
-            result("unsync", 2, 5.0, false),
-            result("atomic", 2, 1.0, true),
-        ];
-        assert!(judge(&report("race", 2, race), &CHECK).is_empty());
     }
 
     #[test]
@@ -337,17 +364,19 @@ mod tests {
 
     #[test]
     fn a_miss_on_a_disturbed_machine_is_inconclusive_not_a_failure() {
-        // The GIL battle under contention: the one-thread baseline lost more than the threads.
-        let looks_fast = vec![
+        // Under contention the processes look no faster; and a checksum is wrong.
+        let looks_slow = vec![
             result("sequential", 1, 1.0, true),
-            result("gil-new", 2, 1.4, true),
+            result("processes", 2, 0.95, true),
             result("no-gil", 2, 0.95, false),
         ];
-        let mut busy = report("gil-sim", 2, looks_fast);
+        let mut busy = report("gil-sim", 2, looks_slow);
+        drawn(&mut busy, "processes", true);
+        drawn(&mut busy, "no-gil", false);
         busy.interference = machine(Verdict::Disturbed, 0.9);
         let found = judge(&busy, &CHECK);
         // The checksum is wrong whatever the machine did; the speeds cannot be judged.
-        assert_eq!(failed(&found), 1);
+        assert_eq!(failed(&found), 1, "{found:?}");
         let inconclusive: Vec<String> = found
             .iter()
             .filter(|m| matches!(m, Miss::Inconclusive(_)))

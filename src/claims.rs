@@ -193,6 +193,31 @@ pub fn mode_speed_unjudgeable(
         .or_else(|| speed_unjudgeable(interference, baseline_ms))
 }
 
+/// `work.checksums`: did every mode reproduce the sequential checksum (every task's work done
+/// exactly once)? `exempt` is a mode whose checksum is wrong on purpose (race's `unsync`).
+pub fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
+    let wrong: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.checksum_ok && Some(r.mode.as_str()) != exempt)
+        .map(|r| r.mode.as_str())
+        .collect();
+    let claim = Claim::new("work.checksums", None).figure("differ", &wrong);
+    if wrong.is_empty() {
+        claim.judged(
+            Some(true),
+            "Every mode reproduced the sequential checksum: all the work was done, once.".into(),
+        )
+    } else {
+        claim.judged(
+            Some(false),
+            format!(
+                "{}: the checksum differs from the sequential one: some work was lost or done twice.",
+                wrong.join(", ")
+            ),
+        )
+    }
+}
+
 /// The claims with this id (and mode, where given).
 pub fn find<'a>(claims: &'a [Claim], id: &str, mode: Option<&str>) -> Option<&'a Claim> {
     claims
@@ -254,6 +279,24 @@ mod tests {
         ];
         assert_eq!(at_once_ms(turns), Some(0.0));
         assert_eq!(at_once_ms([(None, 0.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn checksums_hold_only_when_every_mode_matched() {
+        let mut rows = vec![
+            ModeResult::synthetic("sequential", &[100.0], [1.0, 1.0], vec![0]),
+            ModeResult::synthetic("threads", &[50.0], [2.0, 2.0], vec![0, 1]),
+        ];
+        assert_eq!(checksums(&rows, None).holds, Some(true));
+        rows[1].checksum_ok = false;
+        let wrong = checksums(&rows, None);
+        assert_eq!(wrong.holds, Some(false));
+        assert!(
+            wrong.text.starts_with("threads: the checksum differs"),
+            "{}",
+            wrong.text
+        );
+        assert_eq!(checksums(&rows, Some("threads")).holds, Some(true));
     }
 
     #[test]

@@ -346,7 +346,56 @@ pub fn claims(
                 .judged(holds, text),
         );
     }
+    claims.extend(two_beat_one(results, interference));
+    claims.push(crate::claims::checksums(results, None));
     claims
+}
+
+/// `maxprocs.two_beat_one`: was P = 2 faster than P = 1 by its median (as the table shows it),
+/// on a run that can judge speed? The smallest step of the curve, and the one `--check` asks
+/// of every machine with more than one CPU's worth of time.
+fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<Claim> {
+    let one = results.iter().find(|r| r.threads == 1)?;
+    let two = results.iter().find(|r| r.threads == 2)?;
+    let [low, high] = two.speedup_interval;
+    let figures = format!(
+        "P = 2 took {} ms against {} ms at P = 1: speedup {:.2}, {low:.2}-{high:.2} in single rounds",
+        format_ms(two.wall_ms.median),
+        format_ms(one.wall_ms.median),
+        two.speedup
+    );
+    let (holds, text) = match crate::claims::mode_speed_unjudgeable(
+        two,
+        interference,
+        one.wall_ms.median,
+    ) {
+        Some(why) => (
+            None,
+            format!("Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures})."),
+        ),
+        None if two.speedup > 1.0 => (
+            Some(true),
+            format!("P = 2 was faster than P = 1 ({figures})."),
+        ),
+        None if high <= 1.0 => (
+            Some(false),
+            format!("P = 2 was no faster than P = 1 in any round ({figures})."),
+        ),
+        None => (
+            None,
+            format!(
+                "P = 2 was not faster than P = 1 by its median, though faster in some rounds ({figures}): the rounds disagree."
+            ),
+        ),
+    };
+    Some(
+        Claim::new("maxprocs.two_beat_one", None)
+            .figure("speedup", two.speedup)
+            .figure("speedup_interval", two.speedup_interval)
+            .figure("baseline_ms", one.wall_ms.median)
+            .figure("verdict", interference.verdict)
+            .judged(holds, text),
+    )
 }
 
 /// What the notes are written from.
@@ -451,7 +500,7 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             spread * 100.0
         ));
     }
-    notes.extend(super::checksum_note(results));
+    notes.extend(super::checksum_note(sweep.claims));
     notes
 }
 

@@ -15,13 +15,13 @@ pub mod tour;
 
 pub use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
-use crate::report::{ModeResult, Timeline};
+use crate::report::Timeline;
 
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
-pub fn checksum_note(results: &[ModeResult]) -> Option<String> {
-    results.iter().any(|r| !r.checksum_ok).then(|| {
-        "A checksum differs from the sequential one: some work was lost or done twice.".into()
-    })
+pub fn checksum_note(claims: &[crate::claims::Claim]) -> Option<String> {
+    crate::claims::find(claims, "work.checksums", None)
+        .filter(|c| c.holds == Some(false))
+        .map(|c| c.text.clone())
 }
 
 /// A report's notes: first what the machine did meanwhile, where a person must know it.

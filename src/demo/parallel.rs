@@ -223,6 +223,7 @@ pub fn claims(
                 ),
         );
     }
+    all.push(claims::checksums(results, None));
     all
 }
 
@@ -270,7 +271,7 @@ fn notes(
             workload.tasks, cpus, cpus
         ));
     }
-    notes.extend(super::checksum_note(results));
+    notes.extend(super::checksum_note(claims));
     notes
 }
 
