@@ -31,7 +31,7 @@ pub struct Machine {
     /// How many CPUs' worth of time this process can get at once: the CPUs it may run on,
     /// capped by the cgroup quota (1.5 under a 1.5-CPU quota). What parallelism can give.
     pub cpu_capacity: f64,
-    /// Worker threads rayon's global pool uses by default here.
+    /// Worker threads rayon's global pool uses by default here ([`crate::maxprocs::rayon_default`]).
     pub rayon_threads: usize,
     pub os: String,
     pub arch: String,
@@ -60,7 +60,11 @@ impl Machine {
             cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
             cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
             cpu_capacity: 0.0,
-            rayon_threads: rayon_default_threads(available_parallelism),
+            rayon_threads: crate::maxprocs::rayon_default(
+                |name| std::env::var(name).ok(),
+                available_parallelism,
+            )
+            .threads,
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
@@ -129,17 +133,6 @@ impl Machine {
             ("rayon_threads", self.rayon_threads.to_string()),
         ]
     }
-}
-
-/// The size of rayon's default pool: `RAYON_NUM_THREADS` when set to a positive number, else
-/// the available parallelism (rayon's documented rule). Computed rather than asked, because
-/// asking rayon starts its global pool.
-pub fn rayon_default_threads(available_parallelism: usize) -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(available_parallelism)
 }
 
 /// Explains why `available` is below `logical`.
