@@ -659,9 +659,17 @@ mod tests {
     fn detect_is_consistent() {
         let m = Machine::detect();
         assert!(m.available_parallelism >= 1);
-        assert!(m.available_parallelism <= m.logical_cpus.max(m.available_parallelism));
+        // A program may use at most the CPUs that are online, and at most those of its mask.
+        assert!(m.available_parallelism <= m.logical_cpus, "{m:?}");
         if let Some(mask) = &m.affinity {
-            assert!(!mask.is_empty());
+            assert!(m.available_parallelism <= mask.len(), "{m:?}");
+            assert!(
+                mask.windows(2).all(|w| w[0] < w[1]),
+                "sorted, once each: {mask:?}"
+            );
+        }
+        if m.limited_by == "nothing" {
+            assert_eq!(m.available_parallelism, m.logical_cpus, "{m:?}");
         }
     }
 }
