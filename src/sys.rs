@@ -672,4 +672,44 @@ mod tests {
             assert_eq!(m.available_parallelism, m.logical_cpus, "{m:?}");
         }
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// A list of CPUs, written and read back, is the same CPUs sorted and once each,
+            /// and writing is canonical: the order and repeats of the input do not show, and a
+            /// written list reads and writes back to itself.
+            #[test]
+            fn cpu_lists_round_trip_in_canonical_form(
+                cpus in proptest::collection::vec(0..300usize, 0..40).prop_shuffle(),
+            ) {
+                let text = cpu_list(&cpus);
+                let mut canonical = cpus.clone();
+                canonical.sort_unstable();
+                canonical.dedup();
+                prop_assert_eq!(parse_cpu_list(&text), Some(canonical.clone()));
+                prop_assert_eq!(&cpu_list(&canonical), &text);
+                prop_assert_eq!(&cpu_list(&parse_cpu_list(&text).unwrap()), &text);
+                // Canonical: ranges only where 2 or more CPUs follow on, and parts apart.
+                let bounds: Vec<(usize, usize)> = text
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| match p.split_once('-') {
+                        Some((a, b)) => (a.parse().unwrap(), b.parse().unwrap()),
+                        None => (p.parse().unwrap(), p.parse().unwrap()),
+                    })
+                    .collect();
+                prop_assert!(bounds.iter().all(|&(a, b)| a <= b), "{}", text);
+                prop_assert!(bounds.windows(2).all(|w| w[1].0 > w[0].1 + 1), "{}", text);
+                prop_assert!(text.split(',').all(|p| match p.split_once('-') {
+                    Some((a, b)) => a != b,
+                    None => true,
+                }), "{}", text);
+            }
+        }
+    }
 }

@@ -290,4 +290,41 @@ mod tests {
         let b = Workload::new(3, WorkSize::Units(100), 1);
         assert_ne!(a.expected_checksum(), b.expected_checksum());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// However a task is cut (chunk size, quantum, waits), its steps cover its units
+            /// once each, in order, and their checksums add up to the task's.
+            #[test]
+            fn steps_cover_every_unit_once_for_the_same_checksum(
+                units in 0..5000u64,
+                chunk in 0..700u64,
+                quantum in proptest::option::of(0..900u64),
+                wait_every in proptest::option::of(1..1200u64),
+                seed in any::<u64>(),
+            ) {
+                let wait = wait_every.map(|every| Wait::spread(Duration::from_millis(1), every, units));
+                let all: Vec<Step> = steps(units, chunk, quantum, wait).collect();
+                let mut next = 0;
+                for s in &all {
+                    prop_assert_eq!(s.start, next);
+                    prop_assert!(s.end > s.start && s.end - s.start <= chunk.max(1));
+                    next = s.end;
+                }
+                prop_assert_eq!(next, units);
+                let sum = all
+                    .iter()
+                    .fold(0, |acc, s| kernel::combine(acc, kernel::run_range(seed, s.start, s.end)));
+                prop_assert_eq!(sum, kernel::run(units, seed));
+                if wait.is_some() && units > 0 {
+                    prop_assert!(matches!(all.last().unwrap().then, After::Pause(_)), "a last wait");
+                }
+            }
+        }
+    }
 }
