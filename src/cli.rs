@@ -178,12 +178,10 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Internal: run one task as a worker process and report it on stdout
-    #[command(hide = true)]
-    Worker(WorkerArgs),
-    /// Internal: yield the CPU in a loop, to measure a process switch
-    #[command(hide = true)]
-    YieldWorker(YieldWorkerArgs),
+    /// The hidden worker subcommands a parent starts child processes with (see
+    /// [`crate::exec::worker`]).
+    #[command(flatten)]
+    Worker(WorkerCommand),
 }
 
 impl Command {
@@ -200,77 +198,11 @@ impl Command {
     }
 }
 
-/// The hidden yield worker of the process switch-cost measurement.
-#[derive(Debug, Args)]
-pub struct YieldWorkerArgs {
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, MAX_CPU>)]
-    pub cpu: u64,
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_YIELD_ROUNDS>)]
-    pub rounds: u64,
-    /// The pid of the conpar that started this worker: it stops at once if that one is gone
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_PID>)]
-    pub parent: Option<u64>,
-}
-
-/// Highest CPU number accepted where a flag names one.
-pub const MAX_CPU: u64 = 65535;
-/// Most rounds of the yield worker.
-pub const MAX_YIELD_ROUNDS: u64 = 100_000_000;
-/// Highest pid accepted (Linux allows at most 2^22).
-pub const MAX_PID: u64 = i32::MAX as u64;
-/// Longest pause of a worker's waits, in ns: all of interleave's longest `--wait` at once.
-pub const MAX_PAUSE_NS: u64 = 600_000_000_000;
-
-/// The hidden worker: one task of a workload, as re-executed by the process executors. Its
-/// flags are checked like every public one (a bad value is exit 2, never a crash), against
-/// the largest values the public flags can lead to.
-#[derive(Debug, Args)]
-pub struct WorkerArgs {
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, { MAX_TASKS - 1 }>)]
-    pub task: u64,
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
-    pub units: u64,
-    #[arg(long)]
-    pub seed: u64,
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
-    pub chunk_units: u64,
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, MAX_CPU>)]
-    pub cpu: Option<u64>,
-    #[arg(long, requires = "pause_ns", allow_hyphen_values = true, value_parser = ranged::<1, MAX_UNITS>)]
-    pub wait_every_units: Option<u64>,
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<0, MAX_PAUSE_NS>)]
-    pub pause_ns: Option<u64>,
-    /// Step through the task under the process's own GIL and report the lock's counts
-    #[arg(long)]
-    pub gil: bool,
-    /// With --gil: an I/O-bound task that waits this many ns, lock released, before each step
-    #[arg(long, requires = "gil", allow_hyphen_values = true,
-          value_parser = ranged::<1, { MAX_IO_WAIT.as_nanos() as u64 }>)]
-    pub io_wait_ns: Option<u64>,
-    /// The pid of the conpar that started this worker: it stops at once if that one is gone
-    #[arg(long, allow_hyphen_values = true, value_parser = ranged::<1, MAX_PID>)]
-    pub parent: Option<u64>,
-}
-
-impl WorkerArgs {
-    pub fn spec(&self) -> crate::exec::process::WorkerSpec {
-        crate::exec::process::WorkerSpec {
-            task: self.task as usize,
-            units: self.units,
-            seed: self.seed,
-            chunk_units: self.chunk_units,
-            cpu: self.cpu.map(|c| c as usize),
-            wait: self
-                .wait_every_units
-                .zip(self.pause_ns)
-                .map(|(every_units, pause_ns)| crate::workload::Wait {
-                    every_units,
-                    pause_ns,
-                    total_ms: 0.0,
-                }),
-        }
-    }
-}
+// The hidden workers' flags, their bounds and their building back into an argv are in
+// [`crate::exec::worker`], beside the parent's end.
+pub use crate::exec::worker::{
+    MAX_CPU, MAX_PAUSE_NS, MAX_PID, MAX_YIELD_ROUNDS, WorkerArgs, WorkerCommand, YieldWorkerArgs,
+};
 
 /// How much work each task does and how often each mode is measured.
 #[derive(Debug, Args)]
@@ -647,7 +579,7 @@ impl MaxprocsArgs {
 }
 
 /// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
-fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
+pub(crate) fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
     let value: u64 = text
         .replace('_', "")
         .parse()
@@ -765,10 +697,7 @@ impl Cli {
                 },
                 env,
             ),
-            Command::Worker(_)
-            | Command::YieldWorker(_)
-            | Command::Completions { .. }
-            | Command::Tour(_) => {
+            Command::Worker(_) | Command::Completions { .. } | Command::Tour(_) => {
                 anyhow::bail!("this subcommand writes its own output")
             }
             Command::Parallel(args) => demo::parallel::run(

@@ -469,27 +469,34 @@ mod tests {
     }
 
     #[test]
-    fn the_new_gil_starves_nobody_and_switches_about_once_an_interval() {
-        // CPython's 5 ms interval and 2 x 300 ms of work: a starved thread would wait hundreds
-        // of ms at once, a served one about an interval (more where other programs share the
-        // CPUs and delay the wake-ups, hence the margins).
+    fn the_new_gil_starves_nobody_and_its_counts_add_up() {
+        // CPython's 5 ms interval and 2 x 100 ms of work: each thread must get the lock back
+        // at least once. How long a thread waits at most and how often the lock changes hands
+        // are timings, measured and printed by `cargo bench --bench gil` (fairness).
         let config = GilConfig::new(GilKind::New);
-        let (threads, lock, wall) = contend(config, 2, 15_000, Duration::from_micros(20));
+        let (threads, lock, _) = contend(config, 2, 5_000, Duration::from_micros(20));
         assert_exclusive(&threads);
-        for (t, (_, stats)) in threads.iter().enumerate() {
-            assert!(
-                stats.max_wait <= config.switch_interval * 25,
-                "thread {t} waited {:?} at once",
-                stats.max_wait
-            );
+        for (t, (holds, stats)) in threads.iter().enumerate() {
             assert!(stats.acquisitions > 1, "thread {t} never got the lock back");
+            // Every acquisition after the first ends a hold interval at a check that gave
+            // the lock up (a check may also find the request already met: no acquisition).
+            assert!(holds.len() as u64 >= stats.acquisitions, "thread {t}");
+            assert!(stats.max_wait <= stats.wait, "thread {t}: {stats:?}");
         }
-        // One hand-off per interval is expected; allow 0.2x to 3x of it.
-        let per_s = lock.handoffs as f64 / wall.as_secs_f64();
-        let expected = 1.0 / config.switch_interval.as_secs_f64();
+        // A waiter asks for the lock, the holder is forced off it: at most once per request.
+        let requests: u64 = threads.iter().map(|t| t.1.drop_requests).sum();
+        let forced: u64 = threads.iter().map(|t| t.1.forced_switches).sum();
         assert!(
-            (0.2 * expected..=3.0 * expected).contains(&per_s),
-            "{per_s:.0} hand-offs/s against {expected:.0} expected"
+            forced <= requests,
+            "{forced} forced against {requests} requests"
+        );
+        let acquisitions: u64 = threads.iter().map(|t| t.1.acquisitions).sum();
+        assert!(lock.handoffs > 0);
+        // Every hand-off is an acquisition by a thread that did not hold the lock last; the
+        // first acquisition of all is none.
+        assert!(
+            lock.handoffs < acquisitions,
+            "{lock:?} against {acquisitions}"
         );
     }
 

@@ -100,4 +100,55 @@ mod tests {
         assert_eq!(forward, whole);
         assert_eq!(backward, whole);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Units and sorted cut points inside them, and the pieces in a shuffled order.
+        fn split() -> impl Strategy<Value = (u64, Vec<(u64, u64)>)> {
+            (0..4000u64)
+                .prop_flat_map(|units| (Just(units), proptest::collection::vec(0..=units, 0..12)))
+                .prop_flat_map(|(units, mut cuts)| {
+                    cuts.extend([0, units]);
+                    cuts.sort_unstable();
+                    let pieces: Vec<(u64, u64)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+                    (Just(units), Just(pieces).prop_shuffle())
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// Any split of a task's units into chunks, combined in any order, gives the
+            /// checksum of the whole: the oracle every executor is checked against.
+            #[test]
+            fn any_split_in_any_order_adds_up_to_the_whole(
+                seed in any::<u64>(),
+                (units, pieces) in split(),
+            ) {
+                let sum = pieces
+                    .iter()
+                    .fold(0, |acc, &(a, b)| combine(acc, run_range(seed, a, b)));
+                prop_assert_eq!(sum, run(units, seed));
+            }
+
+            /// Tasks are independent streams: the checksum of several tasks does not depend on
+            /// which one ran first.
+            #[test]
+            fn tasks_combine_in_any_order(
+                seed in any::<u64>(),
+                sizes in proptest::collection::vec(0..500u64, 1..6).prop_shuffle(),
+            ) {
+                let each: Vec<u64> = sizes
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &n)| run(n, task_seed(seed, t)))
+                    .collect();
+                let forward = each.iter().fold(0, |acc, &c| combine(acc, c));
+                let backward = each.iter().rev().fold(0, |acc, &c| combine(acc, c));
+                prop_assert_eq!(forward, backward);
+            }
+        }
+    }
 }

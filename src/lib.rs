@@ -16,7 +16,8 @@
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, budget, oracle, disturbed rounds.
 //! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile.
-//! - [`exec`]: executors, one per way of running a workload; each returns a `Run`.
+//! - [`exec`]: executors, one per way of running a workload; each returns a `Run`; and in
+//!   [`exec::worker`], the hidden worker processes' command line and output, both ends.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
 //! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
@@ -29,6 +30,9 @@
 //! - [`output`]: output files (`--trace`, `--plot`), written to whatever their path names.
 //! - [`streams`]: stdout and stderr without panics.
 //! - [`error`]: exit codes and the bad-input error.
+//!
+//! Beside them in `src/`, `main.rs` is the `conpar` binary (parse, run, print, one exit code
+//! per outcome) and this file, `lib.rs`, the crate root.
 
 #![forbid(unsafe_code)]
 

@@ -5,7 +5,7 @@
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 use conpar::check::Miss;
-use conpar::cli::{Cli, ColorChoice, Command, WorkerArgs};
+use conpar::cli::{Cli, ColorChoice, Command};
 use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
 use conpar::report;
@@ -18,20 +18,8 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };
-    match &cli.command {
-        Command::Worker(args) => return finish(run_worker(args)),
-        Command::YieldWorker(args) => {
-            return finish(
-                conpar::sys::die_with_parent(args.parent.map(|p| p as u32)).and_then(|()| {
-                    conpar::exec::switch_cost::yield_worker(
-                        args.cpu as usize,
-                        args.rounds,
-                        &mut std::io::stdout().lock(),
-                    )
-                }),
-            );
-        }
-        _ => {}
+    if let Command::Worker(worker) = &cli.command {
+        return finish(conpar::exec::worker::run(worker));
     }
     if let Err(error) = cli.check_outputs() {
         return finish(Err(error));
@@ -134,16 +122,6 @@ fn print(what: &str, bytes: &[u8]) -> Result<(), ExitCode> {
 
 fn exit_code(printed: Result<(), ExitCode>) -> ExitCode {
     printed.map_or_else(|code| code, |()| ExitCode::from(EXIT_OK))
-}
-
-/// A worker process: tie itself to the parent first, then run the task and report on stdout.
-fn run_worker(args: &WorkerArgs) -> anyhow::Result<()> {
-    conpar::sys::die_with_parent(args.parent.map(|p| p as u32))?;
-    if args.gil {
-        let io_wait = args.io_wait_ns.map(std::time::Duration::from_nanos);
-        return conpar::exec::gil::worker(&args.spec(), io_wait, &mut std::io::stdout().lock());
-    }
-    conpar::exec::process::worker(&args.spec(), &mut std::io::stdout().lock())
 }
 
 /// Maps the outcome of a run to its exit code, printing errors as one line.

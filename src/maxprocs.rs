@@ -12,8 +12,9 @@
 //!
 //! - Rust's `available_parallelism`: the CPUs of the affinity mask (or the online CPUs), capped
 //!   by the quota rounded *down*, never below 1.
-//! - rayon's default pool: `RAYON_NUM_THREADS` when it is a positive number (then the
-//!   deprecated `RAYON_RS_NUM_CPUS`), otherwise Rust's value.
+//! - rayon's default pool ([`rayon_default`], rayon-core's rule): `RAYON_NUM_THREADS` when it
+//!   is a positive number, otherwise (where it is unset or not a number, not where it is 0)
+//!   the deprecated `RAYON_RS_NUM_CPUS` when that is a positive number, otherwise Rust's value.
 //! - Go 1.25's default `GOMAXPROCS`: the `GOMAXPROCS` variable when it is a positive number,
 //!   otherwise the CPUs of the affinity mask capped by the quota rounded *up*, where the quota
 //!   never counts for less than 2 (so only a machine with one CPU gets 1).
@@ -128,14 +129,34 @@ pub fn rust_default(facts: &CpuFacts) -> usize {
     }
 }
 
-/// rayon's default pool size, given the values of `RAYON_NUM_THREADS` and
-/// `RAYON_RS_NUM_CPUS` and Rust's available parallelism.
-pub fn rayon_default(num_threads: Option<&str>, rs_num_cpus: Option<&str>, rust: usize) -> usize {
-    let parse = |v: Option<&str>| v.and_then(|s| s.parse::<usize>().ok());
-    match parse(num_threads) {
-        Some(n @ 1..) => n,
-        Some(0) => rust,
-        None => parse(rs_num_cpus).filter(|&n| n > 0).unwrap_or(rust),
+/// rayon's default pool: how many threads, and the variable that decided it (`None` where
+/// rayon took the available parallelism).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RayonDefault {
+    pub threads: usize,
+    pub set_by: Option<&'static str>,
+}
+
+/// The size of rayon's default pool, with the environment read by `env` and `available` as
+/// Rust's available parallelism. rayon-core 1.13's rule (`ThreadPoolBuilder::get_num_threads`,
+/// capped by `max_num_threads` where the registry is built): `RAYON_NUM_THREADS` parsed as is
+/// (no trimming); a positive number decides, 0 means the available parallelism; unset or not a
+/// number, the deprecated `RAYON_RS_NUM_CPUS` decides where it is a positive number; otherwise
+/// the available parallelism. Computed rather than asked, because asking rayon starts its
+/// global pool. The one rule for both `machine.rayon_threads` and `maxprocs.defaults.rayon`.
+pub fn rayon_default(env: impl Fn(&str) -> Option<String>, available: usize) -> RayonDefault {
+    let read = |name: &'static str| env(name).and_then(|s| s.parse::<usize>().ok());
+    let set_by = match read("RAYON_NUM_THREADS") {
+        Some(n @ 1..) => Some(("RAYON_NUM_THREADS", n)),
+        Some(0) => None,
+        None => read("RAYON_RS_NUM_CPUS")
+            .filter(|&n| n > 0)
+            .map(|n| ("RAYON_RS_NUM_CPUS", n)),
+    };
+    let (threads, set_by) = set_by.map_or((available, None), |(name, n)| (n, Some(name)));
+    RayonDefault {
+        threads: threads.min(rayon::max_num_threads()),
+        set_by,
     }
 }
 
@@ -171,15 +192,11 @@ pub struct RuntimeDefaults {
 impl RuntimeDefaults {
     /// The defaults for `facts`, with the runtime variables read by `env`.
     pub fn of(facts: &CpuFacts, env: impl Fn(&str) -> Option<String>) -> RuntimeDefaults {
-        let rayon_vars = [env("RAYON_NUM_THREADS"), env("RAYON_RS_NUM_CPUS")];
         let gomaxprocs = env("GOMAXPROCS");
         let rust = rust_default(facts);
-        let rayon = rayon_default(rayon_vars[0].as_deref(), rayon_vars[1].as_deref(), rust);
+        let rayon = rayon_default(&env, rust);
         let go = go_default(facts, gomaxprocs.as_deref());
-        let mut overridden_by = Vec::new();
-        if rayon_default(rayon_vars[0].as_deref(), rayon_vars[1].as_deref(), 0) != 0 {
-            overridden_by.push("RAYON_NUM_THREADS".into());
-        }
+        let mut overridden_by: Vec<String> = rayon.set_by.into_iter().map(String::from).collect();
         if gomaxprocs
             .as_deref()
             .and_then(|s| s.parse::<i32>().ok())
@@ -189,7 +206,7 @@ impl RuntimeDefaults {
         }
         RuntimeDefaults {
             rust,
-            rayon,
+            rayon: rayon.threads,
             go,
             overridden_by,
         }
@@ -339,13 +356,55 @@ mod tests {
         assert_eq!(go_default(&facts(4, None, None), Some("x")), 4);
     }
 
+    /// rayon's default for `RAYON_NUM_THREADS` and `RAYON_RS_NUM_CPUS` set as given.
+    fn rayon_with(
+        num_threads: Option<&str>,
+        rs_num_cpus: Option<&str>,
+        rust: usize,
+    ) -> RayonDefault {
+        rayon_default(
+            |name| match name {
+                "RAYON_NUM_THREADS" => num_threads.map(String::from),
+                "RAYON_RS_NUM_CPUS" => rs_num_cpus.map(String::from),
+                _ => None,
+            },
+            rust,
+        )
+    }
+
     #[test]
     fn rayon_follows_its_variables_then_rust() {
-        assert_eq!(rayon_default(None, None, 3), 3);
-        assert_eq!(rayon_default(Some("5"), None, 3), 5);
-        assert_eq!(rayon_default(Some("0"), Some("9"), 3), 3);
-        assert_eq!(rayon_default(Some("x"), Some("9"), 3), 9);
-        assert_eq!(rayon_default(Some(" 5"), None, 3), 3);
+        let rd = |threads, set_by| RayonDefault { threads, set_by };
+        assert_eq!(rayon_with(None, None, 3), rd(3, None));
+        assert_eq!(
+            rayon_with(Some("5"), None, 3),
+            rd(5, Some("RAYON_NUM_THREADS"))
+        );
+        assert_eq!(
+            rayon_with(Some("5"), Some("9"), 3),
+            rd(5, Some("RAYON_NUM_THREADS"))
+        );
+        // The deprecated variable decides where the new one is unset or not a number...
+        assert_eq!(
+            rayon_with(None, Some("9"), 3),
+            rd(9, Some("RAYON_RS_NUM_CPUS"))
+        );
+        assert_eq!(
+            rayon_with(Some("x"), Some("9"), 3),
+            rd(9, Some("RAYON_RS_NUM_CPUS"))
+        );
+        // ...but not where the new one is 0: that asks for the default.
+        assert_eq!(rayon_with(Some("0"), Some("9"), 3), rd(3, None));
+        assert_eq!(rayon_with(None, Some("0"), 3), rd(3, None));
+        // Parsed as rayon parses it: no trimming, no signs.
+        assert_eq!(rayon_with(Some(" 5"), None, 3), rd(3, None));
+        assert_eq!(rayon_with(None, Some("-2"), 3), rd(3, None));
+        // Capped where rayon caps it.
+        let huge = (rayon::max_num_threads() + 1).to_string();
+        assert_eq!(
+            rayon_with(Some(&huge), None, 3),
+            rd(rayon::max_num_threads(), Some("RAYON_NUM_THREADS"))
+        );
     }
 
     #[test]
@@ -361,6 +420,19 @@ mod tests {
         });
         assert_eq!((set.rust, set.rayon, set.go), (1, 6, 2));
         assert_eq!(set.overridden_by, ["RAYON_NUM_THREADS", "GOMAXPROCS"]);
+        // The variable named is the one that decided.
+        let deprecated = RuntimeDefaults::of(&f, |name| {
+            (name == "RAYON_RS_NUM_CPUS").then(|| "3".to_string())
+        });
+        assert_eq!(deprecated.rayon, 3);
+        assert_eq!(deprecated.overridden_by, ["RAYON_RS_NUM_CPUS"]);
+        let zero = RuntimeDefaults::of(&f, |name| match name {
+            "RAYON_NUM_THREADS" => Some("0".into()),
+            "RAYON_RS_NUM_CPUS" => Some("3".into()),
+            _ => None,
+        });
+        assert_eq!(zero.rayon, 1);
+        assert!(zero.overridden_by.is_empty());
     }
 
     #[test]

@@ -103,4 +103,53 @@ mod tests {
         assert!(karp_flatt(2.0, 2).unwrap().abs() < 1e-12);
         assert!(karp_flatt(1.0, 1).is_none());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Samples, and the same samples in another order.
+        fn samples() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+            proptest::collection::vec(-1e12..1e12f64, 1..30)
+                .prop_flat_map(|v| (Just(v.clone()), Just(v).prop_shuffle()))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn summaries_are_ordered_and_keep_their_samples((samples, _) in samples()) {
+                let s = Summary::of(&samples).unwrap();
+                prop_assert!(s.min <= s.median && s.median <= s.max, "{:?}", s);
+                prop_assert_eq!(s.min, samples.iter().copied().fold(f64::INFINITY, f64::min));
+                prop_assert_eq!(s.max, samples.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+                prop_assert_eq!(&s.samples, &samples);
+                // As many samples at or below the median as at or above it, at least half each.
+                let below = samples.iter().filter(|&&x| x <= s.median).count();
+                let above = samples.iter().filter(|&&x| x >= s.median).count();
+                prop_assert!(2 * below >= samples.len() && 2 * above >= samples.len());
+                // The run shown is one whose time is nearest the median.
+                let nearest = samples[s.median_index()];
+                prop_assert!(samples.iter().all(|x| (x - s.median).abs() >= (nearest - s.median).abs()));
+            }
+
+            #[test]
+            fn the_order_of_the_samples_does_not_matter((samples, shuffled) in samples()) {
+                let (a, b) = (Summary::of(&samples).unwrap(), Summary::of(&shuffled).unwrap());
+                prop_assert_eq!((a.median, a.min, a.max), (b.median, b.min, b.max));
+            }
+
+            #[test]
+            fn one_nan_makes_no_summary((samples, _) in samples(), at in any::<proptest::sample::Index>()) {
+                let mut with_nan = samples.clone();
+                with_nan.insert(at.index(samples.len() + 1), f64::NAN);
+                prop_assert!(Summary::of(&with_nan).is_none());
+            }
+        }
+
+        #[test]
+        fn no_samples_make_no_summary() {
+            assert!(Summary::of(&[]).is_none());
+        }
+    }
 }

@@ -31,7 +31,7 @@ pub struct Machine {
     /// How many CPUs' worth of time this process can get at once: the CPUs it may run on,
     /// capped by the cgroup quota (1.5 under a 1.5-CPU quota). What parallelism can give.
     pub cpu_capacity: f64,
-    /// Worker threads rayon's global pool uses by default here.
+    /// Worker threads rayon's global pool uses by default here ([`crate::maxprocs::rayon_default`]).
     pub rayon_threads: usize,
     pub os: String,
     pub arch: String,
@@ -60,7 +60,11 @@ impl Machine {
             cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
             cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
             cpu_capacity: 0.0,
-            rayon_threads: rayon_default_threads(available_parallelism),
+            rayon_threads: crate::maxprocs::rayon_default(
+                |name| std::env::var(name).ok(),
+                available_parallelism,
+            )
+            .threads,
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
@@ -129,17 +133,6 @@ impl Machine {
             ("rayon_threads", self.rayon_threads.to_string()),
         ]
     }
-}
-
-/// The size of rayon's default pool: `RAYON_NUM_THREADS` when set to a positive number, else
-/// the available parallelism (rayon's documented rule). Computed rather than asked, because
-/// asking rayon starts its global pool.
-pub fn rayon_default_threads(available_parallelism: usize) -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(available_parallelism)
 }
 
 /// Explains why `available` is below `logical`.
@@ -666,9 +659,57 @@ mod tests {
     fn detect_is_consistent() {
         let m = Machine::detect();
         assert!(m.available_parallelism >= 1);
-        assert!(m.available_parallelism <= m.logical_cpus.max(m.available_parallelism));
+        // A program may use at most the CPUs that are online, and at most those of its mask.
+        assert!(m.available_parallelism <= m.logical_cpus, "{m:?}");
         if let Some(mask) = &m.affinity {
-            assert!(!mask.is_empty());
+            assert!(m.available_parallelism <= mask.len(), "{m:?}");
+            assert!(
+                mask.windows(2).all(|w| w[0] < w[1]),
+                "sorted, once each: {mask:?}"
+            );
+        }
+        if m.limited_by == "nothing" {
+            assert_eq!(m.available_parallelism, m.logical_cpus, "{m:?}");
+        }
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// A list of CPUs, written and read back, is the same CPUs sorted and once each,
+            /// and writing is canonical: the order and repeats of the input do not show, and a
+            /// written list reads and writes back to itself.
+            #[test]
+            fn cpu_lists_round_trip_in_canonical_form(
+                cpus in proptest::collection::vec(0..300usize, 0..40).prop_shuffle(),
+            ) {
+                let text = cpu_list(&cpus);
+                let mut canonical = cpus.clone();
+                canonical.sort_unstable();
+                canonical.dedup();
+                prop_assert_eq!(parse_cpu_list(&text), Some(canonical.clone()));
+                prop_assert_eq!(&cpu_list(&canonical), &text);
+                prop_assert_eq!(&cpu_list(&parse_cpu_list(&text).unwrap()), &text);
+                // Canonical: ranges only where 2 or more CPUs follow on, and parts apart.
+                let bounds: Vec<(usize, usize)> = text
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| match p.split_once('-') {
+                        Some((a, b)) => (a.parse().unwrap(), b.parse().unwrap()),
+                        None => (p.parse().unwrap(), p.parse().unwrap()),
+                    })
+                    .collect();
+                prop_assert!(bounds.iter().all(|&(a, b)| a <= b), "{}", text);
+                prop_assert!(bounds.windows(2).all(|w| w[1].0 > w[0].1 + 1), "{}", text);
+                prop_assert!(text.split(',').all(|p| match p.split_once('-') {
+                    Some((a, b)) => a != b,
+                    None => true,
+                }), "{}", text);
+            }
         }
     }
 }

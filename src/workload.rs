@@ -130,10 +130,7 @@ impl Workload {
         let unit_ns = calibrate_unit_ns();
         let (units_per_task, task_time_ms) = match size {
             WorkSize::Units(units) => (units, None),
-            WorkSize::TaskTime(t) => (
-                ((t.as_nanos() as f64 / unit_ns).round() as u64).clamp(1, MAX_UNITS),
-                Some(t.as_secs_f64() * 1e3),
-            ),
+            WorkSize::TaskTime(t) => (units_in(t, unit_ns), Some(t.as_secs_f64() * 1e3)),
         };
         Workload {
             tasks,
@@ -193,6 +190,12 @@ impl Workload {
     }
 }
 
+/// The units of a task that is to take `time` where one unit costs `unit_ns`: at least one,
+/// at most [`MAX_UNITS`].
+fn units_in(time: Duration, unit_ns: f64) -> u64 {
+    ((time.as_nanos() as f64 / unit_ns).round() as u64).clamp(1, MAX_UNITS)
+}
+
 /// Measures the cost of one unit: the best of a few short timed runs of at least 5 ms each
 /// (about 30 ms in all), so that a passing interruption does not inflate it.
 pub fn calibrate_unit_ns() -> f64 {
@@ -224,15 +227,26 @@ mod tests {
         let w = Workload::new(3, WorkSize::Units(1234), 5);
         assert_eq!(w.units_per_task, 1234);
         assert_eq!(w.total_units(), 3702);
-        assert!(w.unit_ns > 0.0);
         assert!(w.task_time_ms.is_none());
     }
 
     #[test]
-    fn task_time_calibrates_a_plausible_size() {
-        let w = Workload::new(1, WorkSize::TaskTime(Duration::from_millis(20)), 1);
-        let predicted_ms = w.units_per_task as f64 * w.unit_ns / 1e6;
-        assert!((predicted_ms - 20.0).abs() < 1.0, "{predicted_ms}");
+    fn a_task_time_becomes_units_at_the_unit_cost() {
+        let ms = Duration::from_millis;
+        assert_eq!(units_in(ms(20), 100.0), 200_000);
+        assert_eq!(
+            units_in(ms(20), 0.3),
+            66_666_667,
+            "rounded to the nearest unit"
+        );
+        assert_eq!(
+            units_in(Duration::from_nanos(10), 100.0),
+            1,
+            "at least one unit"
+        );
+        assert_eq!(units_in(Duration::from_secs(1 << 40), 0.001), MAX_UNITS);
+        let w = Workload::new(1, WorkSize::TaskTime(ms(20)), 1);
+        assert_eq!(w.units_per_task, units_in(ms(20), w.unit_ns));
         assert_eq!(w.task_time_ms, Some(20.0));
     }
 
@@ -275,5 +289,42 @@ mod tests {
         let a = Workload::new(2, WorkSize::Units(100), 1);
         let b = Workload::new(3, WorkSize::Units(100), 1);
         assert_ne!(a.expected_checksum(), b.expected_checksum());
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// However a task is cut (chunk size, quantum, waits), its steps cover its units
+            /// once each, in order, and their checksums add up to the task's.
+            #[test]
+            fn steps_cover_every_unit_once_for_the_same_checksum(
+                units in 0..5000u64,
+                chunk in 0..700u64,
+                quantum in proptest::option::of(0..900u64),
+                wait_every in proptest::option::of(1..1200u64),
+                seed in any::<u64>(),
+            ) {
+                let wait = wait_every.map(|every| Wait::spread(Duration::from_millis(1), every, units));
+                let all: Vec<Step> = steps(units, chunk, quantum, wait).collect();
+                let mut next = 0;
+                for s in &all {
+                    prop_assert_eq!(s.start, next);
+                    prop_assert!(s.end > s.start && s.end - s.start <= chunk.max(1));
+                    next = s.end;
+                }
+                prop_assert_eq!(next, units);
+                let sum = all
+                    .iter()
+                    .fold(0, |acc, s| kernel::combine(acc, kernel::run_range(seed, s.start, s.end)));
+                prop_assert_eq!(sum, kernel::run(units, seed));
+                if wait.is_some() && units > 0 {
+                    prop_assert!(matches!(all.last().unwrap().then, After::Pause(_)), "a last wait");
+                }
+            }
+        }
     }
 }

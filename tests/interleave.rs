@@ -82,10 +82,11 @@ fn check_report(report: &Value, tasks: usize, cpu: Option<u64>) -> Option<u64> {
         let ctx = format!("mode {mode}, {ctx}");
         assert_eq!(result["checksum_ok"], true, "{ctx}");
         uint(result, "switches");
-        assert!(number(result, "mean_slice_us") >= 0.0, "{ctx}");
+        // Every mode ran 3000 units per task: slices took time, a task took time to finish.
+        assert!(number(result, "mean_slice_us") > 0.0, "{ctx}");
         let first = number(result, "first_done_ms");
         let last = number(result, "last_done_ms");
-        assert!(0.0 <= first && first <= last, "{ctx}");
+        assert!(0.0 < first && first <= last, "{ctx}");
         assert!(
             result
                 .get("cpu_ms")
@@ -93,7 +94,8 @@ fn check_report(report: &Value, tasks: usize, cpu: Option<u64>) -> Option<u64> {
             "no cpu_ms: {ctx}"
         );
         if cfg!(target_os = "linux") {
-            assert!(number(result, "cpu_ms") >= 0.0, "{ctx}");
+            // Linux always counts it; a short run may well count 0 ms at the clock tick.
+            number(result, "cpu_ms");
         }
         match mode {
             "sequential" => assert!(result["switch_cost_ns"].is_null(), "{ctx}"),

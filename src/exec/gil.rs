@@ -10,11 +10,11 @@
 //! are the steps a thread actually ran, so they lie inside its hold intervals: a timeline of
 //! them shows who held the lock when.
 //!
-//! Child processes are the `conpar` binary re-executed as the hidden worker with `--gil`; they
-//! add two kinds of lines to the process protocol of [`super::process`]: `gil <hold_ns>
-//! <wait_ns> <max_wait_ns> <acquisitions> <drop_requests> <forced_switches> <futile_wakeups>`
-//! and `request <start_ns> <end_ns>` (relative to the child's start, like its slices).
+//! Child processes are the `conpar` binary re-executed as the hidden worker with `--gil`; their
+//! reports add the lock's counts and the I/O requests to a plain worker's (both ends are in
+//! [`super::worker`]).
 
+use super::worker::{WorkerArgs, WorkerCommand, WorkerReport};
 use super::{Run, WorkerResult, process, spawn};
 use crate::gil::{Gil, GilConfig, GilKind, Holder, LockStats, ThreadStats};
 use crate::kernel;
@@ -233,32 +233,27 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
     let expected = expected_pass(plan);
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
-    let args: Vec<Vec<String>> = plan
+    let workers: Vec<WorkerCommand> = plan
         .tasks
         .iter()
         .enumerate()
         .map(|(task, t)| {
-            let mut args = process::WorkerSpec {
+            let spec = process::WorkerSpec {
                 task,
                 units: t.units,
                 seed: plan.seed,
                 chunk_units: plan.step_units,
                 cpu: None,
                 wait: None,
-            }
-            .args();
-            args.push("--gil".into());
-            if let Some(wait) = t.io_wait {
-                args.push(format!("--io-wait-ns={}", wait.as_nanos()));
-            }
-            args
+            };
+            WorkerCommand::Worker(WorkerArgs::of(&spec).under_gil(t.io_wait))
         })
         .collect();
-    let stdouts = process::run_children(exe, &args, expected)?;
+    let stdouts = process::run_children(exe, &workers, expected)?;
     let wall = epoch.elapsed();
     let outcomes = stdouts
         .iter()
-        .map(|text| parse_worker_output(text, epoch_ns))
+        .map(|text| gil_task_outcome(text, epoch_ns))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(gather(wall, outcomes, LockStats::default()))
 }
@@ -308,82 +303,31 @@ pub fn worker(
     let epoch = Instant::now();
     let (checksum, slices, stats, requests) =
         run_tasks(&gil, spec.task, &[(spec.task, task_plan)], &plan, epoch);
-    let mut text = format!(
-        "gil {} {} {} {} {} {} {}\n",
-        stats.hold.as_nanos(),
-        stats.wait.as_nanos(),
-        stats.max_wait.as_nanos(),
-        stats.acquisitions,
-        stats.drop_requests,
-        stats.forced_switches,
-        stats.futile_wakeups
-    );
-    for r in &requests {
-        text.push_str(&format!(
-            "request {} {}\n",
-            r.start.as_nanos(),
-            r.end.as_nanos()
-        ));
+    WorkerReport {
+        epoch_ns,
+        slices,
+        switches: sys::process_context_switches(),
+        gil: Some(stats),
+        requests: requests.iter().map(|r| (r.start, r.end)).collect(),
+        checksum,
     }
-    text.push_str(&process::worker_output(epoch_ns, &slices, checksum));
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    .write(out)
 }
 
-/// Reads what a `--gil` worker wrote: the common lines through
-/// [`process::parse_worker_output`], the `gil` and `request` lines here, all moved onto the
-/// parent's epoch.
-fn parse_worker_output(text: &str, parent_epoch_ns: Option<u64>) -> anyhow::Result<ThreadOutcome> {
-    let mut common = String::new();
-    let mut stats = None;
-    let mut raw_requests = Vec::new();
-    let mut offset_ns: i128 = 0;
-    for line in text.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let bad = || anyhow::anyhow!("malformed worker output line: {line:?}");
-        let num = |s: &str| s.parse::<u64>().map_err(|_| bad());
-        match fields.as_slice() {
-            ["gil", hold, wait, max_wait, acq, req, forced, futile] => {
-                stats = Some(ThreadStats {
-                    hold: Duration::from_nanos(num(hold)?),
-                    wait: Duration::from_nanos(num(wait)?),
-                    max_wait: Duration::from_nanos(num(max_wait)?),
-                    acquisitions: num(acq)?,
-                    drop_requests: num(req)?,
-                    forced_switches: num(forced)?,
-                    futile_wakeups: num(futile)?,
-                });
-            }
-            ["request", start, end] => raw_requests.push((num(start)?, num(end)?)),
-            ["epoch", ns] => {
-                let child = num(ns)?;
-                if let Some(parent) = parent_epoch_ns.filter(|_| child > 0) {
-                    offset_ns = child as i128 - parent as i128;
-                }
-                common.push_str(line);
-                common.push('\n');
-            }
-            _ => {
-                common.push_str(line);
-                common.push('\n');
-            }
-        }
-    }
-    let reported = process::parse_worker_output(&common, parent_epoch_ns)?;
-    let (checksum, slices) = (reported.checksum, reported.slices);
-    let stats = stats.context("a GIL worker ended without reporting its lock counts")?;
-    let task = slices.first().map_or(0, Slice::task);
-    let shift = |ns: u64| Duration::from_nanos((ns as i128 + offset_ns).max(0) as u64);
-    let requests = raw_requests
+/// Reads what a `--gil` worker printed, all moved onto the parent's epoch (`parent_epoch_ns`
+/// on the monotonic clock): its checksum, slices, lock counts and requests.
+fn gil_task_outcome(text: &str, parent_epoch_ns: Option<u64>) -> anyhow::Result<ThreadOutcome> {
+    let report = WorkerReport::parse(text)?.on_parent_epoch(parent_epoch_ns);
+    let stats = report
+        .gil
+        .context("a GIL worker ended without reporting its lock counts")?;
+    let task = report.slices.first().map_or(0, Slice::task);
+    let requests = report
+        .requests
         .into_iter()
-        .map(|(start, end)| Request {
-            task,
-            start: shift(start),
-            end: shift(end),
-        })
+        .map(|(start, end)| Request { task, start, end })
         .collect();
-    Ok((checksum, slices, stats, requests))
+    Ok((report.checksum, report.slices, stats, requests))
 }
 
 #[cfg(test)]
@@ -507,7 +451,7 @@ mod tests {
         let mut out = Vec::new();
         worker(&spec, Some(Duration::from_micros(10)), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let (checksum, slices, stats, requests) = parse_worker_output(&text, None).unwrap();
+        let (checksum, slices, stats, requests) = gil_task_outcome(&text, None).unwrap();
         assert_eq!(checksum, kernel::run(300, kernel::task_seed(3, 1)));
         assert!(slices.iter().all(|s| s.task() == 1));
         assert_eq!(requests.len(), 3);
@@ -516,9 +460,9 @@ mod tests {
             stats.acquisitions, 4,
             "one at the start, one after each request"
         );
-        assert!(parse_worker_output("gil 1 2\ndone 0\n", None).is_err());
+        assert!(gil_task_outcome("gil 1 2\ndone 0\n", None).is_err());
         assert!(
-            parse_worker_output("epoch 0\ndone 00\n", None).is_err(),
+            gil_task_outcome("epoch 0\ndone 00\n", None).is_err(),
             "no lock counts"
         );
     }

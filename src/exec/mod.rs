@@ -12,6 +12,7 @@ pub mod sequential;
 pub mod spawn;
 pub mod switch_cost;
 pub mod threads;
+pub mod worker;
 
 use crate::kernel;
 use crate::sys::{self, ContextSwitches};

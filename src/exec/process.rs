@@ -1,11 +1,11 @@
 //! One child process per task: the `conpar` binary re-executed as the hidden `worker`
 //! subcommand.
 //!
-//! Processes share no memory, so each child sends its results back over a pipe (its stdout),
-//! one line each: `epoch <ns>` (its start on the system-wide monotonic clock), then `slice
-//! <task> <cpu|-> <start_ns> <end_ns>` per measured slice relative to that start, its context
-//! switches `switches <voluntary> <involuntary>`, and finally `done <checksum>`. The parent
-//! shifts every slice onto its own epoch, so processes draw on the same timeline as threads.
+//! Processes share no memory, so each child sends its results back over a pipe (its stdout)
+//! as a [`WorkerReport`]: its start on the system-wide monotonic clock, its slices relative to
+//! that start, its context switches and its checksum. The parent shifts every slice onto its
+//! own epoch, so processes draw on the same timeline as threads. The command line that starts
+//! a worker and the lines it prints are both spelled in [`super::worker`].
 //!
 //! # No child outlives the parent, no child stalls it
 //!
@@ -24,13 +24,14 @@
 //!   a message instead of stalling it. Whenever the parent returns early, every child still
 //!   running is killed and reaped.
 
+use super::worker::{WorkerArgs, WorkerCommand, WorkerReport};
 use super::{Run, WorkerResult, run_task};
 use crate::interrupt;
-use crate::sys::{self, ContextSwitches};
-use crate::trace::{Recorder, Slice};
+use crate::sys;
+use crate::trace::Recorder;
 use crate::workload::{Wait, Workload};
 use anyhow::{Context, bail};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -47,23 +48,9 @@ pub struct WorkerSpec {
 }
 
 impl WorkerSpec {
-    /// The arguments that make `conpar` run this spec as a worker.
-    pub fn args(&self) -> Vec<String> {
-        let mut args = vec![
-            "worker".to_string(),
-            format!("--task={}", self.task),
-            format!("--units={}", self.units),
-            format!("--seed={}", self.seed),
-            format!("--chunk-units={}", self.chunk_units),
-        ];
-        if let Some(cpu) = self.cpu {
-            args.push(format!("--cpu={cpu}"));
-        }
-        if let Some(wait) = self.wait {
-            args.push(format!("--wait-every-units={}", wait.every_units));
-            args.push(format!("--pause-ns={}", wait.pause_ns));
-        }
-        args
+    /// The worker subcommand that runs this spec in a child process.
+    pub fn command(&self) -> WorkerCommand {
+        WorkerCommand::Worker(WorkerArgs::of(self))
     }
 }
 
@@ -86,35 +73,14 @@ pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
     let epoch = Instant::now();
     let mut recorder = Recorder::new(epoch, spec.task);
     let checksum = run_task(&workload, spec.task, &mut recorder);
-    let text = worker_output(epoch_ns, &recorder.into_slices(), checksum);
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
-
-/// A worker's report in the protocol of the module documentation: its start on the monotonic
-/// clock (0 where unknown), its slices relative to that start, and its checksum.
-pub fn worker_output(epoch_ns: u64, slices: &[Slice], checksum: u64) -> String {
-    let mut text = format!("epoch {epoch_ns}\n");
-    for s in slices {
-        let cpu = s.cpu().map_or_else(|| "-".to_string(), |c| c.to_string());
-        text.push_str(&format!(
-            "slice {} {cpu} {} {}",
-            s.task(),
-            s.start_ns(),
-            s.end_ns()
-        ));
-        // A slice merged at a coarser resolution says so (see crate::trace).
-        if let Some(us) = s.merged_us() {
-            text.push_str(&format!(" {us}"));
-        }
-        text.push('\n');
+    WorkerReport {
+        epoch_ns,
+        slices: recorder.into_slices(),
+        switches: sys::process_context_switches(),
+        checksum,
+        ..WorkerReport::default()
     }
-    if let Some(sw) = sys::process_context_switches() {
-        text.push_str(&format!("switches {} {}\n", sw.voluntary, sw.involuntary));
-    }
-    text.push_str(&format!("done {checksum:016x}\n"));
-    text
+    .write(out)
 }
 
 /// The running binary on Linux: re-executing it starts the same program even after the file
@@ -191,18 +157,16 @@ fn reap_by(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitS
     }
 }
 
-/// A command that runs `exe` as a worker with `args`, telling it this process's pid so that it
+/// A command that runs `exe` as the worker `worker`, telling it this process's pid so that it
 /// can check it was not orphaned before it even started.
-pub fn worker_command(exe: &Path, args: &[String]) -> Command {
+pub fn worker_command(exe: &Path, worker: &WorkerCommand) -> Command {
     let mut command = Command::new(exe);
     #[cfg(unix)]
     if exe == Path::new(SELF_EXE) {
         // Shown by ps as `conpar worker ...` rather than `/proc/self/exe worker ...`.
         std::os::unix::process::CommandExt::arg0(&mut command, "conpar");
     }
-    command
-        .args(args)
-        .arg(format!("--parent={}", std::process::id()));
+    command.args(worker.clone().with_parent(std::process::id()).to_args());
     command
 }
 
@@ -215,16 +179,16 @@ fn exe_name(exe: &Path) -> String {
     }
 }
 
-/// Starts one worker process of `exe` per argument list, all at once, with stdout and stderr
+/// Starts one worker process of `exe` per worker command, all at once, with stdout and stderr
 /// piped (and stdin, if `stdin`, else empty). Where one cannot be started, those already
 /// started are killed and reaped and the error says which one and why.
-pub fn start_workers(exe: &Path, args: &[Vec<String>], stdin: bool) -> anyhow::Result<Reaper> {
+pub fn start_workers(exe: &Path, workers: &[WorkerCommand], stdin: bool) -> anyhow::Result<Reaper> {
     let mut children = Reaper::default();
-    for (i, child_args) in args.iter().enumerate() {
+    for (i, worker) in workers.iter().enumerate() {
         let input = if stdin { Stdio::piped() } else { Stdio::null() };
         children
             .spawn(
-                worker_command(exe, child_args)
+                worker_command(exe, worker)
                     .stdin(input)
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped()),
@@ -233,7 +197,7 @@ pub fn start_workers(exe: &Path, args: &[Vec<String>], stdin: bool) -> anyhow::R
                 format!(
                     "cannot start worker process {} of {} ({})",
                     i + 1,
-                    args.len(),
+                    workers.len(),
                     exe_name(exe)
                 )
             })?;
@@ -241,18 +205,18 @@ pub fn start_workers(exe: &Path, args: &[Vec<String>], stdin: bool) -> anyhow::R
     Ok(children)
 }
 
-/// Starts one child process of `exe` per argument list, all at once, and returns what each
+/// Starts one child process of `exe` per worker command, all at once, and returns what each
 /// wrote on stdout once all have ended; `expected` is about how long their work takes one
 /// after another (see [`worker_timeout`]). A child that fails is an error quoting the first
 /// line of its stderr; children still running when this returns early are killed, and every
 /// child is reaped.
 pub fn run_children(
     exe: &Path,
-    args: &[Vec<String>],
+    workers: &[WorkerCommand],
     expected: Duration,
 ) -> anyhow::Result<Vec<String>> {
-    let mut children = start_workers(exe, args, false)?;
-    collect(&mut children, worker_timeout(expected, args.len()))
+    let mut children = start_workers(exe, workers, false)?;
+    collect(&mut children, worker_timeout(expected, workers.len()))
 }
 
 /// Reads everything `children` write on stdout and stderr, reaps them, and returns their
@@ -408,7 +372,7 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
     let expected = workload.estimated_pass() + Duration::from_secs_f64(waits.clamp(0.0, 1e9));
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
-    let args: Vec<Vec<String>> = (0..workload.tasks)
+    let workers: Vec<WorkerCommand> = (0..workload.tasks)
         .map(|task| {
             WorkerSpec {
                 task,
@@ -418,12 +382,12 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
                 cpu,
                 wait: workload.wait,
             }
-            .args()
+            .command()
         })
         .collect();
-    let mut per_worker = Vec::with_capacity(args.len());
-    for stdout in run_children(exe, &args, expected)? {
-        per_worker.push(parse_worker_output(&stdout, epoch_ns)?);
+    let mut per_worker = Vec::with_capacity(workers.len());
+    for stdout in run_children(exe, &workers, expected)? {
+        per_worker.push(task_result(&stdout, epoch_ns)?);
     }
     Ok(Run::gather(epoch.elapsed(), per_worker))
 }
@@ -444,55 +408,17 @@ pub fn current_exe() -> anyhow::Result<PathBuf> {
     std::env::current_exe().context("cannot find the conpar executable to start workers")
 }
 
-/// Reads a worker's output and puts its slices on the parent's epoch (`parent_epoch_ns` on
-/// the monotonic clock; where the OS has none, slices stay relative to the child's start).
-pub fn parse_worker_output(
-    text: &str,
-    parent_epoch_ns: Option<u64>,
-) -> anyhow::Result<WorkerResult> {
-    let mut offset_ns: i128 = 0;
-    let mut context_switches = None;
-    let mut slices = Vec::new();
-    let mut checksum = None;
-    for line in BufReader::new(text.as_bytes()).lines() {
-        let line = line?;
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let bad = || anyhow::anyhow!("malformed worker output line: {line:?}");
-        match fields.as_slice() {
-            ["epoch", ns] => {
-                let child: u64 = ns.parse().map_err(|_| bad())?;
-                if let Some(parent) = parent_epoch_ns.filter(|_| child > 0) {
-                    offset_ns = child as i128 - parent as i128;
-                }
-            }
-            ["slice", task, cpu, start, end, merged @ ..] if merged.len() <= 1 => {
-                let shift = |ns: &str| -> anyhow::Result<Duration> {
-                    let ns: i128 = ns.parse().map_err(|_| bad())?;
-                    Ok(Duration::from_nanos((ns + offset_ns).max(0) as u64))
-                };
-                let task: usize = task.parse().map_err(|_| bad())?;
-                let mut slice =
-                    Slice::new(task, task, cpu.parse().ok(), shift(start)?, shift(end)?);
-                if let Some(us) = merged.first() {
-                    slice = slice.with_merged_us(us.parse().map_err(|_| bad())?);
-                }
-                slices.push(slice);
-            }
-            ["switches", voluntary, involuntary] => {
-                context_switches = Some(ContextSwitches {
-                    voluntary: voluntary.parse().map_err(|_| bad())?,
-                    involuntary: involuntary.parse().map_err(|_| bad())?,
-                });
-            }
-            ["done", sum] => checksum = Some(u64::from_str_radix(sum, 16).map_err(|_| bad())?),
-            _ => return Err(bad()),
-        }
-    }
-    let checksum = checksum.context("a worker ended without reporting its checksum")?;
+/// Reads what a plain (not `--gil`) worker printed and puts its slices on the parent's epoch
+/// (`parent_epoch_ns` on the monotonic clock; where the OS has none, slices stay relative to
+/// the child's start).
+pub fn task_result(text: &str, parent_epoch_ns: Option<u64>) -> anyhow::Result<WorkerResult> {
+    let report = WorkerReport::parse(text)?
+        .plain()?
+        .on_parent_epoch(parent_epoch_ns);
     Ok(WorkerResult {
-        checksum,
-        slices,
-        context_switches,
+        checksum: report.checksum,
+        slices: report.slices,
+        context_switches: report.switches,
     })
 }
 
@@ -513,7 +439,7 @@ mod tests {
         let mut out = Vec::new();
         worker(&spec, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let result = parse_worker_output(&text, None).unwrap();
+        let result = task_result(&text, None).unwrap();
         assert!(cfg!(not(target_os = "linux")) || result.context_switches.is_some());
         let (checksum, slices) = (result.checksum, result.slices);
         assert_eq!(
@@ -525,34 +451,10 @@ mod tests {
     }
 
     #[test]
-    fn slices_move_onto_the_parent_epoch() {
-        let text = "epoch 5000\nslice 0 1 100 200\ndone 00000000000000ff\n";
-        let result = parse_worker_output(text, Some(4000)).unwrap();
-        let (sum, slices) = (result.checksum, result.slices);
-        assert_eq!(sum, 255);
-        assert_eq!(slices[0].start(), Duration::from_nanos(1100));
-        assert_eq!(slices[0].end(), Duration::from_nanos(1200));
-        assert_eq!(slices[0].cpu(), Some(1));
-    }
-
-    #[test]
-    fn bad_worker_output_is_an_error() {
-        assert!(parse_worker_output("epoch 1\n", None).is_err());
-        assert!(parse_worker_output("slice x\ndone 0\n", None).is_err());
-        assert!(parse_worker_output("hello\n", None).is_err());
-    }
-
-    #[test]
-    fn specs_become_arguments() {
-        let spec = WorkerSpec {
-            task: 2,
-            units: 10,
-            seed: 1,
-            chunk_units: 5,
-            cpu: Some(0),
-            wait: None,
-        };
-        assert_eq!(spec.args()[0], "worker");
-        assert!(spec.args().contains(&"--cpu=0".to_string()));
+    fn a_plain_worker_reports_no_lock_counts() {
+        assert!(task_result("epoch 0\ndone 0\n", None).is_ok());
+        assert!(task_result("gil 1 2 3 4 5 6 7\nepoch 0\ndone 0\n", None).is_err());
+        assert!(task_result("request 1 2\ndone 0\n", None).is_err());
+        assert!(task_result("epoch 1\n", None).is_err(), "no checksum");
     }
 }

@@ -9,6 +9,7 @@
 //! when the parent writes one byte to each.
 
 use super::spawn::{self, Gate};
+use super::worker::{self, WorkerCommand, YieldWorkerArgs};
 use crate::green::{Scheduler, yield_now};
 use crate::sys;
 use anyhow::{Context, bail};
@@ -78,7 +79,7 @@ pub fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Re
         std::thread::yield_now();
     }
     let end = sys::monotonic_ns().context("no monotonic clock")?;
-    writeln!(out, "span {start} {end}")?;
+    writeln!(out, "{}", worker::span_line(start, end))?;
     Ok(())
 }
 
@@ -87,15 +88,12 @@ const YIELD_ALLOWANCE: Duration = Duration::from_micros(20);
 
 /// One process switch: two child processes of `exe` pinned to `cpu` yielding `rounds` times.
 pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
-    let args = vec![
-        vec![
-            "yield-worker".to_string(),
-            format!("--cpu={cpu}"),
-            format!("--rounds={rounds}"),
-        ];
-        2
-    ];
-    let mut workers = super::process::start_workers(exe, &args, true)?;
+    let yielder = WorkerCommand::YieldWorker(YieldWorkerArgs {
+        cpu: cpu as u64,
+        rounds,
+        parent: None,
+    });
+    let mut workers = super::process::start_workers(exe, &[yielder.clone(), yielder], true)?;
     // Both children are started and blocked on stdin: one byte each sets them off together.
     for stdin in workers.0.iter_mut().map(|c| c.stdin.take()) {
         stdin
@@ -106,22 +104,10 @@ pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
     let expected = YIELD_ALLOWANCE.saturating_mul(u32::try_from(2 * rounds).unwrap_or(u32::MAX));
     let outputs =
         super::process::collect(&mut workers, super::process::worker_timeout(expected, 2))?;
-    let mut spans = Vec::new();
-    for output in outputs {
-        let output = output.trim();
-        let fields: Vec<u64> = output
-            .strip_prefix("span ")
-            .map(|rest| {
-                rest.split_whitespace()
-                    .filter_map(|f| f.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if fields.len() != 2 {
-            bail!("a yield worker reported {output:?}");
-        }
-        spans.push((fields[0], fields[1]));
-    }
+    let spans = outputs
+        .iter()
+        .map(|output| worker::parse_span(output))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let start = spans.iter().map(|s| s.0).min().expect("two spans");
     let end = spans.iter().map(|s| s.1).max().expect("two spans");
     Ok(end.saturating_sub(start) as f64 / (2 * rounds) as f64)
