@@ -435,7 +435,7 @@ mod tests {
 
 #[cfg(test)]
 mod agreement {
-    //! Over many synthetic `parallel` findings: no printed sentence asserts a claim whose
+    //! Over many synthetic `parallel` and `maxprocs` findings: no printed sentence asserts a claim whose
     //! predicate is false, and `--check` says exactly what the claims say.
     use super::*;
     use crate::claims::Claim;
@@ -535,6 +535,56 @@ mod agreement {
         }
     }
 
+    /// A `maxprocs` sweep from P = 1: each point's wall time as a share of the baseline, and
+    /// its slowest and fastest rounds as shares of that.
+    fn sweep_report(
+        cpus: usize,
+        quota: Option<f64>,
+        v: Verdict,
+        base: f64,
+        sweep: &[(f64, f64, f64)],
+    ) -> Report {
+        let mut r = report(cpus, quota, v, base, &[]);
+        r.demo = "maxprocs".into();
+        r.machine = r.machine.with_capacity();
+        let capacity = r.machine.cpu_capacity();
+        r.results = std::iter::once((1.0, 1.0, 1.0))
+            .chain(sweep.iter().copied())
+            .enumerate()
+            .map(|(i, (share, slow, fast))| {
+                let wall = base * share;
+                let speedup = base / wall;
+                ModeResult {
+                    mode: format!("P={}", i + 1),
+                    threads: i + 1,
+                    cpus_used: vec![0],
+                    wall_ms: Summary::of(&[wall]).unwrap(),
+                    speedup,
+                    speedup_interval: [speedup * slow, speedup * fast],
+                    efficiency: speedup / (i + 1) as f64,
+                    checksum_ok: true,
+                    interference: None,
+                    findings: Default::default(),
+                }
+            })
+            .collect();
+        let points = r
+            .results
+            .iter()
+            .map(|m| crate::amdahl::Point {
+                threads: m.threads,
+                p: crate::amdahl::processors(m.threads as f64, capacity),
+                speedup: m.speedup,
+                speedup_min: m.speedup_interval[0],
+                speedup_max: m.speedup_interval[1],
+            })
+            .collect();
+        let fit = crate::amdahl::AmdahlReport::new(points, capacity, 0.0);
+        r.claims = crate::demo::maxprocs::claims(&r.results, &fit, &r.interference);
+        r.amdahl = Some(fit);
+        r
+    }
+
     proptest! {
         #[test]
         fn sentences_and_check_agree_with_the_claims(
@@ -561,6 +611,46 @@ mod agreement {
                 let found = missed.iter().find(|m| m.line().contains(&format!("{}: ", r.mode))).cloned();
                 prop_assert_eq!(found, expected);
             }
+        }
+
+        #[test]
+        fn a_sweep_says_and_checks_only_what_its_claims_hold(
+            cpus in 1usize..=64,
+            quota in proptest::option::of(0.5f64..4.0),
+            v in 0u8..3,
+            base in 1.0f64..500.0,
+            sweep in proptest::collection::vec((0.2f64..1.5, 0.5f64..1.0, 1.0f64..1.5), 1..=6),
+        ) {
+            let report = sweep_report(cpus, quota, verdict(v), base, &sweep);
+            let find = |id| claims::find(&report.claims, id, None);
+            for c in &report.claims {
+                prop_assert!(!c.text.is_empty());
+                let asserted = match c.id {
+                    "maxprocs.no_gain_above_cpus" => c.text.contains("gives no further speedup"),
+                    "maxprocs.two_beat_one" => c.text.starts_with("P = 2 was faster"),
+                    "maxprocs.fit_is_the_work" => !c.text.contains("not") && !c.text.contains("cannot"),
+                    _ => false,
+                };
+                prop_assert!(!asserted || c.holds == Some(true), "{c:?}");
+            }
+            if let Some(fit) = find("maxprocs.fit_is_the_work").filter(|c| c.holds == Some(true)) {
+                prop_assert_eq!(report.interference.verdict, Verdict::Quiet, "{:?}", fit);
+                let capacity = report.machine.cpu_capacity();
+                prop_assert!(report.results.iter().all(|r| r.speedup <= capacity.max(1.0) * 1.1));
+            }
+            let two = find("maxprocs.two_beat_one");
+            prop_assert_eq!(two.is_some(), report.results.len() >= 2);
+            let possible = claims::parallel_possible(&report.machine).holds == Some(true);
+            let expected: Vec<Miss> = two
+                .into_iter()
+                .filter(|_| possible)
+                .filter_map(|c| match c.holds {
+                    Some(false) => Some(Miss::Failed(c.text.clone())),
+                    None => Some(Miss::Inconclusive(c.text.clone())),
+                    Some(true) => None,
+                })
+                .collect();
+            prop_assert_eq!(misses(&report, &Expectations { demo: true, min_speedup: None }), expected);
         }
     }
 }

@@ -231,7 +231,7 @@ pub fn claims(
 const BUSY_SHARE_SPEEDUP: f64 = 1.1;
 
 /// The sentences under the table, each conclusion taken from its claim.
-fn notes(
+pub(crate) fn notes(
     machine: &Machine,
     workload: &Workload,
     results: &[ModeResult],

@@ -14,6 +14,8 @@ pub mod markdown;
 pub mod plot;
 #[cfg(test)]
 mod scale_tests;
+#[cfg(test)]
+mod snapshot_tests;
 pub mod table;
 pub mod timeline;
 pub mod tour;
