@@ -750,4 +750,39 @@ mod claim_tests {
         assert!(crate::claims::find(&many, "maxprocs.no_gain_above_cpus", None).is_none());
         assert_eq!(holds(&many, "maxprocs.fit_is_the_work"), Some(true));
     }
+
+    #[test]
+    fn two_beat_one_by_the_median_and_says_so_only_when_judged() {
+        let two = |wall: f64, interval: [f64; 2], verdict: Verdict| {
+            let c = judge(&[(1, 400.0, [1.0, 1.0]), (2, wall, interval)], 2.0, verdict);
+            crate::claims::find(&c, "maxprocs.two_beat_one", None)
+                .unwrap()
+                .clone()
+        };
+        // Two quiet CPUs, and a 1.5-CPU quota's smaller gain: both faster.
+        let quiet = two(210.0, [1.8, 1.95], Verdict::Quiet);
+        assert_eq!(quiet.holds, Some(true), "{}", quiet.text);
+        assert!(quiet.text.starts_with("P = 2 was faster than P = 1"));
+        assert_eq!(two(280.0, [1.3, 1.5], Verdict::Quiet).holds, Some(true));
+        // One CPU: no round faster, said as seen.
+        let slow = two(410.0, [0.95, 0.99], Verdict::Quiet);
+        assert_eq!(slow.holds, Some(false));
+        assert!(
+            slow.text.contains("no faster than P = 1 in any round"),
+            "{}",
+            slow.text
+        );
+        // Rounds that disagree, and a busy machine: not judged.
+        assert_eq!(two(404.0, [0.9, 1.1], Verdict::Quiet).holds, None);
+        let busy = two(300.0, [1.2, 1.4], Verdict::Disturbed);
+        assert_eq!(busy.holds, None);
+        assert!(busy.text.contains("cannot be judged here"), "{}", busy.text);
+        // No P = 2 in the sweep, no claim.
+        let c = judge(
+            &[(1, 400.0, [1.0, 1.0]), (64, 10.0, [38.0, 42.0])],
+            64.0,
+            Verdict::Quiet,
+        );
+        assert!(crate::claims::find(&c, "maxprocs.two_beat_one", None).is_none());
+    }
 }
