@@ -106,9 +106,14 @@ pub fn parallel_possible(machine: &Machine) -> Claim {
         claim.judged(
             Some(true),
             format!(
-                "This process may run on {cpus} CPUs{quota}: its tasks can run at the same time, for up to {} CPUs' worth of work at once, so parallel modes can be up to {}x faster than one after another{pool}.",
+                "This process may run on {cpus} CPUs{quota}: its tasks can run at the same time, for up to {} CPUs' worth of work at once, so parallel modes can be up to {}x faster than one after another{}{pool}.",
                 crate::maxprocs::format_cpus(capacity),
                 crate::maxprocs::format_cpus(capacity),
+                if machine.cgroup_quota_cpus.is_some() {
+                    " over runs much longer than the quota's period (often 100 ms; a shorter run can spend a whole period's quota at once and do better)"
+                } else {
+                    ""
+                },
             ),
         )
     } else {

@@ -455,14 +455,16 @@ fn sweep_notes(sweep: &Sweep) -> Vec<String> {
                 .map_or_else(String::new, |s| format!("; the fit found {s:.3}"))
         ));
     }
-    if fit.cpus < 2.0 {
+    if fit.cpus <= 1.0 {
         notes.push(format!(
-            "Only {capacity} for this process: the workers take turns (concurrency) but cannot all run at the same time (parallelism), so no P can beat P = 1 here{}.",
-            if fit.cpus > 1.0 {
-                format!(" by more than {}x", format_cpus(fit.cpus))
-            } else {
-                String::new()
-            }
+            "Only {} CPU's worth of time for this process: the workers take turns (concurrency) but never run at the same time (parallelism), so no P can beat P = 1 here.",
+            format_cpus(fit.cpus)
+        ));
+    } else if fit.cpus < 2.0 {
+        notes.push(format!(
+            "Only {} CPUs' worth of time for this process: two workers can run at the same time for only part of it, so over a long run no P can beat P = 1 by more than {}x.",
+            format_cpus(fit.cpus),
+            format_cpus(fit.cpus)
         ));
     }
     notes.extend(

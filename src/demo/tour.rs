@@ -311,6 +311,12 @@ fn claim_text(report: &Report, id: &str, mode: Option<&str>) -> String {
     crate::claims::find(&report.claims, id, mode).map_or_else(String::new, |c| c.text.clone())
 }
 
+/// What parallelism this process can have: its CPU capacity ("2 CPUs", "1.50 CPUs"), not a
+/// runtime's pool size.
+fn capacity(m: &Machine) -> String {
+    crate::maxprocs::cpus_phrase(m.cpu_capacity())
+}
+
 fn result<'a>(report: &'a Report, mode: &str) -> Option<&'a ModeResult> {
     report.results.iter().find(|r| r.mode == mode)
 }
@@ -370,10 +376,15 @@ fn machine_section(info: Report) -> Section {
         "What does this machine offer?",
         "this machine",
         vec![format!(
-            "{} with {} logical CPU(s) on {} physical core(s); this process may use {} (limited by {}). Every figure below was measured here, in this run.",
-            m.cpu_model, m.logical_cpus, m.physical_cores, m.available_parallelism, m.limited_by
+            "{} with {} logical CPU(s) on {} physical core(s); this process may use {} (limited by {}), {} of time at once. Every figure below was measured here, in this run.",
+            m.cpu_model,
+            m.logical_cpus,
+            m.physical_cores,
+            m.schedulable_cpus(),
+            m.limited_by,
+            capacity(m)
         )],
-        format!("{} CPU(s) available", m.available_parallelism),
+        format!("{} of time", capacity(m)),
         vec![info],
         &[],
     )
@@ -448,9 +459,9 @@ fn multicore(all_cores: &Report) -> Section {
         "why multicore",
         answer,
         format!(
-            "rayon speedup {:.2} on {} CPU(s)",
+            "rayon speedup {:.2} on {}",
             speedup(all_cores, "rayon"),
-            m.available_parallelism
+            capacity(m)
         ),
         vec![],
         &[all_cores],
@@ -472,9 +483,9 @@ fn problems(waits: &Report, all_cores: &Report) -> Section {
             speedup(waits, "green"),
         ),
         format!(
-            "Throughput: CPU-bound work gets faster only with parallelism ({:.2}x on {} CPU(s) in the previous answer). Concurrency is also how programs stay responsive: a slow task need not block the others.",
+            "Throughput: CPU-bound work gets faster only with parallelism ({:.2}x on {} in the previous answer). Concurrency is also how programs stay responsive: a slow task need not block the others.",
             speedup(all_cores, "threads"),
-            all_cores.machine.available_parallelism
+            capacity(&all_cores.machine)
         ),
     ];
     section(
@@ -629,7 +640,7 @@ fn gil_workaround(cpu: &Report) -> Section {
 }
 
 fn gomaxprocs(sweep: &Report) -> Section {
-    let cpus = sweep.machine.available_parallelism;
+    let cpus = capacity(&sweep.machine);
     let serial = sweep.amdahl.as_ref().and_then(|f| f.serial_fraction);
     let go = sweep.maxprocs.as_ref().map_or(0, |m| m.defaults.go);
     let points: Vec<String> = sweep
@@ -645,9 +656,9 @@ fn gomaxprocs(sweep: &Report) -> Section {
     let no_gain = claim_text(sweep, "maxprocs.no_gain_above_cpus", None);
     let fitted = claim_text(sweep, "maxprocs.fit_is_the_work", None);
     answer.push(match (serial, no_gain.is_empty()) {
-        (None, true) => format!(
-            "With {cpus} CPU(s) available there is no curve to fit: more workers only take turns."
-        ),
+        (None, true) => {
+            format!("With {cpus} of time there is no curve to fit: more workers only take turns.")
+        }
         _ => [no_gain, fitted]
             .into_iter()
             .filter(|t| !t.is_empty())

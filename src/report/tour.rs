@@ -32,10 +32,11 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
     let mut out = String::new();
     if markdown {
         out.push_str(&format!(
-            "# conpar tour\n\nMeasured on {} ({} logical CPUs, {} available), {} {}.\n\n",
+            "# conpar tour\n\nMeasured on {} ({} logical CPUs, {} usable, {} of time at once), {} {}.\n\n",
             tour.machine.cpu_model,
             tour.machine.logical_cpus,
-            tour.machine.available_parallelism,
+            tour.machine.schedulable_cpus(),
+            crate::maxprocs::cpus_phrase(tour.machine.cpu_capacity()),
             tour.machine.os,
             tour.machine.arch
         ));
