@@ -548,7 +548,7 @@ pub fn claims(
                         Some(false),
                         format!(
                             "{mode}: the {what} could not run faster together: {}",
-                            possible.text
+                            lower_first(&possible.text)
                         ),
                     ),
                     (_, None, _) => (
@@ -821,6 +821,14 @@ impl Notes<'_> {
         }
         notes
     }
+}
+
+/// A sentence continued after a colon.
+fn lower_first(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
 fn total(run: &GilRun, f: fn(&crate::gil::ThreadStats) -> u64) -> u64 {

@@ -280,8 +280,14 @@ pub fn claims(
             (None, None) => (
                 Some(true),
                 format!(
-                    "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}) and karp_flatt rises, because workers that add no CPU count as serial time.",
-                    last.efficiency, last.threads
+                    "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}){}.",
+                    last.efficiency,
+                    last.threads,
+                    if karp_flatt_rises(results) {
+                        " and karp_flatt rises, because workers that add no CPU count as serial time"
+                    } else {
+                        ""
+                    }
                 ),
             ),
             (None, Some(r)) => (
@@ -349,6 +355,15 @@ pub fn claims(
     claims.extend(two_beat_one(results, interference));
     claims.push(crate::claims::checksums(results, None));
     claims
+}
+
+/// Does the Karp-Flatt serial fraction grow from the first P that has one to the last?
+fn karp_flatt_rises(results: &[ModeResult]) -> bool {
+    let values: Vec<f64> = results
+        .iter()
+        .filter_map(|r| stats::karp_flatt(r.speedup, r.threads))
+        .collect();
+    values.len() >= 2 && values.last() > values.first()
 }
 
 /// `maxprocs.two_beat_one`: was P = 2 faster than P = 1 by its median (as the table shows it),
