@@ -8,6 +8,7 @@
 
 pub mod chrome;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod plot;
@@ -415,6 +416,8 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    /// One self-contained HTML page: tables, claims and SVG pictures, no network needed
+    Html,
 }
 
 /// What one timeline lane stands for.
@@ -433,6 +436,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         Format::Json => json::render(report),
         Format::Csv => csv::render(report),
         Format::Markdown => markdown::render(report, options),
+        Format::Html => html::render(report, options),
     }
 }
 
