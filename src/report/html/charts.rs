@@ -13,7 +13,7 @@ use maud::{Markup, html};
 const WIDTH: f64 = 800.0;
 const LABEL: f64 = 130.0;
 /// Room on the right for the figure written beside a bar.
-const NOTE: f64 = 150.0;
+const NOTE: f64 = 170.0;
 const ROW: f64 = 24.0;
 const TOP: f64 = 6.0;
 

@@ -23,7 +23,7 @@ use std::collections::{BTreeSet, HashMap};
 pub const WIDTH: f64 = 800.0;
 /// Stretches a run is cut into: finer than the drawn width, coarser than any recording.
 pub const COLUMNS: usize = 1000;
-const LABEL: f64 = 78.0;
+const LABEL: f64 = 84.0;
 const RIGHT: f64 = 14.0;
 const TOP: f64 = 6.0;
 const LANE: f64 = 16.0;
