@@ -412,9 +412,13 @@ pub struct RenderOptions {
 /// Output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Aligned text for a terminal (with the timeline where asked)
     Table,
+    /// Every figure, for scripts (schema 1)
     Json,
+    /// The results table as CSV
     Csv,
+    /// A table and notes to paste into a report
     Markdown,
     /// One self-contained HTML page: tables, claims and SVG pictures, no network needed
     Html,
