@@ -51,7 +51,8 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         header {
             h1 { (title) }
             (interference(&report.interference, "these runs"))
-            (machine(&report.machine))
+            // A report without results (info) shows the machine facts as its table.
+            @if !report.results.is_empty() { (machine(&report.machine)) }
         }
         main {
             section class="question" id="report" {

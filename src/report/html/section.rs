@@ -170,7 +170,7 @@ fn timelines(report: &Report, options: &RenderOptions, zoom_ms: Option<f64>) -> 
                         (run.mode)
                         span class="dim" {
                             @match zoom {
-                                Some(ms) => (format!(" · first {} ms of {} ms", crate::report::format_ms(ms), crate::report::format_ms(run.wall_us / 1e3))),
+                                Some(ms) => (format!(" · first {} ms of {} ms", timeline::tick_label(ms), crate::report::format_ms(run.wall_us / 1e3))),
                                 None => (format!(" · {} ms", crate::report::format_ms(run.wall_us / 1e3))),
                             }
                         }

@@ -71,32 +71,29 @@ fn report() -> Report {
     let claim = |id, mode: Option<&str>, holds, text: &str| {
         Claim::new(id, mode).judged(holds, text.to_string())
     };
-    Report {
-        schema: SCHEMA,
-        demo: "parallel".into(),
-        machine: machine(),
-        workload: None,
-        results: vec![seq, threads],
-        extra: Default::default(),
-        timeline,
-        interference: Interference::none(),
-        claims: vec![
-            claim(
-                "parallel.at_once",
-                Some("threads"),
-                Some(true),
-                "The tasks ran at once.",
-            ),
-            claim(
-                "parallel.faster",
-                Some("threads"),
-                Some(false),
-                "It was not faster.",
-            ),
-            claim("parallel.scales", None, None, "Cannot tell on 2 CPUs."),
-        ],
-        notes: vec!["A note with <b>markup</b> & an ampersand.".into()],
-    }
+    // Built by the scale tests' helper, so this file names no field a demo fills.
+    let mut report =
+        crate::report::scale_tests::report_of("parallel", vec![seq, threads], timeline);
+    report.machine = machine();
+    report.workload = None;
+    report.interference = Interference::none();
+    report.claims = vec![
+        claim(
+            "parallel.at_once",
+            Some("threads"),
+            Some(true),
+            "The tasks ran at once.",
+        ),
+        claim(
+            "parallel.faster",
+            Some("threads"),
+            Some(false),
+            "It was not faster.",
+        ),
+        claim("parallel.scales", None, None, "Cannot tell on 2 CPUs."),
+    ];
+    report.notes = vec!["A note with <b>markup</b> & an ampersand.".into()];
+    report
 }
 
 fn race_report() -> Report {
