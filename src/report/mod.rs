@@ -9,6 +9,7 @@
 
 pub mod chrome;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod plot;
@@ -419,10 +420,16 @@ pub struct RenderOptions {
 /// Output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Aligned text for a terminal (with the timeline where asked)
     Table,
+    /// Every figure, for scripts (schema 1)
     Json,
+    /// The results table as CSV
     Csv,
+    /// A table and notes to paste into a report
     Markdown,
+    /// One self-contained HTML page: tables, claims and SVG pictures, no network needed
+    Html,
 }
 
 /// What one timeline lane stands for.
@@ -441,6 +448,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         Format::Json => json::render(report),
         Format::Csv => csv::render(report),
         Format::Markdown => markdown::render(report, options),
+        Format::Html => html::render(report, options),
     }
 }
 

@@ -23,6 +23,7 @@ pub fn render(tour: &Tour, options: &RenderOptions) -> String {
             }
             String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
         }
+        Format::Html => super::html::tour(tour, options),
         Format::Table | Format::Markdown => text(tour, options),
     }
 }
