@@ -404,6 +404,22 @@ pub struct SliceReport {
     pub end_us: f64,
 }
 
+#[cfg(test)]
+impl SliceReport {
+    /// A test slice: `task` (on worker `task`) ran on `cpu` from `start_us` to `end_us`.
+    pub(crate) fn on_cpu(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> Self {
+        SliceReport {
+            mode: mode.into(),
+            lane: format!("cpu{cpu}"),
+            task,
+            worker: task,
+            cpu: Some(cpu),
+            start_us,
+            end_us,
+        }
+    }
+}
+
 /// How the table and timeline are drawn; none of it changes the figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RenderOptions {

@@ -83,15 +83,7 @@ fn row(mode: &str, threads: usize, walls: &[f64], base: f64, cpus: Vec<usize>) -
 }
 
 fn slice(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> SliceReport {
-    SliceReport {
-        mode: mode.into(),
-        lane: format!("cpu{cpu}"),
-        task,
-        worker: task,
-        cpu: Some(cpu),
-        start_us,
-        end_us,
-    }
+    SliceReport::on_cpu(mode, cpu, task, start_us, end_us)
 }
 
 /// `parallel`: two tasks one after another, then on two threads at once.

@@ -293,15 +293,7 @@ mod tests {
     use crate::report::SliceReport;
 
     fn slice(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> SliceReport {
-        SliceReport {
-            mode: mode.into(),
-            lane: format!("cpu{cpu}"),
-            task,
-            worker: task,
-            cpu: Some(cpu),
-            start_us,
-            end_us,
-        }
+        SliceReport::on_cpu(mode, cpu, task, start_us, end_us)
     }
 
     fn fixture() -> Timeline {

@@ -35,15 +35,7 @@ fn options() -> RenderOptions {
 }
 
 fn slice(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> SliceReport {
-    SliceReport {
-        mode: mode.into(),
-        lane: format!("cpu{cpu}"),
-        task,
-        worker: task,
-        cpu: Some(cpu),
-        start_us,
-        end_us,
-    }
+    SliceReport::on_cpu(mode, cpu, task, start_us, end_us)
 }
 
 /// A `parallel` report: sequential and threads, two tasks, with a timeline and three claims.
