@@ -8,6 +8,11 @@ use crate::demo::{self, Repeats};
 use crate::engine::Env;
 use crate::error::UsageError;
 use crate::exec::race;
+use crate::limits::{
+    MAX_CHECK_EVERY, MAX_CHECK_INTERVAL, MAX_GIL_THREADS, MAX_INTERLEAVE_TASKS, MAX_IO_WAIT,
+    MAX_QUANTUM, MAX_REQUESTS, MAX_RUNS, MAX_SWITCH_INTERVAL, MAX_TASK_TIME, MAX_TASKS,
+    MAX_THREADS, MAX_WAIT, MAX_WARMUP, MAX_WIDTH, MAX_ZOOM,
+};
 use crate::maxprocs::{self, Limit, Source};
 use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
@@ -17,31 +22,6 @@ use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Most tasks a demo accepts: far more than any machine has cores, few enough to draw.
-pub const MAX_TASKS: u64 = 4096;
-/// Most worker threads a pool accepts.
-pub const MAX_THREADS: u64 = 1024;
-/// Most measured runs per mode.
-pub const MAX_RUNS: u64 = 1000;
-/// Most warm-up runs per mode.
-pub const MAX_WARMUP: u64 = 100;
-/// Longest `--task-time`.
-pub const MAX_TASK_TIME: Duration = Duration::from_secs(600);
-/// Widest timeline.
-pub const MAX_WIDTH: u64 = 1000;
-/// Most threads (or processes) of `gil-sim`.
-pub const MAX_GIL_THREADS: u64 = 256;
-/// Longest `--switch-interval`: beyond it the new GIL would hardly ever switch.
-pub const MAX_SWITCH_INTERVAL: Duration = Duration::from_secs(1);
-/// Longest `--check-every`: a step of an interpreter is microseconds, not seconds.
-pub const MAX_CHECK_EVERY: Duration = Duration::from_millis(10);
-/// Longest `--io-wait`.
-pub const MAX_IO_WAIT: Duration = Duration::from_secs(1);
-/// Most steps in an old-GIL `--check-interval`.
-pub const MAX_CHECK_INTERVAL: u64 = 1_000_000;
-/// Most `--requests` per I/O thread.
-pub const MAX_REQUESTS: u64 = 10_000_000;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -263,7 +243,7 @@ pub struct TimelineArgs {
 }
 
 fn zoom(text: &str) -> Result<Duration, String> {
-    duration(text, Duration::from_secs(24 * 3600))
+    duration(text, MAX_ZOOM)
 }
 
 #[derive(Debug, Args)]
@@ -316,7 +296,7 @@ pub struct InterleaveArgs {
     pub tasks: u64,
 
     /// The CPU to share [default: the first of this process's affinity mask]
-    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = ranged::<0, 65535>)]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = ranged::<0, MAX_CPU>)]
     pub cpu: Option<u64>,
 
     /// Work a green task does before it yields (e.g. 1ms, 200us; at least 10us)
@@ -429,12 +409,9 @@ pub struct RaceArgs {
     pub timeline: TimelineArgs,
 }
 
-/// Most tasks `interleave` shares one CPU between (each is a thread or process).
-pub const MAX_INTERLEAVE_TASKS: u64 = 256;
-
 fn quantum(text: &str) -> Result<Duration, String> {
     at_least(
-        duration(text, Duration::from_secs(10))?,
+        duration(text, MAX_QUANTUM)?,
         demo::interleave::MIN_QUANTUM,
         "a green task would switch more than it computes",
     )
@@ -442,7 +419,7 @@ fn quantum(text: &str) -> Result<Duration, String> {
 
 fn wait_every(text: &str) -> Result<Duration, String> {
     at_least(
-        duration(text, Duration::from_secs(10))?,
+        duration(text, MAX_QUANTUM)?,
         demo::interleave::MIN_WAIT_EVERY,
         "a task would spend its time going to sleep and waking up",
     )
@@ -461,7 +438,7 @@ fn at_least(value: Duration, floor: Duration, why: &str) -> Result<Duration, Str
 }
 
 fn wait(text: &str) -> Result<Duration, String> {
-    duration(text, Duration::from_secs(600))
+    duration(text, MAX_WAIT)
 }
 
 /// Parses `--threads` of `race`: a race needs two threads, and an even number of them.

@@ -6,6 +6,7 @@
 //! # Layout
 //!
 //! - [`cli`]: clap flags, their validation, and the mapping to demo configs.
+//! - [`limits`]: the largest (and smallest) work, counts and times accepted, each with its reason.
 //! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
 //! - [`workload`]: tasks x units, chunking, calibration from a time budget.
 //! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
@@ -50,6 +51,7 @@ pub mod green;
 pub mod interference;
 pub mod interrupt;
 pub mod kernel;
+pub mod limits;
 pub mod maxprocs;
 pub mod output;
 pub mod progress;
