@@ -14,7 +14,7 @@ use crate::limits::{
     MAX_THREADS, MAX_WAIT, MAX_WARMUP, MAX_WIDTH, MAX_ZOOM,
 };
 use crate::maxprocs::{self, Limit, Source};
-use crate::report::{Format, Lanes, RenderOptions, Report, plot, timeline};
+use crate::report::{Lanes, RenderOptions, Report, plot, timeline};
 use crate::workload::{MAX_UNITS, WorkSize};
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -22,6 +22,9 @@ use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod values;
+pub use values::{FormatArg, GilKindArg, LanesArg, ModeArg, WorkloadArg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -75,8 +78,8 @@ impl LimitArgs {
 #[command(next_help_heading = "Output options")]
 pub struct OutputArgs {
     /// Output format of the results on stdout
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 
     /// No progress on stderr (warnings and errors still go there)
     #[arg(long, short, global = true)]
@@ -234,8 +237,8 @@ pub struct TimelineArgs {
     pub timeline: bool,
 
     /// One timeline lane per CPU, or per task
-    #[arg(long, value_enum, default_value_t = Lanes::Cpu)]
-    pub lanes: Lanes,
+    #[arg(long, value_enum, default_value_t = LanesArg::Cpu)]
+    pub lanes: LanesArg,
 
     /// Draw only the first DURATION of each run (e.g. 20ms), to see switches finer than a column
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = zoom)]
@@ -335,15 +338,15 @@ pub struct GilSimArgs {
     /// Run only these locks (new: CPython 3.2+, old: 3.1 and earlier, none: free-threaded),
     /// besides sequential; comma-separated or repeated [default: all, and processes]
     #[arg(long, value_enum, value_name = "KIND", value_delimiter = ',')]
-    pub gil: Vec<crate::gil::GilKind>,
+    pub gil: Vec<GilKindArg>,
 
     /// Run the processes variant (each process has its own lock); with --gil, as well
     #[arg(long)]
     pub processes: bool,
 
     /// What the threads do: compute, mostly wait on I/O, or compute beside one I/O thread
-    #[arg(long, value_enum, default_value_t = demo::gil_sim::WorkloadKind::Cpu)]
-    pub workload: demo::gil_sim::WorkloadKind,
+    #[arg(long, value_enum, default_value_t = WorkloadArg::Cpu)]
+    pub workload: WorkloadArg,
 
     /// New GIL: how long a waiting thread waits before it asks the holder to drop the lock
     /// (sys.setswitchinterval)
@@ -399,7 +402,7 @@ pub struct RaceArgs {
 
     /// Ways to share the counter, comma-separated or repeated [default: all, in this order]
     #[arg(long, value_name = "MODE", value_enum, value_delimiter = ',')]
-    pub mode: Vec<race::Mode>,
+    pub mode: Vec<ModeArg>,
 
     /// Pin every thread to one CPU (the first this process may use): races without parallelism
     #[arg(long)]
@@ -453,7 +456,11 @@ fn race_threads(text: &str) -> Result<u64, String> {
 impl GilSimArgs {
     fn config(&self, progress: bool) -> demo::gil_sim::Config {
         use demo::gil_sim::Variant;
-        let mut variants: Vec<Variant> = self.gil.iter().map(|&k| Variant::Threads(k)).collect();
+        let mut variants: Vec<Variant> = self
+            .gil
+            .iter()
+            .map(|&k| Variant::Threads(k.into()))
+            .collect();
         if self.processes {
             variants.push(Variant::Processes);
         }
@@ -463,7 +470,7 @@ impl GilSimArgs {
         demo::gil_sim::Config {
             threads: self.threads as usize,
             variants,
-            workload: self.workload,
+            workload: self.workload.into(),
             switch_interval: self.switch_interval,
             check_interval: self.check_interval as u32,
             check_every: self.check_every,
@@ -703,7 +710,7 @@ impl Cli {
                     iterations: args.iterations,
                     runs: args.runs as usize,
                     warmup: args.warmup as usize,
-                    modes: args.mode.clone(),
+                    modes: args.mode.iter().map(|&m| m.into()).collect(),
                     one_core: args.one_core,
                     progress,
                 },
@@ -775,10 +782,10 @@ impl Cli {
         );
         let color = self.output.color.enabled(std::io::stdout().is_terminal());
         RenderOptions {
-            format: self.output.format,
+            format: self.output.format.into(),
             // --zoom implies --timeline: nobody asks to zoom into nothing.
             timeline: view.is_some_and(|v| v.timeline || v.zoom.is_some()),
-            lanes: view.map_or(Lanes::Cpu, |v| v.lanes),
+            lanes: view.map_or(Lanes::Cpu, |v| v.lanes.into()),
             width,
             zoom_ms: view.and_then(|v| v.zoom).map(|z| z.as_secs_f64() * 1e3),
             color,

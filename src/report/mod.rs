@@ -415,7 +415,7 @@ pub struct RenderOptions {
 }
 
 /// Output formats of `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -424,7 +424,7 @@ pub enum Format {
 }
 
 /// What one timeline lane stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lanes {
     /// One lane per CPU: what each core was doing.
     Cpu,
