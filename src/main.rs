@@ -56,12 +56,7 @@ fn main() -> ExitCode {
 
 /// The tour: every demo, one section per question, then the same output and checks as a demo.
 fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
-    let config = conpar::demo::tour::Config {
-        quick: args.quick,
-        limit: cli.limit.limit(),
-        progress: !cli.output.quiet && std::io::stderr().is_terminal(),
-        seed: args.seed,
-    };
+    let config = args.config(&cli.globals());
     let mut tour = match conpar::demo::tour::run(&config, &conpar::engine::Env::detect()) {
         Ok(tour) => tour,
         Err(error) => return finish(Err(error)),

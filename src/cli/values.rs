@@ -1,7 +1,7 @@
 //! The enum values of the flags, as clap sees them: one mirror per engine enum, so that the
 //! engine (report, gil, demos, executors) needs no clap.
 //!
-//! Each mirror is declared with [`mirror!`]: the same variants, in the same order, with the
+//! Each mirror is declared with `mirror!`: the same variants, in the same order, with the
 //! doc comments that `--help` shows for each value, and `From` both ways. The way back makes
 //! an engine variant the mirror lacks a compile error here, so adding a value to an engine
 //! enum (say `Html` to [`Format`]) is one more line in its mirror below.
