@@ -42,6 +42,7 @@ pub mod check;
 pub mod claims;
 pub mod cli;
 pub mod demo;
+pub mod document;
 pub mod engine;
 pub mod error;
 pub mod exec;

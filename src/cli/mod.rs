@@ -39,6 +39,7 @@ pub use color::ColorChoice;
 pub use config::Globals;
 pub use parse::duration;
 pub(crate) use parse::ranged;
+pub use run::Outcome;
 pub use values::{FormatArg, GilKindArg, LanesArg, ModeArg, WorkloadArg};
 
 #[derive(Debug, Parser)]

@@ -1,13 +1,28 @@
-//! Dispatch: the chosen subcommand run through its demo, with the output files it names
-//! checked before any work and the plot written after it.
+//! Dispatch: the chosen subcommand run to its [`Outcome`] (a worker's exit, a completion
+//! script, or a [`Document`]), with the output files it names checked before any work and
+//! the plot written after it; and how the document is to be drawn and checked.
 
 use super::{Cli, Command, Globals};
 use crate::demo;
+use crate::document::Document;
 use crate::engine::Env;
 use crate::error::UsageError;
+use crate::interrupt;
 use crate::limits::MAX_WIDTH;
-use crate::report::{Lanes, RenderOptions, Report, plot, timeline};
+use crate::report::{Lanes, RenderOptions, plot, timeline};
+use clap::CommandFactory;
 use std::io::IsTerminal;
+
+/// What a command line comes to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A hidden worker ran and printed its own lines.
+    Worked,
+    /// A completion script, to print as it is.
+    Script(Vec<u8>),
+    /// A demo's report or the tour, to render, trace, check and print.
+    Document(Document),
+}
 
 impl Cli {
     /// What every demo's config takes from the global flags.
@@ -18,27 +33,54 @@ impl Cli {
         }
     }
 
-    /// Runs the chosen subcommand and returns its report.
-    pub fn run(&self) -> anyhow::Result<Report> {
-        let globals = &self.globals();
-        let env = &Env::detect();
+    /// Runs the chosen subcommand: the one dispatch of the binary. A hidden worker runs at
+    /// once; everything else first has its output files checked ([`Cli::check_outputs`]);
+    /// the demos and the tour then run under the interrupt handler.
+    pub fn run(&self) -> anyhow::Result<Outcome> {
         match &self.command {
-            Command::Info => Ok(demo::info::run(env)),
-            Command::Interleave(args) => demo::interleave::run(&args.config(globals), env),
-            Command::Worker(_) | Command::Completions { .. } | Command::Tour(_) => {
-                anyhow::bail!("this subcommand writes its own output")
+            Command::Worker(worker) => crate::exec::worker::run(worker).map(|()| Outcome::Worked),
+            Command::Completions { shell } => {
+                self.check_outputs()?;
+                // Generated into memory: clap_complete panics where it cannot write.
+                let mut script = Vec::new();
+                clap_complete::generate(*shell, &mut Cli::command(), "conpar", &mut script);
+                Ok(Outcome::Script(script))
             }
-            Command::Parallel(args) => demo::parallel::run(&args.config(globals), env),
-            Command::Maxprocs(args) => {
+            Command::Tour(args) => self.measure(|globals, env| {
+                demo::tour::run(&args.config(globals), env).map(Document::from)
+            }),
+            Command::Info => self.measure(|_, env| Ok(demo::info::run(env).into())),
+            Command::Parallel(args) => self.measure(|globals, env| {
+                demo::parallel::run(&args.config(globals), env).map(Document::from)
+            }),
+            Command::Interleave(args) => self.measure(|globals, env| {
+                demo::interleave::run(&args.config(globals), env).map(Document::from)
+            }),
+            Command::Race(args) => self.measure(|globals, env| {
+                demo::race::run(&args.config(globals), env).map(Document::from)
+            }),
+            Command::GilSim(args) => self.measure(|globals, env| {
+                demo::gil_sim::run(&args.config(globals), env).map(Document::from)
+            }),
+            Command::Maxprocs(args) => self.measure(|globals, env| {
                 let report = demo::maxprocs::run(&args.config(globals), env)?;
                 if let Some(path) = &args.plot {
                     plot::write(&report, path)?;
                 }
-                Ok(report)
-            }
-            Command::GilSim(args) => demo::gil_sim::run(&args.config(globals), env),
-            Command::Race(args) => demo::race::run(&args.config(globals), env),
+                Ok(report.into())
+            }),
         }
+    }
+
+    /// Checks the output files, installs the interrupt handler (a demo starts workers and
+    /// writes temporary files that Ctrl-C must clean up), then runs `demo`.
+    fn measure(
+        &self,
+        demo: impl FnOnce(&Globals, &Env) -> anyhow::Result<Document>,
+    ) -> anyhow::Result<Outcome> {
+        self.check_outputs()?;
+        interrupt::install()?;
+        demo(&self.globals(), &Env::detect()).map(Outcome::Document)
     }
 
     /// Checks the output files before any work, so that a run is never wasted on a file it
