@@ -6,7 +6,7 @@
 //! [`Document::misses`] for `--check` and `--min-speedup`.
 
 use crate::check::{self, Expectations, Miss};
-use crate::demo::tour::Tour;
+use crate::report::tour::Tour;
 use crate::report::{self, RenderOptions, Report};
 use std::io::{self, Write};
 
