@@ -4,7 +4,7 @@
 //! They belong to the engine side, not to the command line: the command line refuses a value
 //! outside them as bad input (exit 2) before any work starts, and the demos rely on them (the
 //! defaults of [`crate::demo::maxprocs`] stay within [`MAX_TASKS`] and [`MAX_THREADS`]). This
-//! module knows nothing of clap, so every layer may use it.
+//! module needs nothing of the command line, so every layer may use it.
 //!
 //! A few limits live beside the code they protect: [`crate::workload::MAX_UNITS`] (the
 //! kernel's work per task), [`crate::exec::race::MAX_ITERATIONS`] (a race's loop),
