@@ -5,7 +5,13 @@
 //!
 //! # Layout
 //!
-//! - [`cli`]: clap flags, their validation, and the mapping to demo configs.
+//! - [`cli`]: the command line, the one part that knows clap (but for the hidden workers'
+//!   flags in [`exec::worker`]): flags and their help (`mod.rs`, `args.rs`), enum values
+//!   (`values.rs`), value parsers (`parse.rs`), colour (`color.rs`), the mapping to demo
+//!   configs (`config.rs`) and the one dispatch (`run.rs`).
+//! - [`document`]: what a run shows (a demo's report or the tour) and the one output pipeline
+//!   over it: render, trace, check.
+//! - [`limits`]: the largest work, counts and times accepted, each with its reason.
 //! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
 //! - [`workload`]: tasks x units, chunking, calibration from a time budget.
 //! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
@@ -20,8 +26,8 @@
 //!   [`exec::worker`], the hidden worker processes' command line and output, both ends.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
-//! - [`report`]: the `Report` model and its renderers (table, JSON, CSV, markdown, timeline,
-//!   SVG plot).
+//! - [`report`]: the `Report` model and the tour's, and their renderers (table, JSON, CSV,
+//!   markdown, timeline, Chrome trace, SVG plot).
 //! - [`findings`]: each demo's own figures of a mode, typed, as the JSON and the table show them.
 //! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
 //! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4).
@@ -33,6 +39,10 @@
 //!
 //! Beside them in `src/`, `main.rs` is the `conpar` binary (parse, run, print, one exit code
 //! per outcome) and this file, `lib.rs`, the crate root.
+//!
+//! The layers: [`cli`] sits on top; the engine below it (demos, executors, report, engine,
+//! claims, findings, ...) needs nothing of clap or of `cli` (but [`exec::worker`]), and
+//! [`report`] needs nothing of [`demo`]. `tests/layering.rs` checks both on the sources.
 
 #![forbid(unsafe_code)]
 
@@ -41,6 +51,7 @@ pub mod check;
 pub mod claims;
 pub mod cli;
 pub mod demo;
+pub mod document;
 pub mod engine;
 pub mod error;
 pub mod exec;
@@ -50,6 +61,7 @@ pub mod green;
 pub mod interference;
 pub mod interrupt;
 pub mod kernel;
+pub mod limits;
 pub mod maxprocs;
 pub mod output;
 pub mod progress;

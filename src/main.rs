@@ -1,14 +1,13 @@
-//! The `conpar` binary: parse, run, print, and map every outcome to one exit code.
+//! The `conpar` binary: parse, run ([`Cli::run`], the one dispatch), then the one output
+//! pipeline over the document (render, trace, check, print), and one exit code per outcome.
 
 #![forbid(unsafe_code)]
 
-use clap::CommandFactory;
 use clap::error::ErrorKind;
 use conpar::check::Miss;
-use conpar::cli::{Cli, ColorChoice, Command};
+use conpar::cli::{Cli, ColorChoice, Outcome};
 use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
-use conpar::report;
 use conpar::streams;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -18,80 +17,29 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(error),
     };
-    if let Command::Worker(worker) = &cli.command {
-        return finish(conpar::exec::worker::run(worker));
-    }
-    if let Err(error) = cli.check_outputs() {
-        return finish(Err(error));
-    }
-    if let Command::Completions { shell } = &cli.command {
-        // Generated into memory: clap_complete panics where it cannot write.
-        let mut script = Vec::new();
-        clap_complete::generate(*shell, &mut Cli::command(), "conpar", &mut script);
-        return exit_code(print("the completion script", &script));
-    }
-    if let Err(error) = interrupt::install() {
-        return finish(Err(error));
-    }
-    if let Command::Tour(args) = &cli.command {
-        return run_tour(&cli, args);
-    }
-    let mut report = match cli.run() {
-        Ok(report) => report,
-        Err(error) => return finish(Err(error)),
-    };
-    if cli.output.timeline_full {
-        report.timeline.set_full();
-    }
-    let text = report::render(&report, &cli.render_options());
-    let missed = conpar::check::misses(&report, &cli.expectations());
-    let write_trace = |out: &mut dyn Write| report::chrome::write_all(&[&report], out);
-    let trace = cli
-        .output
-        .trace
-        .as_ref()
-        .map(|path| (path, &write_trace as _));
-    emit(&text, trace, &missed)
-}
-
-/// The tour: every demo, one section per question, then the same output and checks as a demo.
-fn run_tour(cli: &Cli, args: &conpar::cli::TourArgs) -> ExitCode {
-    let config = conpar::demo::tour::Config {
-        quick: args.quick,
-        limit: cli.limit.limit(),
-        progress: !cli.output.quiet && std::io::stderr().is_terminal(),
-        seed: args.seed,
-    };
-    let mut tour = match conpar::demo::tour::run(&config, &conpar::engine::Env::detect()) {
-        Ok(tour) => tour,
-        Err(error) => return finish(Err(error)),
-    };
-    if cli.output.timeline_full {
-        for report in tour.sections.iter_mut().flat_map(|s| &mut s.reports) {
-            report.timeline.set_full();
+    match cli.run() {
+        Err(error) => finish(Err(error)),
+        Ok(Outcome::Worked) => finish(Ok(())),
+        Ok(Outcome::Script(script)) => exit_code(print("the completion script", &script)),
+        Ok(Outcome::Document(mut document)) => {
+            if cli.output.timeline_full {
+                document.set_full_timelines();
+            }
+            let text = document.render(&cli.render_options());
+            let missed = document.misses(&cli.expectations());
+            let write_trace = |out: &mut dyn Write| document.write_trace(out);
+            let trace = cli
+                .output
+                .trace
+                .as_ref()
+                .map(|path| (path, &write_trace as _));
+            emit(&text, trace, &missed)
         }
     }
-    let text = report::tour::render(&tour, &cli.render_options());
-    let reports: Vec<&report::Report> = tour.sections.iter().flat_map(|s| &s.reports).collect();
-    let missed: Vec<Miss> = reports
-        .iter()
-        .flat_map(|r| {
-            conpar::check::misses(r, &cli.expectations())
-                .into_iter()
-                .map(|m| m.within(&r.demo))
-        })
-        .collect();
-    let write_trace = |out: &mut dyn Write| report::chrome::write_all(&reports, out);
-    let trace = cli
-        .output
-        .trace
-        .as_ref()
-        .map(|path| (path, &write_trace as _));
-    emit(&text, trace, &missed)
 }
 
-/// Prints the results, writes the trace (streamed, see [`report::chrome`]), reports missed
-/// checks; the common end of every run.
+/// Prints the results, writes the trace (streamed, see [`conpar::report::chrome`]), reports
+/// missed checks; the common end of every run that gives a document.
 fn emit(
     text: &str,
     trace: Option<(&std::path::PathBuf, &conpar::output::Body<'_>)>,

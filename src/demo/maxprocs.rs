@@ -31,12 +31,12 @@
 use super::Repeats;
 use crate::amdahl::{self, AmdahlReport, Point};
 use crate::claims::Claim;
-use crate::cli::{MAX_TASKS, MAX_THREADS};
 use crate::engine::{self, Env, Mode, Oracle, Plan};
 use crate::exec::Run;
 use crate::exec::pool::Pool;
 use crate::findings::{Findings, MaxprocsFindings};
 use crate::interference::Interference;
+use crate::limits::{MAX_TASKS, MAX_THREADS};
 use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
 use crate::stats;

@@ -11,6 +11,8 @@ pub mod interleave;
 pub mod maxprocs;
 pub mod parallel;
 pub mod race;
+#[cfg(test)]
+mod snapshot_tests;
 pub mod tour;
 
 pub use crate::engine::Repeats;

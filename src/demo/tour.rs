@@ -11,10 +11,11 @@ use crate::engine::Env;
 use crate::findings::{InterleaveFindings, RaceFindings};
 use crate::interference::{Interference, Verdict};
 use crate::maxprocs::Limit;
+// The tour's model lives with its renderer, so that report needs nothing of demo.
+pub use crate::report::tour::{Section, Tour, View};
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
 use crate::workload::WorkSize;
-use serde::Serialize;
 use std::time::Duration;
 
 /// How long the tour may spend lengthening the race's loop until a run goes wrong.
@@ -29,46 +30,6 @@ pub struct Config {
     pub limit: Limit,
     pub progress: bool,
     pub seed: u64,
-}
-
-/// The whole tour: every section's full report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tour {
-    pub schema: u32,
-    pub demo: String,
-    pub machine: Machine,
-    /// Every section's interference together.
-    pub interference: Interference,
-    pub sections: Vec<Section>,
-    /// What a person must know before believing the answers: whether other programs took
-    /// CPU time while they were measured.
-    pub notes: Vec<String>,
-}
-
-/// One question, its measured answer, and the reports that show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Section {
-    pub question: String,
-    /// The short form used in the summary table.
-    pub topic: String,
-    /// One or two plain sentences with the figures.
-    pub answer: Vec<String>,
-    /// The figure the summary table shows.
-    pub key_figure: String,
-    /// The demo reports that show it (a report appears in the first section that uses it).
-    pub reports: Vec<Report>,
-    /// The interference of those reports together.
-    pub interference: Interference,
-    /// How to draw the section's timeline, if it has one.
-    #[serde(skip)]
-    pub view: View,
-}
-
-/// How a section's reports are drawn in the table and markdown formats.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct View {
-    pub timeline: bool,
-    pub zoom_ms: Option<f64>,
 }
 
 /// Sizes of the work: the default aims at about 20 s here, `--quick` at well under 3 s.

@@ -91,7 +91,7 @@ const SPINS_PER_YIELD: u32 = 64;
 pub const SPIN_BEFORE_YIELD: Duration = Duration::from_millis(1);
 
 /// How the threads share the counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Mode {
     /// Read, then write, as two separate steps: updates get lost
     Unsync,

@@ -30,8 +30,9 @@
 //! ([`span_line`], [`parse_span`]).
 
 use super::process::WorkerSpec;
-use crate::cli::{MAX_IO_WAIT, MAX_TASKS, ranged};
+use crate::cli::ranged;
 use crate::gil::ThreadStats;
+use crate::limits::{MAX_IO_WAIT, MAX_TASKS};
 use crate::sys::{self, ContextSwitches};
 use crate::trace::Slice;
 use crate::workload::{MAX_UNITS, Wait};

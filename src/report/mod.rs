@@ -15,8 +15,6 @@ pub mod markdown;
 pub mod plot;
 #[cfg(test)]
 mod scale_tests;
-#[cfg(test)]
-mod snapshot_tests;
 pub mod table;
 pub mod timeline;
 pub mod tour;
@@ -434,7 +432,7 @@ pub struct RenderOptions {
 }
 
 /// Output formats of `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned text for a terminal (with the timeline where asked)
     Table,
@@ -449,7 +447,7 @@ pub enum Format {
 }
 
 /// What one timeline lane stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lanes {
     /// One lane per CPU: what each core was doing.
     Cpu,

@@ -1,8 +1,51 @@
-//! Renders the tour: per question the answer, then the tables (and timelines) that show it,
-//! then a summary table. JSON holds every demo's full report; CSV is the summary.
+//! The tour's model ([`Tour`], which the tour demo builds) and its rendering: per question
+//! the answer, then the tables (and timelines) that show it, then a summary table. JSON holds
+//! every demo's full report; CSV is the summary.
 
-use super::{Format, RenderOptions};
-use crate::demo::tour::Tour;
+use super::{Format, RenderOptions, Report};
+use crate::interference::Interference;
+use crate::sys::Machine;
+use serde::Serialize;
+
+/// The whole tour: every section's full report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tour {
+    pub schema: u32,
+    pub demo: String,
+    pub machine: Machine,
+    /// Every section's interference together.
+    pub interference: Interference,
+    pub sections: Vec<Section>,
+    /// What a person must know before believing the answers: whether other programs took
+    /// CPU time while they were measured.
+    pub notes: Vec<String>,
+}
+
+/// One question, its measured answer, and the reports that show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub question: String,
+    /// The short form used in the summary table.
+    pub topic: String,
+    /// One or two plain sentences with the figures.
+    pub answer: Vec<String>,
+    /// The figure the summary table shows.
+    pub key_figure: String,
+    /// The demo reports that show it (a report appears in the first section that uses it).
+    pub reports: Vec<Report>,
+    /// The interference of those reports together.
+    pub interference: Interference,
+    /// How to draw the section's timeline, if it has one.
+    #[serde(skip)]
+    pub view: View,
+}
+
+/// How a section's reports are drawn in the table and markdown formats.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct View {
+    pub timeline: bool,
+    pub zoom_ms: Option<f64>,
+}
 
 pub fn render(tour: &Tour, options: &RenderOptions) -> String {
     match options.format {

@@ -18,8 +18,8 @@ mod tests;
 pub mod timeline;
 
 use super::{Grid, RenderOptions, Report};
-use crate::demo::tour::Tour;
 use crate::interference::{Interference, Verdict};
+use crate::report::tour::Tour;
 use crate::sys::Machine;
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 

@@ -5,7 +5,7 @@
 use super::figures::fake;
 use super::*;
 use crate::claims::Claim;
-use crate::demo::tour::{Section, Tour, View};
+use crate::report::tour::{Section, Tour, View};
 use crate::report::{
     Format, LaneKind, Lanes, ModeResult, Recorded, SCHEMA, SliceReport, Timeline, TimelineRun,
 };

@@ -4,9 +4,10 @@
 //! The reports are built from fixed figures only (machine, workload, runs, interference), never
 //! from this machine, so the snapshots are the same everywhere.
 
-use super::*;
 use crate::findings::{Findings, RaceFindings, RaceTiming};
 use crate::interference::{Interference, ModeInterference, Rounds, SampleReport, Verdict};
+use crate::report::*;
+use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
 /// The facts of a 2-CPU machine with nothing in the way.

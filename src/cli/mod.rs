@@ -1,0 +1,203 @@
+//! The command line: every flag, its help and its validation.
+//!
+//! Values are validated while parsing (ranges, durations, enums), so bad input is refused
+//! before any work starts, with clap's exit code 2. The parsed flags are then turned into the
+//! clap-free configs that the demos take. The parts, one idea each:
+//!
+//! - this file: the command line as clap structs (their doc comments are the `--help` text):
+//!   the global options and the subcommands;
+//! - [`args`]: the flags of each subcommand that runs a demo;
+//! - [`values`]: the flags' enum values, mirrors of the engine's enums;
+//! - [`parse`]: the value parsers, which refuse bad input;
+//! - [`color`]: whether output gets colour (`--color`, `NO_COLOR`, `TERM`);
+//! - [`config`]: each subcommand's flags turned into its demo's `Config`;
+//! - [`run`]: dispatch: the chosen subcommand run, its output files checked and written.
+//!
+//! The limits the parsers enforce are in [`crate::limits`]; the hidden workers' flags are in
+//! [`crate::exec::worker`].
+
+use crate::limits::MAX_WIDTH;
+use crate::maxprocs::{self, Limit, Source};
+use crate::report::timeline;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use parse::maxprocs_value;
+use std::ffi::OsString;
+
+pub mod args;
+pub mod color;
+pub mod config;
+pub mod parse;
+pub mod run;
+pub mod values;
+
+pub use args::{
+    GilSimArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, SweepWorkArgs, TimelineArgs,
+    TourArgs, WorkArgs,
+};
+pub use color::ColorChoice;
+pub use config::Globals;
+pub use parse::duration;
+pub(crate) use parse::ranged;
+pub use run::Outcome;
+pub use values::{FormatArg, GilKindArg, LanesArg, ModeArg, WorkloadArg};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conpar",
+    version,
+    about = "Make concurrency and parallelism visible and measurable on this machine",
+    long_about = "Runs one CPU busy-work kernel in several ways (one after another, on one thread per task, on a \
+                  rayon pool, ...) and prints what each way cost, with a timeline of what ran where and when.",
+    after_help = "Exit codes: 0 ok, 1 failure at run time, 2 bad input, 3 a --check failed, 4 a --check could not be judged (a disturbed machine, too little work), 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub limit: LimitArgs,
+}
+
+/// The worker limit of every pool, like GOMAXPROCS for Go.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Worker limit")]
+pub struct LimitArgs {
+    /// Worker limit of every pool, like Go's GOMAXPROCS [default: available parallelism]
+    #[arg(long, global = true, value_name = "N", env = maxprocs::ENV,
+          allow_hyphen_values = true, value_parser = maxprocs_value)]
+    pub maxprocs: Option<u64>,
+
+    /// Did `--maxprocs` come from the environment? Set by [`Cli::try_parse_args_from`].
+    #[arg(skip)]
+    pub maxprocs_from_env: bool,
+}
+
+impl LimitArgs {
+    /// The worker limit in force, and where it came from.
+    pub fn limit(&self) -> Limit {
+        let source = if self.maxprocs_from_env {
+            Source::Env
+        } else {
+            Source::Flag
+        };
+        let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Limit::resolve(self.maxprocs.map(|n| (n as usize, source)), available)
+    }
+}
+
+/// Options that change how results are shown, never what is measured.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output options")]
+pub struct OutputArgs {
+    /// Output format of the results on stdout
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// No progress on stderr (warnings and errors still go there)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Colour in the table: auto means only on a terminal, never with NO_COLOR set or TERM=dumb
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Also write the measured slices as Chrome Trace Event JSON (open in ui.perfetto.dev)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
+
+    /// Put every recorded slice in the JSON timeline (by default it is merged to at most a few
+    /// thousand slices per lane, and timeline.merged_to_us says so)
+    #[arg(long, global = true)]
+    pub timeline_full: bool,
+
+    /// Exit with 3 if the run does not show what the demo exists to show (where this machine can), 4 if it cannot be judged
+    #[arg(long, global = true)]
+    pub check: bool,
+
+    /// Width of the timeline in columns [default: the terminal's width, or 100]
+    #[arg(long, global = true, value_name = "COLUMNS",
+          allow_hyphen_values = true, value_parser = ranged::<{ timeline::MIN_WIDTH as u64 }, MAX_WIDTH>)]
+    pub width: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every demo with modest work and answer each question of the exercise with figures
+    Tour(TourArgs),
+    /// Show the CPU facts of this machine: CPUs, cores, affinity, quotas, pool sizes
+    Info,
+    /// Run the same tasks sequentially, one thread per task, and on a rayon pool
+    Parallel(ParallelArgs),
+    /// Share ONE CPU between tasks: green threads, OS threads and processes against sequential
+    Interleave(InterleaveArgs),
+    /// Count one shared counter up and down from several threads: lost updates and their fixes
+    Race(RaceArgs),
+    /// Why Python threads do not speed up CPU-bound work and processes do: threads under a
+    /// simulated GIL (new, old, none) against processes
+    GilSim(GilSimArgs),
+    /// What GOMAXPROCS changes: the same work on pools of P workers, with Amdahl's law
+    Maxprocs(MaxprocsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The hidden worker subcommands a parent starts child processes with (see
+    /// [`crate::exec::worker`]).
+    #[command(flatten)]
+    Worker(WorkerCommand),
+}
+
+// The hidden workers' flags, their bounds and their building back into an argv are in
+// [`crate::exec::worker`], beside the parent's end.
+pub use crate::exec::worker::{
+    MAX_CPU, MAX_PAUSE_NS, MAX_PID, MAX_YIELD_ROUNDS, WorkerArgs, WorkerCommand, YieldWorkerArgs,
+};
+
+impl Cli {
+    /// Parses the process's arguments (and `CONPAR_MAXPROCS`), noting where the worker limit
+    /// came from.
+    pub fn try_parse_args() -> Result<Cli, clap::Error> {
+        Cli::try_parse_args_from(std::env::args_os())
+    }
+
+    /// Parses `args` like [`Parser::try_parse_from`], and notes whether `--maxprocs` was given
+    /// on the command line or taken from `CONPAR_MAXPROCS`.
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut matches = Cli::command().try_get_matches_from(args)?;
+        let from_env = matches.value_source("maxprocs") == Some(ValueSource::EnvVariable);
+        let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
+        cli.limit.maxprocs_from_env = from_env;
+        Ok(cli)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_limit_says_where_it_came_from() {
+        let cli = Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "3"]).unwrap();
+        assert_eq!(
+            cli.limit.limit(),
+            Limit::resolve(Some((3, Source::Flag)), 1)
+        );
+        let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
+        assert_eq!(cli.limit.limit().workers, 4);
+        assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! The layers of the crate, checked on its sources: the command line (`src/cli/`, with the
+//! binary `src/main.rs`) sits on top and is the only part that knows clap; the engine below it
+//! (demos, executors, the report, the measurement loop, claims, findings, ...) needs nothing of
+//! it; and the report, which demos fill in, needs nothing of the demos.
+//!
+//! A rule is broken by a file that merely mentions the name, in code or in a comment: a doc
+//! link to `crate::cli` is a dependency a reader follows too.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The parts allowed to know the command line: the `cli` module, the binary, and the crate
+/// root (whose docs describe the layout).
+const COMMAND_LINE: [&str; 3] = ["src/cli/", "src/main.rs", "src/lib.rs"];
+
+/// Files outside the command line that may mention one of its names, each with why. Every
+/// exception must still be needed: the test fails on one that no longer mentions the name.
+const EXCEPTIONS: [(&str, &str, &str); 3] = [
+    (
+        "src/exec/worker.rs",
+        "clap",
+        "the hidden worker subcommands: their flags are parsed by clap in the child, and are \
+         kept beside the parent's end that builds them",
+    ),
+    (
+        "src/exec/worker.rs",
+        "crate::cli",
+        "a child parses its argv through the whole command line, crate::cli::Cli",
+    ),
+    (
+        "src/error.rs",
+        "clap",
+        "says that bad input exits with clap's code, 2",
+    ),
+];
+
+/// What the engine side must not mention.
+const COMMAND_LINE_NAMES: [&str; 2] = ["crate::cli", "clap"];
+
+fn sources() -> Vec<PathBuf> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    files.sort();
+    files
+}
+
+/// `path` relative to the crate root, with `/` between its parts.
+fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let relative = path
+        .strip_prefix(root)
+        .expect("a file under the crate root");
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every line of `text` that mentions `name`, as `path:line: text`.
+fn mentions(path: &str, text: &str, name: &str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(name))
+        .map(|(i, line)| format!("{path}:{}: {}", i + 1, line.trim()))
+        .collect()
+}
+
+fn excepted(path: &str, name: &str) -> bool {
+    EXCEPTIONS.iter().any(|&(p, n, _)| p == path && n == name)
+}
+
+#[test]
+fn only_the_command_line_knows_clap() {
+    let mut found = Vec::new();
+    let mut engine_files = 0;
+    for file in sources() {
+        let path = relative(&file);
+        if COMMAND_LINE.iter().any(|part| path.starts_with(part)) {
+            continue;
+        }
+        engine_files += 1;
+        let text = fs::read_to_string(&file).expect("a readable source file");
+        for name in COMMAND_LINE_NAMES {
+            if !excepted(&path, name) {
+                found.extend(mentions(&path, &text, name));
+            }
+        }
+    }
+    assert!(engine_files > 20, "the walk found the engine's sources");
+    assert!(
+        found.is_empty(),
+        "the engine must not depend on the command line (move the code into src/cli/, or \
+         give cli a clap-facing mirror as src/cli/values.rs does):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_report_needs_nothing_of_the_demos() {
+    let mut found = Vec::new();
+    let mut report_files = 0;
+    for file in sources() {
+        let path = relative(&file);
+        if !path.starts_with("src/report/") {
+            continue;
+        }
+        report_files += 1;
+        let text = fs::read_to_string(&file).expect("a readable source file");
+        found.extend(mentions(&path, &text, "crate::demo"));
+    }
+    assert!(report_files > 5, "the walk found the report's sources");
+    assert!(
+        found.is_empty(),
+        "src/report must not depend on the demos (put what both need in report or engine):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The rules hold for the named parts of the engine in particular, so a rename of the
+/// command line's folder cannot make the checks above vacuous.
+#[test]
+fn the_rules_cover_the_engine() {
+    let paths: Vec<String> = sources().iter().map(|f| relative(f)).collect();
+    for part in [
+        "src/demo/",
+        "src/exec/",
+        "src/report/",
+        "src/engine.rs",
+        "src/claims.rs",
+        "src/findings.rs",
+    ] {
+        assert!(
+            paths.iter().any(|p| p.starts_with(part)),
+            "{part} exists among the sources"
+        );
+        assert!(
+            !COMMAND_LINE.iter().any(|c| part.starts_with(c)),
+            "{part} is not treated as command line"
+        );
+    }
+}
+
+#[test]
+fn every_exception_is_still_needed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (path, name, why) in EXCEPTIONS {
+        let text = fs::read_to_string(root.join(path))
+            .unwrap_or_else(|e| panic!("{path}, excepted because {why}, cannot be read: {e}"));
+        assert!(
+            text.contains(name),
+            "{path} no longer mentions {name}: drop its exception ({why})"
+        );
+    }
+}
