@@ -454,7 +454,7 @@ fn round3(value: Option<f64>) -> Option<f64> {
 }
 
 fn round3v(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
+    crate::stats::round_to(v, 3)
 }
 
 #[cfg(test)]

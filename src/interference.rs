@@ -557,7 +557,7 @@ impl Interference {
 }
 
 fn round3(value: Option<f64>) -> Option<f64> {
-    value.map(|v| (v * 1000.0).round() / 1000.0)
+    value.map(|v| crate::stats::round_to(v, 3))
 }
 
 #[cfg(test)]

@@ -6,6 +6,28 @@
 
 use serde::Serialize;
 
+/// `x` rounded to `digits` decimals: how figures are written into the JSON.
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+/// The nearest-rank percentile `p` (0-100) of sorted samples; NaN when there are none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The median of counts (the upper one of an even number); 0 when there are none.
+pub fn median_u64(values: &[u64]) -> u64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
+}
+
 /// Median, min and max of a set of samples, with the samples themselves.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -74,6 +96,23 @@ pub fn karp_flatt(speedup: f64, p: usize) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 50.0), 50.0);
+        assert_eq!(percentile(&samples, 99.0), 99.0);
+        assert_eq!(percentile(&[7.0], 99.0), 7.0);
+        assert!(percentile(&[], 50.0).is_nan());
+    }
+
+    #[test]
+    fn medians_of_counts_and_rounding() {
+        assert_eq!(median_u64(&[5, 1, 3]), 3);
+        assert_eq!(median_u64(&[]), 0);
+        assert_eq!(round_to(1.23456, 2), 1.23);
+        assert_eq!(round_to(-0.0015, 3), -0.002);
+    }
 
     #[test]
     fn median_min_max() {

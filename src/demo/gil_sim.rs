@@ -21,6 +21,7 @@ use crate::exec::process;
 use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
 use crate::gil::{GilConfig, GilKind};
 use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::stats::{percentile, round_to as round};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 use std::path::PathBuf;
@@ -333,15 +334,6 @@ impl IoFigures {
     }
 }
 
-/// The nearest-rank percentile `p` (0-100) of sorted samples.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 /// The figures of one mode's representative run that the report shows besides the common
 /// ones.
 struct Figures {
@@ -450,11 +442,6 @@ impl Figures {
             io,
         }
     }
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    (x * scale).round() / scale
 }
 
 /// Everything the notes are made from.
@@ -858,15 +845,6 @@ fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&samples, 50.0), 50.0);
-        assert_eq!(percentile(&samples, 99.0), 99.0);
-        assert_eq!(percentile(&[7.0], 99.0), 7.0);
-        assert!(percentile(&[], 50.0).is_nan());
-    }
 
     #[test]
     fn durations_read_as_people_write_them() {

@@ -15,6 +15,7 @@ use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::stats::median_u64;
 use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
 use std::time::Duration;
@@ -294,14 +295,8 @@ fn thread_stack_bytes() -> usize {
         .unwrap_or(DEFAULT_THREAD_STACK)
 }
 
-fn median_u64(values: &[u64]) -> u64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
-}
-
 fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    crate::stats::round_to(x, 2)
 }
 
 /// With waits, the wall time no run on one CPU can beat: the larger of all the CPU work and
@@ -508,12 +503,6 @@ mod tests {
         assert!(choose_cpu(Some(5), Some(&[2, 3])).is_err());
         assert!(choose_cpu(Some(0), None).is_err());
         assert_eq!(choose_cpu(None, None), Ok(None));
-    }
-
-    #[test]
-    fn medians_of_counts() {
-        assert_eq!(median_u64(&[5, 1, 3]), 3);
-        assert_eq!(median_u64(&[]), 0);
     }
 }
 
