@@ -58,13 +58,18 @@ pub struct GilConfig {
     pub check_interval: u32,
 }
 
+/// CPython's default switch interval (`sys.getswitchinterval()`): 5 ms.
+pub const CPYTHON_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+/// CPython 2's default check interval (`sys.getcheckinterval()`): 100 steps.
+pub const CPYTHON_CHECK_INTERVAL: u32 = 100;
+
 impl GilConfig {
     /// CPython's defaults for `kind`.
     pub fn new(kind: GilKind) -> GilConfig {
         GilConfig {
             kind,
-            switch_interval: Duration::from_millis(5),
-            check_interval: 100,
+            switch_interval: CPYTHON_SWITCH_INTERVAL,
+            check_interval: CPYTHON_CHECK_INTERVAL,
         }
     }
 }

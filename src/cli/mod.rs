@@ -200,4 +200,17 @@ mod tests {
         assert_eq!(cli.limit.limit().workers, 4);
         assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
     }
+
+    #[test]
+    fn gil_sim_defaults_are_cpythons() {
+        let cli = Cli::try_parse_args_from(["conpar", "gil-sim"]).unwrap();
+        let Command::GilSim(args) = &cli.command else {
+            panic!("not gil-sim");
+        };
+        assert_eq!(args.switch_interval, crate::gil::CPYTHON_SWITCH_INTERVAL);
+        assert_eq!(
+            args.check_interval,
+            u64::from(crate::gil::CPYTHON_CHECK_INTERVAL)
+        );
+    }
 }
