@@ -133,14 +133,6 @@ impl Holder {
             stats: ThreadStats::default(),
         }
     }
-
-    pub fn id(&self) -> usize {
-        self.id
-    }
-
-    pub fn holding(&self) -> bool {
-        self.holding
-    }
 }
 
 /// The state behind the internal mutex (CPython's `gil->mutex`).
@@ -202,10 +194,6 @@ impl Gil {
             switch_cond: Condvar::new(),
             drop_request: AtomicBool::new(false),
         }
-    }
-
-    pub fn config(&self) -> &GilConfig {
-        &self.config
     }
 
     /// The internal mutex; a panic while holding it cannot leave the state half-changed, so a

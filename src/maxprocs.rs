@@ -74,8 +74,10 @@ impl Limit {
         }
     }
 
-    /// The default limit of this process: Rust's available parallelism.
-    pub fn default_here() -> Limit {
+    /// The default limit of this process: Rust's available parallelism (for tests; the
+    /// command line resolves its own from `--maxprocs` and the environment).
+    #[cfg(test)]
+    pub(crate) fn default_here() -> Limit {
         Limit::resolve(
             None,
             std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -64,11 +64,6 @@ impl Progress {
         Progress { bar }
     }
 
-    /// A bar that never shows.
-    pub fn hidden() -> Progress {
-        Progress { bar: None }
-    }
-
     /// Says what is running now.
     pub fn message(&self, message: &str) {
         if let Some(bar) = &self.bar {
