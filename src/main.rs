@@ -2,6 +2,9 @@
 //! pipeline over the document (render, trace, check, print), and one exit code per outcome.
 
 #![forbid(unsafe_code)]
+#![warn(clippy::pedantic)]
+// Still allowed, to fix (temporary):
+#![allow(clippy::single_match_else, clippy::needless_pass_by_value)]
 
 use clap::error::ErrorKind;
 use conpar::check::Miss;
