@@ -167,7 +167,7 @@ mod tests {
             efficiency: speedup / threads as f64,
             checksum_ok,
             interference: None,
-            findings: Default::default(),
+            findings: crate::findings::Findings::default(),
         }
     }
 
@@ -472,7 +472,7 @@ mod agreement {
             efficiency: base / wall / 2.0,
             checksum_ok: true,
             interference: None,
-            findings: Default::default(),
+            findings: crate::findings::Findings::default(),
         };
         let mut results = vec![row("sequential", base, [1.0, 1.0])];
         let mut timeline = Timeline::default();
@@ -564,7 +564,7 @@ mod agreement {
                     efficiency: speedup / (i + 1) as f64,
                     checksum_ok: true,
                     interference: None,
-                    findings: Default::default(),
+                    findings: crate::findings::Findings::default(),
                 }
             })
             .collect();

@@ -219,7 +219,7 @@ fn kill_and_reap(_pids: &[u32]) {}
 pub fn register_temp_file(path: &Path) {
     TEMP_FILES
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(path.to_path_buf());
 }
 
@@ -227,6 +227,6 @@ pub fn register_temp_file(path: &Path) {
 pub fn forget_temp_file(path: &Path) {
     TEMP_FILES
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .retain(|p| p != path);
 }

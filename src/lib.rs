@@ -60,27 +60,16 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 // Still allowed, to fix (temporary):
 #![allow(
-    clippy::doc_markdown,
     clippy::format_push_string,
-    clippy::redundant_closure_for_method_calls,
     clippy::return_self_not_must_use,
-    clippy::cast_lossless,
     clippy::cast_possible_wrap,
-    clippy::default_trait_access,
-    clippy::single_match_else,
-    clippy::explicit_iter_loop,
     clippy::similar_names,
     clippy::needless_pass_by_value,
-    clippy::manual_midpoint,
     clippy::inline_always,
     clippy::unnecessary_wraps,
-    clippy::items_after_statements,
     clippy::match_same_arms,
     clippy::option_option,
-    clippy::manual_let_else,
-    clippy::checked_conversions,
     clippy::trivially_copy_pass_by_ref,
-    clippy::elidable_lifetime_names,
     clippy::unused_self,
     clippy::maybe_infinite_iter,
     clippy::unchecked_time_subtraction

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]
 // Still allowed, to fix (temporary):
-#![allow(clippy::single_match_else, clippy::needless_pass_by_value)]
+#![allow(clippy::needless_pass_by_value)]
 
 use clap::error::ErrorKind;
 use conpar::check::Miss;
@@ -83,16 +83,15 @@ fn finish(outcome: anyhow::Result<()>) -> ExitCode {
     }
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
-        Err(error) => match error.downcast_ref::<UsageError>() {
-            Some(usage) => {
+        Err(error) => {
+            if let Some(usage) = error.downcast_ref::<UsageError>() {
                 streams::stderr_line(&format!("error: {usage}"));
                 ExitCode::from(EXIT_USAGE)
-            }
-            None => {
+            } else {
                 streams::stderr_line(&format!("error: {error:#}"));
                 ExitCode::from(EXIT_FAILURE)
             }
-        },
+        }
     }
 }
 

@@ -118,7 +118,7 @@ impl Slice {
     /// The same slice, `by` later (or earlier) and cut to `0..=limit`: for moving slices onto
     /// another epoch.
     pub fn shifted(self, by_ns: i128, limit_ns: u64) -> Slice {
-        let at = |ns: u64| (ns as i128 + by_ns).clamp(0, limit_ns as i128) as u64;
+        let at = |ns: u64| (i128::from(ns) + by_ns).clamp(0, i128::from(limit_ns)) as u64;
         Slice {
             start_ns: at(self.start_ns),
             end_ns: at(self.end_ns),

@@ -59,7 +59,7 @@ impl Wait {
         let pauses = units.div_ceil(every_units).max(1);
         Wait {
             every_units,
-            pause_ns: (total.as_nanos() / pauses as u128) as u64,
+            pause_ns: (total.as_nanos() / u128::from(pauses)) as u64,
             total_ms: total.as_secs_f64() * 1e3,
         }
     }

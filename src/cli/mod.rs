@@ -84,12 +84,14 @@ impl LimitArgs {
         } else {
             Source::Flag
         };
-        let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Limit::resolve(self.maxprocs.map(|n| (n as usize, source)), available)
     }
 }
 
 /// Options that change how results are shown, never what is measured.
+// The fields' doc comments are the `--help` text, printed as written.
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output options")]
 pub struct OutputArgs {

@@ -99,6 +99,8 @@ mirror! {
     pub enum ModeArg => Mode {
         /// Read, then write, as two separate steps: updates get lost
         Unsync,
+        // The doc comment is the `--help` text, printed as written.
+        #[allow(clippy::doc_markdown)]
         /// One indivisible fetch_add or fetch_sub per change
         Atomic,
         /// A Mutex around the counter

@@ -175,7 +175,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let expected = outcome.expected;
     let task_bytes = measured
         .iter()
-        .flat_map(|m| m.values())
+        .flat_map(crate::engine::Measured::values)
         .find_map(|v| v.green.map(|g| g.1))
         .unwrap_or(0);
     let mut results = Vec::new();
@@ -189,7 +189,11 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             .collect();
         let median_run = &m.samples[run.run].value.run;
         let (first_done, last_done) = done_times_ms(median_run, &workload);
-        let busy_ns: u64 = recorded.slices.iter().map(|s| s.duration_ns()).sum();
+        let busy_ns: u64 = recorded
+            .slices
+            .iter()
+            .map(crate::trace::Slice::duration_ns)
+            .sum();
         result.findings = Findings::Interleave(InterleaveFindings {
             cpu_ms: cpu_ms(m),
             switches: median_u64(&switches),

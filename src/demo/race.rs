@@ -652,7 +652,7 @@ mod claim_tests {
             efficiency: 0.5,
             checksum_ok: ok,
             interference: None,
-            findings: Default::default(),
+            findings: Findings::default(),
         }
     }
 

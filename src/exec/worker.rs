@@ -364,14 +364,14 @@ impl WorkerReport {
     /// start. A time before the parent's epoch becomes 0.
     pub fn on_parent_epoch(mut self, parent_epoch_ns: Option<u64>) -> WorkerReport {
         let offset_ns = match parent_epoch_ns {
-            Some(parent) if self.epoch_ns > 0 => self.epoch_ns as i128 - parent as i128,
+            Some(parent) if self.epoch_ns > 0 => i128::from(self.epoch_ns) - i128::from(parent),
             _ => return self,
         };
         for slice in &mut self.slices {
             *slice = slice.shifted(offset_ns, u64::MAX);
         }
         let shift = |d: Duration| {
-            let ns = (d.as_nanos() as i128 + offset_ns).clamp(0, u64::MAX as i128);
+            let ns = (d.as_nanos() as i128 + offset_ns).clamp(0, i128::from(u64::MAX));
             Duration::from_nanos(ns as u64)
         };
         for (start, end) in &mut self.requests {

@@ -1,5 +1,5 @@
 //! `--trace FILE`: the measured slices as Chrome Trace Event JSON, for Perfetto
-//! (ui.perfetto.dev) and chrome://tracing.
+//! (ui.perfetto.dev) and <chrome://tracing>.
 //!
 //! One trace process per mode, one track (trace thread) per worker of that mode: a worker runs
 //! one thing at a time, so the complete events ("ph": "X", microseconds) on a track never

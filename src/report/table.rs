@@ -44,7 +44,7 @@ fn merge_wall_columns(grid: Grid) -> (Vec<String>, Vec<Vec<String>>) {
     };
     let mut headers = merge(&grid.headers);
     headers[2] = "wall ms (min-max)".into();
-    for h in headers.iter_mut() {
+    for h in &mut headers {
         *h = h.replace('_', " ");
     }
     (headers, grid.rows.iter().map(|r| merge(r)).collect())

@@ -333,7 +333,7 @@ pub fn ticks(total_ms: f64) -> Vec<f64> {
         .find(|s| *s >= rough)
         .unwrap_or(10.0 * power);
     (0..)
-        .map(|i| i as f64 * step)
+        .map(|i| f64::from(i) * step)
         .take_while(|t| *t <= total_ms * (1.0 + 1e-9))
         .collect()
 }
