@@ -60,7 +60,6 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 // Still allowed, to fix (temporary):
 #![allow(
-    clippy::format_push_string,
     clippy::return_self_not_must_use,
     clippy::cast_possible_wrap,
     clippy::similar_names,

@@ -24,6 +24,7 @@ use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadRepo
 use crate::stats::{percentile, round_to as round};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -793,10 +794,11 @@ impl Notes<'_> {
                         describe(io)
                     );
                     if m.variant == Some(Variant::Threads(GilKind::New)) {
-                        line.push_str(&format!(
+                        let _ = write!(
+                            line,
                             ": back from each wait the I/O thread waited about one switch interval ({}) for the lock, the convoy effect (bpo-7946)",
                             human(self.config.switch_interval)
-                        ));
+                        );
                     }
                     line.push('.');
                     notes.push(line);

@@ -18,6 +18,7 @@ use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format
 use crate::stats::median_u64;
 use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How long a green task computes before it yields.
@@ -480,18 +481,20 @@ fn notes(
     }
     let mut cost = format!("Switch costs on one CPU: green task {:.1} ns", costs.green);
     if let Some(t) = costs.threads {
-        cost.push_str(&format!(
+        let _ = write!(
+            cost,
             ", OS thread {t:.0} ns ({:.0}x a green switch)",
             t / costs.green
-        ));
+        );
     }
     if let Some(p) = costs.processes {
-        cost.push_str(&format!(", process {p:.0} ns"));
+        let _ = write!(cost, ", process {p:.0} ns");
     }
-    cost.push_str(&format!(
+    let _ = write!(
+        cost,
         ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
         thread_stack_bytes() / 1024
-    ));
+    );
     notes.push(cost);
     notes
 }

@@ -39,6 +39,7 @@ use crate::workload::{MAX_UNITS, Wait};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
@@ -265,8 +266,9 @@ impl WorkerReport {
     pub fn to_text(&self) -> String {
         let mut text = String::new();
         if let Some(s) = &self.gil {
-            text.push_str(&format!(
-                "gil {} {} {} {} {} {} {}\n",
+            let _ = writeln!(
+                text,
+                "gil {} {} {} {} {} {} {}",
                 s.hold.as_nanos(),
                 s.wait.as_nanos(),
                 s.max_wait.as_nanos(),
@@ -274,34 +276,31 @@ impl WorkerReport {
                 s.drop_requests,
                 s.forced_switches,
                 s.futile_wakeups
-            ));
+            );
         }
         for (start, end) in &self.requests {
-            text.push_str(&format!(
-                "request {} {}\n",
-                start.as_nanos(),
-                end.as_nanos()
-            ));
+            let _ = writeln!(text, "request {} {}", start.as_nanos(), end.as_nanos());
         }
-        text.push_str(&format!("epoch {}\n", self.epoch_ns));
+        let _ = writeln!(text, "epoch {}", self.epoch_ns);
         for s in &self.slices {
             let cpu = s.cpu().map_or_else(|| "-".to_string(), |c| c.to_string());
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "slice {} {cpu} {} {}",
                 s.task(),
                 s.start_ns(),
                 s.end_ns()
-            ));
+            );
             // A slice merged at a coarser resolution says so (see crate::trace).
             if let Some(us) = s.merged_us() {
-                text.push_str(&format!(" {us}"));
+                let _ = write!(text, " {us}");
             }
             text.push('\n');
         }
         if let Some(sw) = self.switches {
-            text.push_str(&format!("switches {} {}\n", sw.voluntary, sw.involuntary));
+            let _ = writeln!(text, "switches {} {}", sw.voluntary, sw.involuntary);
         }
-        text.push_str(&format!("done {:016x}\n", self.checksum));
+        let _ = writeln!(text, "done {:016x}", self.checksum);
         text
     }
 

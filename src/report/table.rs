@@ -3,6 +3,7 @@
 
 use super::{Grid, RenderOptions, Report, timeline};
 use console::Style;
+use std::fmt::Write as _;
 
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let grid = Grid::of_report(report);
@@ -24,7 +25,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     if !report.notes.is_empty() {
         out.push('\n');
         for note in &report.notes {
-            out.push_str(&format!("{note}\n"));
+            let _ = writeln!(out, "{note}");
         }
     }
     if options.timeline && !report.timeline.is_empty() {
@@ -64,7 +65,7 @@ fn split_wide_columns(
     let mut below = String::new();
     for (c, header) in headers.iter().enumerate().filter(|(c, _)| wide[*c]) {
         for row in &rows {
-            below.push_str(&format!("{} {header}: {}\n", row[0], row[c]));
+            let _ = writeln!(below, "{} {header}: {}", row[0], row[c]);
         }
     }
     let keep = |cells: Vec<String>| -> Vec<String> {
