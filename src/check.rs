@@ -47,6 +47,7 @@ impl Miss {
     }
 
     /// The same miss about a named part (a tour section's demo).
+    #[must_use]
     pub fn within(self, part: &str) -> Miss {
         match self {
             Miss::Failed(t) => Miss::Failed(format!("{part}: {t}")),

@@ -60,8 +60,6 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 // Still allowed, to fix (temporary):
 #![allow(
-    clippy::return_self_not_must_use,
-    clippy::cast_possible_wrap,
     clippy::similar_names,
     clippy::needless_pass_by_value,
     clippy::inline_always,

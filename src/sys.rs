@@ -97,6 +97,7 @@ impl Machine {
     }
 
     /// These facts with `cpu_capacity` filled in from the others.
+    #[must_use]
     pub fn with_capacity(mut self) -> Machine {
         self.cpu_capacity = self.cpu_capacity();
         self
@@ -484,6 +485,7 @@ impl ContextSwitches {
     }
 
     /// The switches since `earlier`.
+    #[must_use]
     pub fn since(&self, earlier: ContextSwitches) -> ContextSwitches {
         ContextSwitches {
             voluntary: self.voluntary.saturating_sub(earlier.voluntary),

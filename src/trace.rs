@@ -117,6 +117,7 @@ impl Slice {
 
     /// The same slice, `by` later (or earlier) and cut to `0..=limit`: for moving slices onto
     /// another epoch.
+    #[must_use]
     pub fn shifted(self, by_ns: i128, limit_ns: u64) -> Slice {
         let at = |ns: u64| (i128::from(ns) + by_ns).clamp(0, i128::from(limit_ns)) as u64;
         Slice {
@@ -127,6 +128,7 @@ impl Slice {
     }
 
     /// The same slice marked as merged at `us` µs (kept where it was merged coarser already).
+    #[must_use]
     pub fn with_merged_us(self, us: u32) -> Slice {
         Slice {
             merged_us: self.merged_us.max(us),

@@ -600,9 +600,9 @@ mod tests {
                 let r = race(Mode::Unsync, threads, iterations);
                 for _ in 0..5 {
                     let out = run(&r).unwrap();
-                    let bound = r.increments() as i64;
+                    let bound = i64::try_from(r.increments()).unwrap();
                     assert!((-bound..=bound).contains(&out.final_value));
-                    assert_eq!(out.run.checksum as i64, out.final_value);
+                    assert_eq!(out.run.checksum, out.final_value as u64);
                 }
             }
         }

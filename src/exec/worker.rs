@@ -123,6 +123,7 @@ impl WorkerArgs {
 
     /// The same task stepped under the process's own GIL; an I/O-bound one (`io_wait`) waits
     /// that long, lock released, before each step.
+    #[must_use]
     pub fn under_gil(self, io_wait: Option<Duration>) -> WorkerArgs {
         WorkerArgs {
             gil: true,
@@ -211,6 +212,7 @@ impl WorkerCommand {
     }
 
     /// The same command, naming `pid` as the parent it must not outlive.
+    #[must_use]
     pub fn with_parent(self, pid: u32) -> WorkerCommand {
         let parent = Some(u64::from(pid));
         match self {
@@ -361,6 +363,7 @@ impl WorkerReport {
     /// The same report with its times on the parent's epoch (`parent_epoch_ns` on the
     /// monotonic clock); where either clock is unknown, times stay relative to the child's
     /// start. A time before the parent's epoch becomes 0.
+    #[must_use]
     pub fn on_parent_epoch(mut self, parent_epoch_ns: Option<u64>) -> WorkerReport {
         let offset_ns = match parent_epoch_ns {
             Some(parent) if self.epoch_ns > 0 => i128::from(self.epoch_ns) - i128::from(parent),
@@ -370,7 +373,8 @@ impl WorkerReport {
             *slice = slice.shifted(offset_ns, u64::MAX);
         }
         let shift = |d: Duration| {
-            let ns = (d.as_nanos() as i128 + offset_ns).clamp(0, i128::from(u64::MAX));
+            let ns = (i128::try_from(d.as_nanos()).unwrap_or(i128::MAX) + offset_ns)
+                .clamp(0, i128::from(u64::MAX));
             Duration::from_nanos(ns as u64)
         };
         for (start, end) in &mut self.requests {
