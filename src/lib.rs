@@ -48,7 +48,7 @@
 #![warn(clippy::pedantic)]
 // Counts, units and nanoseconds are far below 2^52, so turning them into f64 figures is exact.
 #![allow(clippy::cast_precision_loss)]
-// Figures turned back into counts are rounded, non-negative and in range (limits are checked at input).
+// Figures made counts again are rounded, non-negative and in range (inputs are checked).
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 // The API serves one binary; the compiler already warns where an unused result matters.
 #![allow(clippy::must_use_candidate)]
@@ -58,19 +58,6 @@
 #![allow(clippy::too_many_lines)]
 // Tests assert exact values of deterministic arithmetic.
 #![cfg_attr(test, allow(clippy::float_cmp))]
-// Still allowed, to fix (temporary):
-#![allow(
-    clippy::similar_names,
-    clippy::needless_pass_by_value,
-    clippy::inline_always,
-    clippy::unnecessary_wraps,
-    clippy::match_same_arms,
-    clippy::option_option,
-    clippy::trivially_copy_pass_by_ref,
-    clippy::unused_self,
-    clippy::maybe_infinite_iter,
-    clippy::unchecked_time_subtraction
-)]
 
 pub mod amdahl;
 pub mod check;

@@ -3,8 +3,6 @@
 
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]
-// Still allowed, to fix (temporary):
-#![allow(clippy::needless_pass_by_value)]
 
 use clap::error::ErrorKind;
 use conpar::check::Miss;
@@ -18,7 +16,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_args() {
         Ok(cli) => cli,
-        Err(error) => return parse_failure(error),
+        Err(error) => return parse_failure(&error),
     };
     match cli.run() {
         Err(error) => finish(Err(error)),
@@ -97,18 +95,18 @@ fn finish(outcome: anyhow::Result<()>) -> ExitCode {
 
 /// Help and version go to stdout with exit 0 (1 where they cannot be written, like results);
 /// bad input is one line on stderr with exit 2.
-fn parse_failure(error: clap::Error) -> ExitCode {
+fn parse_failure(error: &clap::Error) -> ExitCode {
     match error.kind() {
         ErrorKind::DisplayHelp => {
-            let help = styled(&error, std::io::stdout().is_terminal());
+            let help = styled(error, std::io::stdout().is_terminal());
             exit_code(print("the help", help.as_bytes()))
         }
         ErrorKind::DisplayVersion => {
-            let version = styled(&error, std::io::stdout().is_terminal());
+            let version = styled(error, std::io::stdout().is_terminal());
             exit_code(print("the version", version.as_bytes()))
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            streams::stderr(&styled(&error, std::io::stderr().is_terminal()));
+            streams::stderr(&styled(error, std::io::stderr().is_terminal()));
             ExitCode::from(EXIT_USAGE)
         }
         _ => {

@@ -443,7 +443,10 @@ mod tests {
         std::hint::black_box(crate::kernel::run(256, 1));
         r.chunk_done(0, start, 256);
         let s = r.into_slices();
-        let gaps: Vec<Duration> = s.windows(2).map(|w| w[1].start() - w[0].end()).collect();
+        let gaps: Vec<Duration> = s
+            .windows(2)
+            .map(|w| w[1].start().saturating_sub(w[0].end()))
+            .collect();
         assert!(
             gaps.iter().any(|g| *g >= Duration::from_millis(4)),
             "no gap for the 5 ms pause in {s:?}"

@@ -200,9 +200,9 @@ impl WorkerCommand {
         I: IntoIterator<Item = T>,
         T: Into<OsString>,
     {
-        let argv =
+        let command_line =
             std::iter::once(OsString::from("conpar")).chain(args.into_iter().map(Into::into));
-        match crate::cli::Cli::try_parse_args_from(argv)?.command {
+        match crate::cli::Cli::try_parse_args_from(command_line)?.command {
             crate::cli::Command::Worker(command) => Ok(command),
             _ => Err(clap::Error::raw(
                 clap::error::ErrorKind::InvalidSubcommand,

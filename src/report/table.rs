@@ -10,7 +10,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let (headers, rows) = if report.results.is_empty() {
         (grid.headers, grid.rows)
     } else {
-        merge_wall_columns(grid)
+        merge_wall_columns(&grid)
     };
     let (headers, rows, wide) = if report.results.is_empty() {
         (headers, rows, String::new())
@@ -36,7 +36,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
 }
 
 /// Shows median, min and max as one "median (min-max)" column, as people read them.
-fn merge_wall_columns(grid: Grid) -> (Vec<String>, Vec<Vec<String>>) {
+fn merge_wall_columns(grid: &Grid) -> (Vec<String>, Vec<Vec<String>>) {
     let merge = |cells: &[String]| -> Vec<String> {
         let mut merged = cells[..2].to_vec();
         merged.push(format!("{} ({}-{})", cells[2], cells[3], cells[4]));
