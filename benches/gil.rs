@@ -78,7 +78,7 @@ fn handoff(c: &mut Criterion) {
             });
             // Two threads with `iters` switches each: 2 x iters hand-offs.
             start.elapsed() / 2
-        })
+        });
     });
     for kind in [GilKind::New, GilKind::Old] {
         let mut config = GilConfig::new(kind);

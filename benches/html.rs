@@ -68,7 +68,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
                 efficiency: 0.5,
                 checksum_ok: true,
                 interference: None,
-                findings: Default::default(),
+                findings: conpar::findings::Findings::default(),
             }
         })
         .collect();
@@ -102,11 +102,11 @@ fn bench(c: &mut Criterion) {
         1000,
     );
     c.bench_function("html/four_modes_1ms_quanta", |b| {
-        b.iter(|| black_box(html::render(&section, &options)))
+        b.iter(|| black_box(html::render(&section, &options)));
     });
     let long = report(&["threads"], 5_000_000, 20);
     c.bench_function("html/5s_in_20us_quanta", |b| {
-        b.iter(|| black_box(html::render(&long, &options)))
+        b.iter(|| black_box(html::render(&long, &options)));
     });
 }
 

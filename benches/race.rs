@@ -32,7 +32,7 @@ fn ns_per_change(c: &mut Criterion) {
                     wall += run.run.wall;
                 }
                 wall.div_f64(r.operations() as f64)
-            })
+            });
         });
     }
     group.finish();

@@ -11,7 +11,7 @@ fn switches(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let rounds = iters.div_ceil(2).max(1);
             Duration::from_nanos((switch_cost::green(rounds) * iters as f64) as u64)
-        })
+        });
     });
     if let Some(cpu) = conpar::sys::affinity().and_then(|a| a.first().copied()) {
         group.bench_function("os_thread_pinned", |b| {
@@ -19,7 +19,7 @@ fn switches(c: &mut Criterion) {
                 let rounds = iters.div_ceil(2).max(1);
                 let ns = switch_cost::threads(cpu, rounds).expect("pinning");
                 Duration::from_nanos((ns * iters as f64) as u64)
-            })
+            });
         });
     }
     group.finish();

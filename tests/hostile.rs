@@ -278,7 +278,10 @@ fn interrupt_run(args: &[&str], stderr: Stdio, signal: Signal) -> ExitStatus {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while std::fs::read_dir(format!("/proc/{}/task", conpar.id())).map_or(0, |t| t.count()) < 2 {
+    while std::fs::read_dir(format!("/proc/{}/task", conpar.id()))
+        .map_or(0, std::iter::Iterator::count)
+        < 2
+    {
         assert!(start.elapsed() < HANG, "the signal handler never started");
         std::thread::sleep(Duration::from_millis(2));
     }

@@ -454,8 +454,7 @@ fn no_worker_process_outlives_conpar() {
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
             .unwrap_or_default();
         let marked = std::fs::read(path.join("environ"))
-            .map(|e| e.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
-            .unwrap_or(false);
+            .is_ok_and(|e| e.split(|b| *b == 0).any(|var| var == needle.as_bytes()));
         let worker = cmdline.contains("conpar") && cmdline.contains("worker");
         if parent.as_deref() == Some(pid.as_str()) || marked {
             left.push(format!(
