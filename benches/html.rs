@@ -5,6 +5,9 @@
 //! worst timeline a user can ask for (a 5 s run in 20 µs quanta, 500 000 slices), which the
 //! page must draw in a small share of those 5 s.
 
+// For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
+#![allow(clippy::cast_precision_loss)]
+
 use conpar::interference::Interference;
 use conpar::report::html;
 use conpar::report::{

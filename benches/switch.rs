@@ -1,6 +1,11 @@
 //! What one switch between two tasks on one CPU costs: green tasks on conpar's scheduler
 //! against OS threads pinned to one CPU (the same measurements `interleave` reports).
 
+// For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
+#![allow(clippy::cast_precision_loss)]
+// Non-negative nanoseconds, rounded down, become a Duration again.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
 use conpar::exec::switch_cost;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
