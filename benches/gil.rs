@@ -11,6 +11,9 @@
 //! to and wait until the other has taken it, so every iteration is one hand-off: a condition
 //! variable signal, a wake-up on the other thread and its return from the wait.
 
+// For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
+#![allow(clippy::cast_precision_loss)]
+
 use conpar::gil::{Gil, GilConfig, GilKind, Holder};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::spin_loop;
@@ -78,7 +81,7 @@ fn handoff(c: &mut Criterion) {
             });
             // Two threads with `iters` switches each: 2 x iters hand-offs.
             start.elapsed() / 2
-        })
+        });
     });
     for kind in [GilKind::New, GilKind::Old] {
         let mut config = GilConfig::new(kind);

@@ -5,6 +5,9 @@
 //! worst timeline a user can ask for (a 5 s run in 20 µs quanta, 500 000 slices), which the
 //! page must draw in a small share of those 5 s.
 
+// For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
+#![allow(clippy::cast_precision_loss)]
+
 use conpar::interference::Interference;
 use conpar::report::html;
 use conpar::report::{
@@ -68,7 +71,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
                 efficiency: 0.5,
                 checksum_ok: true,
                 interference: None,
-                findings: Default::default(),
+                findings: conpar::findings::Findings::default(),
             }
         })
         .collect();
@@ -102,11 +105,11 @@ fn bench(c: &mut Criterion) {
         1000,
     );
     c.bench_function("html/four_modes_1ms_quanta", |b| {
-        b.iter(|| black_box(html::render(&section, &options)))
+        b.iter(|| black_box(html::render(&section, &options)));
     });
     let long = report(&["threads"], 5_000_000, 20);
     c.bench_function("html/5s_in_20us_quanta", |b| {
-        b.iter(|| black_box(html::render(&long, &options)))
+        b.iter(|| black_box(html::render(&long, &options)));
     });
 }
 

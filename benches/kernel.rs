@@ -23,7 +23,7 @@ fn kernel_per_unit(c: &mut Criterion) {
         b.iter(|| {
             let mut recorder = Recorder::new(Instant::now(), 0);
             black_box(run_task(&workload, 0, &mut recorder))
-        })
+        });
     });
     group.finish();
 }
@@ -36,7 +36,7 @@ fn recorder_per_chunk(c: &mut Criterion) {
     c.bench_function("recorder/chunk_done", |b| {
         b.iter(|| {
             start = recorder.chunk_done(0, black_box(start), 256);
-        })
+        });
     });
 }
 

@@ -19,7 +19,7 @@ fn meter(c: &mut Criterion) {
             let reading = Reading::between(&last, &now, &watched, meter.tick());
             last = now;
             black_box(reading)
-        })
+        });
     });
 }
 

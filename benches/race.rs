@@ -6,6 +6,9 @@
 //! as ns per change. Expect `unsync` to vary the most: how often its threads collide on the
 //! counter's cache line depends on how together they really started.
 
+// For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
+#![allow(clippy::cast_precision_loss)]
+
 use conpar::exec::race::{self, Mode, Race};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -32,7 +35,7 @@ fn ns_per_change(c: &mut Criterion) {
                     wall += run.run.wall;
                 }
                 wall.div_f64(r.operations() as f64)
-            })
+            });
         });
     }
     group.finish();

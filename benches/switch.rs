@@ -1,6 +1,11 @@
 //! What one switch between two tasks on one CPU costs: green tasks on conpar's scheduler
 //! against OS threads pinned to one CPU (the same measurements `interleave` reports).
 
+// For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
+#![allow(clippy::cast_precision_loss)]
+// Non-negative nanoseconds, rounded down, become a Duration again.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
 use conpar::exec::switch_cost;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
@@ -11,7 +16,7 @@ fn switches(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let rounds = iters.div_ceil(2).max(1);
             Duration::from_nanos((switch_cost::green(rounds) * iters as f64) as u64)
-        })
+        });
     });
     if let Some(cpu) = conpar::sys::affinity().and_then(|a| a.first().copied()) {
         group.bench_function("os_thread_pinned", |b| {
@@ -19,7 +24,7 @@ fn switches(c: &mut Criterion) {
                 let rounds = iters.div_ceil(2).max(1);
                 let ns = switch_cost::threads(cpu, rounds).expect("pinning");
                 Duration::from_nanos((ns * iters as f64) as u64)
-            })
+            });
         });
     }
     group.finish();

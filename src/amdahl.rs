@@ -37,6 +37,8 @@ pub struct Fit {
 /// point has more than one processor (every `s` then predicts the same speedup, 1) or a point
 /// is not a finite positive number.
 pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
+    // The scan's steps over [0, 1].
+    const STEPS: usize = 1000;
     if points
         .iter()
         .any(|&(p, s)| !(p.is_finite() && s.is_finite() && p > 0.0 && s > 0.0))
@@ -51,7 +53,6 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
             .sum()
     };
     // Scan [0, 1], the linearised closed form included, then refine around the best point.
-    const STEPS: usize = 1000;
     let step = 1.0 / STEPS as f64;
     let best = (0..=STEPS)
         .map(|i| i as f64 * step)
@@ -69,7 +70,7 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
             lo = a;
         }
     }
-    let serial = [(lo + hi) / 2.0, best]
+    let serial = [f64::midpoint(lo, hi), best]
         .into_iter()
         .min_by(|a, b| error(*a).total_cmp(&error(*b)))
         .unwrap_or(best);
@@ -234,7 +235,7 @@ mod tests {
         // Many points with alternating noise.
         let noisy: Vec<(f64, f64)> = (1..=16)
             .map(|p| {
-                let p = p as f64;
+                let p = f64::from(p);
                 let wobble = if p as u32 % 2 == 0 { 1.03 } else { 0.97 };
                 (p, speedup(0.1, p) * wobble)
             })

@@ -47,6 +47,7 @@ impl Miss {
     }
 
     /// The same miss about a named part (a tour section's demo).
+    #[must_use]
     pub fn within(self, part: &str) -> Miss {
         match self {
             Miss::Failed(t) => Miss::Failed(format!("{part}: {t}")),
@@ -167,7 +168,7 @@ mod tests {
             efficiency: speedup / threads as f64,
             checksum_ok,
             interference: None,
-            findings: Default::default(),
+            findings: crate::findings::Findings::default(),
         }
     }
 
@@ -472,7 +473,7 @@ mod agreement {
             efficiency: base / wall / 2.0,
             checksum_ok: true,
             interference: None,
-            findings: Default::default(),
+            findings: crate::findings::Findings::default(),
         };
         let mut results = vec![row("sequential", base, [1.0, 1.0])];
         let mut timeline = Timeline::default();
@@ -564,7 +565,7 @@ mod agreement {
                     efficiency: speedup / (i + 1) as f64,
                     checksum_ok: true,
                     interference: None,
-                    findings: Default::default(),
+                    findings: crate::findings::Findings::default(),
                 }
             })
             .collect();

@@ -46,12 +46,14 @@ impl Claim {
     }
 
     /// Notes a figure the predicate uses.
+    #[must_use]
     pub fn figure(mut self, key: &str, value: impl Serialize) -> Claim {
         self.figures.insert(key.into(), json!(value));
         self
     }
 
     /// The outcome, with its sentence.
+    #[must_use]
     pub fn judged(mut self, holds: Option<bool>, text: String) -> Claim {
         self.holds = holds;
         self.text = text;

@@ -221,7 +221,7 @@ pub fn measure<R: Measurement>(
     let started = Instant::now();
 
     for _ in 0..plan.repeats.warmup {
-        for mode in modes.iter_mut() {
+        for mode in &mut modes {
             progress.message(&mode.name);
             (mode.run)()?;
             progress.step();
@@ -402,7 +402,7 @@ impl<R: Measurement> Measured<R> {
         let high = per_round.iter().copied().fold(0.0, f64::max);
         let mut cpus_used: Vec<usize> = self
             .runs()
-            .flat_map(|r| r.slices.iter().filter_map(|s| s.cpu()))
+            .flat_map(|r| r.slices.iter().filter_map(crate::trace::Slice::cpu))
             .collect();
         cpus_used.sort_unstable();
         cpus_used.dedup();

@@ -192,6 +192,8 @@ pub struct MaxprocsFindings {
 }
 
 /// A median of whole numbers is whole or ends in .5; written whole when it is.
+// serde's `serialize_with` hands the field by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn whole_if_possible<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     if x.fract() == 0.0 && *x >= 0.0 && *x < u64::MAX as f64 {
         s.serialize_u64(*x as u64)

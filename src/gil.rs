@@ -18,6 +18,8 @@
 //! acquisitions, drop requests, forced switches, futile wake-ups); the lock itself counts
 //! hand-offs (a take by a thread other than the last holder) and how long each took from the
 //! drop to the next holder owning the lock.
+// CPython, the interpreter whose lock this models, is named in most docs here: a name, not code.
+#![allow(clippy::doc_markdown)]
 
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -199,7 +201,9 @@ impl Gil {
     /// The internal mutex; a panic while holding it cannot leave the state half-changed, so a
     /// poisoned lock is still usable.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Takes the lock, waiting as the lock's kind says (`take_gil`).
@@ -221,26 +225,26 @@ impl Gil {
             state.waiting += 1;
         }
         while state.locked {
-            match self.config.kind {
-                GilKind::New => {
-                    let saved = state.switch_number;
-                    let (guard, wait) = self
-                        .cond
-                        .wait_timeout(state, self.config.switch_interval)
-                        .unwrap_or_else(|e| e.into_inner());
-                    state = guard;
-                    if wait.timed_out() && state.locked && state.switch_number == saved {
-                        self.drop_request.store(true, Ordering::Release);
-                        me.stats.drop_requests += 1;
-                    } else if !wait.timed_out() && state.locked {
-                        me.stats.futile_wakeups += 1;
-                    }
+            if self.config.kind == GilKind::New {
+                let saved = state.switch_number;
+                let (guard, wait) = self
+                    .cond
+                    .wait_timeout(state, self.config.switch_interval)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                state = guard;
+                if wait.timed_out() && state.locked && state.switch_number == saved {
+                    self.drop_request.store(true, Ordering::Release);
+                    me.stats.drop_requests += 1;
+                } else if !wait.timed_out() && state.locked {
+                    me.stats.futile_wakeups += 1;
                 }
-                _ => {
-                    state = self.cond.wait(state).unwrap_or_else(|e| e.into_inner());
-                    if state.locked {
-                        me.stats.futile_wakeups += 1;
-                    }
+            } else {
+                state = self
+                    .cond
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if state.locked {
+                    me.stats.futile_wakeups += 1;
                 }
             }
         }
@@ -308,7 +312,7 @@ impl Gil {
                 state = self
                     .switch_cond
                     .wait(state)
-                    .unwrap_or_else(|e| e.into_inner());
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
             state.waiting -= 1;
         }

@@ -135,15 +135,12 @@ impl Future for Sleep {
             let seq = timers.filed.get();
             timers.filed.set(seq + 1);
             let mut wakers = timers.wakers.borrow_mut();
-            let slot = match timers.free.borrow_mut().pop() {
-                Some(slot) => {
-                    wakers[slot] = Some(cx.waker().clone());
-                    slot
-                }
-                None => {
-                    wakers.push(Some(cx.waker().clone()));
-                    wakers.len() - 1
-                }
+            let slot = if let Some(slot) = timers.free.borrow_mut().pop() {
+                wakers[slot] = Some(cx.waker().clone());
+                slot
+            } else {
+                wakers.push(Some(cx.waker().clone()));
+                wakers.len() - 1
             };
             timers
                 .heap
@@ -191,7 +188,7 @@ pub struct Scheduler<'a, T> {
     timers: Rc<Timers>,
 }
 
-impl<'a, T> Default for Scheduler<'a, T> {
+impl<T> Default for Scheduler<'_, T> {
     fn default() -> Self {
         Scheduler {
             tasks: Vec::new(),
@@ -315,22 +312,19 @@ impl<'a, T> Scheduler<'a, T> {
             .peek()
             .map(|Reverse((d, _, _))| *d);
         stats.idle_sleeps += 1;
-        match next {
-            Some(deadline) => {
-                std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
-            }
-            None => {
-                // The scheduler holds two references to each handle (the handle and its waker).
-                let held_elsewhere = self
-                    .tasks
-                    .iter()
-                    .zip(&self.handles)
-                    .any(|(task, handle)| task.is_some() && Arc::strong_count(handle) > 2);
-                if held_elsewhere {
-                    std::thread::park();
-                } else if !self.woken.any.load(Ordering::Acquire) {
-                    panic!("green scheduler: every task waits, but nothing can wake them");
-                }
+        if let Some(deadline) = next {
+            std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+        } else {
+            // The scheduler holds two references to each handle (the handle and its waker).
+            let held_elsewhere = self
+                .tasks
+                .iter()
+                .zip(&self.handles)
+                .any(|(task, handle)| task.is_some() && Arc::strong_count(handle) > 2);
+            if held_elsewhere {
+                std::thread::park();
+            } else if !self.woken.any.load(Ordering::Acquire) {
+                panic!("green scheduler: every task waits, but nothing can wake them");
             }
         }
     }

@@ -528,7 +528,7 @@ impl Interference {
                 "Whether other programs took CPU time during these runs cannot be told: they read {:.2} CPUs, give or take {:.2}, because /proc/stat counts in {} ms ticks and the runs were short; more work or more --runs tells.",
                 self.others_cpus.unwrap_or(0.0),
                 self.resolution_cpus.unwrap_or(0.0),
-                self.tick_ms(),
+                Self::tick_ms(),
             )),
             Verdict::Quiet => {}
         }
@@ -548,7 +548,7 @@ impl Interference {
         notes
     }
 
-    fn tick_ms(&self) -> f64 {
+    fn tick_ms() -> f64 {
         crate::sys::clock_tick()
             .unwrap_or(DEFAULT_TICK)
             .as_secs_f64()

@@ -197,7 +197,11 @@ fn kill_and_reap(pids: &[u32]) {
     use nix::sys::signal::{Signal, kill};
     use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
     use nix::unistd::Pid;
-    let pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_raw(p as i32)).collect();
+    // Child ids fit an i32 (pid_max is at most 2^22); a wrapped one would name a process group.
+    let pids: Vec<Pid> = pids
+        .iter()
+        .filter_map(|&p| i32::try_from(p).ok().map(Pid::from_raw))
+        .collect();
     for &pid in &pids {
         let _ = kill(pid, Signal::SIGKILL);
     }
@@ -219,7 +223,7 @@ fn kill_and_reap(_pids: &[u32]) {}
 pub fn register_temp_file(path: &Path) {
     TEMP_FILES
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(path.to_path_buf());
 }
 
@@ -227,6 +231,6 @@ pub fn register_temp_file(path: &Path) {
 pub fn forget_temp_file(path: &Path) {
     TEMP_FILES
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .retain(|p| p != path);
 }

@@ -17,7 +17,7 @@
 //! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
 //! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
 //! - [`stats`]: medians over repeats, speedup, efficiency, Karp-Flatt.
-//! - [`gil`]: a global interpreter lock that behaves like CPython's (new, old, none).
+//! - [`gil`]: a global interpreter lock that behaves like `CPython`'s (new, old, none).
 //! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, budget, oracle, disturbed rounds.
@@ -45,6 +45,19 @@
 //! [`report`] needs nothing of [`demo`]. `tests/layering.rs` checks both on the sources.
 
 #![forbid(unsafe_code)]
+#![warn(clippy::pedantic)]
+// Counts, units and nanoseconds are far below 2^52, so turning them into f64 figures is exact.
+#![allow(clippy::cast_precision_loss)]
+// Figures made counts again are rounded, non-negative and in range (inputs are checked).
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+// The API serves one binary; the compiler already warns where an unused result matters.
+#![allow(clippy::must_use_candidate)]
+// Errors are anyhow chains with context at each call site; panics are broken invariants only.
+#![allow(clippy::missing_errors_doc, clippy::missing_panics_doc)]
+// Demo and renderer bodies read as one sequence of sections; splitting them scatters the layout.
+#![allow(clippy::too_many_lines)]
+// Tests assert exact values of deterministic arithmetic.
+#![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod amdahl;
 pub mod check;

@@ -2,6 +2,7 @@
 //! pipeline over the document (render, trace, check, print), and one exit code per outcome.
 
 #![forbid(unsafe_code)]
+#![warn(clippy::pedantic)]
 
 use clap::error::ErrorKind;
 use conpar::check::Miss;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_args() {
         Ok(cli) => cli,
-        Err(error) => return parse_failure(error),
+        Err(error) => return parse_failure(&error),
     };
     match cli.run() {
         Err(error) => finish(Err(error)),
@@ -80,33 +81,32 @@ fn finish(outcome: anyhow::Result<()>) -> ExitCode {
     }
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
-        Err(error) => match error.downcast_ref::<UsageError>() {
-            Some(usage) => {
+        Err(error) => {
+            if let Some(usage) = error.downcast_ref::<UsageError>() {
                 streams::stderr_line(&format!("error: {usage}"));
                 ExitCode::from(EXIT_USAGE)
-            }
-            None => {
+            } else {
                 streams::stderr_line(&format!("error: {error:#}"));
                 ExitCode::from(EXIT_FAILURE)
             }
-        },
+        }
     }
 }
 
 /// Help and version go to stdout with exit 0 (1 where they cannot be written, like results);
 /// bad input is one line on stderr with exit 2.
-fn parse_failure(error: clap::Error) -> ExitCode {
+fn parse_failure(error: &clap::Error) -> ExitCode {
     match error.kind() {
         ErrorKind::DisplayHelp => {
-            let help = styled(&error, std::io::stdout().is_terminal());
+            let help = styled(error, std::io::stdout().is_terminal());
             exit_code(print("the help", help.as_bytes()))
         }
         ErrorKind::DisplayVersion => {
-            let version = styled(&error, std::io::stdout().is_terminal());
+            let version = styled(error, std::io::stdout().is_terminal());
             exit_code(print("the version", version.as_bytes()))
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            streams::stderr(&styled(&error, std::io::stderr().is_terminal()));
+            streams::stderr(&styled(error, std::io::stderr().is_terminal()));
             ExitCode::from(EXIT_USAGE)
         }
         _ => {

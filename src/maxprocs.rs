@@ -80,7 +80,7 @@ impl Limit {
     pub(crate) fn default_here() -> Limit {
         Limit::resolve(
             None,
-            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         )
     }
 }
@@ -221,7 +221,7 @@ impl RuntimeDefaults {
 pub struct MaxprocsReport {
     /// The worker limit used.
     pub limit: usize,
-    /// "--maxprocs", "CONPAR_MAXPROCS" or "available_parallelism".
+    /// `"--maxprocs"`, `"CONPAR_MAXPROCS"` or `"available_parallelism"`.
     pub source: Source,
     pub logical_cpus: usize,
     pub affinity_cpus: Option<usize>,

@@ -273,6 +273,8 @@ mod platform {
         meta.file_type().is_fifo()
     }
 
+    // `Option` as on the other platforms, which have no inode.
+    #[allow(clippy::unnecessary_wraps)]
     pub fn inode(meta: &Metadata) -> Option<(u64, u64)> {
         Some((meta.dev(), meta.ino()))
     }

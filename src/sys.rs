@@ -26,7 +26,7 @@ pub struct Machine {
     pub affinity: Option<Vec<usize>>,
     /// The cgroup CPU quota in CPUs (quota / period), when one is set.
     pub cgroup_quota_cpus: Option<f64>,
-    /// Where the quota came from: "cgroup v2 cpu.max" or "cgroup v1 cfs_quota_us".
+    /// Where the quota came from: `"cgroup v2 cpu.max"` or `"cgroup v1 cfs_quota_us"`.
     pub cgroup_source: Option<String>,
     /// How many CPUs' worth of time this process can get at once: the CPUs it may run on,
     /// capped by the cgroup quota (1.5 under a 1.5-CPU quota). What parallelism can give.
@@ -42,7 +42,8 @@ impl Machine {
     /// Reads the facts of the machine this process runs on.
     pub fn detect() -> Machine {
         let logical_cpus = online_cpus().unwrap_or_else(num_cpus::get);
-        let available_parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let available_parallelism =
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let affinity = affinity();
         let quota = cgroup_quota();
         let limited_by = limited_by(
@@ -96,6 +97,7 @@ impl Machine {
     }
 
     /// These facts with `cpu_capacity` filled in from the others.
+    #[must_use]
     pub fn with_capacity(mut self) -> Machine {
         self.cpu_capacity = self.cpu_capacity();
         self
@@ -483,6 +485,7 @@ impl ContextSwitches {
     }
 
     /// The switches since `earlier`.
+    #[must_use]
     pub fn since(&self, earlier: ContextSwitches) -> ContextSwitches {
         ContextSwitches {
             voluntary: self.voluntary.saturating_sub(earlier.voluntary),

@@ -117,8 +117,9 @@ impl Slice {
 
     /// The same slice, `by` later (or earlier) and cut to `0..=limit`: for moving slices onto
     /// another epoch.
+    #[must_use]
     pub fn shifted(self, by_ns: i128, limit_ns: u64) -> Slice {
-        let at = |ns: u64| (ns as i128 + by_ns).clamp(0, limit_ns as i128) as u64;
+        let at = |ns: u64| (i128::from(ns) + by_ns).clamp(0, i128::from(limit_ns)) as u64;
         Slice {
             start_ns: at(self.start_ns),
             end_ns: at(self.end_ns),
@@ -127,6 +128,7 @@ impl Slice {
     }
 
     /// The same slice marked as merged at `us` µs (kept where it was merged coarser already).
+    #[must_use]
     pub fn with_merged_us(self, us: u32) -> Slice {
         Slice {
             merged_us: self.merged_us.max(us),
@@ -441,7 +443,10 @@ mod tests {
         std::hint::black_box(crate::kernel::run(256, 1));
         r.chunk_done(0, start, 256);
         let s = r.into_slices();
-        let gaps: Vec<Duration> = s.windows(2).map(|w| w[1].start() - w[0].end()).collect();
+        let gaps: Vec<Duration> = s
+            .windows(2)
+            .map(|w| w[1].start().saturating_sub(w[0].end()))
+            .collect();
         assert!(
             gaps.iter().any(|g| *g >= Duration::from_millis(4)),
             "no gap for the 5 ms pause in {s:?}"

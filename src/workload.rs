@@ -59,7 +59,7 @@ impl Wait {
         let pauses = units.div_ceil(every_units).max(1);
         Wait {
             every_units,
-            pause_ns: (total.as_nanos() / pauses as u128) as u64,
+            pause_ns: (total.as_nanos() / u128::from(pauses)) as u64,
             total_ms: total.as_secs_f64() * 1e3,
         }
     }
@@ -144,6 +144,7 @@ impl Workload {
     }
 
     /// Adds `total` of waiting to every task, in equal pauses after every `every` of compute.
+    #[must_use]
     pub fn with_wait(mut self, total: Duration, every: Duration) -> Workload {
         let every_units = ((every.as_nanos() as f64 / self.unit_ns).round() as u64).max(1);
         self.wait = Some(Wait::spread(total, every_units, self.units_per_task));

@@ -223,7 +223,11 @@ fn a_stopped_worker_fails_the_run_in_bounded_time_and_leaves_no_process() {
         .unwrap();
     let [out, err] = readers(&mut conpar);
     let workers = wait_for_workers(&mut conpar, 2);
-    kill(Pid::from_raw(workers[0] as i32), Signal::SIGSTOP).unwrap();
+    kill(
+        Pid::from_raw(i32::try_from(workers[0]).unwrap()),
+        Signal::SIGSTOP,
+    )
+    .unwrap();
     let status = wait_bounded(&mut conpar, HANG, "conpar with a stopped worker");
     let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
     assert_eq!(status.code(), Some(1), "stderr: {stderr}");
@@ -278,7 +282,10 @@ fn interrupt_run(args: &[&str], stderr: Stdio, signal: Signal) -> ExitStatus {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while std::fs::read_dir(format!("/proc/{}/task", conpar.id())).map_or(0, |t| t.count()) < 2 {
+    while std::fs::read_dir(format!("/proc/{}/task", conpar.id()))
+        .map_or(0, std::iter::Iterator::count)
+        < 2
+    {
         assert!(start.elapsed() < HANG, "the signal handler never started");
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -287,7 +294,7 @@ fn interrupt_run(args: &[&str], stderr: Stdio, signal: Signal) -> ExitStatus {
     } else {
         Vec::new()
     };
-    kill(Pid::from_raw(conpar.id() as i32), signal).unwrap();
+    kill(Pid::from_raw(i32::try_from(conpar.id()).unwrap()), signal).unwrap();
     let status = wait_bounded(&mut conpar, Duration::from_secs(10), "interrupted conpar");
     assert_gone(&workers, "after the interrupt");
     status
@@ -340,7 +347,11 @@ fn an_inherited_ignore_of_sighup_is_respected() {
         .unwrap();
     let [out, err] = readers(&mut conpar);
     let workers = wait_for_workers(&mut conpar, 2);
-    kill(Pid::from_raw(-(conpar.id() as i32)), Signal::SIGHUP).unwrap();
+    kill(
+        Pid::from_raw(-i32::try_from(conpar.id()).unwrap()),
+        Signal::SIGHUP,
+    )
+    .unwrap();
     let status = wait_bounded(&mut conpar, HANG, "conpar ignoring SIGHUP");
     let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");

@@ -61,6 +61,8 @@ fn others(report: &Value) -> f64 {
 }
 
 #[test]
+// One scenario, busy then quiet, read top to bottom.
+#[allow(clippy::too_many_lines)]
 fn a_busy_cpu_is_seen_and_a_quiet_one_is_not() {
     // The machine itself may be busy for a moment (a build, another test binary starting):
     // the quiet half asks for a quiet reading in one of a few tries, a second apart.

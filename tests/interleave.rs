@@ -170,24 +170,23 @@ fn three_tasks() {
 
 #[test]
 fn cpu_chooses_the_shared_cpu() {
-    match machine_affinity() {
-        Some(mask) => {
-            let last = *mask.last().expect("a non-empty affinity mask");
-            let report = report(&["--cpu", &last.to_string()]);
-            assert_eq!(check_report(&report, 2, Some(last)), Some(last));
-            for result in array(&report, "results") {
-                assert_eq!(cpus_used(result), [last], "{report:#}");
-            }
+    if let Some(mask) = machine_affinity() {
+        let last = *mask.last().expect("a non-empty affinity mask");
+        let report = report(&["--cpu", &last.to_string()]);
+        assert_eq!(check_report(&report, 2, Some(last)), Some(last));
+        for result in array(&report, "results") {
+            assert_eq!(cpus_used(result), [last], "{report:#}");
         }
+    } else {
         // Without pinning there is no CPU to choose: refused as bad input.
-        None => {
-            let output = interleave(&["--cpu", "0"]).output().expect("conpar runs");
-            assert_eq!(output.status.code(), Some(2), "{output:?}");
-        }
+        let output = interleave(&["--cpu", "0"]).output().expect("conpar runs");
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
     }
 }
 
 #[test]
+// `--wait 20ms` comes back as exactly 20 ms.
+#[allow(clippy::float_cmp)]
 fn waits_are_reported() {
     let report = report(&["--wait", "20ms", "--wait-every", "1ms"]);
     check_report(&report, 2, None);
@@ -453,13 +452,12 @@ fn no_worker_process_outlives_conpar() {
         let cmdline = std::fs::read(path.join("cmdline"))
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
             .unwrap_or_default();
-        let marked = std::fs::read(path.join("environ"))
-            .map(|e| e.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
-            .unwrap_or(false);
+        let has_marker = std::fs::read(path.join("environ"))
+            .is_ok_and(|e| e.split(|b| *b == 0).any(|var| var == needle.as_bytes()));
         let worker = cmdline.contains("conpar") && cmdline.contains("worker");
-        if parent.as_deref() == Some(pid.as_str()) || marked {
+        if parent.as_deref() == Some(pid.as_str()) || has_marker {
             left.push(format!(
-                "pid {name} (parent {parent:?}, marked {marked}, worker {worker}): {cmdline}"
+                "pid {name} (parent {parent:?}, has_marker {has_marker}, worker {worker}): {cmdline}"
             ));
         }
     }

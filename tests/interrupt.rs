@@ -18,8 +18,8 @@ fn children_of(pid: u32) -> Vec<u32> {
         if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) {
             // The command name may hold spaces: fields start after the last ')'.
             let rest = &stat[stat.rfind(')').unwrap() + 2..];
-            let ppid: u32 = rest.split_whitespace().nth(1).unwrap().parse().unwrap();
-            if ppid == pid {
+            let parent: u32 = rest.split_whitespace().nth(1).unwrap().parse().unwrap();
+            if parent == pid {
                 kids.push(child);
             }
         }
@@ -62,7 +62,7 @@ fn sigint_kills_and_reaps_the_workers_and_exits_130() {
         std::thread::sleep(Duration::from_millis(20));
     };
 
-    kill(Pid::from_raw(pid as i32), Signal::SIGINT).unwrap();
+    kill(Pid::from_raw(i32::try_from(pid).unwrap()), Signal::SIGINT).unwrap();
     let sent = Instant::now();
     let status = loop {
         if let Some(status) = conpar.try_wait().unwrap() {

@@ -105,14 +105,14 @@ fn workers_never_outlive_an_interrupted_or_killed_parent() {
             std::thread::sleep(Duration::from_micros(delay_us));
             let target = match signal {
                 // A terminal's Ctrl-C: the whole group, workers included.
-                Signal::SIGINT => -(pid as i32),
-                _ => pid as i32,
+                Signal::SIGINT => -i32::try_from(pid).unwrap(),
+                _ => i32::try_from(pid).unwrap(),
             };
             kill(Pid::from_raw(target), signal).unwrap();
             drop(conpar);
 
             for (ended, status) in reap_all() {
-                if ended == pid as i32 {
+                if ended == i32::try_from(pid).unwrap() {
                     match signal {
                         Signal::SIGINT => assert_eq!(
                             status,

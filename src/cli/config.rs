@@ -46,7 +46,8 @@ impl TourArgs {
 impl ParallelArgs {
     /// Tasks default to the available parallelism, the pool's threads to the worker limit.
     pub fn config(&self, globals: &Globals) -> demo::parallel::Config {
-        let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let available =
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as u64;
         demo::parallel::Config {
             tasks: self.tasks.unwrap_or(available) as usize,
             threads: self.threads.unwrap_or(globals.limit.workers as u64) as usize,

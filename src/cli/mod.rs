@@ -15,6 +15,8 @@
 //!
 //! The limits the parsers enforce are in [`crate::limits`]; the hidden workers' flags are in
 //! [`crate::exec::worker`].
+// Doc comments in the command line are its `--help` text, printed as written (no backticks).
+#![allow(clippy::doc_markdown)]
 
 use crate::limits::MAX_WIDTH;
 use crate::maxprocs::{self, Limit, Source};
@@ -84,7 +86,7 @@ impl LimitArgs {
         } else {
             Source::Flag
         };
-        let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Limit::resolve(self.maxprocs.map(|n| (n as usize, source)), available)
     }
 }

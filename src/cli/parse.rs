@@ -10,7 +10,7 @@ use crate::limits::{
 use crate::maxprocs;
 use std::time::Duration;
 
-/// Parses a whole number in `LO..=HI` (underscores allowed: 1_000_000).
+/// Parses a whole number in `LO..=HI` (underscores allowed: `1_000_000`).
 pub(crate) fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
     let value: u64 = text
         .replace('_', "")

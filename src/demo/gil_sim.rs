@@ -2,7 +2,7 @@
 //!
 //! Real OS threads run the shared kernel as "bytecode" in small steps and must hold one
 //! global lock ([`crate::gil`]) to run a step. The same tasks run one after another
-//! (`sequential`, the oracle and baseline), on threads under CPython's new GIL (`gil-new`),
+//! (`sequential`, the oracle and baseline), on threads under `CPython`'s new GIL (`gil-new`),
 //! under the old one (`gil-old`), with no GIL (`no-gil`, PEP 703), and in child processes with
 //! a lock each (`processes`, the multiprocessing workaround). Workloads: `cpu` (every thread
 //! computes), `io` (every thread mostly waits, with the lock released) and `mixed` (CPU-bound
@@ -24,6 +24,7 @@ use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadRepo
 use crate::stats::{percentile, round_to as round};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -146,10 +147,9 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     };
     let tasks: Vec<TaskPlan> = (0..config.threads)
         .map(|i| match config.workload {
-            WorkloadKind::Cpu => cpu_task,
             WorkloadKind::Io => io_task,
             WorkloadKind::Mixed if i + 1 == config.threads => io_task,
-            WorkloadKind::Mixed => cpu_task,
+            WorkloadKind::Cpu | WorkloadKind::Mixed => cpu_task,
         })
         .collect();
     let plan = GilPlan {
@@ -339,6 +339,8 @@ impl IoFigures {
 struct Figures {
     handoffs_per_s: f64,
     /// `None` for the `cpu` workload; `Some(None)` where no request ran beside CPU work.
+    // The two levels are the two documented absences, each worded apart in the notes.
+    #[allow(clippy::option_option)]
     io: Option<Option<IoFigures>>,
     /// Are the I/O figures of requests made beside CPU-bound work (`mixed`, except
     /// sequential, where the I/O thread runs alone)?
@@ -793,10 +795,11 @@ impl Notes<'_> {
                         describe(io)
                     );
                     if m.variant == Some(Variant::Threads(GilKind::New)) {
-                        line.push_str(&format!(
+                        let _ = write!(
+                            line,
                             ": back from each wait the I/O thread waited about one switch interval ({}) for the lock, the convoy effect (bpo-7946)",
                             human(self.config.switch_interval)
-                        ));
+                        );
                     }
                     line.push('.');
                     notes.push(line);

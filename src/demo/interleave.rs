@@ -18,6 +18,7 @@ use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format
 use crate::stats::median_u64;
 use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How long a green task computes before it yields.
@@ -175,7 +176,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let expected = outcome.expected;
     let task_bytes = measured
         .iter()
-        .flat_map(|m| m.values())
+        .flat_map(crate::engine::Measured::values)
         .find_map(|v| v.green.map(|g| g.1))
         .unwrap_or(0);
     let mut results = Vec::new();
@@ -189,7 +190,11 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             .collect();
         let median_run = &m.samples[run.run].value.run;
         let (first_done, last_done) = done_times_ms(median_run, &workload);
-        let busy_ns: u64 = recorded.slices.iter().map(|s| s.duration_ns()).sum();
+        let busy_ns: u64 = recorded
+            .slices
+            .iter()
+            .map(crate::trace::Slice::duration_ns)
+            .sum();
         result.findings = Findings::Interleave(InterleaveFindings {
             cpu_ms: cpu_ms(m),
             switches: median_u64(&switches),
@@ -476,18 +481,20 @@ fn notes(
     }
     let mut cost = format!("Switch costs on one CPU: green task {:.1} ns", costs.green);
     if let Some(t) = costs.threads {
-        cost.push_str(&format!(
+        let _ = write!(
+            cost,
             ", OS thread {t:.0} ns ({:.0}x a green switch)",
             t / costs.green
-        ));
+        );
     }
     if let Some(p) = costs.processes {
-        cost.push_str(&format!(", process {p:.0} ns"));
+        let _ = write!(cost, ", process {p:.0} ns");
     }
-    cost.push_str(&format!(
+    let _ = write!(
+        cost,
         ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
         thread_stack_bytes() / 1024
-    ));
+    );
     notes.push(cost);
     notes
 }

@@ -103,13 +103,12 @@ pub fn default_procs(cpus: usize) -> Vec<usize> {
 /// The P list to run: the one asked for, or the default list with the worker limit; P = 1 is
 /// always there, as the baseline. The flag says whether P = 1 had to be added.
 pub fn procs_to_run(asked: Option<&[usize]>, cpus: usize, limit: usize) -> (Vec<usize>, bool) {
-    let mut procs = match asked {
-        Some(list) => list.to_vec(),
-        None => {
-            let mut list = default_procs(cpus);
-            list.push(limit);
-            list
-        }
+    let mut procs = if let Some(list) = asked {
+        list.to_vec()
+    } else {
+        let mut list = default_procs(cpus);
+        list.push(limit);
+        list
     };
     let added_one = !procs.contains(&1);
     procs.push(1);
@@ -119,7 +118,7 @@ pub fn procs_to_run(asked: Option<&[usize]>, cpus: usize, limit: usize) -> (Vec<
 /// Sorted, without duplicates, within `1..=MAX_THREADS`.
 fn tidy(mut procs: Vec<usize>) -> Vec<usize> {
     procs.retain(|&p| p >= 1);
-    for p in procs.iter_mut() {
+    for p in &mut procs {
         *p = (*p).min(MAX_THREADS as usize);
     }
     procs.sort_unstable();
@@ -634,7 +633,7 @@ mod claim_tests {
                 efficiency: baseline / wall / p as f64,
                 checksum_ok: true,
                 interference: None,
-                findings: Default::default(),
+                findings: Findings::default(),
             })
             .collect()
     }

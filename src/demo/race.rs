@@ -33,6 +33,7 @@ use crate::report::{ModeResult, Report, SCHEMA, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use anyhow::Context;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// What `race` runs.
@@ -336,7 +337,8 @@ fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
         }
     );
     if t.runs_apart > 0 {
-        note.push_str(&format!(
+        let _ = write!(
+            note,
             "; in {} run(s) one thread finished before another began, so no update could be lost{}",
             t.runs_apart,
             if one_cpu {
@@ -344,7 +346,7 @@ fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
             } else {
                 " (a busy machine can take a waiting thread's CPU just before the start)"
             }
-        ));
+        );
     }
     note.push('.');
     note
@@ -652,7 +654,7 @@ mod claim_tests {
             efficiency: 0.5,
             checksum_ok: ok,
             interference: None,
-            findings: Default::default(),
+            findings: Findings::default(),
         }
     }
 

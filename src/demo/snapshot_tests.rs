@@ -48,7 +48,7 @@ fn quiet(watched: Vec<usize>) -> Interference {
     }
 }
 
-fn mode_quiet() -> Option<ModeInterference> {
+fn mode_quiet() -> ModeInterference {
     let sample = SampleReport {
         others_cpus: Some(0.02),
         steal_cpus: Some(0.0),
@@ -56,14 +56,14 @@ fn mode_quiet() -> Option<ModeInterference> {
         verdict: Verdict::Quiet,
         used: true,
     };
-    Some(ModeInterference {
+    ModeInterference {
         others_cpus: Some(0.02),
         steal_cpus: Some(0.0),
         resolution_cpus: Some(0.1),
         verdict: Verdict::Quiet,
         samples: vec![sample.clone(), sample.clone(), sample],
         disturbed_runs: 0,
-    })
+    }
 }
 
 fn row(mode: &str, threads: usize, walls: &[f64], base: f64, cpus: Vec<usize>) -> ModeResult {
@@ -77,7 +77,7 @@ fn row(mode: &str, threads: usize, walls: &[f64], base: f64, cpus: Vec<usize>) -
         speedup_interval: [base / wall_ms.max, base / wall_ms.min],
         efficiency: speedup / threads as f64,
         checksum_ok: true,
-        interference: mode_quiet(),
+        interference: Some(mode_quiet()),
         wall_ms,
         findings: Findings::None,
     }

@@ -115,7 +115,7 @@ impl GilRun {
                     .get(s.task())
                     .is_some_and(|t| t.io_wait.is_none())
             })
-            .map(|s| s.end())
+            .map(crate::trace::Slice::end)
             .max()
     }
 }
@@ -354,7 +354,7 @@ mod tests {
 
     fn assert_no_overlap(slices: &[Slice]) {
         let mut sorted = slices.to_vec();
-        sorted.sort_by_key(|s| s.start());
+        sorted.sort_by_key(crate::trace::Slice::start);
         let mut latest_end = Duration::ZERO;
         for s in &sorted {
             assert!(
@@ -385,8 +385,12 @@ mod tests {
         for kind in [GilKind::New, GilKind::Old] {
             let run = run_threads(&plan(kind, 3, 40.0, None)).unwrap();
             assert_no_overlap(&run.run.slices);
-            let lanes: std::collections::BTreeSet<usize> =
-                run.run.slices.iter().map(|s| s.worker()).collect();
+            let lanes: std::collections::BTreeSet<usize> = run
+                .run
+                .slices
+                .iter()
+                .map(crate::trace::Slice::worker)
+                .collect();
             assert_eq!(lanes.len(), 3, "every thread ran under {kind:?}");
         }
     }

@@ -103,7 +103,12 @@ mod tests {
         assert_eq!(green.scheduler.polls, 3 * 8);
         assert_eq!(green.scheduler.switches, 3 * 8 - 1);
         // Slices alternate between tasks: 0 1 2 0 1 2 ...
-        let tasks: Vec<usize> = green.run.slices.iter().map(|s| s.task()).collect();
+        let tasks: Vec<usize> = green
+            .run
+            .slices
+            .iter()
+            .map(crate::trace::Slice::task)
+            .collect();
         let mut deduped = tasks.clone();
         deduped.dedup();
         assert_eq!(&deduped[..6], &[0, 1, 2, 0, 1, 2]);

@@ -108,14 +108,14 @@ mod tests {
             .slices
             .iter()
             .filter(|s| s.worker() == 2)
-            .map(|s| s.end())
+            .map(crate::trace::Slice::end)
             .max()
             .unwrap();
         let parallel_start = run
             .slices
             .iter()
             .filter(|s| s.worker() < 2)
-            .map(|s| s.start())
+            .map(crate::trace::Slice::start)
             .min()
             .unwrap();
         assert!(serial_end <= parallel_start);

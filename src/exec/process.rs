@@ -227,9 +227,9 @@ pub fn collect(children: &mut Reaper, timeout: Duration) -> anyhow::Result<Vec<S
         .map_err(|late| late.into_error(&children.0, timeout))?;
     let mut stdouts = Vec::with_capacity(outputs.len());
     for (i, (child, (stdout, stderr))) in children.0.iter_mut().zip(outputs).enumerate() {
-        let status = match reap_by(child, deadline).context("cannot wait for a worker process")? {
-            Some(status) => status,
-            None => return Err(Late::Worker(i).into_error(&children.0, timeout)),
+        let Some(status) = reap_by(child, deadline).context("cannot wait for a worker process")?
+        else {
+            return Err(Late::Worker(i).into_error(&children.0, timeout));
         };
         if !status.success() {
             // A worker killed by the signal that is interrupting this run too is no failure.

@@ -95,7 +95,7 @@ pub const SPIN_BEFORE_YIELD: Duration = Duration::from_millis(1);
 pub enum Mode {
     /// Read, then write, as two separate steps: updates get lost
     Unsync,
-    /// One indivisible fetch_add or fetch_sub per change
+    /// One indivisible `fetch_add` or `fetch_sub` per change
     Atomic,
     /// A Mutex around the counter
     Mutex,
@@ -174,7 +174,7 @@ pub fn check_size(threads: usize, iterations: u64) -> Result<(), UsageError> {
         return Err(UsageError("--iterations must be at least 1".into()));
     }
     match (threads as u64).checked_mul(iterations) {
-        Some(total) if total <= i64::MAX as u64 => Ok(()),
+        Some(total) if i64::try_from(total).is_ok() => Ok(()),
         _ => Err(UsageError(format!(
             "{threads} threads x {iterations} iterations is more changes than the counter can hold (an i64 holds at most {}); use fewer --iterations or --threads",
             i64::MAX
@@ -481,7 +481,7 @@ fn contest(
     let cpus = match pin {
         Some(_) => 1,
         None if !mask.is_empty() => mask.len(),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
     };
     let base = Instant::now();
     let line = StartLine::new(racers, helpers, cpus);
@@ -600,9 +600,9 @@ mod tests {
                 let r = race(Mode::Unsync, threads, iterations);
                 for _ in 0..5 {
                     let out = run(&r).unwrap();
-                    let bound = r.increments() as i64;
+                    let bound = i64::try_from(r.increments()).unwrap();
                     assert!((-bound..=bound).contains(&out.final_value));
-                    assert_eq!(out.run.checksum as i64, out.final_value);
+                    assert_eq!(out.run.checksum, out.final_value as u64);
                 }
             }
         }

@@ -39,6 +39,7 @@ use crate::workload::{MAX_UNITS, Wait};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
@@ -122,6 +123,7 @@ impl WorkerArgs {
 
     /// The same task stepped under the process's own GIL; an I/O-bound one (`io_wait`) waits
     /// that long, lock released, before each step.
+    #[must_use]
     pub fn under_gil(self, io_wait: Option<Duration>) -> WorkerArgs {
         WorkerArgs {
             gil: true,
@@ -198,9 +200,9 @@ impl WorkerCommand {
         I: IntoIterator<Item = T>,
         T: Into<OsString>,
     {
-        let argv =
+        let command_line =
             std::iter::once(OsString::from("conpar")).chain(args.into_iter().map(Into::into));
-        match crate::cli::Cli::try_parse_args_from(argv)?.command {
+        match crate::cli::Cli::try_parse_args_from(command_line)?.command {
             crate::cli::Command::Worker(command) => Ok(command),
             _ => Err(clap::Error::raw(
                 clap::error::ErrorKind::InvalidSubcommand,
@@ -210,6 +212,7 @@ impl WorkerCommand {
     }
 
     /// The same command, naming `pid` as the parent it must not outlive.
+    #[must_use]
     pub fn with_parent(self, pid: u32) -> WorkerCommand {
         let parent = Some(u64::from(pid));
         match self {
@@ -265,8 +268,9 @@ impl WorkerReport {
     pub fn to_text(&self) -> String {
         let mut text = String::new();
         if let Some(s) = &self.gil {
-            text.push_str(&format!(
-                "gil {} {} {} {} {} {} {}\n",
+            let _ = writeln!(
+                text,
+                "gil {} {} {} {} {} {} {}",
                 s.hold.as_nanos(),
                 s.wait.as_nanos(),
                 s.max_wait.as_nanos(),
@@ -274,34 +278,31 @@ impl WorkerReport {
                 s.drop_requests,
                 s.forced_switches,
                 s.futile_wakeups
-            ));
+            );
         }
         for (start, end) in &self.requests {
-            text.push_str(&format!(
-                "request {} {}\n",
-                start.as_nanos(),
-                end.as_nanos()
-            ));
+            let _ = writeln!(text, "request {} {}", start.as_nanos(), end.as_nanos());
         }
-        text.push_str(&format!("epoch {}\n", self.epoch_ns));
+        let _ = writeln!(text, "epoch {}", self.epoch_ns);
         for s in &self.slices {
             let cpu = s.cpu().map_or_else(|| "-".to_string(), |c| c.to_string());
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "slice {} {cpu} {} {}",
                 s.task(),
                 s.start_ns(),
                 s.end_ns()
-            ));
+            );
             // A slice merged at a coarser resolution says so (see crate::trace).
             if let Some(us) = s.merged_us() {
-                text.push_str(&format!(" {us}"));
+                let _ = write!(text, " {us}");
             }
             text.push('\n');
         }
         if let Some(sw) = self.switches {
-            text.push_str(&format!("switches {} {}\n", sw.voluntary, sw.involuntary));
+            let _ = writeln!(text, "switches {} {}", sw.voluntary, sw.involuntary);
         }
-        text.push_str(&format!("done {:016x}\n", self.checksum));
+        let _ = writeln!(text, "done {:016x}", self.checksum);
         text
     }
 
@@ -362,16 +363,18 @@ impl WorkerReport {
     /// The same report with its times on the parent's epoch (`parent_epoch_ns` on the
     /// monotonic clock); where either clock is unknown, times stay relative to the child's
     /// start. A time before the parent's epoch becomes 0.
+    #[must_use]
     pub fn on_parent_epoch(mut self, parent_epoch_ns: Option<u64>) -> WorkerReport {
         let offset_ns = match parent_epoch_ns {
-            Some(parent) if self.epoch_ns > 0 => self.epoch_ns as i128 - parent as i128,
+            Some(parent) if self.epoch_ns > 0 => i128::from(self.epoch_ns) - i128::from(parent),
             _ => return self,
         };
         for slice in &mut self.slices {
             *slice = slice.shifted(offset_ns, u64::MAX);
         }
         let shift = |d: Duration| {
-            let ns = (d.as_nanos() as i128 + offset_ns).clamp(0, u64::MAX as i128);
+            let ns = (i128::try_from(d.as_nanos()).unwrap_or(i128::MAX) + offset_ns)
+                .clamp(0, i128::from(u64::MAX));
             Duration::from_nanos(ns as u64)
         };
         for (start, end) in &mut self.requests {

@@ -1,5 +1,5 @@
 //! `--trace FILE`: the measured slices as Chrome Trace Event JSON, for Perfetto
-//! (ui.perfetto.dev) and chrome://tracing.
+//! (ui.perfetto.dev) and <chrome://tracing>.
 //!
 //! One trace process per mode, one track (trace thread) per worker of that mode: a worker runs
 //! one thing at a time, so the complete events ("ph": "X", microseconds) on a track never
@@ -56,7 +56,10 @@ pub fn write_all(reports: &[&Report], out: &mut dyn Write) -> io::Result<()> {
         for s in slices() {
             events.slice(pid, &category, &s)?;
             if lock {
-                for (ts, holder) in [(s.start_us, s.worker as i64), (s.end_us, -1)] {
+                for (ts, holder) in [
+                    (s.start_us, i64::try_from(s.worker).unwrap_or(i64::MAX)),
+                    (s.end_us, -1),
+                ] {
                     events.raw(format_args!(
                         r#"{{"name":"lock holder","ph":"C","pid":{pid},"tid":0,"ts":{ts},"args":{{"thread":{holder}}}}}"#
                     ))?;

@@ -2,20 +2,21 @@
 //! the timeline as a code block.
 
 use super::{Grid, RenderOptions, Report, timeline};
+use std::fmt::Write as _;
 
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let grid = Grid::of_report(report);
     let mut out = format!("### conpar {}\n\n", report.demo);
-    out.push_str(&format!("| {} |\n", grid.headers.join(" | ")));
-    out.push_str(&format!("|{}\n", "---|".repeat(grid.headers.len())));
+    let _ = writeln!(out, "| {} |", grid.headers.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(grid.headers.len()));
     for row in &grid.rows {
         let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     if !report.notes.is_empty() {
         out.push('\n');
         for note in &report.notes {
-            out.push_str(&format!("- {note}\n"));
+            let _ = writeln!(out, "- {note}");
         }
     }
     if options.timeline && !report.timeline.is_empty() {

@@ -373,7 +373,7 @@ fn merged_run(slices: &[Slice], us: u32) -> Vec<Slice> {
 
 /// The most slices any one lane of a run holds.
 fn most_in_a_lane(kind: LaneKind, slices: &[Slice]) -> usize {
-    let mut counts: std::collections::HashMap<Lane<'static>, usize> = Default::default();
+    let mut counts = std::collections::HashMap::<Lane<'static>, usize>::default();
     for s in slices {
         *counts.entry(Lane::of(kind, s)).or_default() += 1;
     }

@@ -102,7 +102,7 @@ fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error
     if curve.serial_fraction.is_some() {
         let steps = 400;
         let line = (0..=steps).filter_map(|i| {
-            let p = 1.0 + (max_p - 1.0) * i as f64 / steps as f64;
+            let p = 1.0 + (max_p - 1.0) * f64::from(i) / f64::from(steps);
             fitted(p).map(|s| (p, s))
         });
         let label = format!(

@@ -53,7 +53,7 @@ fn result(mode: &str, threads: usize, speedup: f64) -> ModeResult {
         efficiency: speedup / threads as f64,
         checksum_ok: true,
         interference: None,
-        findings: Default::default(),
+        findings: crate::findings::Findings::default(),
     }
 }
 

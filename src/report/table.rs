@@ -3,13 +3,14 @@
 
 use super::{Grid, RenderOptions, Report, timeline};
 use console::Style;
+use std::fmt::Write as _;
 
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let grid = Grid::of_report(report);
     let (headers, rows) = if report.results.is_empty() {
         (grid.headers, grid.rows)
     } else {
-        merge_wall_columns(grid)
+        merge_wall_columns(&grid)
     };
     let (headers, rows, wide) = if report.results.is_empty() {
         (headers, rows, String::new())
@@ -24,7 +25,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     if !report.notes.is_empty() {
         out.push('\n');
         for note in &report.notes {
-            out.push_str(&format!("{note}\n"));
+            let _ = writeln!(out, "{note}");
         }
     }
     if options.timeline && !report.timeline.is_empty() {
@@ -35,7 +36,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
 }
 
 /// Shows median, min and max as one "median (min-max)" column, as people read them.
-fn merge_wall_columns(grid: Grid) -> (Vec<String>, Vec<Vec<String>>) {
+fn merge_wall_columns(grid: &Grid) -> (Vec<String>, Vec<Vec<String>>) {
     let merge = |cells: &[String]| -> Vec<String> {
         let mut merged = cells[..2].to_vec();
         merged.push(format!("{} ({}-{})", cells[2], cells[3], cells[4]));
@@ -44,7 +45,7 @@ fn merge_wall_columns(grid: Grid) -> (Vec<String>, Vec<Vec<String>>) {
     };
     let mut headers = merge(&grid.headers);
     headers[2] = "wall ms (min-max)".into();
-    for h in headers.iter_mut() {
+    for h in &mut headers {
         *h = h.replace('_', " ");
     }
     (headers, grid.rows.iter().map(|r| merge(r)).collect())
@@ -64,7 +65,7 @@ fn split_wide_columns(
     let mut below = String::new();
     for (c, header) in headers.iter().enumerate().filter(|(c, _)| wide[*c]) {
         for row in &rows {
-            below.push_str(&format!("{} {header}: {}\n", row[0], row[c]));
+            let _ = writeln!(below, "{} {header}: {}", row[0], row[c]);
         }
     }
     let keep = |cells: Vec<String>| -> Vec<String> {

@@ -16,6 +16,7 @@
 
 use super::{Lane, Lanes, RenderOptions, SliceView, Timeline, TimelineRun};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// The narrowest timeline accepted by `--width`.
 pub const MIN_WIDTH: usize = 20;
@@ -164,28 +165,30 @@ fn render_run<'a, I: Iterator<Item = SliceView<'a>>>(
     drawn.sort_by(|&a, &b| (rows[a].number, &rows[a].label).cmp(&(rows[b].number, &rows[b].label)));
     for &i in &drawn {
         let label = &rows[i].label;
-        out.push_str(&format!("{label:>label_width$} |{}|\n", bars[i]));
+        let _ = writeln!(out, "{label:>label_width$} |{}|", bars[i]);
     }
     out.push_str(&axis(label_width, columns, total_us / 1e3));
     if !idle.is_empty() {
-        out.push_str(&format!(
-            "{} idle in every column (busy under half of each): {}\n",
+        let _ = writeln!(
+            out,
+            "{} idle in every column (busy under half of each): {}",
             count(idle.len(), lanes),
             names(&rows, &idle, lanes)
-        ));
+        );
     }
     if !left_out.is_empty() {
         let most = left_out
             .iter()
             .map(|&i| rows[i].busy_us)
             .fold(0.0, f64::max);
-        out.push_str(&format!(
-            "{} not drawn (only the {MAX_LANES} busiest are; each of these ran at most {} of the {} ms shown): {}\n",
+        let _ = writeln!(
+            out,
+            "{} not drawn (only the {MAX_LANES} busiest are; each of these ran at most {} of the {} ms shown): {}",
             count(left_out.len(), lanes),
             format_us(most),
             format_number(total_us / 1e3),
             names(&rows, &left_out, lanes)
-        ));
+        );
     }
     out
 }

@@ -6,6 +6,7 @@ use super::{Format, RenderOptions, Report};
 use crate::interference::Interference;
 use crate::sys::Machine;
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// The whole tour: every section's full report.
 #[derive(Debug, Clone, Serialize)]
@@ -75,25 +76,27 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
     let markdown = options.format == Format::Markdown;
     let mut out = String::new();
     if markdown {
-        out.push_str(&format!(
-            "# conpar tour\n\nMeasured on {} ({} logical CPUs, {} usable, {} of time at once), {} {}.\n\n",
+        let _ = writeln!(
+            out,
+            "# conpar tour\n\nMeasured on {} ({} logical CPUs, {} usable, {} of time at once), {} {}.\n",
             tour.machine.cpu_model,
             tour.machine.logical_cpus,
             tour.machine.schedulable_cpus(),
             crate::maxprocs::cpus_phrase(tour.machine.cpu_capacity()),
             tour.machine.os,
             tour.machine.arch
-        ));
+        );
     }
     for (i, section) in tour.sections.iter().enumerate() {
         if markdown {
-            out.push_str(&format!("## {}. {}\n\n", i + 1, section.question));
+            let _ = writeln!(out, "## {}. {}\n", i + 1, section.question);
         } else {
             let title = format!("{}. {}", i + 1, section.question);
-            out.push_str(&format!(
-                "{title}\n{}\n",
+            let _ = writeln!(
+                out,
+                "{title}\n{}",
                 "=".repeat(title.chars().count().min(options.width))
-            ));
+            );
         }
         for sentence in &section.answer {
             out.push_str(sentence);
@@ -131,7 +134,7 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
     if markdown {
         out.push_str("| question | measured here |\n|---|---|\n");
         for (topic, figure) in &rows {
-            out.push_str(&format!("| {topic} | {figure} |\n"));
+            let _ = writeln!(out, "| {topic} | {figure} |");
         }
     } else {
         let width = rows
@@ -140,7 +143,7 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
             .max()
             .unwrap_or(0);
         for (topic, figure) in &rows {
-            out.push_str(&format!("{topic:<width$}  {figure}\n"));
+            let _ = writeln!(out, "{topic:<width$}  {figure}");
         }
     }
     for note in &tour.notes {

@@ -60,7 +60,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             }
         }
     };
-    page(&title, body)
+    page(&title, &body)
 }
 
 /// The page of the tour: every question with its answer and reports, a summary on top.
@@ -101,11 +101,11 @@ pub fn tour(tour: &Tour, options: &RenderOptions) -> String {
             }
         }
     };
-    page("conpar tour", body)
+    page("conpar tour", &body)
 }
 
 /// The document around `body`.
-fn page(title: &str, body: Markup) -> String {
+fn page(title: &str, body: &Markup) -> String {
     let page = html! {
         (DOCTYPE)
         html lang="en" {

@@ -332,8 +332,10 @@ pub fn ticks(total_ms: f64) -> Vec<f64> {
         .map(|m| m * power)
         .find(|s| *s >= rough)
         .unwrap_or(10.0 * power);
+    // Not endless: the ticks grow by `step`, positive for a positive `total_ms`.
+    #[allow(clippy::maybe_infinite_iter)]
     (0..)
-        .map(|i| i as f64 * step)
+        .map(|i| f64::from(i) * step)
         .take_while(|t| *t <= total_ms * (1.0 + 1e-9))
         .collect()
 }
