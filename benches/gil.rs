@@ -2,7 +2,7 @@
 //! the next holder running, and the check between two steps when nobody else wants the lock.
 //!
 //! `fairness` is no benchmark but a measurement printed once: two threads contend for the new
-//! GIL with CPython's 5 ms switch interval, and it prints the longest one waited at once
+//! GIL with `CPython`'s 5 ms switch interval, and it prints the longest one waited at once
 //! (a starved thread would wait hundreds of ms, a served one about an interval) and the
 //! hand-offs per second against the one per interval expected. Timings, so no test asserts
 //! them: they depend on the machine and on what else runs on it.
