@@ -1,0 +1,316 @@
+//! `conpar gil-sim`: why Python threads do not speed up CPU-bound work, and why processes do.
+//!
+//! Real OS threads run the shared kernel as "bytecode" in small steps and must hold one
+//! global lock ([`crate::gil`]) to run a step. The same tasks run one after another
+//! (`sequential`, the oracle and baseline), on threads under `CPython`'s new GIL (`gil-new`),
+//! under the old one (`gil-old`), with no GIL (`no-gil`, PEP 703), and in child processes with
+//! a lock each (`processes`, the multiprocessing workaround). Workloads: `cpu` (every thread
+//! computes), `io` (every thread mostly waits, with the lock released) and `mixed` (CPU-bound
+//! threads beside one I/O thread, whose request latency shows the convoy effect).
+//!
+//! Each mode's figures come from its run closest to the median: the lock's hand-offs per
+//! second, per-thread hold and wait times and counters (in a `gil` object), I/O request
+//! latencies (in an `io` object) and the timeline of who held the lock when.
+
+use super::Repeats;
+use crate::claims::Claim;
+use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
+use crate::error::UsageError;
+use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
+use crate::exec::process;
+use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
+use crate::gil::{GilConfig, GilKind};
+use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::stats::{percentile, round_to as round};
+use crate::sys::Machine;
+use crate::workload::{WorkSize, Workload};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+mod claims;
+mod figures;
+mod notes;
+#[cfg(test)]
+mod tests;
+
+pub use claims::claims;
+use figures::{Figures, IoFigures};
+use notes::Notes;
+#[cfg(test)]
+use notes::human;
+use notes::total;
+
+/// What the threads do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// Every thread computes.
+    Cpu,
+    /// Every thread makes I/O requests: it mostly waits, with the lock released.
+    Io,
+    /// CPU-bound threads beside one I/O thread making short requests.
+    Mixed,
+}
+
+impl WorkloadKind {
+    fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Cpu => "cpu",
+            WorkloadKind::Io => "io",
+            WorkloadKind::Mixed => "mixed",
+        }
+    }
+}
+
+/// A way of running the tasks, besides `sequential`, which always runs as the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// One thread per task under one lock of this kind.
+    Threads(GilKind),
+    /// One child process per task, each with its own lock.
+    Processes,
+}
+
+impl Variant {
+    /// Every variant, in the order they run and are shown.
+    pub const ALL: [Variant; 4] = [
+        Variant::Threads(GilKind::New),
+        Variant::Threads(GilKind::Old),
+        Variant::Threads(GilKind::None),
+        Variant::Processes,
+    ];
+
+    pub fn mode(self) -> &'static str {
+        match self {
+            Variant::Threads(kind) => kind.mode(),
+            Variant::Processes => "processes",
+        }
+    }
+}
+
+/// What `gil-sim` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Threads (or processes), one task each.
+    pub threads: usize,
+    /// The variants to compare with sequential, in any order.
+    pub variants: Vec<Variant>,
+    pub workload: WorkloadKind,
+    pub switch_interval: Duration,
+    pub check_interval: u32,
+    /// About how much work one step is.
+    pub check_every: Duration,
+    /// How long one I/O request waits.
+    pub io_wait: Duration,
+    /// Requests per I/O-bound task; by default as many as take about as long as a CPU task.
+    pub requests: Option<u64>,
+    pub size: WorkSize,
+    pub seed: u64,
+    pub repeats: Repeats,
+    /// May a progress bar be shown?
+    pub progress: bool,
+    /// The `conpar` binary to start as worker processes (default: this executable).
+    pub exe: Option<PathBuf>,
+}
+
+/// One mode's measured runs with what the lock did in each.
+struct GilMeasured {
+    measured: Measured<GilRun>,
+    variant: Option<Variant>,
+}
+
+impl GilMeasured {
+    /// The run closest to the median: the one whose figures are shown.
+    fn representative(&self) -> &GilRun {
+        &self.measured.median_sample().value
+    }
+}
+
+impl Measurement for GilRun {
+    fn run(&self) -> &crate::exec::Run {
+        &self.run
+    }
+}
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    if config.workload == WorkloadKind::Mixed && config.threads < 2 {
+        return Err(UsageError(
+            "--workload mixed needs --threads 2 or more (CPU-bound threads beside one I/O thread)"
+                .into(),
+        )
+        .into());
+    }
+    let machine = env.machine.clone();
+    let cpu_workload = Workload::new(config.threads, config.size, config.seed);
+    let unit_ns = cpu_workload.unit_ns;
+    let step_units = ((config.check_every.as_nanos() as f64 / unit_ns).round() as u64).max(1);
+    let step_time = Duration::from_secs_f64(step_units as f64 * unit_ns / 1e9);
+    let cpu_task_time = Duration::from_secs_f64(cpu_workload.units_per_task as f64 * unit_ns / 1e9);
+    let requests = config.requests.unwrap_or_else(|| {
+        ((cpu_task_time.as_secs_f64() / (config.io_wait + step_time).as_secs_f64()).round() as u64)
+            .max(1)
+    });
+    let cpu_task = TaskPlan {
+        units: cpu_workload.units_per_task,
+        io_wait: None,
+    };
+    let io_task = TaskPlan {
+        units: requests.saturating_mul(step_units),
+        io_wait: Some(config.io_wait),
+    };
+    let tasks: Vec<TaskPlan> = (0..config.threads)
+        .map(|i| match config.workload {
+            WorkloadKind::Io => io_task,
+            WorkloadKind::Mixed if i + 1 == config.threads => io_task,
+            WorkloadKind::Cpu | WorkloadKind::Mixed => cpu_task,
+        })
+        .collect();
+    let plan = GilPlan {
+        tasks,
+        seed: config.seed,
+        step_units,
+        lock: GilConfig {
+            kind: GilKind::New,
+            switch_interval: config.switch_interval,
+            check_interval: config.check_interval,
+        },
+    };
+    let variants: Vec<Variant> = Variant::ALL
+        .into_iter()
+        .filter(|v| config.variants.contains(v))
+        .collect();
+    let pass = estimated_pass(&plan, unit_ns);
+    let exe = match (&config.exe, variants.contains(&Variant::Processes)) {
+        (Some(exe), _) => Some(exe.clone()),
+        (None, true) => Some(process::current_exe()?),
+        (None, false) => None,
+    };
+
+    let mut kinds: Vec<(&str, usize, Option<Variant>)> = vec![("sequential", 1, None)];
+    kinds.extend(
+        variants
+            .iter()
+            .map(|&v| (v.mode(), config.threads, Some(v))),
+    );
+    let plans: Vec<GilPlan> = kinds
+        .iter()
+        .map(|&(_, _, variant)| match variant {
+            Some(Variant::Threads(kind)) => GilPlan {
+                lock: GilConfig { kind, ..plan.lock },
+                ..plan.clone()
+            },
+            _ => plan.clone(),
+        })
+        .collect();
+    let modes: Vec<Mode<'_, GilRun>> = kinds
+        .iter()
+        .zip(&plans)
+        .map(|(&(name, threads, variant), plan)| {
+            let exe = exe.as_deref();
+            Mode::new(name, threads, pass, move || match variant {
+                None => exec_gil::run_sequential(plan),
+                Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
+                Some(Variant::Processes) => {
+                    exec_gil::run_processes(exe.expect("the executable was found above"), plan)
+                }
+            })
+        })
+        .collect();
+    let engine_plan = Plan {
+        repeats: config.repeats,
+        watch: env.mask(),
+        oracle: Oracle::FirstMode,
+        advice: "use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &engine_plan)?;
+    let expected = outcome.expected;
+    let interference = outcome.interference;
+    let measured: Vec<GilMeasured> = outcome
+        .modes
+        .into_iter()
+        .zip(&kinds)
+        .map(|(measured, &(_, _, variant))| GilMeasured { measured, variant })
+        .collect();
+
+    let figures: Vec<Figures> = measured
+        .iter()
+        .map(|m| Figures::of(m, &plan, config.workload))
+        .collect();
+    let results: Vec<ModeResult> = measured
+        .iter()
+        .zip(&figures)
+        .map(|(m, f)| {
+            let mut result = m.measured.result(&measured[0].measured, expected);
+            result.findings = Findings::Gil(f.findings(m, &plan));
+            result
+        })
+        .collect();
+    let mut timeline = Timeline::default();
+    for m in &measured {
+        let (run, mut recorded) = m.measured.timeline();
+        recorded.lanes = if m.variant == Some(Variant::Processes) {
+            LaneKind::Process
+        } else {
+            LaneKind::Thread
+        };
+        timeline.add(run, recorded);
+    }
+    let claims = claims(
+        &machine,
+        config.workload,
+        &results,
+        &timeline,
+        &interference,
+    );
+    let notes = Notes {
+        config,
+        machine: &machine,
+        plan: &plan,
+        unit_ns,
+        measured: &measured,
+        results: &results,
+        figures: &figures,
+        claims: &claims,
+    }
+    .sentences();
+    let workload = Workload {
+        tasks: config.threads,
+        units_per_task: match config.workload {
+            WorkloadKind::Io => io_task.units,
+            WorkloadKind::Cpu | WorkloadKind::Mixed => cpu_task.units,
+        },
+        chunk_units: step_units,
+        ..cpu_workload
+    };
+    let notes = super::notes_with(&interference, notes);
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "gil-sim".into(),
+        machine,
+        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
+        results,
+        maxprocs: None,
+        amdahl: None,
+        timeline,
+        interference,
+        claims,
+        notes,
+    })
+}
+
+/// About how long one sequential pass over all tasks takes: their kernel work plus their
+/// I/O waits.
+fn estimated_pass(plan: &GilPlan, unit_ns: f64) -> Duration {
+    let secs: f64 = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let waits = t.io_wait.map_or(0.0, |w| {
+                w.as_secs_f64() * t.requests(plan.step_units) as f64
+            });
+            t.units as f64 * unit_ns / 1e9 + waits
+        })
+        .sum();
+    Duration::from_secs_f64(secs.min(1e9))
+}

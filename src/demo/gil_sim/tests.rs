@@ -1,0 +1,260 @@
+//! Tests of `gil-sim`: real runs of every workload, and every claim's outcomes on synthetic
+//! findings.
+
+use super::*;
+
+mod run_tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(human(Duration::from_millis(5)), "5ms");
+        assert_eq!(human(Duration::from_micros(4900)), "4.90ms");
+        assert_eq!(human(Duration::from_nanos(5200)), "5.2µs");
+        assert_eq!(human(Duration::from_secs(1)), "1s");
+    }
+
+    fn config(workload: WorkloadKind, variants: Vec<Variant>) -> Config {
+        Config {
+            threads: 2,
+            variants,
+            workload,
+            switch_interval: Duration::from_millis(1),
+            check_interval: 10,
+            check_every: Duration::from_micros(20),
+            io_wait: Duration::from_micros(200),
+            requests: Some(10),
+            size: WorkSize::TaskTime(Duration::from_millis(10)),
+            seed: 1,
+            repeats: Repeats { runs: 1, warmup: 0 },
+            progress: false,
+            exe: None,
+        }
+    }
+
+    #[test]
+    fn threads_variants_report_the_shared_fields_and_the_lock() {
+        let variants = vec![
+            Variant::Threads(GilKind::New),
+            Variant::Threads(GilKind::Old),
+            Variant::Threads(GilKind::None),
+        ];
+        for workload in [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Mixed] {
+            let report = run(&config(workload, variants.clone()), &Env::with_load(0.0)).unwrap();
+            let modes: Vec<&str> = report.results.iter().map(|r| r.mode.as_str()).collect();
+            assert_eq!(modes, ["sequential", "gil-new", "gil-old", "no-gil"]);
+            for r in &report.results {
+                assert!(r.checksum_ok, "{workload:?} {}", r.mode);
+                let json = serde_json::to_value(r).unwrap();
+                assert!(json["handoffs_per_s"].is_number());
+                let threads = json["gil"]["threads"].as_array().unwrap();
+                assert_eq!(threads.len(), r.threads);
+                assert!(threads[0]["hold_ms"].is_number());
+                assert_eq!(json.get("io").is_some(), workload != WorkloadKind::Cpu);
+                assert_eq!(
+                    json.get("io_p50_ms").is_some(),
+                    workload != WorkloadKind::Cpu
+                );
+            }
+            let lanes: std::collections::BTreeSet<&str> = report
+                .timeline
+                .slices
+                .iter()
+                .filter(|s| s.mode == "gil-new")
+                .map(|s| s.lane.as_str())
+                .collect();
+            assert_eq!(lanes, ["thread0", "thread1"].into());
+        }
+    }
+
+    #[test]
+    fn mixed_needs_two_threads() {
+        let mut c = config(WorkloadKind::Mixed, vec![]);
+        c.threads = 1;
+        let error = run(&c, &Env::with_load(0.0)).unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_some());
+    }
+
+    #[test]
+    fn absurd_work_is_refused() {
+        let mut c = config(WorkloadKind::Io, vec![]);
+        c.io_wait = Duration::from_secs(1);
+        c.requests = Some(1_000_000);
+        let error = run(&c, &Env::with_load(0.0)).unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_some());
+    }
+}
+
+mod claim_tests {
+    //! Every outcome of the gil-sim claims, on synthetic findings.
+    use super::*;
+    use crate::interference::{Interference, Verdict};
+    use crate::report::{SliceReport, TimelineRun};
+
+    fn row(mode: &str, walls: &[f64], interval: [f64; 2]) -> ModeResult {
+        ModeResult::synthetic(mode, walls, interval, vec![0, 1])
+    }
+
+    /// Two threads of `mode` on cpu0 and cpu1: 0-40 ms and `second`.
+    fn drawn(mode: &str, second: (f64, f64)) -> Timeline {
+        let slice = |w: usize, start: f64, end: f64| SliceReport {
+            mode: mode.into(),
+            lane: format!("thread{w}"),
+            task: w,
+            worker: w,
+            cpu: Some(w),
+            start_us: start * 1e3,
+            end_us: end * 1e3,
+        };
+        Timeline {
+            runs: vec![TimelineRun {
+                mode: mode.into(),
+                run: 0,
+                wall_us: 80e3,
+            }],
+            slices: vec![slice(0, 0.0, 40.0), slice(1, second.0, second.1)],
+            ..Default::default()
+        }
+    }
+
+    fn machine(cpus: usize) -> Machine {
+        Machine::with_cpus(cpus)
+    }
+
+    fn verdict(v: Verdict) -> Interference {
+        let mut i = Interference::none();
+        i.verdict = v;
+        i.others_cpus = Some(0.9);
+        i
+    }
+
+    fn holds(c: &[Claim], id: &str) -> Option<bool> {
+        crate::claims::find(c, id, None).unwrap().holds
+    }
+
+    const SEQ: [f64; 1] = [100.0];
+
+    #[test]
+    fn threads_behind_the_lock_take_turns_unless_their_steps_overlap() {
+        let results = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[100.0], [0.98, 1.0]),
+        ];
+        let apart = drawn("gil-new", (40.0, 80.0));
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &results,
+            &apart,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.take_turns"), Some(true));
+        let together = drawn("gil-new", (0.0, 40.0));
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &results,
+            &together,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.take_turns"), Some(false));
+    }
+
+    #[test]
+    fn waits_overlap_under_the_lock_where_every_round_was_faster() {
+        let results = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[52.0], [1.9, 1.95]),
+        ];
+        let t = drawn("gil-new", (40.0, 80.0));
+        let c = claims(
+            &machine(1),
+            WorkloadKind::Io,
+            &results,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.waits_overlap"), Some(true));
+        let c = claims(
+            &machine(1),
+            WorkloadKind::Io,
+            &results,
+            &t,
+            &verdict(Verdict::Disturbed),
+        );
+        assert_eq!(holds(&c, "gil.waits_overlap"), None);
+    }
+
+    #[test]
+    fn processes_run_at_once_only_where_the_cpus_allow() {
+        let results = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("processes", &[55.0], [1.7, 1.9]),
+        ];
+        let t = drawn("processes", (0.0, 40.0));
+        let two = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &results,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&two, "gil.processes_parallel"), Some(true));
+        // One CPU: "no global lock, the threads run at once where there are CPUs" was said here.
+        let no_gil = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("no-gil", &[101.0], [0.97, 1.0]),
+        ];
+        let one = claims(
+            &machine(1),
+            WorkloadKind::Cpu,
+            &no_gil,
+            &drawn("no-gil", (40.0, 80.0)),
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&one, "gil.no_gil_parallel"), Some(false));
+        let text = &crate::claims::find(&one, "gil.no_gil_parallel", None)
+            .unwrap()
+            .text;
+        assert!(text.contains("could not run faster together"), "{text}");
+    }
+
+    #[test]
+    fn the_old_gil_battle_is_said_only_beyond_the_spread() {
+        let slower = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[100.0, 101.0, 102.0], [1.0, 1.0]),
+            row("gil-old", &[140.0, 142.0, 150.0], [0.7, 0.72]),
+        ];
+        let t = Timeline::default();
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &slower,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.old_battle"), Some(true));
+        let same = [
+            row("sequential", &SEQ, [1.0, 1.0]),
+            row("gil-new", &[100.0, 110.0], [1.0, 1.0]),
+            row("gil-old", &[105.0, 108.0], [0.9, 1.0]),
+        ];
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &same,
+            &t,
+            &verdict(Verdict::Quiet),
+        );
+        assert_eq!(holds(&c, "gil.old_battle"), Some(false));
+        let c = claims(
+            &machine(2),
+            WorkloadKind::Cpu,
+            &slower,
+            &t,
+            &verdict(Verdict::Disturbed),
+        );
+        assert_eq!(holds(&c, "gil.old_battle"), None);
+    }
+}
