@@ -1,0 +1,185 @@
+//! The sweep's claims: no gain above the CPUs, P = 2 against P = 1, and whether the Amdahl fit describes the work.
+
+use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
+
+/// A P above the CPUs must beat the best P within them by this much in every round to count
+/// as a gain: less is within the noise of the runs.
+const GAIN: f64 = 1.05;
+
+/// A fit that misses the points by more than this (rms, in speedup) does not describe them.
+const FIT_RMS: f64 = 0.15;
+
+/// The sweep's claims: no gain from P above the CPUs, and whether the Amdahl fit describes the
+/// work (rather than the machine's load, or the noise of runs too short to time).
+pub fn claims(
+    results: &[ModeResult],
+    fit: &AmdahlReport,
+    interference: &Interference,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    let capacity = cpus_phrase(fit.cpus);
+    let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
+    let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
+    let within = |r: &&ModeResult| r.threads as f64 <= fit.cpus + 1e-9;
+    let best_within = results
+        .iter()
+        .filter(within)
+        .map(|r| r.speedup)
+        .fold(1.0, f64::max);
+    let over: Vec<&ModeResult> = results
+        .iter()
+        .filter(|r| !within(r) && r.threads > 1)
+        .collect();
+    if let Some(last) = over.last() {
+        let list = over
+            .iter()
+            .map(|r| format!("P = {}", r.threads))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let best_over = over.iter().map(|r| r.speedup).fold(0.0, f64::max);
+        let gained: Vec<&&ModeResult> = over
+            .iter()
+            .filter(|r| r.speedup_interval[0] > best_within * GAIN)
+            .collect();
+        let (holds, text) = match (&unjudgeable, gained.first()) {
+            (Some(why), _) => (
+                None,
+                format!(
+                    "Whether P above the {capacity} this process may use ({list}) gives more speedup cannot be judged here: {why} (best speedup {best_within:.2} within the CPUs, {best_over:.2} above)."
+                ),
+            ),
+            (None, None) => (
+                Some(true),
+                format!(
+                    "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}){}.",
+                    last.efficiency,
+                    last.threads,
+                    if karp_flatt_rises(results) {
+                        " and karp_flatt rises, because workers that add no CPU count as serial time"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            (None, Some(r)) => (
+                Some(false),
+                format!(
+                    "P = {} was faster in every round than the best P within the {capacity} ({:.2} against {best_within:.2}): more workers than CPUs cannot make CPU-bound work faster, so the runs within the CPUs lost time to something else (other programs, or too little work per task).",
+                    r.threads, r.speedup
+                ),
+            ),
+        };
+        claims.push(
+            Claim::new("maxprocs.no_gain_above_cpus", None)
+                .figure("cpu_capacity", fit.cpus)
+                .figure("best_within", best_within)
+                .figure("best_over", best_over)
+                .figure(
+                    "gained",
+                    gained.iter().map(|r| r.threads).collect::<Vec<_>>(),
+                )
+                .judged(holds, text),
+        );
+    }
+    if let (Some(s), Some(rms)) = (fit.serial_fraction, fit.rms_error) {
+        let bound = fit.max_speedup.map_or_else(
+            || "nothing but the number of CPUs limits the speedup".to_string(),
+            |m| format!("no number of CPUs can give a speedup above {m:.1}"),
+        );
+        let described = format!(
+            "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}",
+            fit.points.len()
+        );
+        let impossible = results.iter().find(|r| r.speedup > fit.cpus.max(1.0) * 1.1);
+        let (holds, text) = match (&unjudgeable, impossible) {
+            (_, Some(r)) => (
+                Some(false),
+                format!(
+                    "{described}; it does not describe the work: P = {}'s speedup of {:.2} is more than {capacity} can give, so these timings are noise (too little work per run to time).",
+                    r.threads, r.speedup
+                ),
+            ),
+            (Some(why), None) => (
+                None,
+                format!(
+                    "{described}. Whether it describes the work or the machine's load cannot be judged here: {why}."
+                ),
+            ),
+            (None, None) if rms > FIT_RMS => (
+                Some(false),
+                format!(
+                    "{described}; it misses the points by {rms:.2} on average, so it does not describe this work: Amdahl's law does not fit these runs."
+                ),
+            ),
+            (None, None) => (Some(true), format!("{described}; {bound}.")),
+        };
+        claims.push(
+            Claim::new("maxprocs.fit_is_the_work", None)
+                .figure("serial_fraction", s)
+                .figure("rms_error", rms)
+                .figure("cpu_capacity", fit.cpus)
+                .figure("verdict", interference.verdict)
+                .figure("baseline_ms", baseline_ms)
+                .judged(holds, text),
+        );
+    }
+    claims.extend(two_beat_one(results, interference));
+    claims.push(crate::claims::checksums(results, None));
+    claims
+}
+
+/// Does the Karp-Flatt serial fraction grow from the first P that has one to the last?
+fn karp_flatt_rises(results: &[ModeResult]) -> bool {
+    let values: Vec<f64> = results
+        .iter()
+        .filter_map(|r| stats::karp_flatt(r.speedup, r.threads))
+        .collect();
+    values.len() >= 2 && values.last() > values.first()
+}
+
+/// `maxprocs.two_beat_one`: was P = 2 faster than P = 1 by its median (as the table shows it),
+/// on a run that can judge speed? The smallest step of the curve, and the one `--check` asks
+/// of every machine with more than one CPU's worth of time.
+fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<Claim> {
+    let one = results.iter().find(|r| r.threads == 1)?;
+    let two = results.iter().find(|r| r.threads == 2)?;
+    let [low, high] = two.speedup_interval;
+    let figures = format!(
+        "P = 2 took {} ms against {} ms at P = 1: speedup {:.2}, {low:.2}-{high:.2} in single rounds",
+        format_ms(two.wall_ms.median),
+        format_ms(one.wall_ms.median),
+        two.speedup
+    );
+    let (holds, text) = match crate::claims::mode_speed_unjudgeable(
+        two,
+        interference,
+        one.wall_ms.median,
+    ) {
+        Some(why) => (
+            None,
+            format!("Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures})."),
+        ),
+        None if two.speedup > 1.0 => (
+            Some(true),
+            format!("P = 2 was faster than P = 1 ({figures})."),
+        ),
+        None if high <= 1.0 => (
+            Some(false),
+            format!("P = 2 was no faster than P = 1 in any round ({figures})."),
+        ),
+        None => (
+            None,
+            format!(
+                "P = 2 was not faster than P = 1 by its median, though faster in some rounds ({figures}): the rounds disagree."
+            ),
+        ),
+    };
+    Some(
+        Claim::new("maxprocs.two_beat_one", None)
+            .figure("speedup", two.speedup)
+            .figure("speedup_interval", two.speedup_interval)
+            .figure("baseline_ms", one.wall_ms.median)
+            .figure("verdict", interference.verdict)
+            .judged(holds, text),
+    )
+}

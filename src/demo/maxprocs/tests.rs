@@ -1,0 +1,284 @@
+//! Tests of `maxprocs`: the P lists, a real small sweep, and every claim's outcomes on synthetic sweeps.
+
+use super::*;
+
+mod sweep_tests {
+    use super::*;
+
+    #[test]
+    fn the_default_list_is_dense_then_doubles_and_stays_short() {
+        assert_eq!(default_procs(1), [1, 2]);
+        assert_eq!(default_procs(2), [1, 2, 4]);
+        assert_eq!(default_procs(3), [1, 2, 3, 4, 6]);
+        assert_eq!(default_procs(8), [1, 2, 3, 4, 5, 6, 7, 8, 16]);
+        assert_eq!(default_procs(12), [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24]);
+        assert_eq!(default_procs(64), [1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64, 128]);
+        assert_eq!(default_procs(256).len(), 14);
+        assert_eq!(default_procs(256).last(), Some(&512));
+        for cpus in 1..=4096 {
+            let list = default_procs(cpus);
+            assert!(list.len() <= 17, "{cpus}: {list:?}");
+            assert!(list.contains(&1) && list.contains(&cpus.min(MAX_THREADS as usize)));
+            assert!(list.windows(2).all(|w| w[0] < w[1]));
+            assert!(*list.last().unwrap() <= MAX_THREADS as usize);
+        }
+    }
+
+    #[test]
+    fn the_list_run_has_the_baseline_and_the_limit() {
+        assert_eq!(procs_to_run(None, 2, 2), (vec![1, 2, 4], false));
+        assert_eq!(procs_to_run(None, 2, 3), (vec![1, 2, 3, 4], false));
+        assert_eq!(procs_to_run(Some(&[4, 2, 2]), 2, 3), (vec![1, 2, 4], true));
+        assert_eq!(procs_to_run(Some(&[1, 8]), 2, 3), (vec![1, 8], false));
+    }
+
+    #[test]
+    fn tasks_default_to_eight_per_cpu_within_bounds() {
+        assert_eq!(default_tasks(2, 4), 16);
+        assert_eq!(default_tasks(2, 64), 64);
+        assert_eq!(default_tasks(1024, 2048), MAX_TASKS as usize);
+    }
+
+    fn config(procs: &[usize], serial_fraction: f64) -> Config {
+        Config {
+            procs: Some(procs.to_vec()),
+            tasks: Some(6),
+            size: SweepSize::UnitsPerTask(3000),
+            serial_fraction,
+            seed: 4,
+            repeats: Repeats { runs: 2, warmup: 0 },
+            progress: false,
+            limit: Limit::resolve(Some((2, crate::maxprocs::Source::Flag)), 1),
+        }
+    }
+
+    #[test]
+    fn a_small_sweep_reports_every_p_with_its_figures() {
+        let report = run(&config(&[1, 2, 3], 0.25), &Env::with_load(0.0)).unwrap();
+        assert_eq!(report.demo, "maxprocs");
+        let threads: Vec<usize> = report.results.iter().map(|r| r.threads).collect();
+        assert_eq!(threads, [1, 2, 3]);
+        assert!(report.results.iter().all(|r| r.checksum_ok));
+        assert_eq!(report.results[0].speedup, 1.0);
+        let found = |i: usize| report.results[i].findings.maxprocs().unwrap();
+        assert!(found(0).karp_flatt.is_none());
+        assert!(found(1).karp_flatt.is_some());
+        let amdahl = report.amdahl.clone().unwrap();
+        assert_eq!(amdahl.points.len(), 3);
+        assert_eq!(amdahl.serial_fraction_set, 0.25);
+        assert!(
+            amdahl
+                .points
+                .iter()
+                .all(|p| p.speedup_min <= p.speedup && p.speedup <= p.speedup_max)
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["maxprocs"]["limit"], 2);
+        assert_eq!(json["maxprocs"]["source"], "--maxprocs");
+        assert!(json["results"][1]["karp_flatt"].is_number());
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("P = 2 is the worker limit"))
+        );
+    }
+
+    #[test]
+    fn the_baseline_is_added_when_missing() {
+        let report = run(&config(&[2], 0.0), &Env::with_load(0.0)).unwrap();
+        assert_eq!(report.results[0].threads, 1);
+        assert!(report.notes.iter().any(|n| n.contains("P = 1 was added")));
+    }
+}
+
+mod claim_tests {
+    //! Every outcome of the sweep's claims, on synthetic findings.
+    use super::*;
+    use crate::interference::Verdict;
+    use crate::stats::Summary;
+
+    /// P, median wall ms, and the per-round speedup interval.
+    fn sweep(points: &[(usize, f64, [f64; 2])]) -> Vec<ModeResult> {
+        let baseline = points[0].1;
+        points
+            .iter()
+            .map(|&(p, wall, interval)| ModeResult {
+                mode: format!("P={p}"),
+                threads: p,
+                cpus_used: vec![0],
+                wall_ms: Summary::of(&[wall]).unwrap(),
+                speedup: baseline / wall,
+                speedup_interval: interval,
+                efficiency: baseline / wall / p as f64,
+                checksum_ok: true,
+                interference: None,
+                findings: Findings::default(),
+            })
+            .collect()
+    }
+
+    fn fit(results: &[ModeResult], cpus: f64) -> AmdahlReport {
+        let points = results
+            .iter()
+            .map(|r| Point {
+                threads: r.threads,
+                p: amdahl::processors(r.threads as f64, cpus),
+                speedup: r.speedup,
+                speedup_min: r.speedup_interval[0],
+                speedup_max: r.speedup_interval[1],
+            })
+            .collect();
+        AmdahlReport::new(points, cpus, 0.0)
+    }
+
+    fn machine(verdict: Verdict) -> Interference {
+        let mut i = Interference::none();
+        i.verdict = verdict;
+        i.others_cpus = Some(if verdict == Verdict::Disturbed {
+            0.9
+        } else {
+            0.02
+        });
+        i
+    }
+
+    fn judge(points: &[(usize, f64, [f64; 2])], cpus: f64, verdict: Verdict) -> Vec<Claim> {
+        let results = sweep(points);
+        claims(&results, &fit(&results, cpus), &machine(verdict))
+    }
+
+    fn holds(claims: &[Claim], id: &str) -> Option<bool> {
+        crate::claims::find(claims, id, None).unwrap().holds
+    }
+
+    #[test]
+    fn two_quiet_cpus_gain_nothing_above_them_and_fit_the_work() {
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 205.0, [1.9, 2.0]),
+                (4, 207.0, [1.85, 1.97]),
+            ],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), Some(true));
+        assert_eq!(holds(&c, "maxprocs.fit_is_the_work"), Some(true));
+    }
+
+    #[test]
+    fn a_gain_above_the_cpus_is_said_as_seen_not_denied() {
+        // P = 4 faster than P = 2 in every round: "no further speedup" would be false.
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 330.0, [1.1, 1.3]),
+                (4, 290.0, [1.3, 1.45]),
+            ],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), Some(false));
+        let text = &crate::claims::find(&c, "maxprocs.no_gain_above_cpus", None)
+            .unwrap()
+            .text;
+        assert!(text.starts_with("P = 4 was faster"), "{text}");
+    }
+
+    #[test]
+    fn impossible_speedups_and_tiny_work_do_not_describe_the_work() {
+        // --units 1 --serial-fraction 0.999999: a "speedup" of 12.65 on 2 CPUs.
+        let noise = judge(
+            &[(1, 25.3, [1.0, 1.0]), (2, 2.0, [9.0, 14.0])],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&noise, "maxprocs.fit_is_the_work"), Some(false));
+        // CONPAR_MAXPROCS=1024 --units 200: a baseline of 1 ms cannot be judged.
+        let tiny = judge(
+            &[
+                (1, 1.0, [1.0, 1.0]),
+                (2, 0.9, [0.8, 1.3]),
+                (4, 0.72, [1.2, 1.5]),
+            ],
+            2.0,
+            Verdict::Quiet,
+        );
+        assert_eq!(holds(&tiny, "maxprocs.no_gain_above_cpus"), None);
+        assert_eq!(holds(&tiny, "maxprocs.fit_is_the_work"), None);
+    }
+
+    #[test]
+    fn a_busy_machine_leaves_the_fit_unjudged() {
+        // One busy loop on a 2-CPU machine: a "serial fraction" of 0.385 that is the load.
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 303.0, [1.2, 1.4]),
+                (4, 300.0, [1.25, 1.4]),
+            ],
+            2.0,
+            Verdict::Disturbed,
+        );
+        assert_eq!(holds(&c, "maxprocs.fit_is_the_work"), None);
+        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), None);
+        let text = &crate::claims::find(&c, "maxprocs.fit_is_the_work", None)
+            .unwrap()
+            .text;
+        assert!(text.contains("cannot be judged"), "{text}");
+    }
+
+    #[test]
+    fn one_cpu_has_no_fit_and_sixty_four_have_no_p_above() {
+        let one = judge(
+            &[(1, 400.0, [1.0, 1.0]), (2, 405.0, [0.97, 1.0])],
+            1.0,
+            Verdict::Quiet,
+        );
+        assert!(crate::claims::find(&one, "maxprocs.fit_is_the_work", None).is_none());
+        assert_eq!(holds(&one, "maxprocs.no_gain_above_cpus"), Some(true));
+        let many = judge(
+            &[(1, 400.0, [1.0, 1.0]), (8, 52.0, [7.5, 7.8])],
+            64.0,
+            Verdict::Quiet,
+        );
+        assert!(crate::claims::find(&many, "maxprocs.no_gain_above_cpus", None).is_none());
+        assert_eq!(holds(&many, "maxprocs.fit_is_the_work"), Some(true));
+    }
+
+    #[test]
+    fn two_beat_one_by_the_median_and_says_so_only_when_judged() {
+        let two = |wall: f64, interval: [f64; 2], verdict: Verdict| {
+            let c = judge(&[(1, 400.0, [1.0, 1.0]), (2, wall, interval)], 2.0, verdict);
+            crate::claims::find(&c, "maxprocs.two_beat_one", None)
+                .unwrap()
+                .clone()
+        };
+        // Two quiet CPUs, and a 1.5-CPU quota's smaller gain: both faster.
+        let quiet = two(210.0, [1.8, 1.95], Verdict::Quiet);
+        assert_eq!(quiet.holds, Some(true), "{}", quiet.text);
+        assert!(quiet.text.starts_with("P = 2 was faster than P = 1"));
+        assert_eq!(two(280.0, [1.3, 1.5], Verdict::Quiet).holds, Some(true));
+        // One CPU: no round faster, said as seen.
+        let slow = two(410.0, [0.95, 0.99], Verdict::Quiet);
+        assert_eq!(slow.holds, Some(false));
+        assert!(
+            slow.text.contains("no faster than P = 1 in any round"),
+            "{}",
+            slow.text
+        );
+        // Rounds that disagree, and a busy machine: not judged.
+        assert_eq!(two(404.0, [0.9, 1.1], Verdict::Quiet).holds, None);
+        let busy = two(300.0, [1.2, 1.4], Verdict::Disturbed);
+        assert_eq!(busy.holds, None);
+        assert!(busy.text.contains("cannot be judged here"), "{}", busy.text);
+        // No P = 2 in the sweep, no claim.
+        let c = judge(
+            &[(1, 400.0, [1.0, 1.0]), (64, 10.0, [38.0, 42.0])],
+            64.0,
+            Verdict::Quiet,
+        );
+        assert!(crate::claims::find(&c, "maxprocs.two_beat_one", None).is_none());
+    }
+}
