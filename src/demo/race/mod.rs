@@ -1,0 +1,332 @@
+//! `conpar race`: the shared-variable exercise. Threads count one counter up and down at the
+//! same moment; the unsynchronised way loses updates, four fixes do not, and each is timed.
+//!
+//! Does concurrency make the programmer's life easier or harder? This demo shows the classic
+//! answer with figures: the naive read-then-write (`unsync`) is safe Rust and still wrong in
+//! most runs, because Rust rules out data races (undefined behaviour) but not race conditions
+//! (a correct-looking interleaving that gives a wrong answer).
+//!
+//! # Figures
+//!
+//! - `final_values`: the counter after each run; the right answer is 0.
+//! - `wrong_runs`: runs that did not end at 0. `checksum_ok` is true when there were none.
+//! - Lost updates: a run that ends at `v` lost at least `|v|` updates. It is a lower bound, not
+//!   a count: a lost increment leaves the counter one too low and a lost decrement one too high,
+//!   so losses of both kinds cancel out. `lost_updates_median` and `lost_updates_max` summarise
+//!   `|v|` over the runs.
+//! - `ns_per_op`: the median over runs of wall time / (threads x iterations), the wall time
+//!   going from the first thread's start to the last one's end (see [`crate::exec::race`]).
+//! - `speedup`: against `atomic`, the simplest correct way to share a counter and the one a
+//!   Rust programmer reaches for first, so the column reads "how much faster or slower than the
+//!   obvious fix" (`unsync` being faster than 1 is the price of correctness, not a win). Every
+//!   mode does the same number of changes, so speedup is also the ratio of ns per operation.
+//!   When `atomic` is not run, the first mode run is the baseline and a note says so.
+//! - `efficiency`: speedup / threads, as in every demo; with a shared counter there is no work
+//!   to divide, so it says little here.
+
+use super::Repeats;
+use crate::claims::Claim;
+use crate::engine::{self, Env, Measurement, Oracle, Plan};
+use crate::exec::race::{self, Mode, Race, RaceRun};
+use crate::findings::{Findings, RaceFindings, RaceTiming};
+use crate::report::{ModeResult, Report, SCHEMA, format_ms};
+use crate::stats::{self, Summary};
+use crate::sys::Machine;
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+mod notes;
+#[cfg(test)]
+mod tests;
+
+use notes::{notes, reason};
+
+/// What `race` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Threads changing the counter: even, at least 2.
+    pub threads: usize,
+    /// Changes per thread per run.
+    pub iterations: u64,
+    /// Measured runs per mode.
+    pub runs: usize,
+    /// Unmeasured runs per mode first.
+    pub warmup: usize,
+    /// The modes to run; empty means all. Run and shown in [`Mode::ALL`] order.
+    pub modes: Vec<Mode>,
+    /// Pin every thread to the first CPU of the affinity mask.
+    pub one_core: bool,
+    /// May a progress bar be shown?
+    pub progress: bool,
+}
+
+/// A floor of the wall time per change of each mode, all threads together, well below what
+/// any machine measured (2.7, 18, 106, 54 and 1.6 ns on the development machine): for the
+/// budget, which refuses only what is sure to take too long.
+fn floor_ns_per_op(mode: Mode) -> f64 {
+    match mode {
+        Mode::Unsync | Mode::Local => 0.5,
+        Mode::Atomic => 2.0,
+        Mode::Mutex | Mode::Channel => 5.0,
+    }
+}
+
+impl Measurement for RaceRun {
+    fn run(&self) -> &crate::exec::Run {
+        &self.run
+    }
+}
+
+/// The measured runs of one mode.
+pub struct ModeRuns {
+    mode: Mode,
+    runs: Vec<RaceRun>,
+}
+
+impl ModeRuns {
+    fn finals(&self) -> Vec<i64> {
+        self.runs.iter().map(|r| r.final_value).collect()
+    }
+
+    fn wrong_runs(&self) -> usize {
+        self.runs.iter().filter(|r| r.final_value != 0).count()
+    }
+
+    /// `|final value|` of each run: a lower bound of the updates it lost.
+    fn lost(&self) -> Vec<u64> {
+        self.runs
+            .iter()
+            .map(|r| r.final_value.unsigned_abs())
+            .collect()
+    }
+
+    /// The median of [`ModeRuns::lost`].
+    fn lost_median(&self) -> f64 {
+        let lost: Vec<f64> = self.lost().iter().map(|&l| l as f64).collect();
+        Summary::of(&lost).map_or(0.0, |s| s.median)
+    }
+
+    fn ns_per_op(&self, operations: u64) -> Summary {
+        let samples: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|r| r.run.wall.as_nanos() as f64 / operations as f64)
+            .collect();
+        Summary::of(&samples).expect("at least one measured run")
+    }
+
+    fn preemptions(&self) -> Option<u64> {
+        self.runs.iter().map(|r| r.preemptions).sum()
+    }
+}
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    race::check_size(config.threads, config.iterations)?;
+    let machine = env.machine.clone();
+    let pin = if config.one_core {
+        Some(one_core(&machine)?)
+    } else {
+        None
+    };
+    let chosen = selected(&config.modes);
+    let operations = config.threads as u64 * config.iterations;
+    let modes: Vec<engine::Mode<'_, RaceRun>> = chosen
+        .iter()
+        .map(|&mode| {
+            let race = Race {
+                mode,
+                threads: config.threads,
+                iterations: config.iterations,
+                pin,
+            };
+            let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
+            engine::Mode::new(mode.name(), config.threads, estimate, move || {
+                // Pinning (the point of --one-core) or creating the threads can fail.
+                race::run(&race).with_context(|| {
+                    format!("the {} race of {} threads", mode.name(), config.threads)
+                })
+            })
+        })
+        .collect();
+    let plan = Plan {
+        repeats: Repeats {
+            runs: config.runs,
+            warmup: config.warmup,
+        },
+        watch: pin.map_or_else(|| env.mask(), |c| vec![c]),
+        oracle: Oracle::Known(0),
+        advice: "use fewer --iterations, --threads or --runs",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
+    let measured = &outcome.modes;
+    let all: Vec<ModeRuns> = chosen
+        .iter()
+        .zip(measured)
+        .map(|(&mode, m)| ModeRuns {
+            mode,
+            runs: m.values().cloned().collect(),
+        })
+        .collect();
+    let base = all.iter().position(|m| m.mode == Mode::Atomic).unwrap_or(0);
+    let results: Vec<ModeResult> = all
+        .iter()
+        .zip(measured)
+        .map(|(m, meas)| {
+            let mut result = meas.result(&measured[base], 0);
+            result.findings = Findings::Race(findings(m, config.iterations, operations));
+            result
+        })
+        .collect();
+    let timeline = super::timeline_of(measured);
+    let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
+    let claims = claims(&all, &results, one_cpu);
+    let mut notes = notes(config, &machine, pin, &all, &results, base);
+    // The conclusions, after the figures they come from.
+    notes.splice(2..2, claims.iter().map(|c| c.text.clone()));
+    let notes = super::notes_with(&outcome.interference, notes);
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "race".into(),
+        machine,
+        workload: None,
+        results,
+        maxprocs: None,
+        amdahl: None,
+        timeline,
+        interference: outcome.interference,
+        claims,
+        notes,
+    })
+}
+
+/// The race's claims: did unsync lose updates, and were all the fixes exact?
+pub fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    if let Some(u) = all.iter().find(|m| m.mode == Mode::Unsync) {
+        let (wrong, runs) = (u.wrong_runs(), u.runs.len());
+        let lost_max = u.lost().into_iter().max().unwrap_or(0);
+        let mut finals = u.finals();
+        finals.sort_unstable();
+        finals.dedup();
+        let distinct = finals.len();
+        let text = if wrong > 0 {
+            format!(
+                "unsync lost updates: it ended away from 0 in {wrong} of {runs} runs, losing at least {lost_max} updates in the worst{}.",
+                if distinct > 1 {
+                    format!(
+                        ", with {distinct} different final values: the outcome depends on timing, so a test can pass by luck"
+                    )
+                } else {
+                    String::new()
+                }
+            )
+        } else if one_cpu {
+            format!(
+                "The race did not show in {runs} runs: on one CPU a thread must be preempted between its read and its write, which is rare in a short loop; more --iterations give it more chances. The code is still wrong: nothing stops that preemption."
+            )
+        } else {
+            format!(
+                "The race did not show in {runs} runs: no update landed between a thread's read and its write this time; more --iterations give it more chances. The code is still wrong: nothing stops that."
+            )
+        };
+        claims.push(
+            Claim::new("race.lost_updates", Some("unsync"))
+                .figure("wrong_runs", wrong)
+                .figure("runs", runs)
+                .figure("lost_updates_max", lost_max)
+                .figure("distinct_final_values", distinct)
+                .figure("one_cpu", one_cpu)
+                .judged(Some(wrong > 0), text),
+        );
+    }
+    let fixes: Vec<&ModeResult> = results.iter().filter(|r| r.mode != "unsync").collect();
+    if !fixes.is_empty() {
+        let broken: Vec<&str> = fixes
+            .iter()
+            .filter(|r| !r.checksum_ok)
+            .map(|r| r.mode.as_str())
+            .collect();
+        let names: Vec<&str> = fixes.iter().map(|r| r.mode.as_str()).collect();
+        claims.push(
+            Claim::new("race.fixes_exact", None)
+                .figure("modes", &names)
+                .figure("broken", &broken)
+                .judged(
+                    Some(broken.is_empty()),
+                    if broken.is_empty() {
+                        format!(
+                            "Every fix was exact: {} ended at 0 in every run.",
+                            names.join(", ")
+                        )
+                    } else {
+                        format!(
+                            "A bug: {} ended away from 0, which a fix must never do.",
+                            broken.join(", ")
+                        )
+                    },
+                ),
+        );
+    }
+    claims
+}
+
+/// The modes asked for, each once, in [`Mode::ALL`] order.
+fn selected(modes: &[Mode]) -> Vec<Mode> {
+    Mode::ALL
+        .into_iter()
+        .filter(|m| modes.is_empty() || modes.contains(m))
+        .collect()
+}
+
+/// The CPU `--one-core` pins to: the first this process may use.
+fn one_core(machine: &Machine) -> anyhow::Result<usize> {
+    machine
+        .affinity
+        .as_ref()
+        .and_then(|mask| mask.first().copied())
+        .context("--one-core needs to pin threads to one CPU, and this platform does not tell which CPUs this process may use")
+}
+
+/// The race's own figures of a mode.
+fn findings(m: &ModeRuns, iterations: u64, operations: u64) -> RaceFindings {
+    RaceFindings {
+        iterations,
+        wrong_runs: m.wrong_runs(),
+        lost_updates_median: m.lost_median(),
+        lost_updates_max: m.lost().iter().copied().max().unwrap_or(0),
+        ns_per_op: m.ns_per_op(operations).median,
+        final_values: m.finals(),
+        reason: reason(m.mode, m.wrong_runs()),
+        timing: timing(m),
+    }
+}
+
+/// When the threads of a mode's runs counted: only while their loops overlap can updates
+/// collide.
+fn timing(m: &ModeRuns) -> RaceTiming {
+    let skews: Vec<f64> = m
+        .runs
+        .iter()
+        .map(|r| r.start_skew.as_secs_f64() * 1e6)
+        .collect();
+    let shares: Vec<f64> = m
+        .runs
+        .iter()
+        .map(|r| {
+            let wall = r.run.wall.as_secs_f64();
+            if wall > 0.0 {
+                100.0 * r.overlap.as_secs_f64() / wall
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    RaceTiming {
+        start_skew_us: Summary::of(&skews).map(|s| [s.median, s.max]),
+        loops_overlap_pct: Summary::of(&shares).map(|s| s.median),
+        runs_apart: m.runs.iter().filter(|r| r.overlap.is_zero()).count(),
+        preemptions: m.preemptions(),
+    }
+}

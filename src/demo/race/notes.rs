@@ -1,0 +1,170 @@
+//! The sentences under the race's table: the setup, what unsync did and why, the start line, the speeds; and each mode's one-line reason.
+
+use super::*;
+
+/// How long the unsync threads were counting at the same time: only then can updates collide.
+pub(super) fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
+    let mut note = format!(
+        "In the unsync runs the threads' counting loops overlapped in time for {:.0}% of the run (median){}",
+        t.loops_overlap_pct.unwrap_or(0.0),
+        if one_cpu {
+            ", taking turns on one CPU, never in parallel"
+        } else {
+            ""
+        }
+    );
+    if t.runs_apart > 0 {
+        let _ = write!(
+            note,
+            "; in {} run(s) one thread finished before another began, so no update could be lost{}",
+            t.runs_apart,
+            if one_cpu {
+                " (no preemption came in the middle of a loop)"
+            } else {
+                " (a busy machine can take a waiting thread's CPU just before the start)"
+            }
+        );
+    }
+    note.push('.');
+    note
+}
+
+/// Why the mode gave what it gave, in one line.
+pub(super) fn reason(mode: Mode, wrong_runs: usize) -> &'static str {
+    match (mode, wrong_runs) {
+        (Mode::Unsync, 0) => {
+            "no update lost this time, but read-then-write is still a race: nothing stops a thread between the two steps"
+        }
+        (Mode::Unsync, _) => {
+            "read and write are two steps: an update landing between them is overwritten"
+        }
+        (_, w) if w > 0 => "a bug: this mode must never lose an update",
+        (Mode::Atomic, _) => "fetch_add/fetch_sub read, change and write in one indivisible step",
+        (Mode::Mutex, _) => "the lock lets one thread at a time read and write",
+        (Mode::Channel, _) => {
+            "one owner thread alone touches the counter; the others send it messages"
+        }
+        (Mode::Local, _) => "nothing is shared: private counts are added after the join",
+    }
+}
+
+pub(super) fn notes(
+    config: &Config,
+    machine: &Machine,
+    pin: Option<usize>,
+    all: &[ModeRuns],
+    results: &[ModeResult],
+    base: usize,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    // Can the threads run in parallel at all, or only take turns?
+    let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
+    let cpus = machine
+        .affinity
+        .as_ref()
+        .map_or(machine.available_parallelism, Vec::len);
+    let half = config.threads / 2;
+    let operations = config.threads as u64 * config.iterations;
+    let sides = if half == 1 {
+        "1 thread adds 1 and 1 subtracts 1".to_string()
+    } else {
+        format!("{half} threads add 1 and {half} subtract 1")
+    };
+    notes.push(format!(
+        "{sides}, {} times each per run, so the right final value is 0; {} run(s) per mode, {operations} changes per run.",
+        config.iterations, config.runs
+    ));
+    notes.push(
+        "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
+            .into(),
+    );
+    let found = |mode: Mode| {
+        results
+            .iter()
+            .find(|r| r.mode == mode.name())
+            .and_then(|r| r.findings.race())
+    };
+    if let Some(u) = found(Mode::Unsync) {
+        let finals = &u.final_values;
+        let (lo, hi) = (
+            finals.iter().min().copied().unwrap_or(0),
+            finals.iter().max().copied().unwrap_or(0),
+        );
+        let preempted = u.timing.preemptions.map_or_else(String::new, |p| {
+            format!("; its threads were preempted {p} time(s) while counting")
+        });
+        let where_ = match pin {
+            Some(cpu) => format!(" with every thread on CPU {cpu}"),
+            None => String::new(),
+        };
+        notes.push(format!(
+            "unsync was wrong in {} of {} runs{}: final values from {} to {}, at least {:.0} updates lost in the median run and {} at most, out of {}{}.",
+            u.wrong_runs,
+            finals.len(),
+            where_,
+            lo,
+            hi,
+            u.lost_updates_median,
+            u.lost_updates_max,
+            operations,
+            preempted
+        ));
+        notes.push(
+            "A final value v means at least |v| updates were lost: a lost increment and a lost decrement cancel out, so lost_updates is a lower bound."
+                .into(),
+        );
+        notes.push(overlap_note(&u.timing, one_cpu));
+    }
+    if let Some(cpu) = pin {
+        notes.push(format!(
+            "--one-core: all threads took turns on CPU {cpu}, so they never ran at the same instant; an update is lost only when a thread is preempted between its read and its write, which is rarer, but then every change the other threads made meanwhile is overwritten at once. A loop shorter than a scheduler timeslice (a few ms) is seldom preempted: more --iterations give the race more chances."
+        ));
+    } else if one_cpu {
+        notes.push(format!(
+            "This process has {} CPU's worth of time: the threads take turns, so updates are lost only when a thread is preempted between its read and its write.",
+            crate::maxprocs::format_cpus(machine.cpu_capacity())
+        ));
+    }
+    // The start line matters most where updates can be lost: unsync's, else the first mode's.
+    let skew = found(Mode::Unsync)
+        .or_else(|| results.first().and_then(|r| r.findings.race()))
+        .and_then(|f| f.timing.start_skew_us);
+    if let Some([median, max]) = skew.filter(|_| one_cpu) {
+        notes.push(format!(
+            "On one CPU the threads cannot leave the start line together: the last started {median:.1} µs after the first in the median run ({max:.1} µs at most), when the CPU came free."
+        ));
+    } else if let Some([median, max]) = skew {
+        notes.push(format!(
+            "Each thread was pinned to {} and waited at a start line, spinning rather than sleeping: the last started {median:.1} µs after the first in the median run ({max:.1} µs at most), where waking a sleeping thread can take tens of µs.",
+            if config.threads <= cpus {
+                "a CPU of its own".to_string()
+            } else {
+                format!("one of the {cpus} CPUs in turn")
+            },
+        ));
+    }
+    let speed: Vec<(Mode, f64)> = all
+        .iter()
+        .map(|m| (m.mode, m.ns_per_op(operations).median))
+        .collect();
+    if speed.len() > 1 {
+        let fastest = speed.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        let slowest = speed.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        notes.push(format!(
+            "{} was the fastest at {:.2} ns per change and {} the slowest at {:.2} ns ({:.0} times slower); speedup is against {}'s median wall time ({} ms){}.",
+            fastest.0.name(),
+            fastest.1,
+            slowest.0.name(),
+            slowest.1,
+            stats::speedup(slowest.1, fastest.1),
+            results[base].mode,
+            format_ms(results[base].wall_ms.median),
+            if results[base].mode == Mode::Atomic.name() {
+                ", the simplest correct fix"
+            } else {
+                ", the first mode run, as atomic was not"
+            }
+        ));
+    }
+    notes
+}
