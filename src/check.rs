@@ -1,6 +1,6 @@
 //! `--check`: does this run show what its demo exists to show, where this machine can show it?
 //!
-//! For CI smoke tests. Each expectation is one of the report's claims (see [`EXPECTED`]), and
+//! For CI smoke tests. Each expectation is one of the report's claims (the table `EXPECTED`), and
 //! a speedup is expected only where the machine can give one (more than one CPU's worth of
 //! time: [`claims::parallel_possible`]). Speedups are judged as the claims judge them: by the
 //! medians, as the table shows them, with the per-round interval saying how sure.

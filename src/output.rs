@@ -1,5 +1,5 @@
 //! Output files (`--trace`, `--plot`): checked before a run, written after it, to whatever the
-//! path names. Every output file goes through [`check_writable`] and [`write`].
+//! path names. Every output file goes through [`check_writable`] and [`write`](fn@write).
 //!
 //! - A regular file, or a name not yet taken, is written whole or not at all: the bytes go to a
 //!   temporary file beside it, created exclusively (`O_EXCL`, so never through a link planted at
@@ -55,7 +55,7 @@ pub fn write(what: &str, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_with(what, path, &|out| out.write_all(bytes))
 }
 
-/// Like [`write`], with the contents written by `body` as it makes them (through a buffer), so
+/// Like [`write`](fn@write), with the contents written by `body` as it makes them (through a buffer), so
 /// that a large output (a full-resolution trace) is never built whole in memory.
 pub fn write_with(what: &str, path: &Path, body: &Body<'_>) -> anyhow::Result<()> {
     let write = || -> anyhow::Result<()> {

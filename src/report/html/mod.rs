@@ -8,7 +8,7 @@
 //! from data, and it reads only the [`Report`] (demo-specific figures through [`figures`]),
 //! like every other renderer.
 //!
-//! This file builds the document around the sections; [`section`] draws one report.
+//! This file builds the document around the sections; `section` draws one report.
 
 mod charts;
 pub mod figures;
