@@ -26,6 +26,7 @@ fn gil_processes_reproduce_the_checksum_report_their_lock_and_are_reaped() {
         seed: 4,
         step_units: 100,
         lock: GilConfig::new(GilKind::New),
+        unit_ns: conpar::workload::calibrate_unit_ns(),
     };
     let run = run_processes(exe(), &plan).unwrap();
     assert_eq!(run.run.checksum, plan.expected_checksum());

@@ -53,9 +53,28 @@ pub struct GilPlan {
     /// Kernel units per step.
     pub step_units: u64,
     pub lock: GilConfig,
+    /// This machine's cost of one kernel unit (ns), as the plan was sized with.
+    pub unit_ns: f64,
 }
 
 impl GilPlan {
+    /// About how long the tasks take one after another here: their kernel work plus their I/O
+    /// waits. The workers' deadline is counted from it.
+    pub fn pass_time(&self) -> Duration {
+        let unit_ns = self.unit_ns;
+        let secs: f64 = self
+            .tasks
+            .iter()
+            .map(|t| {
+                let waits = t.io_wait.map_or(0.0, |w| {
+                    w.as_secs_f64() * t.requests(self.step_units) as f64
+                });
+                t.units as f64 * unit_ns / 1e9 + waits
+            })
+            .sum();
+        Duration::from_secs_f64(secs.clamp(0.0, 1e9))
+    }
+
     /// The kernel stream of task `task`, as [`crate::workload::Workload::task_seed`].
     pub fn task_seed(&self, task: usize) -> u64 {
         kernel::task_seed(self.seed, task)
@@ -230,7 +249,7 @@ pub fn run_sequential(plan: &GilPlan) -> anyhow::Result<GilRun> {
 /// The multiprocessing workaround: one child process of `exe` per task, each stepping
 /// through its own (never contended) new GIL.
 pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
-    let expected = expected_pass(plan);
+    let expected = plan.pass_time();
     let epoch_ns = sys::monotonic_ns();
     let epoch = Instant::now();
     let workers: Vec<WorkerCommand> = plan
@@ -258,25 +277,6 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
     Ok(gather(wall, outcomes, LockStats::default()))
 }
 
-/// About how long the tasks of `plan` take one after another here (their steps on this
-/// machine's unit cost, measured once per process, and their I/O waits): what the workers'
-/// deadline is counted from.
-fn expected_pass(plan: &GilPlan) -> Duration {
-    static UNIT_NS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    let unit_ns = *UNIT_NS.get_or_init(crate::workload::calibrate_unit_ns);
-    let secs: f64 = plan
-        .tasks
-        .iter()
-        .map(|t| {
-            let waits = t.io_wait.map_or(0.0, |w| {
-                w.as_secs_f64() * t.requests(plan.step_units) as f64
-            });
-            t.units as f64 * unit_ns / 1e9 + waits
-        })
-        .sum();
-    Duration::from_secs_f64(secs.clamp(0.0, 1e9))
-}
-
 /// The body of `conpar worker --gil`: runs one task under its own new GIL and reports it on
 /// `out`. The caller first makes the process die with its parent ([`sys::die_with_parent`]).
 pub fn worker(
@@ -297,6 +297,8 @@ pub fn worker(
         seed: spec.seed,
         step_units: spec.chunk_units.max(1),
         lock: GilConfig::new(GilKind::New),
+        // Not needed: a child runs its one task and counts no deadline.
+        unit_ns: 0.0,
     };
     let gil = Gil::new(plan.lock);
     let epoch_ns = sys::monotonic_ns().unwrap_or(0);
@@ -349,6 +351,7 @@ mod tests {
             seed: 3,
             step_units,
             lock,
+            unit_ns,
         }
     }
 

@@ -174,12 +174,13 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             switch_interval: config.switch_interval,
             check_interval: config.check_interval,
         },
+        unit_ns,
     };
     let variants: Vec<Variant> = Variant::ALL
         .into_iter()
         .filter(|v| config.variants.contains(v))
         .collect();
-    let pass = estimated_pass(&plan, unit_ns);
+    let pass = plan.pass_time();
     let exe = match (&config.exe, variants.contains(&Variant::Processes)) {
         (Some(exe), _) => Some(exe.clone()),
         (None, true) => Some(process::current_exe()?),
@@ -297,20 +298,4 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         claims,
         notes,
     })
-}
-
-/// About how long one sequential pass over all tasks takes: their kernel work plus their
-/// I/O waits.
-fn estimated_pass(plan: &GilPlan, unit_ns: f64) -> Duration {
-    let secs: f64 = plan
-        .tasks
-        .iter()
-        .map(|t| {
-            let waits = t.io_wait.map_or(0.0, |w| {
-                w.as_secs_f64() * t.requests(plan.step_units) as f64
-            });
-            t.units as f64 * unit_ns / 1e9 + waits
-        })
-        .sum();
-    Duration::from_secs_f64(secs.min(1e9))
 }
