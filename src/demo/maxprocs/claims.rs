@@ -20,7 +20,9 @@ pub fn claims(
     let capacity = cpus_phrase(fit.cpus);
     let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
     let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
-    let within = |r: &&ModeResult| r.threads as f64 <= fit.cpus + 1e-9;
+    // A fractional capacity (a 1.5-CPU quota) is used in full only by as many workers as the
+    // next whole number: P = 2 is still within 1.5 CPUs.
+    let within = |r: &&ModeResult| r.threads as f64 <= fit.cpus.ceil() + 1e-9;
     let best_within = results
         .iter()
         .filter(within)

@@ -248,6 +248,24 @@ mod claim_tests {
     }
 
     #[test]
+    fn under_a_fractional_quota_p_up_to_the_next_whole_cpu_is_within() {
+        // 1.5 CPUs: P = 2 gains 1.43x, P = 4 nothing more.
+        let c = judge(
+            &[
+                (1, 400.0, [1.0, 1.0]),
+                (2, 280.0, [1.35, 1.5]),
+                (4, 285.0, [1.3, 1.45]),
+            ],
+            1.5,
+            Verdict::Quiet,
+        );
+        let no_gain = crate::claims::find(&c, "maxprocs.no_gain_above_cpus", None).unwrap();
+        assert_eq!(no_gain.holds, Some(true), "{}", no_gain.text);
+        assert!(no_gain.text.contains("(P = 4)"), "{}", no_gain.text);
+        assert!(!no_gain.text.contains("lost time"), "{}", no_gain.text);
+    }
+
+    #[test]
     fn two_beat_one_by_the_median_and_says_so_only_when_judged() {
         let two = |wall: f64, interval: [f64; 2], verdict: Verdict| {
             let c = judge(&[(1, 400.0, [1.0, 1.0]), (2, wall, interval)], 2.0, verdict);
