@@ -200,6 +200,45 @@ pub fn mode_speed_unjudgeable(
         .or_else(|| speed_unjudgeable(interference, baseline_ms))
 }
 
+/// How a mode's speed compared with its baseline's: the medians decide, as the table shows
+/// them; the single rounds say how sure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Speed {
+    /// The run cannot judge speed, for this reason ([`mode_speed_unjudgeable`]).
+    Unjudgeable(String),
+    /// Faster by the median; `every_round` when even the slowest single round was.
+    Faster { every_round: bool },
+    /// Not faster in any single round.
+    NotFaster,
+    /// Not faster by the median, though faster in some rounds.
+    RoundsDisagree,
+}
+
+impl Speed {
+    /// Judges `r` against a baseline whose median took `baseline_ms`; `r.speedup` and
+    /// `r.speedup_interval` are its speedups against that baseline.
+    pub fn of(r: &ModeResult, interference: &Interference, baseline_ms: f64) -> Speed {
+        let [low, high] = r.speedup_interval;
+        match mode_speed_unjudgeable(r, interference, baseline_ms) {
+            Some(why) => Speed::Unjudgeable(why),
+            None if r.speedup > 1.0 => Speed::Faster {
+                every_round: low > 1.0,
+            },
+            None if high <= 1.0 => Speed::NotFaster,
+            None => Speed::RoundsDisagree,
+        }
+    }
+
+    /// Whether "faster" holds, or `None` where it cannot be judged.
+    pub fn holds(&self) -> Option<bool> {
+        match self {
+            Speed::Faster { .. } => Some(true),
+            Speed::NotFaster => Some(false),
+            Speed::Unjudgeable(_) | Speed::RoundsDisagree => None,
+        }
+    }
+}
+
 /// `work.checksums`: did every mode reproduce the sequential checksum (every task's work done
 /// exactly once)? `exempt` is a mode whose checksum is wrong on purpose (race's `unsync`).
 pub fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
@@ -317,5 +356,38 @@ mod tests {
         assert!(speed_unjudgeable(&i, 100.0).unwrap().contains("0.90 CPUs"));
         i.verdict = Verdict::Unknown;
         assert!(speed_unjudgeable(&i, 100.0).is_some());
+    }
+
+    #[test]
+    fn speed_is_judged_by_the_median_and_the_rounds_say_how_sure() {
+        let mut quiet = Interference::none();
+        quiet.verdict = Verdict::Quiet;
+        let speed = |wall, interval| {
+            Speed::of(
+                &ModeResult::synthetic("threads", &[wall], interval, vec![0, 1]),
+                &quiet,
+                100.0,
+            )
+        };
+        assert_eq!(speed(50.0, [1.8, 2.1]), Speed::Faster { every_round: true });
+        assert_eq!(
+            speed(90.0, [0.95, 1.2]),
+            Speed::Faster { every_round: false }
+        );
+        assert_eq!(speed(110.0, [0.8, 1.0]), Speed::NotFaster);
+        assert_eq!(speed(110.0, [0.8, 1.1]), Speed::RoundsDisagree);
+        assert_eq!(speed(110.0, [0.8, 1.1]).holds(), None);
+        assert_eq!(speed(50.0, [1.8, 2.1]).holds(), Some(true));
+        assert_eq!(speed(110.0, [0.8, 1.0]).holds(), Some(false));
+        let mut busy = quiet.clone();
+        busy.verdict = Verdict::Disturbed;
+        busy.others_cpus = Some(0.9);
+        let on_busy = Speed::of(
+            &ModeResult::synthetic("threads", &[50.0], [1.8, 2.1], vec![0, 1]),
+            &busy,
+            100.0,
+        );
+        assert!(matches!(&on_busy, Speed::Unjudgeable(why) if why.contains("0.90 CPUs")));
+        assert_eq!(on_busy.holds(), None);
     }
 }

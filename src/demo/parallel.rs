@@ -148,49 +148,38 @@ pub fn claims(
             "speedup {:.2}, {low:.2}-{high:.2} in single rounds",
             r.speedup
         );
-        let unjudgeable = claims::mode_speed_unjudgeable(r, interference, baseline_ms);
-        let (holds, text) = match &unjudgeable {
-            _ if workload.tasks < 2 => (
-                None,
-                format!(
-                    "{mode}: one task cannot be shared out, so there is nothing to speed up ({figures})."
-                ),
+        let speed = claims::Speed::of(r, interference, baseline_ms);
+        let text = match &speed {
+            _ if workload.tasks < 2 => format!(
+                "{mode}: one task cannot be shared out, so there is nothing to speed up ({figures})."
             ),
-            Some(why) => (
-                None,
-                format!(
-                    "{mode}: whether it is faster than one after another cannot be judged here: {why} ({figures})."
-                ),
+            claims::Speed::Unjudgeable(why) => format!(
+                "{mode}: whether it is faster than one after another cannot be judged here: {why} ({figures})."
             ),
-            // The medians decide, as the table shows them; the rounds say how sure.
-            None if r.speedup > 1.0 => (
-                Some(true),
-                format!(
-                    "{mode}: faster than one after another{} ({figures}).",
-                    if low > 1.0 {
-                        " in every round"
-                    } else {
-                        ", though not in every round"
-                    }
-                ),
+            claims::Speed::Faster { every_round } => format!(
+                "{mode}: faster than one after another{} ({figures}).",
+                if *every_round {
+                    " in every round"
+                } else {
+                    ", though not in every round"
+                }
             ),
-            None if high <= 1.0 => (
-                Some(false),
-                format!(
-                    "{mode}: no faster than one after another in any round ({figures}){}.",
-                    if possible.holds == Some(false) {
-                        ": with one CPU's worth of time, running at once only adds switching"
-                    } else {
-                        ""
-                    }
-                ),
+            claims::Speed::NotFaster => format!(
+                "{mode}: no faster than one after another in any round ({figures}){}.",
+                if possible.holds == Some(false) {
+                    ": with one CPU's worth of time, running at once only adds switching"
+                } else {
+                    ""
+                }
             ),
-            None => (
-                None,
-                format!(
-                    "{mode}: not faster than one after another by its median, though faster in some rounds ({figures}): the rounds disagree."
-                ),
+            claims::Speed::RoundsDisagree => format!(
+                "{mode}: not faster than one after another by its median, though faster in some rounds ({figures}): the rounds disagree."
             ),
+        };
+        let holds = if workload.tasks < 2 {
+            None
+        } else {
+            speed.holds()
         };
         all.push(
             Claim::new("parallel.faster", Some(mode))

@@ -1,6 +1,7 @@
 //! The sweep's claims: no gain above the CPUs, P = 2 against P = 1, and whether the Amdahl fit describes the work.
 
 use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
+use crate::claims::Speed;
 
 /// A P above the CPUs must beat the best P within them by this much in every round to count
 /// as a gain: less is within the noise of the runs.
@@ -152,28 +153,17 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
         format_ms(one.wall_ms.median),
         two.speedup
     );
-    let (holds, text) = match crate::claims::mode_speed_unjudgeable(
-        two,
-        interference,
-        one.wall_ms.median,
-    ) {
-        Some(why) => (
-            None,
-            format!("Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures})."),
-        ),
-        None if two.speedup > 1.0 => (
-            Some(true),
-            format!("P = 2 was faster than P = 1 ({figures})."),
-        ),
-        None if high <= 1.0 => (
-            Some(false),
-            format!("P = 2 was no faster than P = 1 in any round ({figures})."),
-        ),
-        None => (
-            None,
-            format!(
-                "P = 2 was not faster than P = 1 by its median, though faster in some rounds ({figures}): the rounds disagree."
-            ),
+    let speed = Speed::of(two, interference, one.wall_ms.median);
+    let text = match &speed {
+        Speed::Unjudgeable(why) => {
+            format!("Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures}).")
+        }
+        Speed::Faster { .. } => format!("P = 2 was faster than P = 1 ({figures})."),
+        Speed::NotFaster => {
+            format!("P = 2 was no faster than P = 1 in any round ({figures}).")
+        }
+        Speed::RoundsDisagree => format!(
+            "P = 2 was not faster than P = 1 by its median, though faster in some rounds ({figures}): the rounds disagree."
         ),
     };
     Some(
@@ -182,6 +172,6 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
             .figure("speedup_interval", two.speedup_interval)
             .figure("baseline_ms", one.wall_ms.median)
             .figure("verdict", interference.verdict)
-            .judged(holds, text),
+            .judged(speed.holds(), text),
     )
 }
