@@ -1,0 +1,271 @@
+//! `conpar tour`: every demo with modest work, one section per question of the classic
+//! concurrency exercise, each answered in plain sentences with figures measured in this run.
+//!
+//! The answers are built from the demos' reports only, so every figure in a sentence is also in
+//! the table under it and in `--format json`. Where a common answer is wrong (for example that
+//! `go` starts an OS thread, or that the GIL makes threads useless), the section says what the
+//! measurement shows instead.
+
+mod answers;
+
+use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
+use crate::engine::Env;
+use crate::interference::{Interference, Verdict};
+use crate::maxprocs::Limit;
+use answers::{
+    difference, gil, gil_workaround, gomaxprocs, harder, kinds, machine_section, multicore,
+    problems, what_they_create,
+};
+// The tour's model lives with its renderer, so that report needs nothing of demo.
+pub use crate::report::tour::{Section, Tour, View};
+use crate::workload::WorkSize;
+use std::time::Duration;
+
+/// How long the tour may spend lengthening the race's loop until a run goes wrong.
+const RACE_SEARCH: Duration = Duration::from_secs(3);
+
+/// What `tour` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// Tiny work, for smoke tests: the figures are real but noisy.
+    pub quick: bool,
+    /// The worker limit (`--maxprocs`) for the pools.
+    pub limit: Limit,
+    pub progress: bool,
+    pub seed: u64,
+}
+
+/// Sizes of the work: the default aims at about 20 s here, `--quick` at well under 3 s.
+struct Sizes {
+    task: Duration,
+    /// Per task of `parallel`: enough that the meter can tell a quiet machine (at a tick of
+    /// 10 ms per CPU, a reading needs some hundreds of ms to resolve a tenth of a CPU).
+    parallel_task: Duration,
+    runs: usize,
+    wait_compute: Duration,
+    wait: Duration,
+    race_iterations: u64,
+    race_runs: usize,
+    sweep: Duration,
+}
+
+impl Sizes {
+    fn of(quick: bool) -> Sizes {
+        if quick {
+            // Large enough that --check can judge every speedup (a baseline of at least
+            // check::MIN_JUDGED_MS per run), small enough to stay near 3 s in all.
+            Sizes {
+                task: Duration::from_millis(15),
+                parallel_task: Duration::from_millis(50),
+                // A median of three: one preempted run cannot decide a figure (or a check).
+                runs: 3,
+                wait_compute: Duration::from_millis(2),
+                wait: Duration::from_millis(10),
+                race_iterations: 100_000,
+                race_runs: 3,
+                sweep: Duration::from_millis(60),
+            }
+        } else {
+            Sizes {
+                task: Duration::from_millis(100),
+                parallel_task: Duration::from_millis(100),
+                runs: 3,
+                wait_compute: Duration::from_millis(40),
+                wait: Duration::from_millis(200),
+                race_iterations: 1_000_000,
+                race_runs: 5,
+                sweep: Duration::from_millis(400),
+            }
+        }
+    }
+}
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
+    let sizes = Sizes::of(config.quick);
+    let machine = env.machine.clone();
+    // One warm-up run per mode: a first run pays for page faults and clock ramp-up.
+    let repeats = Repeats {
+        runs: sizes.runs,
+        warmup: 1,
+    };
+    let cpus = machine.available_parallelism;
+    // Progress bars of the demos would interleave with each other; the tour shows its own steps.
+    let step = |what: &str| {
+        if config.progress {
+            crate::streams::stderr_line(&format!("tour: {what}"));
+        }
+    };
+
+    step("info");
+    let info = info::run(env);
+    step("interleave (one CPU)");
+    let one_core = interleave::run(
+        &interleave::Config {
+            tasks: 2,
+            cpu: None,
+            size: WorkSize::TaskTime(sizes.task),
+            seed: config.seed,
+            repeats,
+            quantum: interleave::Quantum::Time(Duration::from_millis(1)),
+            wait: None,
+            wait_every: Duration::from_millis(10),
+            progress: false,
+        },
+        env,
+    )?;
+    step("parallel (all CPUs)");
+    let tasks = cpus.clamp(2, 8);
+    let all_cores = parallel::run(
+        &parallel::Config {
+            tasks,
+            threads: config.limit.workers,
+            size: WorkSize::TaskTime(sizes.parallel_task),
+            seed: config.seed,
+            repeats,
+            progress: false,
+            limit: config.limit,
+        },
+        env,
+    )?;
+    step("interleave with waits");
+    let waits = interleave::run(
+        &interleave::Config {
+            tasks: 2,
+            cpu: None,
+            size: WorkSize::TaskTime(sizes.wait_compute),
+            seed: config.seed,
+            repeats,
+            quantum: interleave::Quantum::Time(Duration::from_millis(1)),
+            wait: Some(sizes.wait),
+            wait_every: sizes.wait_compute / 10,
+            progress: false,
+        },
+        env,
+    )?;
+    step("race");
+    let race_config = |iterations| race::Config {
+        threads: 2,
+        iterations,
+        runs: sizes.race_runs,
+        warmup: 1,
+        modes: Vec::new(),
+        one_core: false,
+        progress: false,
+    };
+    let mut races = race::run(&race_config(sizes.race_iterations), env)?;
+    // On one CPU the race needs a preemption inside the loop: lengthen the loop, within a
+    // bound, until a run goes wrong; only then, if it still did not, say so.
+    let searching = std::time::Instant::now();
+    let mut iterations = sizes.race_iterations;
+    while crate::claims::find(&races.claims, "race.lost_updates", None)
+        .is_some_and(|c| c.holds == Some(false))
+        && iterations < sizes.race_iterations * 100
+        && searching.elapsed() < RACE_SEARCH
+    {
+        iterations *= 10;
+        step("race (a longer loop)");
+        races = race::run(&race_config(iterations), env)?;
+    }
+    step("gil-sim (cpu)");
+    let gil_cpu = gil_sim::run(
+        &gil_config(gil_sim::WorkloadKind::Cpu, &sizes, repeats, config.seed),
+        env,
+    )?;
+    step("gil-sim (io)");
+    let gil_io = gil_sim::run(
+        &gil_config(gil_sim::WorkloadKind::Io, &sizes, repeats, config.seed),
+        env,
+    )?;
+    step("maxprocs");
+    let sweep = maxprocs::run(
+        &maxprocs::Config {
+            procs: None,
+            tasks: None,
+            size: maxprocs::SweepSize::TotalTime(sizes.sweep),
+            serial_fraction: 0.0,
+            seed: config.seed,
+            repeats,
+            progress: false,
+            limit: config.limit,
+        },
+        env,
+    )?;
+
+    let sections = vec![
+        machine_section(info),
+        difference(&one_core, &all_cores),
+        multicore(&all_cores),
+        problems(&waits, &all_cores),
+        harder(&races),
+        kinds(&one_core),
+        what_they_create(&one_core),
+        gil(&gil_cpu, &gil_io),
+        gil_workaround(&gil_cpu),
+        gomaxprocs(&sweep),
+    ];
+    let interference = Interference::combine(sections.iter().map(|s| &s.interference));
+    let notes = vec![trust_note(&sections, &interference)];
+    Ok(Tour {
+        schema: crate::report::SCHEMA,
+        demo: "tour".into(),
+        machine,
+        interference,
+        sections,
+        notes,
+    })
+}
+
+/// Which sections other programs disturbed, or that none did, as far as the meter tells.
+fn trust_note(sections: &[Section], all: &Interference) -> String {
+    let numbered = |verdict: Verdict| -> Vec<String> {
+        sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.interference.verdict == verdict && s.interference.wall_ms > 0.0)
+            .map(|(i, _)| (i + 1).to_string())
+            .collect()
+    };
+    let (disturbed, unknown) = (numbered(Verdict::Disturbed), numbered(Verdict::Unknown));
+    let others = all.others_cpus.map_or_else(String::new, |o| {
+        format!(" ({o:.2} CPUs over the whole tour)")
+    });
+    if !disturbed.is_empty() {
+        format!(
+            "Other programs took CPU time while sections {} were measured{others}: their figures are off, and their answers may not hold on a quiet machine; run the tour again with nothing else running.",
+            disturbed.join(", ")
+        )
+    } else if !unknown.is_empty() {
+        format!(
+            "Whether other programs took CPU time could not be told for sections {} (runs too short for the counters, or no /proc/stat){others}.",
+            unknown.join(", ")
+        )
+    } else {
+        format!(
+            "Quiet: other programs took less than {} CPUs while every section was measured{others}, so the figures are this machine's own.",
+            all.threshold_cpus
+        )
+    }
+}
+
+fn gil_config(
+    workload: gil_sim::WorkloadKind,
+    sizes: &Sizes,
+    repeats: Repeats,
+    seed: u64,
+) -> gil_sim::Config {
+    gil_sim::Config {
+        threads: 2,
+        variants: gil_sim::Variant::ALL.to_vec(),
+        workload,
+        switch_interval: crate::gil::CPYTHON_SWITCH_INTERVAL,
+        check_interval: crate::gil::CPYTHON_CHECK_INTERVAL,
+        check_every: Duration::from_micros(5),
+        io_wait: Duration::from_millis(1),
+        requests: None,
+        size: WorkSize::TaskTime(sizes.task),
+        seed,
+        repeats,
+        progress: false,
+        exe: None,
+    }
+}
