@@ -159,16 +159,8 @@ mod tests {
 
     fn result(mode: &str, threads: usize, speedup: f64, checksum_ok: bool) -> ModeResult {
         ModeResult {
-            mode: mode.into(),
-            threads,
-            cpus_used: vec![0],
-            wall_ms: Summary::of(&[100.0 / speedup]).unwrap(),
-            speedup,
-            speedup_interval: [speedup, speedup],
-            efficiency: speedup / threads as f64,
             checksum_ok,
-            interference: None,
-            findings: crate::findings::Findings::default(),
+            ..ModeResult::against(mode, threads, &[100.0 / speedup], 100.0, vec![0])
         }
     }
 

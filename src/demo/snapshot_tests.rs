@@ -67,19 +67,9 @@ fn mode_quiet() -> ModeInterference {
 }
 
 fn row(mode: &str, threads: usize, walls: &[f64], base: f64, cpus: Vec<usize>) -> ModeResult {
-    let wall_ms = crate::stats::Summary::of(walls).unwrap();
-    let speedup = base / wall_ms.median;
     ModeResult {
-        mode: mode.into(),
-        threads,
-        cpus_used: cpus,
-        speedup,
-        speedup_interval: [base / wall_ms.max, base / wall_ms.min],
-        efficiency: speedup / threads as f64,
-        checksum_ok: true,
         interference: Some(mode_quiet()),
-        wall_ms,
-        findings: Findings::None,
+        ..ModeResult::against(mode, threads, walls, base, cpus)
     }
 }
 

@@ -118,6 +118,32 @@ pub struct ModeResult {
 
 #[cfg(test)]
 impl ModeResult {
+    /// A synthetic row for tests: `mode` on `threads` took `walls` ms per run against a
+    /// baseline whose median took `baseline_ms`, on `cpus`; its single-round speedups are
+    /// the baseline over its slowest and fastest run.
+    pub(crate) fn against(
+        mode: &str,
+        threads: usize,
+        walls: &[f64],
+        baseline_ms: f64,
+        cpus: Vec<usize>,
+    ) -> ModeResult {
+        let wall_ms = Summary::of(walls).expect("a wall time");
+        let speedup = baseline_ms / wall_ms.median;
+        ModeResult {
+            mode: mode.into(),
+            threads,
+            cpus_used: cpus,
+            speedup,
+            speedup_interval: [baseline_ms / wall_ms.max, baseline_ms / wall_ms.min],
+            efficiency: speedup / threads as f64,
+            checksum_ok: true,
+            interference: None,
+            wall_ms,
+            findings: Findings::None,
+        }
+    }
+
     /// A synthetic row for tests of claims: `mode` on 2 threads took `wall` ms per run against
     /// a baseline of 100 ms, with `interval` as its per-round speedups, on `cpus`.
     pub(crate) fn synthetic(
@@ -126,18 +152,9 @@ impl ModeResult {
         interval: [f64; 2],
         cpus: Vec<usize>,
     ) -> ModeResult {
-        let wall_ms = Summary::of(wall).expect("a wall time");
         ModeResult {
-            mode: mode.into(),
-            threads: 2,
-            cpus_used: cpus,
-            speedup: 100.0 / wall_ms.median,
             speedup_interval: interval,
-            efficiency: 50.0 / wall_ms.median,
-            checksum_ok: true,
-            interference: None,
-            wall_ms,
-            findings: Findings::None,
+            ..ModeResult::against(mode, 2, wall, 100.0, cpus)
         }
     }
 }
