@@ -42,7 +42,7 @@ pub use config::Globals;
 pub use parse::duration;
 pub(crate) use parse::ranged;
 pub use run::Outcome;
-pub use values::{FormatArg, GilKindArg, LanesArg, ModeArg, WorkloadArg};
+pub use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,7 +1,7 @@
 //! The shared-counter race: threads change one counter at the same moment, in one of five ways.
 //!
 //! Half the threads add 1 to a shared counter `iterations` times, the other half subtract 1 as
-//! often, so the right final value is 0. The [`Mode`] decides how the counter is shared:
+//! often, so the right final value is 0. The [`Sharing`] decides how the counter is shared:
 //! `unsync` reads and then writes it in two separate steps (an atomic load and an atomic store:
 //! safe Rust, no undefined behaviour, and still a race condition, because another thread's
 //! update can land between the two steps and be overwritten); `atomic` uses one indivisible
@@ -92,7 +92,7 @@ pub const SPIN_BEFORE_YIELD: Duration = Duration::from_millis(1);
 
 /// How the threads share the counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Mode {
+pub enum Sharing {
     /// Read, then write, as two separate steps: updates get lost
     Unsync,
     /// One indivisible `fetch_add` or `fetch_sub` per change
@@ -105,37 +105,37 @@ pub enum Mode {
     Local,
 }
 
-impl Mode {
+impl Sharing {
     /// Every mode, in the order they run and are shown.
-    pub const ALL: [Mode; 5] = [
-        Mode::Unsync,
-        Mode::Atomic,
-        Mode::Mutex,
-        Mode::Channel,
-        Mode::Local,
+    pub const ALL: [Sharing; 5] = [
+        Sharing::Unsync,
+        Sharing::Atomic,
+        Sharing::Mutex,
+        Sharing::Channel,
+        Sharing::Local,
     ];
 
     /// The name in `--mode` and in the report.
     pub fn name(self) -> &'static str {
         match self {
-            Mode::Unsync => "unsync",
-            Mode::Atomic => "atomic",
-            Mode::Mutex => "mutex",
-            Mode::Channel => "channel",
-            Mode::Local => "local",
+            Sharing::Unsync => "unsync",
+            Sharing::Atomic => "atomic",
+            Sharing::Mutex => "mutex",
+            Sharing::Channel => "channel",
+            Sharing::Local => "local",
         }
     }
 
     /// Can this mode lose an update?
     pub fn can_lose_updates(self) -> bool {
-        self == Mode::Unsync
+        self == Sharing::Unsync
     }
 }
 
 /// One race to run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Race {
-    pub mode: Mode,
+    pub mode: Sharing,
     /// Threads changing the counter: even, at least 2; thread `i` increments when `i` is even.
     pub threads: usize,
     /// Changes per thread.
@@ -206,7 +206,7 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
     let iterations = race.iterations;
     let delta = |task: usize| if task % 2 == 0 { 1 } else { -1 };
     let (contest, final_value) = match race.mode {
-        Mode::Unsync => {
+        Sharing::Unsync => {
             let counter = AtomicI64::new(0);
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 let d = delta(task);
@@ -220,7 +220,7 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
             })?;
             (contest, counter.into_inner())
         }
-        Mode::Atomic => {
+        Sharing::Atomic => {
             let counter = AtomicI64::new(0);
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 if delta(task) > 0 {
@@ -236,7 +236,7 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
             })?;
             (contest, counter.into_inner())
         }
-        Mode::Mutex => {
+        Sharing::Mutex => {
             let counter = Mutex::new(0i64);
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 let d = delta(task);
@@ -254,7 +254,7 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             (contest, value)
         }
-        Mode::Channel => {
+        Sharing::Channel => {
             let (sender, receiver) = channel::bounded::<Message>(CHANNEL_CAPACITY);
             let owner = n;
             let contest = contest(n, 1, race.pin, |task, recorder| {
@@ -281,7 +281,7 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
             let value = contest.values[owner];
             (contest, value)
         }
-        Mode::Local => {
+        Sharing::Local => {
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 let d = delta(task);
                 let mut own = 0i64;
@@ -566,7 +566,7 @@ fn contest(
 mod tests {
     use super::*;
 
-    fn race(mode: Mode, threads: usize, iterations: u64) -> Race {
+    fn race(mode: Sharing, threads: usize, iterations: u64) -> Race {
         Race {
             mode,
             threads,
@@ -577,7 +577,12 @@ mod tests {
 
     #[test]
     fn the_fixes_always_end_at_zero() {
-        for mode in [Mode::Atomic, Mode::Mutex, Mode::Channel, Mode::Local] {
+        for mode in [
+            Sharing::Atomic,
+            Sharing::Mutex,
+            Sharing::Channel,
+            Sharing::Local,
+        ] {
             for threads in [2, 4, 6, 8] {
                 for iterations in [1, 777, CHUNK + 5] {
                     for _ in 0..5 {
@@ -597,7 +602,7 @@ mod tests {
         // relies on a race happening (or not).
         for threads in [2, 4, 8] {
             for iterations in [1, 1000, 3 * CHUNK] {
-                let r = race(Mode::Unsync, threads, iterations);
+                let r = race(Sharing::Unsync, threads, iterations);
                 for _ in 0..5 {
                     let out = run(&r).unwrap();
                     let bound = i64::try_from(r.increments()).unwrap();
@@ -610,9 +615,9 @@ mod tests {
 
     #[test]
     fn slices_cover_every_thread_inside_the_run() {
-        for mode in Mode::ALL {
+        for mode in Sharing::ALL {
             let r = run(&race(mode, 4, 3 * CHUNK)).unwrap();
-            let lanes = if mode == Mode::Channel { 5 } else { 4 };
+            let lanes = if mode == Sharing::Channel { 5 } else { 4 };
             for task in 0..lanes {
                 assert!(r.run.slices.iter().any(|s| s.task() == task), "{mode:?}");
             }
@@ -674,7 +679,7 @@ mod tests {
     #[test]
     fn pinned_threads_stay_on_their_cpu() {
         let cpu = sys::affinity().unwrap()[0];
-        for mode in Mode::ALL {
+        for mode in Sharing::ALL {
             let r = run(&Race {
                 pin: Some(cpu),
                 ..race(mode, 2, 2 * CHUNK)
@@ -691,7 +696,7 @@ mod tests {
     #[test]
     fn counting_threads_spread_over_the_mask_by_default() {
         let mask = sys::affinity().unwrap();
-        for mode in Mode::ALL {
+        for mode in Sharing::ALL {
             let r = run(&race(mode, 4, 2 * CHUNK)).unwrap();
             for s in r.run.slices.iter().filter(|s| s.task() < 4) {
                 assert_eq!(s.cpu(), Some(mask[s.task() % mask.len()]), "{mode:?}");
@@ -703,7 +708,7 @@ mod tests {
     fn a_refused_pin_is_an_error_not_a_hang() {
         let r = Race {
             pin: Some(usize::MAX / 2),
-            ..race(Mode::Channel, 2, 10)
+            ..race(Sharing::Channel, 2, 10)
         };
         assert!(run(&r).is_err());
     }
