@@ -9,7 +9,7 @@
 // For clippy::pedantic, as in src/lib.rs: counts and nanoseconds far below 2^52 become f64.
 #![allow(clippy::cast_precision_loss)]
 
-use conpar::exec::race::{self, Mode, Race};
+use conpar::exec::race::{self, Race, Sharing};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -19,7 +19,7 @@ const ITERATIONS: u64 = 10_000;
 
 fn ns_per_change(c: &mut Criterion) {
     let mut group = c.benchmark_group("race_ns_per_change");
-    for mode in Mode::ALL {
+    for mode in Sharing::ALL {
         let r = Race {
             mode,
             threads: THREADS,

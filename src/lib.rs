@@ -5,10 +5,10 @@
 //!
 //! # Layout
 //!
-//! - [`cli`]: the command line, the one part that knows clap (but for the hidden workers'
-//!   flags in [`exec::worker`]): flags and their help (`mod.rs`, `args.rs`), enum values
-//!   (`values.rs`), value parsers (`parse.rs`), colour (`color.rs`), the mapping to demo
-//!   configs (`config.rs`) and the one dispatch (`run.rs`).
+//! - [`cli`]: the command line, the one part that knows clap: flags and their help (`mod.rs`,
+//!   `args.rs`), enum values (`values.rs`), value parsers (`parse.rs`), colour (`color.rs`),
+//!   the mapping to demo configs (`config.rs`) and the one dispatch (`run.rs`); the hidden
+//!   workers' subcommands only take their raw arguments, for [`exec::worker`] to read.
 //! - [`document`]: what a run shows (a demo's report or the tour) and the one output pipeline
 //!   over it: render, trace, check.
 //! - [`limits`]: the largest work, counts and times accepted, each with its reason.
@@ -22,8 +22,10 @@
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, budget, oracle, disturbed rounds.
 //! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile.
-//! - [`exec`]: executors, one per way of running a workload; each returns a `Run`; and in
-//!   [`exec::worker`], the hidden worker processes' command line and output, both ends.
+//! - [`exec`]: executors, one per way of running a workload; each returns a `Run`; in
+//!   [`exec::race`], the shared-counter race (`mod.rs`) and the start line that lines its
+//!   threads up (`start_line.rs`); and in [`exec::worker`], the hidden worker processes'
+//!   command line (`command.rs`, read without clap) and output (`report.rs`), both ends.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
 //! - [`report`]: the `Report` model and the tour's, and their renderers (table, JSON, CSV,
@@ -41,8 +43,8 @@
 //! per outcome) and this file, `lib.rs`, the crate root.
 //!
 //! The layers: [`cli`] sits on top; the engine below it (demos, executors, report, engine,
-//! claims, findings, ...) needs nothing of clap or of `cli` (but [`exec::worker`]), and
-//! [`report`] needs nothing of [`demo`]. `tests/layering.rs` checks both on the sources.
+//! claims, findings, ...) needs nothing of clap or of `cli`, and [`report`] needs nothing of
+//! [`demo`]. `tests/layering.rs` checks both on the sources.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]

@@ -453,6 +453,38 @@ fn bad_input_to_the_hidden_workers_is_exit_2() {
         ],
         &["yield-worker", "--cpu=0", "--rounds=0"],
         &["yield-worker", "--cpu=0", "--rounds=99999999999999"],
+        // Malformed: what no parent builds.
+        &["worker"],
+        &["worker", "--help"],
+        &["yield-worker", "--cpu=0"],
+        &["yield-worker", "--cpu=0", "--rounds=1", "--rounds=2"],
+        &["yield-worker", "--cpu=0", "--rounds", "1"],
+        &["yield-worker", "--cpu=0", "--rounds=1", "--seed=1"],
+        &["yield-worker", "--cpu=x", "--rounds=1"],
+        &[
+            "worker",
+            "--task=0",
+            "--units=10",
+            "--seed=1",
+            "--chunk-units=1",
+            "--gil=1",
+        ],
+        &[
+            "worker",
+            "--task=0",
+            "--units=10",
+            "--seed=1",
+            "--chunk-units=1",
+            "--io-wait-ns=1",
+        ],
+        &[
+            "worker",
+            "--task=0",
+            "--units=10",
+            "--seed=1",
+            "--chunk-units=1",
+            "--wait-every-units=1",
+        ],
     ];
     for args in cases {
         let mut cmd = common::conpar();

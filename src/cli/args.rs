@@ -5,7 +5,7 @@ use super::parse::{
     check_every, io_wait, quantum, race_threads, ranged, serial_fraction, speedup, switch_interval,
     task_time, wait, wait_every, zoom,
 };
-use super::{GilKindArg, LanesArg, ModeArg, WorkloadArg};
+use super::{GilKindArg, LanesArg, SharingArg, WorkloadArg};
 use crate::exec::race;
 use crate::exec::worker::MAX_CPU;
 use crate::limits::{
@@ -204,7 +204,7 @@ pub struct RaceArgs {
 
     /// Ways to share the counter, comma-separated or repeated [default: all, in this order]
     #[arg(long, value_name = "MODE", value_enum, value_delimiter = ',')]
-    pub mode: Vec<ModeArg>,
+    pub mode: Vec<SharingArg>,
 
     /// Pin every thread to one CPU (the first this process may use): races without parallelism
     #[arg(long)]

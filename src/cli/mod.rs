@@ -5,7 +5,7 @@
 //! clap-free configs that the demos take. The parts, one idea each:
 //!
 //! - this file: the command line as clap structs (their doc comments are the `--help` text):
-//!   the global options and the subcommands;
+//!   the global options and the subcommands, the hidden workers' among them;
 //! - [`args`]: the flags of each subcommand that runs a demo;
 //! - [`values`]: the flags' enum values, mirrors of the engine's enums;
 //! - [`parse`]: the value parsers, which refuse bad input;
@@ -13,11 +13,13 @@
 //! - [`config`]: each subcommand's flags turned into its demo's `Config`;
 //! - [`run`]: dispatch: the chosen subcommand run, its output files checked and written.
 //!
-//! The limits the parsers enforce are in [`crate::limits`]; the hidden workers' flags are in
+//! The limits the parsers enforce are in [`crate::limits`]. The hidden workers' subcommands
+//! only take their raw arguments here: their flags are read, and checked, by
 //! [`crate::exec::worker`].
 // Doc comments in the command line are its `--help` text, printed as written (no backticks).
 #![allow(clippy::doc_markdown)]
 
+use crate::exec::worker;
 use crate::limits::MAX_WIDTH;
 use crate::maxprocs::{self, Limit, Source};
 use crate::report::timeline;
@@ -42,7 +44,7 @@ pub use config::Globals;
 pub use parse::duration;
 pub(crate) use parse::ranged;
 pub use run::Outcome;
-pub use values::{FormatArg, GilKindArg, LanesArg, ModeArg, WorkloadArg};
+pub use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -149,13 +151,45 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// The hidden worker subcommands a parent starts child processes with (see
-    /// [`crate::exec::worker`]).
+    /// [`WorkerSubcommand`]).
     #[command(flatten)]
-    Worker(WorkerCommand),
+    Worker(WorkerSubcommand),
 }
 
-// The hidden workers' flags, their bounds and their building back into an argv are in
-// [`crate::exec::worker`], beside the parent's end.
+/// The hidden worker subcommands. clap only takes their raw arguments: the flags, their
+/// bounds and their building into an argv are in [`crate::exec::worker`], beside the parent's
+/// end, and [`WorkerCommand::parse`] reads them.
+#[derive(Debug, Subcommand)]
+pub enum WorkerSubcommand {
+    /// Internal: run one task as a worker process and report it on stdout
+    #[command(name = worker::WORKER, hide = true, disable_help_flag = true)]
+    Worker(WorkerArgv),
+    /// Internal: yield the CPU in a loop, to measure a process switch
+    #[command(name = worker::YIELD_WORKER, hide = true, disable_help_flag = true)]
+    YieldWorker(WorkerArgv),
+}
+
+/// A hidden worker's arguments after its name, as given.
+#[derive(Debug, Args)]
+pub struct WorkerArgv {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<OsString>,
+}
+
+impl WorkerSubcommand {
+    /// The worker's command line as the parent built it: the subcommand's name, then its
+    /// arguments, for [`WorkerCommand::parse`].
+    pub fn argv(&self) -> Vec<OsString> {
+        let (name, argv) = match self {
+            WorkerSubcommand::Worker(argv) => (worker::WORKER, argv),
+            WorkerSubcommand::YieldWorker(argv) => (worker::YIELD_WORKER, argv),
+        };
+        std::iter::once(OsString::from(name))
+            .chain(argv.args.iter().cloned())
+            .collect()
+    }
+}
+
 pub use crate::exec::worker::{
     MAX_CPU, MAX_PAUSE_NS, MAX_PID, MAX_YIELD_ROUNDS, WorkerArgs, WorkerCommand, YieldWorkerArgs,
 };
@@ -201,6 +235,48 @@ mod tests {
         let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
         assert_eq!(cli.limit.limit().workers, 4);
         assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
+    }
+
+    /// The hidden subcommands hand a worker's argv through as the parent built it, and after a
+    /// global flag given before them too.
+    #[test]
+    fn worker_argv_reaches_the_worker_unchanged() {
+        let task = WorkerArgs {
+            task: 3,
+            units: 1_000,
+            seed: u64::MAX,
+            chunk_units: 10,
+            cpu: Some(1),
+            wait_every_units: Some(5),
+            pause_ns: Some(0),
+            gil: true,
+            io_wait_ns: Some(7),
+            parent: None,
+        };
+        let yielder = YieldWorkerArgs {
+            cpu: 0,
+            rounds: 9,
+            parent: None,
+        };
+        for command in [
+            WorkerCommand::Worker(task),
+            WorkerCommand::YieldWorker(yielder),
+        ] {
+            let command = command.with_parent(42);
+            for before in [&[][..], &["--quiet"]] {
+                let args = ["conpar"]
+                    .iter()
+                    .chain(before)
+                    .map(OsString::from)
+                    .chain(command.to_args());
+                let cli = Cli::try_parse_args_from(args).unwrap();
+                let Command::Worker(subcommand) = &cli.command else {
+                    panic!("not a worker");
+                };
+                assert_eq!(subcommand.argv(), command.to_args());
+                assert_eq!(WorkerCommand::parse(subcommand.argv()), Ok(command.clone()));
+            }
+        }
     }
 
     #[test]

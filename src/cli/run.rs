@@ -2,7 +2,7 @@
 //! script, or a [`Document`]), with the output files it names checked before any work and
 //! the plot written after it; and how the document is to be drawn and checked.
 
-use super::{Cli, Command, Globals};
+use super::{Cli, Command, Globals, WorkerCommand};
 use crate::demo;
 use crate::document::Document;
 use crate::engine::Env;
@@ -38,7 +38,10 @@ impl Cli {
     /// the demos and the tour then run under the interrupt handler.
     pub fn run(&self) -> anyhow::Result<Outcome> {
         match &self.command {
-            Command::Worker(worker) => crate::exec::worker::run(worker).map(|()| Outcome::Worked),
+            Command::Worker(subcommand) => {
+                let command = WorkerCommand::parse(subcommand.argv())?;
+                crate::exec::worker::run(&command).map(|()| Outcome::Worked)
+            }
             Command::Completions { shell } => {
                 self.check_outputs()?;
                 // Generated into memory: clap_complete panics where it cannot write.

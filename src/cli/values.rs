@@ -7,7 +7,7 @@
 //! enum (say `Html` to [`Format`]) is one more line in its mirror below.
 
 use crate::demo::gil_sim::WorkloadKind;
-use crate::exec::race::Mode;
+use crate::exec::race::Sharing;
 use crate::gil::GilKind;
 use crate::report::{Format, Lanes};
 
@@ -95,8 +95,8 @@ mirror! {
 }
 
 mirror! {
-    /// `race --mode`: see [`Mode`].
-    pub enum ModeArg => Mode {
+    /// `race --mode`: see [`Sharing`].
+    pub enum SharingArg => Sharing {
         /// Read, then write, as two separate steps: updates get lost
         Unsync,
         /// One indivisible fetch_add or fetch_sub per change
@@ -118,9 +118,9 @@ mod tests {
     /// Every mirror names its values as the engine's reports do.
     #[test]
     fn the_mirrors_name_their_values_as_the_engine_does() {
-        for &mode in ModeArg::value_variants() {
+        for &mode in SharingArg::value_variants() {
             let name = mode.to_possible_value().unwrap().get_name().to_string();
-            assert_eq!(name, Mode::from(mode).name());
+            assert_eq!(name, Sharing::from(mode).name());
         }
         for &kind in GilKindArg::value_variants() {
             let name = kind.to_possible_value().unwrap().get_name().to_string();

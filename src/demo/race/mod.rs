@@ -27,7 +27,7 @@
 use super::Repeats;
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
-use crate::exec::race::{self, Mode, Race, RaceRun};
+use crate::exec::race::{self, Race, RaceRun, Sharing};
 use crate::findings::{Findings, RaceFindings, RaceTiming};
 use crate::report::{ModeResult, Report, SCHEMA, format_ms};
 use crate::stats::{self, Summary};
@@ -53,8 +53,8 @@ pub struct Config {
     pub runs: usize,
     /// Unmeasured runs per mode first.
     pub warmup: usize,
-    /// The modes to run; empty means all. Run and shown in [`Mode::ALL`] order.
-    pub modes: Vec<Mode>,
+    /// The modes to run; empty means all. Run and shown in [`Sharing::ALL`] order.
+    pub modes: Vec<Sharing>,
     /// Pin every thread to the first CPU of the affinity mask.
     pub one_core: bool,
     /// May a progress bar be shown?
@@ -64,11 +64,11 @@ pub struct Config {
 /// A floor of the wall time per change of each mode, all threads together, well below what
 /// any machine measured (2.7, 18, 106, 54 and 1.6 ns on the development machine): for the
 /// budget, which refuses only what is sure to take too long.
-fn floor_ns_per_op(mode: Mode) -> f64 {
+fn floor_ns_per_op(mode: Sharing) -> f64 {
     match mode {
-        Mode::Unsync | Mode::Local => 0.5,
-        Mode::Atomic => 2.0,
-        Mode::Mutex | Mode::Channel => 5.0,
+        Sharing::Unsync | Sharing::Local => 0.5,
+        Sharing::Atomic => 2.0,
+        Sharing::Mutex | Sharing::Channel => 5.0,
     }
 }
 
@@ -80,7 +80,7 @@ impl Measurement for RaceRun {
 
 /// The measured runs of one mode.
 pub struct ModeRuns {
-    mode: Mode,
+    mode: Sharing,
     runs: Vec<RaceRun>,
 }
 
@@ -169,7 +169,10 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             runs: m.values().cloned().collect(),
         })
         .collect();
-    let base = all.iter().position(|m| m.mode == Mode::Atomic).unwrap_or(0);
+    let base = all
+        .iter()
+        .position(|m| m.mode == Sharing::Atomic)
+        .unwrap_or(0);
     let results: Vec<ModeResult> = all
         .iter()
         .zip(measured)
@@ -204,7 +207,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
 /// The race's claims: did unsync lose updates, and were all the fixes exact?
 pub fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Claim> {
     let mut claims = Vec::new();
-    if let Some(u) = all.iter().find(|m| m.mode == Mode::Unsync) {
+    if let Some(u) = all.iter().find(|m| m.mode == Sharing::Unsync) {
         let (wrong, runs) = (u.wrong_runs(), u.runs.len());
         let lost_max = u.lost().into_iter().max().unwrap_or(0);
         let mut finals = u.finals();
@@ -272,9 +275,9 @@ pub fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Cl
     claims
 }
 
-/// The modes asked for, each once, in [`Mode::ALL`] order.
-fn selected(modes: &[Mode]) -> Vec<Mode> {
-    Mode::ALL
+/// The modes asked for, each once, in [`Sharing::ALL`] order.
+fn selected(modes: &[Sharing]) -> Vec<Sharing> {
+    Sharing::ALL
         .into_iter()
         .filter(|m| modes.is_empty() || modes.contains(m))
         .collect()

@@ -30,21 +30,23 @@ pub(super) fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
 }
 
 /// Why the mode gave what it gave, in one line.
-pub(super) fn reason(mode: Mode, wrong_runs: usize) -> &'static str {
+pub(super) fn reason(mode: Sharing, wrong_runs: usize) -> &'static str {
     match (mode, wrong_runs) {
-        (Mode::Unsync, 0) => {
+        (Sharing::Unsync, 0) => {
             "no update lost this time, but read-then-write is still a race: nothing stops a thread between the two steps"
         }
-        (Mode::Unsync, _) => {
+        (Sharing::Unsync, _) => {
             "read and write are two steps: an update landing between them is overwritten"
         }
         (_, w) if w > 0 => "a bug: this mode must never lose an update",
-        (Mode::Atomic, _) => "fetch_add/fetch_sub read, change and write in one indivisible step",
-        (Mode::Mutex, _) => "the lock lets one thread at a time read and write",
-        (Mode::Channel, _) => {
+        (Sharing::Atomic, _) => {
+            "fetch_add/fetch_sub read, change and write in one indivisible step"
+        }
+        (Sharing::Mutex, _) => "the lock lets one thread at a time read and write",
+        (Sharing::Channel, _) => {
             "one owner thread alone touches the counter; the others send it messages"
         }
-        (Mode::Local, _) => "nothing is shared: private counts are added after the join",
+        (Sharing::Local, _) => "nothing is shared: private counts are added after the join",
     }
 }
 
@@ -78,13 +80,13 @@ pub(super) fn notes(
         "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
             .into(),
     );
-    let found = |mode: Mode| {
+    let found = |mode: Sharing| {
         results
             .iter()
             .find(|r| r.mode == mode.name())
             .and_then(|r| r.findings.race())
     };
-    if let Some(u) = found(Mode::Unsync) {
+    if let Some(u) = found(Sharing::Unsync) {
         let finals = &u.final_values;
         let (lo, hi) = (
             finals.iter().min().copied().unwrap_or(0),
@@ -126,7 +128,7 @@ pub(super) fn notes(
         ));
     }
     // The start line matters most where updates can be lost: unsync's, else the first mode's.
-    let skew = found(Mode::Unsync)
+    let skew = found(Sharing::Unsync)
         .or_else(|| results.first().and_then(|r| r.findings.race()))
         .and_then(|f| f.timing.start_skew_us);
     if let Some([median, max]) = skew.filter(|_| one_cpu) {
@@ -143,7 +145,7 @@ pub(super) fn notes(
             },
         ));
     }
-    let speed: Vec<(Mode, f64)> = all
+    let speed: Vec<(Sharing, f64)> = all
         .iter()
         .map(|m| (m.mode, m.ns_per_op(operations).median))
         .collect();
@@ -159,7 +161,7 @@ pub(super) fn notes(
             stats::speedup(slowest.1, fastest.1),
             results[base].mode,
             format_ms(results[base].wall_ms.median),
-            if results[base].mode == Mode::Atomic.name() {
+            if results[base].mode == Sharing::Atomic.name() {
                 ", the simplest correct fix"
             } else {
                 ", the first mode run, as atomic was not"

@@ -5,7 +5,7 @@ use super::*;
 mod run_tests {
     use super::*;
 
-    fn config(modes: Vec<Mode>, threads: usize) -> Config {
+    fn config(modes: Vec<Sharing>, threads: usize) -> Config {
         Config {
             threads,
             iterations: 2000,
@@ -45,7 +45,7 @@ mod run_tests {
 
     #[test]
     fn unsync_is_reported_truthfully() {
-        let report = run_here(&config(vec![Mode::Unsync], 4)).unwrap();
+        let report = run_here(&config(vec![Sharing::Unsync], 4)).unwrap();
         let r = &report.results[0];
         let finals = &found(r).final_values;
         assert_eq!(finals.len(), 4);
@@ -69,7 +69,11 @@ mod run_tests {
 
     #[test]
     fn every_field_is_there() {
-        let report = run_here(&config(vec![Mode::Local, Mode::Atomic, Mode::Local], 2)).unwrap();
+        let report = run_here(&config(
+            vec![Sharing::Local, Sharing::Atomic, Sharing::Local],
+            2,
+        ))
+        .unwrap();
         assert_eq!(report.results.len(), 2);
         assert_eq!(report.results[0].mode, "atomic");
         let json = serde_json::to_value(&report.results[1]).unwrap();
@@ -98,7 +102,7 @@ mod run_tests {
 
     #[test]
     fn bad_sizes_are_usage_errors() {
-        let mut c = config(vec![Mode::Atomic], 1);
+        let mut c = config(vec![Sharing::Atomic], 1);
         let e = run_here(&c).unwrap_err();
         assert!(e.downcast_ref::<crate::error::UsageError>().is_some());
         c.threads = 2;
@@ -130,7 +134,7 @@ mod claim_tests {
     use crate::exec::Run;
     use crate::stats::Summary;
 
-    fn runs(mode: Mode, finals: &[i64]) -> ModeRuns {
+    fn runs(mode: Sharing, finals: &[i64]) -> ModeRuns {
         ModeRuns {
             mode,
             runs: finals
@@ -169,7 +173,7 @@ mod claim_tests {
     #[test]
     fn lost_updates_hold_only_when_a_run_went_wrong() {
         let seen = claims(
-            &[runs(Mode::Unsync, &[0, -120, 77])],
+            &[runs(Sharing::Unsync, &[0, -120, 77])],
             &[row("unsync", false)],
             false,
         );
@@ -178,7 +182,11 @@ mod claim_tests {
         assert!(seen[0].text.contains("2 of 3 runs") && seen[0].text.contains("at least 120"));
         assert!(seen[0].text.contains("3 different final values"));
         // The tour on one CPU: no run went wrong. Say so, and why, never "up to 0 lost".
-        let none = claims(&[runs(Mode::Unsync, &[0; 5])], &[row("unsync", true)], true);
+        let none = claims(
+            &[runs(Sharing::Unsync, &[0; 5])],
+            &[row("unsync", true)],
+            true,
+        );
         assert_eq!(none[0].holds, Some(false));
         assert!(
             none[0]
@@ -187,7 +195,7 @@ mod claim_tests {
         );
         assert!(!none[0].text.contains("differently every time"));
         let two = claims(
-            &[runs(Mode::Unsync, &[0; 5])],
+            &[runs(Sharing::Unsync, &[0; 5])],
             &[row("unsync", true)],
             false,
         );
