@@ -1,8 +1,8 @@
 //! The measurement engine: the one loop that measures, for every demo.
 //!
-//! A demo hands it its modes (one closure per way of running the work, each returning that
-//! executor's own run type) and gets back every mode's samples. The engine owns what every
-//! measurement needs and no demo should redo:
+//! A demo hands it its modes as [`Runner`]s (one closure per way of running the work, each
+//! returning that executor's own run type) and gets back every mode's samples. The engine owns
+//! what every measurement needs and no demo should redo:
 //!
 //! - **the budget**: the estimated cost of every run, waits included, over all warm-ups and
 //!   runs, refused as bad input above [`MAX_ESTIMATED_RUN`] before anything starts;
@@ -92,7 +92,7 @@ impl Measurement for Run {
 }
 
 /// One way of running the work.
-pub struct Mode<'a, R> {
+pub struct Runner<'a, R> {
     pub name: String,
     /// Threads (or processes, or workers) it runs on.
     pub threads: usize,
@@ -101,14 +101,14 @@ pub struct Mode<'a, R> {
     run: Box<dyn FnMut() -> anyhow::Result<R> + 'a>,
 }
 
-impl<'a, R> Mode<'a, R> {
+impl<'a, R> Runner<'a, R> {
     pub fn new(
         name: impl Into<String>,
         threads: usize,
         estimate: Duration,
         run: impl FnMut() -> anyhow::Result<R> + 'a,
-    ) -> Mode<'a, R> {
-        Mode {
+    ) -> Runner<'a, R> {
+        Runner {
             name: name.into(),
             threads,
             estimate,
@@ -199,46 +199,46 @@ pub fn check_estimate(estimate_s: f64, advice: &str) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// Measures `modes` as `plan` says (see the module doc).
+/// Measures `runners` as `plan` says (see the module doc).
 pub fn measure<R: Measurement>(
     env: &Env,
-    mut modes: Vec<Mode<'_, R>>,
+    mut runners: Vec<Runner<'_, R>>,
     plan: &Plan,
 ) -> anyhow::Result<Outcome<R>> {
     anyhow::ensure!(
-        !modes.is_empty() && plan.repeats.runs > 0,
+        !runners.is_empty() && plan.repeats.runs > 0,
         "nothing to measure"
     );
-    let estimates: Vec<Duration> = modes.iter().map(|m| m.estimate).collect();
+    let estimates: Vec<Duration> = runners.iter().map(|r| r.estimate).collect();
     check_budget(estimates.iter().copied(), plan.repeats, plan.advice)?;
     let round_estimate: Duration = estimates.iter().sum();
     let rounds = plan.repeats.runs + plan.repeats.warmup;
     let progress = Progress::new(
         plan.progress,
-        (rounds * modes.len()) as u64,
+        (rounds * runners.len()) as u64,
         round_estimate.mul_f64(rounds as f64),
     );
     let started = Instant::now();
 
     for _ in 0..plan.repeats.warmup {
-        for mode in &mut modes {
-            progress.message(&mode.name);
-            (mode.run)()?;
+        for runner in &mut runners {
+            progress.message(&runner.name);
+            (runner.run)()?;
             progress.step();
         }
     }
 
-    let mut all: Vec<Vec<Sample<R>>> = modes.iter().map(|_| Vec::new()).collect();
+    let mut all: Vec<Vec<Sample<R>>> = runners.iter().map(|_| Vec::new()).collect();
     let mut disturbed_rounds = Vec::new();
     let mut wanted = plan.repeats.runs;
     let mut last = env.meter.snapshot();
     let mut round = 0;
     while round < wanted {
         let round_started = Instant::now();
-        let mut readings = Vec::with_capacity(modes.len());
-        for (mode, into) in modes.iter_mut().zip(&mut all) {
-            progress.message(&mode.name);
-            let value = (mode.run)()?;
+        let mut readings = Vec::with_capacity(runners.len());
+        for (runner, into) in runners.iter_mut().zip(&mut all) {
+            progress.message(&runner.name);
+            let value = (runner.run)()?;
             let now = env.meter.snapshot();
             let mut reading = Reading::between(&last, &now, &plan.watch, env.meter.tick());
             reading.own_by_cpu = work_by_cpu(value.run());
@@ -258,7 +258,7 @@ pub fn measure<R: Measurement>(
         let affordable = started.elapsed() + round_started.elapsed() <= MAX_ESTIMATED_RUN;
         if disturbed && replacing < plan.repeats.runs && affordable {
             wanted += 1;
-            progress.add_steps(modes.len() as u64);
+            progress.add_steps(runners.len() as u64);
         }
         round += 1;
     }
@@ -274,16 +274,16 @@ pub fn measure<R: Measurement>(
         replaced: if replace { disturbed } else { 0 },
         kept_disturbed: if replace { 0 } else { disturbed },
     };
-    let measured: Vec<Measured<R>> = modes
+    let measured: Vec<Measured<R>> = runners
         .iter()
         .zip(all)
-        .map(|(mode, samples)| {
+        .map(|(runner, samples)| {
             let (samples, set_aside) = samples
                 .into_iter()
                 .partition(|s| !(replace && disturbed_rounds[s.round]));
             Measured {
-                mode: mode.name.clone(),
-                threads: mode.threads,
+                mode: runner.name.clone(),
+                threads: runner.threads,
                 samples,
                 set_aside,
             }
@@ -493,11 +493,11 @@ mod tests {
     fn rounds_take_every_mode_in_turn_after_the_warm_ups() {
         let order = std::cell::RefCell::new(Vec::new());
         let modes = vec![
-            Mode::new("a", 1, Duration::ZERO, || {
+            Runner::new("a", 1, Duration::ZERO, || {
                 order.borrow_mut().push('a');
                 Ok(run_of(10, 7))
             }),
-            Mode::new("b", 2, Duration::ZERO, || {
+            Runner::new("b", 2, Duration::ZERO, || {
                 order.borrow_mut().push('b');
                 Ok(run_of(5, 7))
             }),
@@ -519,8 +519,8 @@ mod tests {
     fn the_oracle_catches_a_wrong_checksum_in_any_run() {
         let n = Cell::new(0);
         let modes = vec![
-            Mode::new("seq", 1, Duration::ZERO, || Ok(run_of(10, 1))),
-            Mode::new("bad", 2, Duration::ZERO, || {
+            Runner::new("seq", 1, Duration::ZERO, || Ok(run_of(10, 1))),
+            Runner::new("bad", 2, Duration::ZERO, || {
                 n.set(n.get() + 1);
                 Ok(run_of(5, if n.get() == 2 { 99 } else { 1 }))
             }),
@@ -535,12 +535,12 @@ mod tests {
         let walls = [10, 20, 10];
         let i = Cell::new(0);
         let modes = vec![
-            Mode::new("seq", 1, Duration::ZERO, || {
+            Runner::new("seq", 1, Duration::ZERO, || {
                 let w = walls[i.get() % 3];
                 i.set(i.get() + 1);
                 Ok(run_of(w, 0))
             }),
-            Mode::new("par", 2, Duration::ZERO, || Ok(run_of(5, 0))),
+            Runner::new("par", 2, Duration::ZERO, || Ok(run_of(5, 0))),
         ];
         let out = measure(&env(Source::None), modes, &plan(3, 0)).unwrap();
         let r = out.modes[1].result(&out.modes[0], out.expected);
@@ -557,7 +557,7 @@ mod tests {
             steal_cpus: 0.0,
         });
         let calls = Cell::new(0);
-        let modes = vec![Mode::new("seq", 1, Duration::ZERO, || {
+        let modes = vec![Runner::new("seq", 1, Duration::ZERO, || {
             calls.set(calls.get() + 1);
             std::thread::sleep(Duration::from_millis(150));
             Ok(run_of(150, 0))
@@ -584,7 +584,7 @@ mod tests {
             steal_cpus: 0.0,
         });
         let calls = Cell::new(0);
-        let modes = vec![Mode::new("seq", 1, Duration::ZERO, || {
+        let modes = vec![Runner::new("seq", 1, Duration::ZERO, || {
             calls.set(calls.get() + 1);
             std::thread::sleep(Duration::from_millis(120));
             Ok(run_of(120, 0))
@@ -598,7 +598,7 @@ mod tests {
     #[test]
     fn the_budget_counts_every_run_and_refuses_before_any_work() {
         let ran = Cell::new(false);
-        let modes = vec![Mode::new("slow", 1, Duration::from_secs(1000), || {
+        let modes = vec![Runner::new("slow", 1, Duration::from_secs(1000), || {
             ran.set(true);
             Ok(run_of(1, 0))
         })];

@@ -10,7 +10,7 @@
 
 use super::Repeats;
 use crate::claims::Claim;
-use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
+use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
@@ -121,13 +121,16 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let sequential_estimate = workload.estimated_sequential();
     let interleaved_estimate = workload.estimated_pass().max(workload.wait_per_task());
     let work = &workload;
-    let mut modes: Vec<Mode<'_, Interleaved>> = Vec::new();
+    let mut modes: Vec<Runner<'_, Interleaved>> = Vec::new();
     if let Some(cpu) = cpu {
-        modes.push(Mode::new("sequential", 1, sequential_estimate, move || {
-            sequential::run_pinned(work, cpu).map(Interleaved::from)
-        }));
+        modes.push(Runner::new(
+            "sequential",
+            1,
+            sequential_estimate,
+            move || sequential::run_pinned(work, cpu).map(Interleaved::from),
+        ));
     }
-    modes.push(Mode::new("green", 1, interleaved_estimate, move || {
+    modes.push(Runner::new("green", 1, interleaved_estimate, move || {
         let g = green::run(work, quantum_units, cpu)?;
         Ok(Interleaved {
             run: g.run,
@@ -135,13 +138,13 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         })
     }));
     if let Some(cpu) = cpu {
-        modes.push(Mode::new(
+        modes.push(Runner::new(
             "threads",
             config.tasks,
             interleaved_estimate,
             move || threads::run_on(work, Some(cpu)).map(Interleaved::from),
         ));
-        modes.push(Mode::new(
+        modes.push(Runner::new(
             "processes",
             config.tasks,
             interleaved_estimate,
