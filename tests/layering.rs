@@ -137,7 +137,7 @@ fn the_rules_cover_the_engine() {
         "src/demo/",
         "src/exec/",
         "src/report/",
-        "src/engine.rs",
+        "src/engine/",
         "src/claims.rs",
         "src/findings.rs",
     ] {
