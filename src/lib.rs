@@ -20,7 +20,9 @@
 //! - [`gil`]: a global interpreter lock that behaves like `CPython`'s (new, old, none).
 //! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
-//! - [`engine`]: the one measurement loop: rounds, warm-ups, budget, oracle, disturbed rounds.
+//! - [`engine`]: the one measurement loop: rounds, warm-ups, oracle, disturbed rounds
+//!   (`mod.rs`); the budget (`budget.rs`); a mode's samples summed up as its result row
+//!   (`summary.rs`).
 //! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile.
 //! - [`exec`]: executors, one per way of running a workload; each returns a `Run`; in
 //!   [`exec::race`], the shared-counter race (`mod.rs`) and the start line that lines its

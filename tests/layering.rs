@@ -125,7 +125,7 @@ fn the_rules_cover_the_engine() {
         "src/exec/",
         "src/exec/worker/",
         "src/report/",
-        "src/engine.rs",
+        "src/engine/",
         "src/claims.rs",
         "src/findings.rs",
     ] {

@@ -6,7 +6,7 @@
 
 use super::Repeats;
 use crate::claims::{self, Claim};
-use crate::engine::{self, Env, Mode, Oracle, Plan};
+use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
@@ -38,11 +38,11 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let spread =
         |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
     let modes = vec![
-        Mode::new("sequential", 1, pass, || Ok(sequential::run(&workload))),
-        Mode::new("threads", config.tasks, spread(config.tasks), || {
+        Runner::new("sequential", 1, pass, || Ok(sequential::run(&workload))),
+        Runner::new("threads", config.tasks, spread(config.tasks), || {
             threads::run(&workload)
         }),
-        Mode::new("rayon", pool.workers(), spread(pool.workers()), || {
+        Runner::new("rayon", pool.workers(), spread(pool.workers()), || {
             Ok(pool.run(&workload))
         }),
     ];

@@ -14,7 +14,7 @@
 
 use super::Repeats;
 use crate::claims::Claim;
-use crate::engine::{self, Env, Measured, Measurement, Mode, Oracle, Plan};
+use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
@@ -203,12 +203,12 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             _ => plan.clone(),
         })
         .collect();
-    let modes: Vec<Mode<'_, GilRun>> = kinds
+    let modes: Vec<Runner<'_, GilRun>> = kinds
         .iter()
         .zip(&plans)
         .map(|(&(name, threads, variant), plan)| {
             let exe = exe.as_deref();
-            Mode::new(name, threads, pass, move || match variant {
+            Runner::new(name, threads, pass, move || match variant {
                 None => exec_gil::run_sequential(plan),
                 Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
                 Some(Variant::Processes) => {

@@ -31,7 +31,7 @@
 use super::Repeats;
 use crate::amdahl::{self, AmdahlReport, Point};
 use crate::claims::Claim;
-use crate::engine::{self, Env, Mode, Oracle, Plan};
+use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::Run;
 use crate::exec::pool::Pool;
 use crate::findings::{Findings, MaxprocsFindings};
@@ -163,13 +163,13 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
 
     // Every run is about one pass's serial part plus its parallel part spread over min(P, CPUs).
     let pass = workload.estimated_pass();
-    let modes: Vec<Mode<'_, Run>> = procs
+    let modes: Vec<Runner<'_, Run>> = procs
         .iter()
         .map(|&p| {
             let estimate = pass
                 .mul_f64(serial_set + (1.0 - serial_set) / amdahl::processors(p as f64, capacity));
             let work = &workload;
-            Mode::new(format!("P={p}"), p, estimate, move || {
+            Runner::new(format!("P={p}"), p, estimate, move || {
                 let pool = Pool::new(p)?;
                 pool.wait_ready();
                 Ok(pool.run_split(work, serial_units))

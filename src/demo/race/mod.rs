@@ -131,7 +131,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     };
     let chosen = selected(&config.modes);
     let operations = config.threads as u64 * config.iterations;
-    let modes: Vec<engine::Mode<'_, RaceRun>> = chosen
+    let modes: Vec<engine::Runner<'_, RaceRun>> = chosen
         .iter()
         .map(|&mode| {
             let race = Race {
@@ -141,7 +141,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                 pin,
             };
             let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
-            engine::Mode::new(mode.name(), config.threads, estimate, move || {
+            engine::Runner::new(mode.name(), config.threads, estimate, move || {
                 // Pinning (the point of --one-core) or creating the threads can fail.
                 race::run(&race).with_context(|| {
                     format!("the {} race of {} threads", mode.name(), config.threads)

@@ -1,0 +1,325 @@
+//! `conpar interleave`: concurrency without parallelism. The same tasks share ONE CPU as green
+//! threads on a cooperative scheduler, as OS threads preempted by the kernel, and as processes,
+//! each compared with running them one after another on that same CPU.
+//!
+//! What it shows: on one core no way of interleaving makes CPU-bound work faster (it only adds
+//! switches), but every task makes progress all along, instead of the first finishing early and
+//! the last late; and once tasks also wait (a sleep standing for I/O), interleaving overlaps
+//! one task's waits with another's compute, and finishes in about the larger of the two instead
+//! of their sum. The switch costs measured in the same run say what each kind of switch costs.
+
+use super::Repeats;
+use crate::claims::Claim;
+use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
+use crate::error::UsageError;
+use crate::exec::{Run, green, process, sequential, switch_cost, threads};
+use crate::findings::{Findings, InterleaveFindings};
+use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport};
+use crate::stats::{median_u64, round_to};
+use crate::sys::{self, ContextSwitches};
+use crate::workload::{WorkSize, Workload};
+use std::time::Duration;
+
+mod claims;
+mod notes;
+#[cfg(test)]
+mod tests;
+
+pub use claims::claims;
+use notes::notes;
+
+/// How long a green task computes before it yields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantum {
+    Time(Duration),
+    Units(u64),
+}
+
+/// What `interleave` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub tasks: usize,
+    /// The CPU to share; the first of the affinity mask when not given.
+    pub cpu: Option<usize>,
+    pub size: WorkSize,
+    pub seed: u64,
+    pub repeats: Repeats,
+    pub quantum: Quantum,
+    /// Total waiting per task, if any.
+    pub wait: Option<Duration>,
+    /// Compute between two waits.
+    pub wait_every: Duration,
+    pub progress: bool,
+}
+
+/// Yields per task of the green switch-cost measurement, and of the thread and process ones.
+const GREEN_ROUNDS: u64 = 200_000;
+const OS_ROUNDS: u64 = 20_000;
+
+/// The stack Rust reserves for a spawned thread unless `RUST_MIN_STACK` says otherwise.
+const DEFAULT_THREAD_STACK: usize = 2 * 1024 * 1024;
+
+/// The shortest quantum accepted: below about 10 µs a green task does less work between two
+/// yields than the scheduler spends switching and recording, and the demo shows only overhead.
+pub const MIN_QUANTUM: Duration = Duration::from_micros(10);
+
+/// The shortest compute between two waits (`--wait-every`) accepted, for the same reason.
+pub const MIN_WAIT_EVERY: Duration = Duration::from_micros(100);
+
+/// The shortest single pause accepted: a sleep shorter than the kernel's timer slack (50 µs by
+/// default) lasts about the slack whatever was asked, so the waits would not be what was set.
+pub const MIN_PAUSE: Duration = Duration::from_micros(100);
+
+/// One interleave run: the executor's run, and for green runs what the scheduler did.
+#[derive(Debug, Clone)]
+pub struct Interleaved {
+    pub run: Run,
+    /// Green runs only: the scheduler's switches and the bytes of one task's state.
+    pub green: Option<(u64, usize)>,
+}
+
+impl Measurement for Interleaved {
+    fn run(&self) -> &Run {
+        &self.run
+    }
+}
+
+impl From<Run> for Interleaved {
+    fn from(run: Run) -> Interleaved {
+        Interleaved { run, green: None }
+    }
+}
+
+/// Refuses a quantum or waits too fine to mean anything (see [`MIN_QUANTUM`], [`MIN_PAUSE`]).
+fn check_granularity(workload: &Workload, quantum_units: u64) -> Result<(), UsageError> {
+    let quantum = Duration::from_secs_f64(quantum_units as f64 * workload.unit_ns / 1e9);
+    if quantum < MIN_QUANTUM {
+        return Err(UsageError(format!(
+            "a quantum of {quantum_units} units is about {} here, below the floor of {}: a green task would switch more than it computes; use a larger --quantum-units or --quantum",
+            humantime::format_duration(quantum),
+            humantime::format_duration(MIN_QUANTUM)
+        )));
+    }
+    if let Some(w) = workload.wait {
+        if w.pause() < MIN_PAUSE {
+            return Err(UsageError(format!(
+                "each task's --wait would be cut into pauses of {}, below the floor of {}: sleeps that short last about the timer slack whatever is asked; use a longer --wait or --wait-every",
+                humantime::format_duration(w.pause()),
+                humantime::format_duration(MIN_PAUSE)
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+    let machine = env.machine.clone();
+    let cpu = choose_cpu(config.cpu, machine.affinity.as_deref())?;
+    let mut workload = Workload::new(config.tasks, config.size, config.seed);
+    if let Some(wait) = config.wait {
+        workload = workload.with_wait(wait, config.wait_every);
+    }
+    let quantum_units = match config.quantum {
+        Quantum::Time(t) => workload.units_for(t),
+        Quantum::Units(u) => u,
+    };
+    check_granularity(&workload, quantum_units)?;
+    // One after another, the waits add up; interleaved, they overlap with the compute.
+    let sequential_estimate = workload.estimated_sequential();
+    let interleaved_estimate = workload.estimated_pass().max(workload.wait_per_task());
+    let work = &workload;
+    let mut modes: Vec<Runner<'_, Interleaved>> = Vec::new();
+    if let Some(cpu) = cpu {
+        modes.push(Runner::new(
+            "sequential",
+            1,
+            sequential_estimate,
+            move || sequential::run_pinned(work, cpu).map(Interleaved::from),
+        ));
+    }
+    modes.push(Runner::new("green", 1, interleaved_estimate, move || {
+        let g = green::run(work, quantum_units, cpu)?;
+        Ok(Interleaved {
+            run: g.run,
+            green: Some((g.scheduler.switches, g.task_bytes)),
+        })
+    }));
+    if let Some(cpu) = cpu {
+        modes.push(Runner::new(
+            "threads",
+            config.tasks,
+            interleaved_estimate,
+            move || threads::run_on(work, Some(cpu)).map(Interleaved::from),
+        ));
+        modes.push(Runner::new(
+            "processes",
+            config.tasks,
+            interleaved_estimate,
+            move || process::run(work, Some(cpu)).map(Interleaved::from),
+        ));
+    }
+    let plan = Plan {
+        repeats: config.repeats,
+        // Only the shared CPU matters: what runs on the others does not slow these modes.
+        watch: cpu.map_or_else(|| env.mask(), |c| vec![c]),
+        // Sequential is the oracle; where nothing could be pinned only green ran.
+        oracle: match cpu {
+            Some(_) => Oracle::FirstMode,
+            None => Oracle::Known(workload.expected_checksum()),
+        },
+        advice: "use fewer --units, --tasks or --runs, or a shorter --wait",
+        progress: config.progress,
+    };
+    let outcome = engine::measure(env, modes, &plan)?;
+    let mut switch_costs = switch_cost::SwitchCosts::default();
+    if let Some(cpu) = cpu {
+        switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
+        switch_costs.processes = Some(switch_cost::processes(
+            &process::current_exe()?,
+            cpu,
+            OS_ROUNDS,
+        )?);
+    }
+    switch_costs.green = switch_cost::green(GREEN_ROUNDS);
+
+    let measured = &outcome.modes;
+    let expected = outcome.expected;
+    let task_bytes = measured
+        .iter()
+        .flat_map(crate::engine::Measured::values)
+        .find_map(|v| v.green.map(|g| g.1))
+        .unwrap_or(0);
+    let mut results = Vec::new();
+    let mut timeline = Timeline::default();
+    for m in measured {
+        let (run, recorded) = m.timeline();
+        let mut result = m.result(&measured[0], expected);
+        let switches: Vec<u64> = m
+            .values()
+            .map(|v| v.green.map_or_else(|| os_switches(&v.run).total(), |g| g.0))
+            .collect();
+        let median_run = &m.samples[run.run].value.run;
+        let (first_done, last_done) = done_times_ms(median_run, &workload);
+        let busy_ns: u64 = recorded
+            .slices
+            .iter()
+            .map(crate::trace::Slice::duration_ns)
+            .sum();
+        result.findings = Findings::Interleave(InterleaveFindings {
+            cpu_ms: cpu_ms(m),
+            switches: median_u64(&switches),
+            os_context_switches: os_switches(median_run),
+            mean_slice_us: round_to(
+                busy_ns as f64 / 1e3 / recorded.slices.len().max(1) as f64,
+                2,
+            ),
+            first_done_ms: round_to(first_done, 2),
+            last_done_ms: round_to(last_done, 2),
+            switch_cost_ns: switch_cost_of(&m.mode, &switch_costs),
+            bound_ms: bound_ms(&workload),
+            stack_bytes: match m.mode.as_str() {
+                "green" => Some(task_bytes as u64),
+                "threads" => Some(thread_stack_bytes() as u64),
+                _ => None,
+            },
+        });
+        results.push(result);
+        timeline.add(run, recorded);
+    }
+    let claims = claims(
+        cpu,
+        &workload,
+        &results,
+        &switch_costs,
+        &outcome.interference,
+    );
+    let mut notes = notes(cpu, &workload, &results, &switch_costs, task_bytes);
+    // The conclusions first, each as its claim words it.
+    // (A checksum is worth a word only where it differs.)
+    let said = |c: &&Claim| !(c.id == "work.checksums" && c.holds == Some(true));
+    notes.splice(0..0, claims.iter().filter(said).map(|c| c.text.clone()));
+    let notes = super::notes_with(&outcome.interference, notes);
+    Ok(Report {
+        schema: SCHEMA,
+        demo: "interleave".into(),
+        machine,
+        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
+        results,
+        maxprocs: None,
+        amdahl: None,
+        timeline,
+        interference: outcome.interference,
+        claims,
+        notes,
+    })
+}
+
+/// The CPU to share: the one asked for if the affinity mask allows it, else the mask's first.
+/// `None` where this platform cannot pin (then only green runs, unpinned).
+fn choose_cpu(asked: Option<usize>, mask: Option<&[usize]>) -> Result<Option<usize>, UsageError> {
+    match (asked, mask) {
+        (Some(cpu), Some(mask)) if mask.contains(&cpu) => Ok(Some(cpu)),
+        (Some(cpu), Some(mask)) => Err(UsageError(format!(
+            "--cpu {cpu} is not in this process's affinity mask ({})",
+            sys::cpu_list(mask)
+        ))),
+        (Some(_), None) => Err(UsageError(
+            "--cpu needs thread pinning, which this platform does not support".into(),
+        )),
+        (None, mask) => Ok(mask.and_then(|m| m.first().copied())),
+    }
+}
+
+fn os_switches(run: &Run) -> ContextSwitches {
+    run.context_switches.unwrap_or_default()
+}
+
+/// When the first and the last task finished, in ms after the run began: the end of each
+/// task's last slice, plus its final pause when tasks wait.
+fn done_times_ms(run: &Run, workload: &Workload) -> (f64, f64) {
+    let final_pause = workload.wait.map_or(0.0, |w| w.pause_ns as f64 / 1e6);
+    let mut done = vec![0.0f64; workload.tasks];
+    for s in &run.slices {
+        let end = s.end().as_secs_f64() * 1e3 + final_pause;
+        done[s.task()] = done[s.task()].max(end);
+    }
+    let first = done.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = done.iter().copied().fold(0.0, f64::max);
+    (first, last)
+}
+
+fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
+    let samples: Vec<f64> = m
+        .samples
+        .iter()
+        .filter_map(|s| s.cpu_time.map(|t| t.as_secs_f64() * 1e3))
+        .collect();
+    crate::stats::Summary::of(&samples).map(|s| round_to(s.median, 2))
+}
+
+fn switch_cost_of(mode: &str, costs: &switch_cost::SwitchCosts) -> Option<f64> {
+    match mode {
+        "green" => Some(round_to(costs.green, 2)),
+        "threads" => costs.threads.map(|ns| round_to(ns, 2)),
+        "processes" => costs.processes.map(|ns| round_to(ns, 2)),
+        _ => None,
+    }
+}
+
+fn thread_stack_bytes() -> usize {
+    std::env::var("RUST_MIN_STACK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_THREAD_STACK)
+}
+
+/// With waits, the wall time no run on one CPU can beat: the larger of all the CPU work and
+/// one task's compute plus its waits.
+fn bound_ms(workload: &Workload) -> Option<f64> {
+    let w = workload.wait.as_ref()?;
+    let compute_ms = workload.estimated_pass().as_secs_f64() * 1e3;
+    Some(round_to(
+        compute_ms.max(compute_ms / workload.tasks as f64 + w.total_ms),
+        2,
+    ))
+}

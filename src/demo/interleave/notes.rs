@@ -1,0 +1,99 @@
+//! The notes of `interleave`: what the figures mean, with or without waits, and what each
+//! kind of switch cost.
+
+use super::{InterleaveFindings, ModeResult, Workload, switch_cost, thread_stack_bytes};
+use crate::report::format_ms;
+use std::fmt::Write as _;
+
+/// The interleave findings of a mode; every mode of this demo has them.
+fn found(result: &ModeResult) -> InterleaveFindings {
+    result.findings.interleave().cloned().unwrap_or_default()
+}
+
+pub(super) fn notes(
+    cpu: Option<usize>,
+    workload: &Workload,
+    results: &[ModeResult],
+    costs: &switch_cost::SwitchCosts,
+    task_bytes: usize,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    match cpu {
+        Some(_) => {}
+        None => notes.push(
+            "This platform cannot pin threads to a CPU: only the green threads ran (on one OS thread, wherever the OS put it); sequential, threads and processes need pinning and were skipped."
+                .into(),
+        ),
+    }
+    let seq = &results[0];
+    let timing: Vec<String> = results
+        .iter()
+        .skip(1)
+        .map(|r| format!("{} {:.2}x", r.mode, r.wall_ms.median / seq.wall_ms.median))
+        .collect();
+    if cpu.is_some() && !timing.is_empty() {
+        match workload.wait {
+            None => notes.push(format!(
+                "Compute only: one CPU cannot do more work by switching, so each mode takes about as long as one after another ({} the sequential time); the difference is switching overhead.",
+                timing.join(", ")
+            )),
+            Some(w) => {
+                let compute_ms = workload.estimated_pass().as_secs_f64() * 1e3;
+                let ideal = found(seq).bound_ms.unwrap_or(f64::NAN);
+                let best = results.iter().skip(1).min_by(|a, b| a.wall_ms.median.total_cmp(&b.wall_ms.median)).expect("modes");
+                notes.push(format!(
+                    "With waits: each task computes about {} ms and waits {} ms. One after another that took {} ms; interleaved, {} took {} ms (speedup {:.2}). No run can beat the larger of the CPU work and one task's compute plus waits (here about {} ms); tasks that wait in step leave the CPU idle at times, and the larger the waits, the closer interleaving gets to that bound. Overlapping waits is the problem concurrency solves on one core.",
+                    format_ms(compute_ms / workload.tasks as f64),
+                    format_ms(w.total_ms),
+                    format_ms(seq.wall_ms.median),
+                    best.mode,
+                    format_ms(best.wall_ms.median),
+                    seq.wall_ms.median / best.wall_ms.median,
+                    format_ms(ideal)
+                ));
+            }
+        }
+        if let Some(green) = results.iter().find(|r| r.mode == "green") {
+            notes.push(format!(
+                "Progress: one after another, the first task was done after {} ms and the last after {} ms; interleaved (green), the first after {} ms and the last after {} ms: all tasks progress together and finish late together.",
+                format_ms(found(seq).first_done_ms),
+                format_ms(found(seq).last_done_ms),
+                format_ms(found(green).first_done_ms),
+                format_ms(found(green).last_done_ms),
+            ));
+        }
+    }
+    if let Some(threads) = results.iter().find(|r| r.mode == "threads") {
+        let os = found(threads).os_context_switches;
+        let green_switches = results
+            .iter()
+            .find(|r| r.mode == "green")
+            .map_or(0, |g| found(g).switches);
+        notes.push(format!(
+            "The OS switched the pinned threads {} times ({} involuntary: preempted when their time slice ran out; {} voluntary), with a mean slice of {} µs: its scheduler decides when, not the tasks. The green tasks switched {} times, each at the end of a quantum the task chose.",
+            os.total(),
+            os.involuntary,
+            os.voluntary,
+            found(threads).mean_slice_us.round(),
+            green_switches,
+        ));
+    }
+    let mut cost = format!("Switch costs on one CPU: green task {:.1} ns", costs.green);
+    if let Some(t) = costs.threads {
+        let _ = write!(
+            cost,
+            ", OS thread {t:.0} ns ({:.0}x a green switch)",
+            t / costs.green
+        );
+    }
+    if let Some(p) = costs.processes {
+        let _ = write!(cost, ", process {p:.0} ns");
+    }
+    let _ = write!(
+        cost,
+        ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
+        thread_stack_bytes() / 1024
+    );
+    notes.push(cost);
+    notes
+}

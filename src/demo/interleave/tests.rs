@@ -1,0 +1,140 @@
+//! Tests of `interleave`: choosing the CPU, and every outcome of its claims on synthetic
+//! findings.
+
+use super::*;
+
+mod run_tests {
+    use super::*;
+
+    #[test]
+    fn the_cpu_must_be_in_the_mask() {
+        assert_eq!(choose_cpu(None, Some(&[2, 3])), Ok(Some(2)));
+        assert_eq!(choose_cpu(Some(3), Some(&[2, 3])), Ok(Some(3)));
+        assert!(choose_cpu(Some(5), Some(&[2, 3])).is_err());
+        assert!(choose_cpu(Some(0), None).is_err());
+        assert_eq!(choose_cpu(None, None), Ok(None));
+    }
+}
+
+mod claim_tests {
+    //! Every outcome of the interleave claims, on synthetic findings.
+    use super::*;
+    use crate::interference::{Interference, Verdict};
+    use crate::workload::WorkSize;
+
+    fn row(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
+        ModeResult::synthetic(mode, &[wall], interval, cpus)
+    }
+
+    fn quiet() -> Interference {
+        let mut i = Interference::none();
+        i.verdict = Verdict::Quiet;
+        i
+    }
+
+    fn find<'a>(claims: &'a [Claim], id: &str) -> &'a Claim {
+        crate::claims::find(claims, id, None).unwrap()
+    }
+
+    #[test]
+    fn one_cpu_holds_only_when_every_mode_stayed_there() {
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        let costs = switch_cost::SwitchCosts::default();
+        let on = [
+            row("sequential", 100.0, [1.0, 1.0], vec![1]),
+            row("green", 101.0, [0.98, 1.0], vec![1]),
+        ];
+        assert_eq!(
+            find(
+                &claims(Some(1), &w, &on, &costs, &quiet()),
+                "interleave.one_cpu"
+            )
+            .holds,
+            Some(true)
+        );
+        let off = [
+            row("sequential", 100.0, [1.0, 1.0], vec![1]),
+            row("threads", 60.0, [1.6, 1.7], vec![0, 1]),
+        ];
+        let c = claims(Some(1), &w, &off, &costs, &quiet());
+        assert_eq!(find(&c, "interleave.one_cpu").holds, Some(false));
+        assert!(
+            find(&c, "interleave.one_cpu")
+                .text
+                .contains("threads on 0-1")
+        );
+    }
+
+    #[test]
+    fn waits_overlap_only_where_every_round_was_faster_on_a_quiet_cpu() {
+        let w = Workload::new(2, WorkSize::Units(100_000), 1)
+            .with_wait(Duration::from_millis(50), Duration::from_millis(5));
+        let costs = switch_cost::SwitchCosts::default();
+        let results = [
+            row("sequential", 100.0, [1.0, 1.0], vec![0]),
+            row("green", 52.0, [1.8, 1.95], vec![0]),
+        ];
+        let c = claims(Some(0), &w, &results, &costs, &quiet());
+        assert_eq!(
+            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+                .unwrap()
+                .holds,
+            Some(true)
+        );
+        let mut busy = quiet();
+        busy.verdict = Verdict::Disturbed;
+        let c = claims(Some(0), &w, &results, &costs, &busy);
+        assert_eq!(
+            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+                .unwrap()
+                .holds,
+            None
+        );
+        let slow = [
+            row("sequential", 100.0, [1.0, 1.0], vec![0]),
+            row("green", 99.0, [0.9, 1.1], vec![0]),
+        ];
+        let c = claims(Some(0), &w, &slow, &costs, &quiet());
+        assert_eq!(
+            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+                .unwrap()
+                .holds,
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn green_switches_are_compared_where_thread_switches_were_measured() {
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        let mut costs = switch_cost::SwitchCosts {
+            green: 14.0,
+            ..Default::default()
+        };
+        assert!(
+            crate::claims::find(
+                &claims(Some(0), &w, &[], &costs, &quiet()),
+                "interleave.green_cheaper",
+                None
+            )
+            .is_none()
+        );
+        costs.threads = Some(800.0);
+        assert_eq!(
+            find(
+                &claims(Some(0), &w, &[], &costs, &quiet()),
+                "interleave.green_cheaper"
+            )
+            .holds,
+            Some(true)
+        );
+        costs.threads = Some(10.0);
+        assert_eq!(
+            find(
+                &claims(Some(0), &w, &[], &costs, &quiet()),
+                "interleave.green_cheaper"
+            )
+            .holds,
+            Some(false)
+        );
+    }
+}

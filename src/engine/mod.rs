@@ -1,0 +1,305 @@
+//! The measurement engine: the one loop that measures, for every demo.
+//!
+//! A demo hands it its modes as [`Runner`]s (one closure per way of running the work, each
+//! returning that executor's own run type) and gets back every mode's samples. The engine owns
+//! what every measurement needs and no demo should redo:
+//!
+//! - **the budget**: the estimated cost of every run, waits included, over all warm-ups and
+//!   runs, refused as bad input above [`MAX_ESTIMATED_RUN`] before anything starts;
+//! - **rounds**: warm-up rounds, then measured rounds, each mode once per round in turn, so a
+//!   slow stretch of the machine spreads over every mode alike instead of biasing one;
+//! - **the CPU time** of every run, and **the interference meter** ([`crate::interference`])
+//!   read at every boundary between runs, so each run knows what other programs and the
+//!   hypervisor took meanwhile;
+//! - **disturbed rounds**: a round whose reading is disturbed is replaced by an extra round
+//!   (at most as many extra rounds as `--runs`, never past the budget); the figures come from
+//!   the undisturbed rounds when at least half of `--runs` remain, else from all rounds, and
+//!   the report says which ([`Rounds`]);
+//! - **the checksum oracle**: the first mode's first measured run, or a known value;
+//! - **how sure**: each speedup with the range of its per-round ratios.
+//!
+//! What the machine is and how it is metered come in with an [`Env`], so tests can hand a
+//! demo a synthetic machine (1 CPU, a 1.5-CPU quota, 64 CPUs) or a synthetic busy one.
+
+mod budget;
+mod summary;
+#[cfg(test)]
+mod tests;
+
+pub use budget::{MAX_ESTIMATED_RUN, check_budget, check_estimate};
+
+use crate::exec::Run;
+use crate::interference::{Interference, Meter, Reading, Rounds, Source, Verdict};
+use crate::progress::Progress;
+use crate::sys::Machine;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// What a demo runs on: the machine's facts and the meter of its CPUs.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub machine: Machine,
+    pub meter: Meter,
+}
+
+impl Env {
+    /// This machine, metered through `/proc/stat`.
+    pub fn detect() -> Env {
+        Env {
+            machine: Machine::detect(),
+            meter: Meter::detect(),
+        }
+    }
+
+    /// This machine's facts with a synthetic meter: other programs hold `others_cpus` of it
+    /// (see [`Source::Synthetic`]), whatever really runs beside. For tests.
+    pub fn with_load(others_cpus: f64) -> Env {
+        Env {
+            machine: Machine::detect(),
+            meter: Meter::new(Source::Synthetic {
+                others_cpus,
+                steal_cpus: 0.0,
+            }),
+        }
+    }
+
+    /// The CPUs this process may use (all of them where the OS does not say).
+    pub fn mask(&self) -> Vec<usize> {
+        self.machine
+            .affinity
+            .clone()
+            .unwrap_or_else(|| (0..self.machine.logical_cpus).collect())
+    }
+}
+
+/// How often each mode runs: `warmup` unmeasured runs, then `runs` measured ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Repeats {
+    pub runs: usize,
+    pub warmup: usize,
+}
+
+/// What every executor's run type offers the engine.
+pub trait Measurement {
+    fn run(&self) -> &Run;
+}
+
+impl Measurement for Run {
+    fn run(&self) -> &Run {
+        self
+    }
+}
+
+/// One way of running the work.
+pub struct Runner<'a, R> {
+    pub name: String,
+    /// Threads (or processes, or workers) it runs on.
+    pub threads: usize,
+    /// About how long one run takes, waits included: for the budget and the progress bar.
+    pub estimate: Duration,
+    run: Box<dyn FnMut() -> anyhow::Result<R> + 'a>,
+}
+
+impl<'a, R> Runner<'a, R> {
+    pub fn new(
+        name: impl Into<String>,
+        threads: usize,
+        estimate: Duration,
+        run: impl FnMut() -> anyhow::Result<R> + 'a,
+    ) -> Runner<'a, R> {
+        Runner {
+            name: name.into(),
+            threads,
+            estimate,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// Where the checksum every mode must reproduce comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Oracle {
+    /// The first mode's first measured run (the sequential one).
+    FirstMode,
+    /// A value known beforehand.
+    Known(u64),
+}
+
+/// How to measure.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub repeats: Repeats,
+    /// The CPUs to meter: those the runs may use.
+    pub watch: Vec<usize>,
+    pub oracle: Oracle,
+    /// Which flags make the work smaller, for the budget's refusal.
+    pub advice: &'static str,
+    /// May a progress bar be shown?
+    pub progress: bool,
+}
+
+/// One measured run.
+#[derive(Debug, Clone)]
+pub struct Sample<R> {
+    pub value: R,
+    /// The round it ran in, from 0.
+    pub round: usize,
+    /// CPU time of this process and its reaped children during the run.
+    pub cpu_time: Option<Duration>,
+    /// What the watched CPUs did meanwhile.
+    pub reading: Reading,
+}
+
+/// The measured runs of one mode.
+#[derive(Debug, Clone)]
+pub struct Measured<R> {
+    pub mode: String,
+    pub threads: usize,
+    /// The runs the figures come from, in round order.
+    pub samples: Vec<Sample<R>>,
+    /// Runs of disturbed rounds that were replaced: not in the figures, still reported.
+    pub set_aside: Vec<Sample<R>>,
+}
+
+/// Everything the engine measured.
+#[derive(Debug, Clone)]
+pub struct Outcome<R> {
+    pub modes: Vec<Measured<R>>,
+    /// The checksum every run had to reproduce.
+    pub expected: u64,
+    pub interference: Interference,
+}
+
+/// Measures `runners` as `plan` says (see the module doc).
+pub fn measure<R: Measurement>(
+    env: &Env,
+    mut runners: Vec<Runner<'_, R>>,
+    plan: &Plan,
+) -> anyhow::Result<Outcome<R>> {
+    anyhow::ensure!(
+        !runners.is_empty() && plan.repeats.runs > 0,
+        "nothing to measure"
+    );
+    let estimates: Vec<Duration> = runners.iter().map(|r| r.estimate).collect();
+    check_budget(estimates.iter().copied(), plan.repeats, plan.advice)?;
+    let round_estimate: Duration = estimates.iter().sum();
+    let rounds = plan.repeats.runs + plan.repeats.warmup;
+    let progress = Progress::new(
+        plan.progress,
+        (rounds * runners.len()) as u64,
+        round_estimate.mul_f64(rounds as f64),
+    );
+    let started = Instant::now();
+
+    for _ in 0..plan.repeats.warmup {
+        for runner in &mut runners {
+            progress.message(&runner.name);
+            (runner.run)()?;
+            progress.step();
+        }
+    }
+
+    let mut all: Vec<Vec<Sample<R>>> = runners.iter().map(|_| Vec::new()).collect();
+    let mut disturbed_rounds = Vec::new();
+    let mut wanted = plan.repeats.runs;
+    let mut last = env.meter.snapshot();
+    let mut round = 0;
+    while round < wanted {
+        let round_started = Instant::now();
+        let mut readings = Vec::with_capacity(runners.len());
+        for (runner, into) in runners.iter_mut().zip(&mut all) {
+            progress.message(&runner.name);
+            let value = (runner.run)()?;
+            let now = env.meter.snapshot();
+            let mut reading = Reading::between(&last, &now, &plan.watch, env.meter.tick());
+            reading.own_by_cpu = work_by_cpu(value.run());
+            last = now;
+            progress.step();
+            readings.push(reading.clone());
+            into.push(Sample {
+                value,
+                round,
+                cpu_time: reading.own,
+                reading,
+            });
+        }
+        let disturbed = Reading::sum(&readings, true).verdict() == Verdict::Disturbed;
+        disturbed_rounds.push(disturbed);
+        let replacing = wanted - plan.repeats.runs;
+        let affordable = started.elapsed() + round_started.elapsed() <= MAX_ESTIMATED_RUN;
+        if disturbed && replacing < plan.repeats.runs && affordable {
+            wanted += 1;
+            progress.add_steps(runners.len() as u64);
+        }
+        round += 1;
+    }
+    progress.finish();
+
+    let disturbed = disturbed_rounds.iter().filter(|&&d| d).count();
+    let quiet = disturbed_rounds.len() - disturbed;
+    let replace = disturbed > 0 && quiet >= plan.repeats.runs.div_ceil(2);
+    let rounds = Rounds {
+        planned: plan.repeats.runs,
+        measured: disturbed_rounds.len(),
+        disturbed,
+        replaced: if replace { disturbed } else { 0 },
+        kept_disturbed: if replace { 0 } else { disturbed },
+    };
+    let measured: Vec<Measured<R>> = runners
+        .iter()
+        .zip(all)
+        .map(|(runner, samples)| {
+            let (samples, set_aside) = samples
+                .into_iter()
+                .partition(|s| !(replace && disturbed_rounds[s.round]));
+            Measured {
+                mode: runner.name.clone(),
+                threads: runner.threads,
+                samples,
+                set_aside,
+            }
+        })
+        .collect();
+    let expected = match plan.oracle {
+        Oracle::Known(value) => value,
+        Oracle::FirstMode => measured[0]
+            .all_samples()
+            .min_by_key(|s| s.round)
+            .map_or(0, |s| s.value.run().checksum),
+    };
+    let used = used_reading(&measured);
+    Ok(Outcome {
+        modes: measured,
+        expected,
+        interference: Interference::of(&used, &plan.watch, rounds),
+    })
+}
+
+/// The readings of the rounds the figures come from, together. A round's runs follow each
+/// other, and so do two used rounds in a row; a replaced round between two leaves a gap.
+fn used_reading<R>(measured: &[Measured<R>]) -> Reading {
+    let mut by_round: BTreeMap<usize, Vec<&Reading>> = BTreeMap::new();
+    for s in measured.iter().flat_map(|m| &m.samples) {
+        by_round.entry(s.round).or_default().push(&s.reading);
+    }
+    let mut total: Option<(usize, Reading)> = None;
+    for (round, readings) in by_round {
+        let this = Reading::sum(readings, true);
+        total = Some(match total {
+            None => (round, this),
+            Some((last, sum)) => (round, Reading::sum([&sum, &this], last + 1 == round)),
+        });
+    }
+    total.map(|(_, r)| r).unwrap_or_default()
+}
+
+/// How long this process's work ran on each CPU in a run, from its slices.
+fn work_by_cpu(run: &Run) -> BTreeMap<usize, Duration> {
+    let mut by_cpu = BTreeMap::new();
+    for s in &run.slices {
+        if let Some(cpu) = s.cpu() {
+            *by_cpu.entry(cpu).or_default() += s.end().saturating_sub(s.start());
+        }
+    }
+    by_cpu
+}
