@@ -63,7 +63,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
             let wall = wall_us as f64 / 1e3;
             ModeResult {
                 mode: mode.to_string(),
-                threads: 2,
+                workers: 2,
                 cpus_used: vec![0, 1],
                 wall_ms: Summary::of(&[wall, wall * 1.02, wall * 0.98]).unwrap(),
                 speedup: 1.0,

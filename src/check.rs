@@ -457,7 +457,7 @@ mod agreement {
             crate::maxprocs::rust_default(&crate::maxprocs::CpuFacts::of(&machine));
         let row = |mode: &str, wall: f64, interval: [f64; 2]| ModeResult {
             mode: mode.into(),
-            threads: 2,
+            workers: 2,
             cpus_used: vec![0],
             wall_ms: Summary::of(&[wall]).unwrap(),
             speedup: base / wall,
@@ -549,7 +549,7 @@ mod agreement {
                 let speedup = base / wall;
                 ModeResult {
                     mode: format!("P={}", i + 1),
-                    threads: i + 1,
+                    workers: i + 1,
                     cpus_used: vec![0],
                     wall_ms: Summary::of(&[wall]).unwrap(),
                     speedup,
@@ -565,8 +565,8 @@ mod agreement {
             .results
             .iter()
             .map(|m| crate::amdahl::Point {
-                threads: m.threads,
-                p: crate::amdahl::processors(m.threads as f64, capacity),
+                threads: m.workers,
+                p: crate::amdahl::processors(m.workers as f64, capacity),
                 speedup: m.speedup,
                 speedup_min: m.speedup_interval[0],
                 speedup_max: m.speedup_interval[1],

@@ -237,7 +237,7 @@ pub(crate) fn notes(
             "{}: {} task(s) on {} thread(s) took {} ms against {} ms one after another: speedup {:.2} (efficiency {:.2}), on {} CPU(s).",
             r.mode,
             workload.tasks,
-            r.threads,
+            r.workers,
             format_ms(r.wall_ms.median),
             format_ms(results[0].wall_ms.median),
             r.speedup,

@@ -82,7 +82,7 @@ impl<R: Measurement> Measured<R> {
         cpus_used.dedup();
         ModeResult {
             mode: self.mode.clone(),
-            threads: self.threads,
+            workers: self.threads,
             cpus_used,
             speedup,
             speedup_interval: if per_round.is_empty() {

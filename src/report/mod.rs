@@ -93,8 +93,10 @@ impl WorkloadReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct ModeResult {
     pub mode: String,
-    /// Threads (workers) the mode ran on.
-    pub threads: usize,
+    /// What the mode ran on: threads, processes or pool workers (maxprocs' P). Named
+    /// `threads` in the JSON and the table, where it has always been.
+    #[serde(rename = "threads")]
+    pub workers: usize,
     /// Every CPU any of its slices ran on, over all runs.
     pub cpus_used: Vec<usize>,
     pub wall_ms: Summary,
@@ -132,7 +134,7 @@ impl ModeResult {
         let speedup = baseline_ms / wall_ms.median;
         ModeResult {
             mode: mode.into(),
-            threads,
+            workers: threads,
             cpus_used: cpus,
             speedup,
             speedup_interval: [baseline_ms / wall_ms.max, baseline_ms / wall_ms.min],
@@ -531,7 +533,7 @@ impl Grid {
             .map(|(r, fields)| {
                 let mut row = vec![
                     r.mode.clone(),
-                    r.threads.to_string(),
+                    r.workers.to_string(),
                     format_ms(r.wall_ms.median),
                     format_ms(r.wall_ms.min),
                     format_ms(r.wall_ms.max),

@@ -45,7 +45,7 @@ pub(crate) fn report_with(timeline: Timeline) -> Report {
 fn result(mode: &str, threads: usize, speedup: f64) -> ModeResult {
     ModeResult {
         mode: mode.into(),
-        threads,
+        workers: threads,
         cpus_used: (0..threads.min(CPUS)).collect(),
         wall_ms: crate::stats::Summary::of(&[1000.0 / speedup, 1100.0 / speedup]).unwrap(),
         speedup,

@@ -69,7 +69,7 @@ pub fn claims(
                         .judged(holds, text),
                 );
             }
-            ("no-gil" | "processes", WorkloadKind::Cpu) if r.threads >= 2 => {
+            ("no-gil" | "processes", WorkloadKind::Cpu) if r.workers >= 2 => {
                 let (at_once, wall) = drawn(mode, false);
                 let what = if mode == "processes" {
                     "processes, each with a lock of its own,"

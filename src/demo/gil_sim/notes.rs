@@ -49,8 +49,8 @@ impl Notes<'_> {
                 "{}: {} took {} ms against {} ms sequential (speedup {:.2}) on {} CPU(s)",
                 r.mode,
                 match m.variant {
-                    Some(Variant::Processes) => format!("{} processes", r.threads),
-                    _ => format!("{} threads", r.threads),
+                    Some(Variant::Processes) => format!("{} processes", r.workers),
+                    _ => format!("{} threads", r.workers),
                 },
                 format_ms(r.wall_ms.median),
                 format_ms(sequential_ms),

@@ -48,7 +48,7 @@ mod run_tests {
                 let json = serde_json::to_value(r).unwrap();
                 assert!(json["handoffs_per_s"].is_number());
                 let threads = json["gil"]["threads"].as_array().unwrap();
-                assert_eq!(threads.len(), r.threads);
+                assert_eq!(threads.len(), r.workers);
                 assert!(threads[0]["hold_ms"].is_number());
                 assert_eq!(json.get("io").is_some(), workload != WorkloadKind::Cpu);
                 assert_eq!(

@@ -23,7 +23,7 @@ pub fn claims(
     let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
     // A fractional capacity (a 1.5-CPU quota) is used in full only by as many workers as the
     // next whole number: P = 2 is still within 1.5 CPUs.
-    let within = |r: &&ModeResult| r.threads as f64 <= fit.cpus.ceil() + 1e-9;
+    let within = |r: &&ModeResult| r.workers as f64 <= fit.cpus.ceil() + 1e-9;
     let best_within = results
         .iter()
         .filter(within)
@@ -31,12 +31,12 @@ pub fn claims(
         .fold(1.0, f64::max);
     let over: Vec<&ModeResult> = results
         .iter()
-        .filter(|r| !within(r) && r.threads > 1)
+        .filter(|r| !within(r) && r.workers > 1)
         .collect();
     if let Some(last) = over.last() {
         let list = over
             .iter()
-            .map(|r| format!("P = {}", r.threads))
+            .map(|r| format!("P = {}", r.workers))
             .collect::<Vec<_>>()
             .join(", ");
         let best_over = over.iter().map(|r| r.speedup).fold(0.0, f64::max);
@@ -56,7 +56,7 @@ pub fn claims(
                 format!(
                     "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}){}.",
                     last.efficiency,
-                    last.threads,
+                    last.workers,
                     if karp_flatt_rises(results) {
                         " and karp_flatt rises, because workers that add no CPU count as serial time"
                     } else {
@@ -68,7 +68,7 @@ pub fn claims(
                 Some(false),
                 format!(
                     "P = {} was faster in every round than the best P within the {capacity} ({:.2} against {best_within:.2}): more workers than CPUs cannot make CPU-bound work faster, so the runs within the CPUs lost time to something else (other programs, or too little work per task).",
-                    r.threads, r.speedup
+                    r.workers, r.speedup
                 ),
             ),
         };
@@ -79,7 +79,7 @@ pub fn claims(
                 .figure("best_over", best_over)
                 .figure(
                     "gained",
-                    gained.iter().map(|r| r.threads).collect::<Vec<_>>(),
+                    gained.iter().map(|r| r.workers).collect::<Vec<_>>(),
                 )
                 .judged(holds, text),
         );
@@ -99,7 +99,7 @@ pub fn claims(
                 Some(false),
                 format!(
                     "{described}; it does not describe the work: P = {}'s speedup of {:.2} is more than {capacity} can give, so these timings are noise (too little work per run to time).",
-                    r.threads, r.speedup
+                    r.workers, r.speedup
                 ),
             ),
             (Some(why), None) => (
@@ -135,7 +135,7 @@ pub fn claims(
 fn karp_flatt_rises(results: &[ModeResult]) -> bool {
     let values: Vec<f64> = results
         .iter()
-        .filter_map(|r| stats::karp_flatt(r.speedup, r.threads))
+        .filter_map(|r| stats::karp_flatt(r.speedup, r.workers))
         .collect();
     values.len() >= 2 && values.last() > values.first()
 }
@@ -144,8 +144,8 @@ fn karp_flatt_rises(results: &[ModeResult]) -> bool {
 /// on a run that can judge speed? The smallest step of the curve, and the one `--check` asks
 /// of every machine with more than one CPU's worth of time.
 fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<Claim> {
-    let one = results.iter().find(|r| r.threads == 1)?;
-    let two = results.iter().find(|r| r.threads == 2)?;
+    let one = results.iter().find(|r| r.workers == 1)?;
+    let two = results.iter().find(|r| r.workers == 2)?;
     let [low, high] = two.speedup_interval;
     let figures = format!(
         "P = 2 took {} ms against {} ms at P = 1: speedup {:.2}, {low:.2}-{high:.2} in single rounds",

@@ -196,8 +196,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let points = results
         .iter()
         .map(|r| Point {
-            threads: r.threads,
-            p: amdahl::processors(r.threads as f64, capacity),
+            threads: r.workers,
+            p: amdahl::processors(r.workers as f64, capacity),
             speedup: r.speedup,
             speedup_min: stats::speedup(baseline, r.wall_ms.max),
             speedup_max: stats::speedup(baseline, r.wall_ms.min),
@@ -206,8 +206,8 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let fit = AmdahlReport::new(points, capacity, serial_set);
     for r in &mut results {
         r.findings = Findings::Maxprocs(MaxprocsFindings {
-            karp_flatt: stats::karp_flatt(r.speedup, r.threads),
-            amdahl_speedup: fit.predicted(r.threads),
+            karp_flatt: stats::karp_flatt(r.speedup, r.workers),
+            amdahl_speedup: fit.predicted(r.workers),
         });
     }
 

@@ -77,7 +77,7 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
     notes.extend(
         crate::claims::find(claims, "maxprocs.no_gain_above_cpus", None).map(|c| c.text.clone()),
     );
-    if let Some(r) = results.iter().find(|r| r.threads == limit.workers) {
+    if let Some(r) = results.iter().find(|r| r.workers == limit.workers) {
         notes.push(format!(
             "P = {} is the worker limit in force (from {}), the pool size every subcommand uses by default: speedup {:.2} here.",
             limit.workers,
@@ -87,8 +87,8 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
     }
     let idle: Vec<String> = results
         .iter()
-        .filter(|r| r.threads > workload.tasks)
-        .map(|r| format!("P = {}", r.threads))
+        .filter(|r| r.workers > workload.tasks)
+        .map(|r| format!("P = {}", r.workers))
         .collect();
     if !idle.is_empty() {
         notes.push(format!(
@@ -105,7 +105,7 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
     {
         notes.push(format!(
             "The runs of P = {} spread by {:.0}% of their median: this machine was noisy, so every speedup here is only good to about that much (--runs 9, or a quieter moment, gives steadier figures).",
-            r.threads,
+            r.workers,
             spread * 100.0
         ));
     }

@@ -56,7 +56,7 @@ mod sweep_tests {
     fn a_small_sweep_reports_every_p_with_its_figures() {
         let report = run(&config(&[1, 2, 3], 0.25), &Env::with_load(0.0)).unwrap();
         assert_eq!(report.demo, "maxprocs");
-        let threads: Vec<usize> = report.results.iter().map(|r| r.threads).collect();
+        let threads: Vec<usize> = report.results.iter().map(|r| r.workers).collect();
         assert_eq!(threads, [1, 2, 3]);
         assert!(report.results.iter().all(|r| r.checksum_ok));
         assert_eq!(report.results[0].speedup, 1.0);
@@ -87,7 +87,7 @@ mod sweep_tests {
     #[test]
     fn the_baseline_is_added_when_missing() {
         let report = run(&config(&[2], 0.0), &Env::with_load(0.0)).unwrap();
-        assert_eq!(report.results[0].threads, 1);
+        assert_eq!(report.results[0].workers, 1);
         assert!(report.notes.iter().any(|n| n.contains("P = 1 was added")));
     }
 }
@@ -105,7 +105,7 @@ mod claim_tests {
             .iter()
             .map(|&(p, wall, interval)| ModeResult {
                 mode: format!("P={p}"),
-                threads: p,
+                workers: p,
                 cpus_used: vec![0],
                 wall_ms: Summary::of(&[wall]).unwrap(),
                 speedup: baseline / wall,
@@ -122,8 +122,8 @@ mod claim_tests {
         let points = results
             .iter()
             .map(|r| Point {
-                threads: r.threads,
-                p: amdahl::processors(r.threads as f64, cpus),
+                threads: r.workers,
+                p: amdahl::processors(r.workers as f64, cpus),
                 speedup: r.speedup,
                 speedup_min: r.speedup_interval[0],
                 speedup_max: r.speedup_interval[1],

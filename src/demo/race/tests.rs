@@ -36,7 +36,7 @@ mod run_tests {
                 assert_eq!(found(r).wrong_runs, 0);
                 assert_eq!(found(r).lost_updates_max, 0);
                 assert_eq!(found(r).final_values, [0, 0, 0, 0]);
-                assert_eq!(r.threads, threads);
+                assert_eq!(r.workers, threads);
             }
             // atomic is the baseline of speedup.
             assert_eq!(report.results[1].speedup, 1.0);
@@ -158,7 +158,7 @@ mod claim_tests {
     fn row(mode: &str, ok: bool) -> ModeResult {
         ModeResult {
             mode: mode.into(),
-            threads: 2,
+            workers: 2,
             cpus_used: vec![0],
             wall_ms: Summary::of(&[1.0]).unwrap(),
             speedup: 1.0,

@@ -348,7 +348,7 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
     let points: Vec<String> = sweep
         .results
         .iter()
-        .map(|r| format!("P={} {:.2}x", r.threads, r.speedup))
+        .map(|r| format!("P={} {:.2}x", r.workers, r.speedup))
         .collect();
     let mut answer = vec![format!(
         "GOMAXPROCS(n) sets how many OS threads may run Go code at the same time (it returns the previous setting); goroutines beyond that wait their turn. Go 1.25 would pick {go} here. It is a limit on parallelism, not on concurrency: the same work on pools of P workers here gave {}.",

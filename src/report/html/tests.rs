@@ -41,7 +41,7 @@ fn slice(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> Sli
 /// A `parallel` report: sequential and threads, two tasks, with a timeline and three claims.
 fn report() -> Report {
     let mut seq = ModeResult::synthetic("sequential", &[100.0, 104.0, 98.0], [1.0, 1.0], vec![0]);
-    seq.threads = 1;
+    seq.workers = 1;
     let threads = ModeResult::synthetic("threads", &[52.0, 55.0, 50.0], [1.8, 2.0], vec![0, 1]);
     let run = |mode: &str, wall_us| TimelineRun {
         mode: mode.into(),
