@@ -64,3 +64,19 @@ pub const MAX_REQUESTS: u64 = 10_000_000;
 pub const MAX_WIDTH: u64 = 1000;
 /// Longest `--zoom`: a day, longer than any run.
 pub const MAX_ZOOM: Duration = Duration::from_secs(24 * 3600);
+
+/// Parses a whole number in `lo..=hi` (underscores allowed: `1_000_000`): the one parser of
+/// the command line's whole-number flags and of the hidden workers' argv.
+pub fn ranged(text: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    let value: u64 = text
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number from {lo} to {hi}"))?;
+    if (lo..=hi).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{value} is outside the accepted range {lo} to {hi}"
+        ))
+    }
+}

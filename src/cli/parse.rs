@@ -12,17 +12,7 @@ use std::time::Duration;
 
 /// Parses a whole number in `LO..=HI` (underscores allowed: `1_000_000`).
 pub(crate) fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
-    let value: u64 = text
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number from {LO} to {HI}"))?;
-    if (LO..=HI).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!(
-            "{value} is outside the accepted range {LO} to {HI}"
-        ))
-    }
+    crate::limits::ranged(text, LO, HI)
 }
 
 /// Parses a positive duration such as `200ms` or `1.5s`.

@@ -340,7 +340,7 @@ impl<'a> Flags<'a> {
                 self.subcommand
             )));
         };
-        ranged(text, lo, hi)
+        crate::limits::ranged(text, lo, hi)
             .map(Some)
             .map_err(|why| UsageError(format!("invalid value '{text}' for '--{key}': {why}")))
     }
@@ -361,22 +361,6 @@ impl<'a> Flags<'a> {
                 self.subcommand
             ))),
         }
-    }
-}
-
-/// Parses a whole number in `lo..=hi` (underscores allowed: `1_000_000`), as the public flags
-/// do.
-fn ranged(text: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    let value: u64 = text
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number from {lo} to {hi}"))?;
-    if (lo..=hi).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!(
-            "{value} is outside the accepted range {lo} to {hi}"
-        ))
     }
 }
 
