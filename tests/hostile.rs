@@ -372,123 +372,37 @@ use std::os::unix::process::CommandExt;
 
 #[test]
 fn bad_input_to_the_hidden_workers_is_exit_2() {
-    let cases: &[&[&str]] = &[
+    // A well-formed worker's arguments, to which each case adds one bad one.
+    const WORKER: &str = "worker --task=0 --units=10 --seed=1 --chunk-units=1";
+    let cases = [
         // Once aborted allocating room for 99999999999 tasks.
-        &[
-            "worker",
-            "--task=99999999999",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--gil",
-        ],
-        &[
-            "worker",
-            "--task=99999999999",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-        ],
-        &[
-            "worker",
-            "--task=18446744073709551615",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=0",
-            "--seed=1",
-            "--chunk-units=1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=0",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10000000000000",
-            "--seed=1",
-            "--chunk-units=1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--gil",
-            "--io-wait-ns=99999999999999",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--wait-every-units=0",
-            "--pause-ns=1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--cpu=-1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--parent=0",
-        ],
-        &["yield-worker", "--cpu=0", "--rounds=0"],
-        &["yield-worker", "--cpu=0", "--rounds=99999999999999"],
+        "worker --task=99999999999 --units=10 --seed=1 --chunk-units=1 --gil".to_string(),
+        "worker --task=99999999999 --units=10 --seed=1 --chunk-units=1".to_string(),
+        "worker --task=18446744073709551615 --units=10 --seed=1 --chunk-units=1".to_string(),
+        "worker --task=0 --units=0 --seed=1 --chunk-units=1".to_string(),
+        "worker --task=0 --units=10 --seed=1 --chunk-units=0".to_string(),
+        "worker --task=0 --units=10000000000000 --seed=1 --chunk-units=1".to_string(),
+        format!("{WORKER} --gil --io-wait-ns=99999999999999"),
+        format!("{WORKER} --wait-every-units=0 --pause-ns=1"),
+        format!("{WORKER} --cpu=-1"),
+        format!("{WORKER} --parent=0"),
+        "yield-worker --cpu=0 --rounds=0".to_string(),
+        "yield-worker --cpu=0 --rounds=99999999999999".to_string(),
         // Malformed: what no parent builds.
-        &["worker"],
-        &["worker", "--help"],
-        &["yield-worker", "--cpu=0"],
-        &["yield-worker", "--cpu=0", "--rounds=1", "--rounds=2"],
-        &["yield-worker", "--cpu=0", "--rounds", "1"],
-        &["yield-worker", "--cpu=0", "--rounds=1", "--seed=1"],
-        &["yield-worker", "--cpu=x", "--rounds=1"],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--gil=1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--io-wait-ns=1",
-        ],
-        &[
-            "worker",
-            "--task=0",
-            "--units=10",
-            "--seed=1",
-            "--chunk-units=1",
-            "--wait-every-units=1",
-        ],
+        "worker".to_string(),
+        "worker --help".to_string(),
+        "yield-worker --cpu=0".to_string(),
+        "yield-worker --cpu=0 --rounds=1 --rounds=2".to_string(),
+        "yield-worker --cpu=0 --rounds 1".to_string(),
+        "yield-worker --cpu=0 --rounds=1 --seed=1".to_string(),
+        "yield-worker --cpu=x --rounds=1".to_string(),
+        format!("{WORKER} --gil=1"),
+        format!("{WORKER} --io-wait-ns=1"),
+        format!("{WORKER} --wait-every-units=1"),
     ];
-    for args in cases {
+    for args in &cases {
         let mut cmd = common::conpar();
-        cmd.args(*args);
+        cmd.args(args.split_whitespace());
         common::refused(&mut cmd, 2);
     }
     // A worker whose parent is not the one it was told of stops at once, before any work.
