@@ -15,7 +15,7 @@
 //! [`super::worker`]).
 
 use super::worker::{WorkerArgs, WorkerCommand, WorkerReport};
-use super::{Run, WorkerResult, process, spawn};
+use super::{Run, WorkerResult, children, process, spawn};
 use crate::gil::{Gil, GilConfig, GilKind, Holder, LockStats, ThreadStats};
 use crate::kernel;
 use crate::sys;
@@ -268,7 +268,7 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
             WorkerCommand::Worker(WorkerArgs::of(&spec).under_gil(t.io_wait))
         })
         .collect();
-    let stdouts = process::run_children(exe, &workers, expected)?;
+    let stdouts = children::run_children(exe, &workers, expected)?;
     let wall = epoch.elapsed();
     let outcomes = stdouts
         .iter()

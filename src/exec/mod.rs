@@ -3,6 +3,7 @@
 //! Executors measure and never format. They are sibling functions over the same chunk loop,
 //! [`run_task`], so the only thing that differs between them is who runs the tasks where.
 
+pub mod children;
 pub mod gil;
 pub mod green;
 pub mod pool;

@@ -93,7 +93,7 @@ pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
         rounds,
         parent: None,
     });
-    let mut workers = super::process::start_workers(exe, &[yielder.clone(), yielder], true)?;
+    let mut workers = super::children::start_workers(exe, &[yielder.clone(), yielder], true)?;
     // Both children are started and blocked on stdin: one byte each sets them off together.
     for stdin in workers.0.iter_mut().map(|c| c.stdin.take()) {
         stdin
@@ -103,7 +103,7 @@ pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
     }
     let expected = YIELD_ALLOWANCE.saturating_mul(u32::try_from(2 * rounds).unwrap_or(u32::MAX));
     let outputs =
-        super::process::collect(&mut workers, super::process::worker_timeout(expected, 2))?;
+        super::children::collect(&mut workers, super::children::worker_timeout(expected, 2))?;
     let spans = outputs
         .iter()
         .map(|output| worker::parse_span(output))

@@ -16,8 +16,8 @@ use super::Repeats;
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
+use crate::exec::children;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
-use crate::exec::process;
 use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
 use crate::gil::{GilConfig, GilKind};
 use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
@@ -183,7 +183,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let pass = plan.pass_time();
     let exe = match (&config.exe, variants.contains(&Variant::Processes)) {
         (Some(exe), _) => Some(exe.clone()),
-        (None, true) => Some(process::current_exe()?),
+        (None, true) => Some(children::current_exe()?),
         (None, false) => None,
     };
 

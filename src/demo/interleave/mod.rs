@@ -12,7 +12,7 @@ use super::Repeats;
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
-use crate::exec::{Run, green, process, sequential, switch_cost, threads};
+use crate::exec::{Run, children, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
 use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
@@ -175,7 +175,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     if let Some(cpu) = cpu {
         switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
         switch_costs.processes = Some(switch_cost::processes(
-            &process::current_exe()?,
+            &children::current_exe()?,
             cpu,
             OS_ROUNDS,
         )?);
