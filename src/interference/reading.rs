@@ -4,7 +4,7 @@
 //! A [`Reading`] is what the watched CPUs did between two snapshots, or over several such
 //! stretches added up, in CPUs' worth, with how far off the counters' whole ticks may make it;
 //! its [`Verdict`] judges it against the [`threshold`]: quiet, disturbed, or too coarse (or
-//! unreadable) to tell.
+//! unreadable) to tell. What the reports make of them is in `summary.rs`.
 
 use super::Snapshot;
 use serde::Serialize;
