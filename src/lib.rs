@@ -23,7 +23,9 @@
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, oracle, disturbed rounds
 //!   (`mod.rs`); the budget (`budget.rs`); a mode's samples summed up as its result row
 //!   (`summary.rs`).
-//! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile.
+//! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile:
+//!   the meter and its `/proc/stat` counters (`mod.rs`); a reading and its verdict
+//!   (`reading.rs`); what the reports say of them (`summary.rs`).
 //! - [`exec`]: executors, one per way of running a workload; each returns a `Run`; in
 //!   [`exec::race`], the shared-counter race (`mod.rs`) and the start line that lines its
 //!   threads up (`start_line.rs`); and in [`exec::worker`], the hidden worker processes'
