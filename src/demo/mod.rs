@@ -17,7 +17,31 @@ pub mod tour;
 
 pub use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
-use crate::report::Timeline;
+use crate::report::{ModeResult, Timeline};
+
+/// A way a demo runs its tasks, known in the report by the name of its result row (and of its
+/// runs in the timeline): each demo's modes are an enum of this, so that code reading a report
+/// back names a mode that exists instead of a string that may not.
+pub trait Mode: Copy {
+    /// The name of the mode's row, [`ModeResult::mode`].
+    fn name(self) -> &'static str;
+}
+
+/// The baseline that `parallel`, `interleave` and `gil-sim` run first: the tasks one after
+/// another on one thread, whose checksum is the oracle and whose median every speedup divides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sequential;
+
+impl Mode for Sequential {
+    fn name(self) -> &'static str {
+        "sequential"
+    }
+}
+
+/// The row of `mode` among `results`, where it ran.
+pub fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&ModeResult> {
+    results.iter().find(|r| r.mode == mode.name())
+}
 
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
 pub fn checksum_note(claims: &[crate::claims::Claim]) -> Option<String> {
