@@ -15,9 +15,12 @@ pub mod race;
 mod snapshot_tests;
 pub mod tour;
 
+use crate::claims::Claim;
 pub use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
-use crate::report::{ModeResult, Timeline};
+use crate::interference::Interference;
+use crate::report::{ModeResult, Report, SCHEMA, Timeline};
+use crate::sys::Machine;
 
 /// A way a demo runs its tasks, known in the report by the name of its result row (and of its
 /// runs in the timeline): each demo's modes are an enum of this, so that code reading a report
@@ -43,18 +46,42 @@ pub fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&ModeResult>
     results.iter().find(|r| r.mode == mode.name())
 }
 
+/// The report of `demo`, made of what every demo fills; the workload, the worker limit and the
+/// Amdahl fit are absent, and a demo that has them sets them by struct update:
+/// `Report { workload: Some(…), ..report(…) }`.
+pub fn report(
+    demo: &str,
+    machine: Machine,
+    results: Vec<ModeResult>,
+    timeline: Timeline,
+    interference: Interference,
+    claims: Vec<Claim>,
+    notes: Vec<String>,
+) -> Report {
+    Report {
+        schema: SCHEMA,
+        demo: demo.into(),
+        machine,
+        workload: None,
+        results,
+        maxprocs: None,
+        amdahl: None,
+        timeline,
+        interference,
+        claims,
+        notes,
+    }
+}
+
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
-pub fn checksum_note(claims: &[crate::claims::Claim]) -> Option<String> {
+pub fn checksum_note(claims: &[Claim]) -> Option<String> {
     crate::claims::find(claims, "work.checksums", None)
         .filter(|c| c.holds == Some(false))
         .map(|c| c.text.clone())
 }
 
 /// A report's notes: first what the machine did meanwhile, where a person must know it.
-pub fn notes_with(
-    interference: &crate::interference::Interference,
-    notes: Vec<String>,
-) -> Vec<String> {
+pub fn notes_with(interference: &Interference, notes: Vec<String>) -> Vec<String> {
     let mut all = interference.notes();
     all.extend(notes);
     all

@@ -10,7 +10,7 @@ use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
@@ -101,17 +101,17 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     notes.extend(maxprocs.notes());
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "parallel".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
         maxprocs: Some(maxprocs),
-        amdahl: None,
-        timeline,
-        interference: outcome.interference,
-        claims,
-        notes,
+        ..super::report(
+            "parallel",
+            machine,
+            results,
+            timeline,
+            outcome.interference,
+            claims,
+            notes,
+        )
     })
 }
 

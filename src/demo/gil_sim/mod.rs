@@ -20,7 +20,7 @@ use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::exec::process;
 use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
 use crate::gil::{GilConfig, GilKind};
-use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{LaneKind, ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::stats::{percentile, round_to as round};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
@@ -301,16 +301,15 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     };
     let notes = super::notes_with(&interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "gil-sim".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
-        maxprocs: None,
-        amdahl: None,
-        timeline,
-        interference,
-        claims,
-        notes,
+        ..super::report(
+            "gil-sim",
+            machine,
+            results,
+            timeline,
+            interference,
+            claims,
+            notes,
+        )
     })
 }

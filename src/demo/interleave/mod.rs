@@ -14,7 +14,7 @@ use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport};
+use crate::report::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
 use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
@@ -279,17 +279,16 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     notes.splice(0..0, claims.iter().filter(said).map(|c| c.text.clone()));
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "interleave".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
-        maxprocs: None,
-        amdahl: None,
-        timeline,
-        interference: outcome.interference,
-        claims,
-        notes,
+        ..super::report(
+            "interleave",
+            machine,
+            results,
+            timeline,
+            outcome.interference,
+            claims,
+            notes,
+        )
     })
 }
 

@@ -29,7 +29,7 @@ use crate::claims::Claim;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
 use crate::findings::{Findings, RaceFindings, RaceTiming};
-use crate::report::{ModeResult, Report, SCHEMA, format_ms};
+use crate::report::{ModeResult, Report, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use anyhow::Context;
@@ -195,19 +195,15 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     // The conclusions, after the figures they come from.
     notes.splice(2..2, claims.iter().map(|c| c.text.clone()));
     let notes = super::notes_with(&outcome.interference, notes);
-    Ok(Report {
-        schema: SCHEMA,
-        demo: "race".into(),
+    Ok(super::report(
+        "race",
         machine,
-        workload: None,
         results,
-        maxprocs: None,
-        amdahl: None,
         timeline,
-        interference: outcome.interference,
+        outcome.interference,
         claims,
         notes,
-    })
+    ))
 }
 
 /// The race's claims: did unsync lose updates, and were all the fixes exact?
