@@ -52,12 +52,26 @@ fn race_found(report: &Report, mode: Sharing) -> Option<&RaceFindings> {
     result(report, mode).and_then(|r| r.findings.race())
 }
 
+/// A race mode's wall time per change, NaN where it did not run.
+fn ns_per_op(report: &Report, mode: Sharing) -> f64 {
+    race_found(report, mode).map_or(f64::NAN, |f| f.ns_per_op)
+}
+
 fn median(report: &Report, mode: impl Mode) -> f64 {
     result(report, mode).map_or(f64::NAN, |r| r.wall_ms.median)
 }
 
 fn speedup(report: &Report, mode: impl Mode) -> f64 {
     result(report, mode).map_or(f64::NAN, |r| r.speedup)
+}
+
+/// "A ms against S ms one after another": the median wall time of `mode` and of the baseline.
+fn against_sequential(report: &Report, mode: impl Mode) -> String {
+    format!(
+        "{} ms against {} ms one after another",
+        format_ms(median(report, mode)),
+        format_ms(median(report, Sequential))
+    )
 }
 
 fn section(
@@ -232,24 +246,12 @@ pub(super) fn harder(races: &Report) -> Section {
             claim_text(races, "race.lost_updates", Some(Sharing::Unsync.name())),
         ),
         format!(
-            "Easier where the tools fit. {} Per change: {} ns (atomic), {} ns (mutex), {} ns (channel) and {} ns (private counts). Rust refuses data races at compile time, but not race conditions like this read-then-write.",
+            "Easier where the tools fit. {} Per change: {:.1} ns (atomic), {:.1} ns (mutex), {:.1} ns (channel) and {:.1} ns (private counts). Rust refuses data races at compile time, but not race conditions like this read-then-write.",
             claim_text(races, "race.fixes_exact", None),
-            format!(
-                "{:.1}",
-                race_found(races, Sharing::Atomic).map_or(f64::NAN, |f| f.ns_per_op)
-            ),
-            format!(
-                "{:.1}",
-                race_found(races, Sharing::Mutex).map_or(f64::NAN, |f| f.ns_per_op)
-            ),
-            format!(
-                "{:.1}",
-                race_found(races, Sharing::Channel).map_or(f64::NAN, |f| f.ns_per_op)
-            ),
-            format!(
-                "{:.1}",
-                race_found(races, Sharing::Local).map_or(f64::NAN, |f| f.ns_per_op)
-            ),
+            ns_per_op(races, Sharing::Atomic),
+            ns_per_op(races, Sharing::Mutex),
+            ns_per_op(races, Sharing::Channel),
+            ns_per_op(races, Sharing::Local),
         ),
     ];
     section(
@@ -308,20 +310,18 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
 pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
     let answer = vec![
         format!(
-            "The GIL lets one thread at a time run Python code. CPU-bound threads still run and take turns (the lock changed hands {:.0} times a second, about once per 5 ms switch interval), but they do not run in parallel: two threads under the GIL took {} ms against {} ms one after another (speedup {:.2}), while the same threads without a GIL took {} ms ({:.2}x).",
+            "The GIL lets one thread at a time run Python code. CPU-bound threads still run and take turns (the lock changed hands {:.0} times a second, about once per 5 ms switch interval), but they do not run in parallel: two threads under the GIL took {} (speedup {:.2}), while the same threads without a GIL took {} ms ({:.2}x).",
             result(cpu, Variant::GIL_NEW)
                 .and_then(|r| r.findings.gil())
                 .map_or(f64::NAN, |g| g.handoffs_per_s as f64),
-            format_ms(median(cpu, Variant::GIL_NEW)),
-            format_ms(median(cpu, Sequential)),
+            against_sequential(cpu, Variant::GIL_NEW),
             speedup(cpu, Variant::GIL_NEW),
             format_ms(median(cpu, Variant::NO_GIL)),
             speedup(cpu, Variant::NO_GIL),
         ),
         format!(
-            "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads overlap their waits even under the GIL ({} ms against {} ms one after another, speedup {:.2}).",
-            format_ms(median(io, Variant::GIL_NEW)),
-            format_ms(median(io, Sequential)),
+            "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads overlap their waits even under the GIL ({}, speedup {:.2}).",
+            against_sequential(io, Variant::GIL_NEW),
             speedup(io, Variant::GIL_NEW),
         ),
     ];
@@ -342,9 +342,8 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
 
 pub(super) fn gil_workaround(cpu: &Report) -> Section {
     let answer = vec![format!(
-        "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound work runs in parallel: {} ms against {} ms one after another (speedup {:.2}), at the cost of starting processes and of sending data between them instead of sharing it.",
-        format_ms(median(cpu, Variant::Processes)),
-        format_ms(median(cpu, Sequential)),
+        "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound work runs in parallel: {} (speedup {:.2}), at the cost of starting processes and of sending data between them instead of sharing it.",
+        against_sequential(cpu, Variant::Processes),
         speedup(cpu, Variant::Processes),
     )];
     section(
