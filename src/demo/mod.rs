@@ -23,7 +23,8 @@ use crate::report::{ModeResult, Report, SCHEMA, Timeline};
 use crate::sys::Machine;
 
 /// A way a demo runs its tasks, known in the report by the name of its result row (and of its
-/// runs in the timeline): each demo's modes are an enum of this, so that code reading a report
+/// runs in the timeline). A demo with a fixed set of modes names them in an enum of this
+/// (maxprocs' rows, `P=1`, `P=2`, …, are numbers, not a set), so that code reading a report
 /// back names a mode that exists instead of a string that may not.
 pub trait Mode: Copy {
     /// The name of the mode's row, [`ModeResult::mode`].
