@@ -3,7 +3,7 @@
 
 use crate::engine::Env;
 use crate::interference::{Interference, Reading, Rounds, Verdict};
-use crate::report::{Report, SCHEMA, Timeline};
+use crate::report::{Report, Timeline};
 use std::time::Duration;
 
 /// How long `info` watches the CPUs to say what other programs are taking now.
@@ -37,19 +37,15 @@ pub fn run(env: &Env) -> Report {
     }
     let claims = vec![possible];
     notes.push(now(&interference));
-    Report {
-        schema: SCHEMA,
-        demo: "info".into(),
+    super::report(
+        "info",
         machine,
-        workload: None,
-        results: Vec::new(),
-        maxprocs: None,
-        amdahl: None,
-        timeline: Timeline::default(),
+        Vec::new(),
+        Timeline::default(),
         interference,
         claims,
         notes,
-    }
+    )
 }
 
 /// What the other programs are taking now, as far as the counters tell.

@@ -15,22 +15,74 @@ pub mod race;
 mod snapshot_tests;
 pub mod tour;
 
+use crate::claims::Claim;
 pub use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
-use crate::report::Timeline;
+use crate::interference::Interference;
+use crate::report::{ModeResult, Report, SCHEMA, Timeline};
+use crate::sys::Machine;
+
+/// A way a demo runs its tasks, known in the report by the name of its result row (and of its
+/// runs in the timeline). A demo with a fixed set of modes names them in an enum of this
+/// (maxprocs' rows, `P=1`, `P=2`, …, are numbers, not a set), so that code reading a report
+/// back names a mode that exists instead of a string that may not.
+pub trait Mode: Copy {
+    /// The name of the mode's row, [`ModeResult::mode`].
+    fn name(self) -> &'static str;
+}
+
+/// The baseline that `parallel`, `interleave` and `gil-sim` run first: the tasks one after
+/// another on one thread, whose checksum is the oracle and whose median every speedup divides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sequential;
+
+impl Mode for Sequential {
+    fn name(self) -> &'static str {
+        "sequential"
+    }
+}
+
+/// The row of `mode` among `results`, where it ran.
+pub fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&ModeResult> {
+    results.iter().find(|r| r.mode == mode.name())
+}
+
+/// The report of `demo`, made of what every demo fills; the workload, the worker limit and the
+/// Amdahl fit are absent, and a demo that has them sets them by struct update:
+/// `Report { workload: Some(…), ..report(…) }`.
+pub fn report(
+    demo: &str,
+    machine: Machine,
+    results: Vec<ModeResult>,
+    timeline: Timeline,
+    interference: Interference,
+    claims: Vec<Claim>,
+    notes: Vec<String>,
+) -> Report {
+    Report {
+        schema: SCHEMA,
+        demo: demo.into(),
+        machine,
+        workload: None,
+        results,
+        maxprocs: None,
+        amdahl: None,
+        timeline,
+        interference,
+        claims,
+        notes,
+    }
+}
 
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
-pub fn checksum_note(claims: &[crate::claims::Claim]) -> Option<String> {
+pub fn checksum_note(claims: &[Claim]) -> Option<String> {
     crate::claims::find(claims, "work.checksums", None)
         .filter(|c| c.holds == Some(false))
         .map(|c| c.text.clone())
 }
 
 /// A report's notes: first what the machine did meanwhile, where a person must know it.
-pub fn notes_with(
-    interference: &crate::interference::Interference,
-    notes: Vec<String>,
-) -> Vec<String> {
+pub fn notes_with(interference: &Interference, notes: Vec<String>) -> Vec<String> {
     let mut all = interference.notes();
     all.extend(notes);
     all

@@ -4,15 +4,34 @@
 //! The sequential run is the oracle: every other mode must reproduce its checksum, and its
 //! median wall time is the baseline of every speedup.
 
-use super::Repeats;
+use super::{Mode, Repeats, Sequential};
 use crate::claims::{self, Claim};
 use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
+
+/// A way of running the tasks at once, besides [`Sequential`], which always runs first as the
+/// baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// One OS thread per task.
+    Threads,
+    /// The tasks on a rayon pool of `--threads` workers.
+    Rayon,
+}
+
+impl Mode for Way {
+    fn name(self) -> &'static str {
+        match self {
+            Way::Threads => "threads",
+            Way::Rayon => "rayon",
+        }
+    }
+}
 
 /// What `parallel` runs.
 #[derive(Debug, Clone)]
@@ -38,13 +57,21 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let spread =
         |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
     let modes = vec![
-        Runner::new("sequential", 1, pass, || Ok(sequential::run(&workload))),
-        Runner::new("threads", config.tasks, spread(config.tasks), || {
-            threads::run(&workload)
+        Runner::new(Sequential.name(), 1, pass, || {
+            Ok(sequential::run(&workload))
         }),
-        Runner::new("rayon", pool.workers(), spread(pool.workers()), || {
-            Ok(pool.run(&workload))
-        }),
+        Runner::new(
+            Way::Threads.name(),
+            config.tasks,
+            spread(config.tasks),
+            || threads::run(&workload),
+        ),
+        Runner::new(
+            Way::Rayon.name(),
+            pool.workers(),
+            spread(pool.workers()),
+            || Ok(pool.run(&workload)),
+        ),
     ];
     let plan = Plan {
         repeats: config.repeats,
@@ -74,17 +101,17 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     notes.extend(maxprocs.notes());
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "parallel".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
         maxprocs: Some(maxprocs),
-        amdahl: None,
-        timeline,
-        interference: outcome.interference,
-        claims,
-        notes,
+        ..super::report(
+            "parallel",
+            machine,
+            results,
+            timeline,
+            outcome.interference,
+            claims,
+            notes,
+        )
     })
 }
 
@@ -411,12 +438,13 @@ mod claim_tests {
     use crate::interference::Verdict;
     use crate::report::{SliceReport, TimelineRun};
 
-    fn result(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
-        ModeResult::synthetic(mode, &[wall], interval, cpus)
+    fn result(mode: impl Mode, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
+        ModeResult::synthetic(mode.name(), &[wall], interval, cpus)
     }
 
     /// Two tasks of `mode`, drawn on `cpus` (one slice each, 0-40 and `second` ms).
-    fn timeline(mode: &str, cpus: [usize; 2], second: (f64, f64)) -> Timeline {
+    fn timeline(mode: impl Mode, cpus: [usize; 2], second: (f64, f64)) -> Timeline {
+        let mode = mode.name();
         let slice = |task, cpu, start: f64, end: f64| SliceReport {
             mode: mode.into(),
             lane: format!("cpu{cpu}"),
@@ -456,7 +484,7 @@ mod claim_tests {
         claims(
             machine,
             &w,
-            &[result("sequential", 100.0, [1.0, 1.0], vec![0]), r],
+            &[result(Sequential, 100.0, [1.0, 1.0], vec![0]), r],
             t,
             i,
         )
@@ -470,8 +498,8 @@ mod claim_tests {
     fn two_quiet_cpus_in_parallel() {
         let c = judge(
             &machine(2),
-            result("threads", 52.0, [1.85, 1.98], vec![0, 1]),
-            &timeline("threads", [0, 1], (0.0, 40.0)),
+            result(Way::Threads, 52.0, [1.85, 1.98], vec![0, 1]),
+            &timeline(Way::Threads, [0, 1], (0.0, 40.0)),
             &quiet(),
         );
         assert_eq!(holds(&c, "parallel.at_once"), Some(true));
@@ -487,8 +515,8 @@ mod claim_tests {
         busy.others_cpus = Some(1.1);
         let c = judge(
             &machine(2),
-            result("threads", 69.0, [1.3, 1.6], vec![1]),
-            &timeline("threads", [1, 1], (40.0, 80.0)),
+            result(Way::Threads, 69.0, [1.3, 1.6], vec![1]),
+            &timeline(Way::Threads, [1, 1], (40.0, 80.0)),
             &busy,
         );
         assert_eq!(holds(&c, "parallel.at_once"), Some(false));
@@ -506,8 +534,8 @@ mod claim_tests {
     fn one_cpu_is_slower_in_every_round_and_says_why() {
         let c = judge(
             &machine(1),
-            result("threads", 103.0, [0.95, 0.98], vec![0]),
-            &timeline("threads", [0, 0], (40.0, 80.0)),
+            result(Way::Threads, 103.0, [0.95, 0.98], vec![0]),
+            &timeline(Way::Threads, [0, 0], (40.0, 80.0)),
             &quiet(),
         );
         assert_eq!(c[0].holds, Some(false));
@@ -525,8 +553,8 @@ mod claim_tests {
     fn rounds_that_disagree_or_work_too_small_are_not_judged() {
         let c = judge(
             &machine(64),
-            result("threads", 102.0, [0.9, 1.2], vec![0, 1]),
-            &timeline("threads", [0, 1], (10.0, 40.0)),
+            result(Way::Threads, 102.0, [0.9, 1.2], vec![0, 1]),
+            &timeline(Way::Threads, [0, 1], (10.0, 40.0)),
             &quiet(),
         );
         assert_eq!(holds(&c, "parallel.faster"), None);
@@ -541,10 +569,10 @@ mod claim_tests {
             &machine(2),
             &w,
             &[
-                result("sequential", 5.0, [1.0, 1.0], vec![0]),
-                result("threads", 3.0, [1.6, 1.7], vec![0, 1]),
+                result(Sequential, 5.0, [1.0, 1.0], vec![0]),
+                result(Way::Threads, 3.0, [1.6, 1.7], vec![0, 1]),
             ],
-            &timeline("threads", [0, 1], (0.0, 3.0)),
+            &timeline(Way::Threads, [0, 1], (0.0, 3.0)),
             &quiet(),
         );
         assert_eq!(holds(&tiny, "parallel.faster"), None);

@@ -4,6 +4,7 @@
 //! The reports are built from fixed figures only (machine, workload, runs, interference), never
 //! from this machine, so the snapshots are the same everywhere.
 
+use super::report;
 use crate::findings::{Findings, RaceFindings, RaceTiming};
 use crate::interference::{Interference, ModeInterference, Rounds, SampleReport, Verdict};
 use crate::report::*;
@@ -111,21 +112,20 @@ fn parallel() -> Report {
         crate::demo::parallel::claims(&machine(), &workload, &results, &timeline, &interference);
     let notes = crate::demo::parallel::notes(&machine(), &workload, &results, &claims);
     Report {
-        schema: SCHEMA,
-        demo: "parallel".into(),
-        machine: machine(),
         workload: Some(WorkloadReport::new(
             workload,
             crate::engine::Repeats { runs: 3, warmup: 1 },
             0x1234_5678_9abc_def0,
         )),
-        results,
-        maxprocs: None,
-        amdahl: None,
-        timeline,
-        interference,
-        claims,
-        notes,
+        ..report(
+            "parallel",
+            machine(),
+            results,
+            timeline,
+            interference,
+            claims,
+            notes,
+        )
     }
 }
 
@@ -151,19 +151,15 @@ fn race() -> Report {
     unsync.findings = Findings::Race(finding(vec![-412, 0, 37], "read and write are two steps"));
     let mut atomic = row("atomic", 2, &[0.5, 0.52, 0.49], 0.5, vec![0, 1]);
     atomic.findings = Findings::Race(finding(vec![0, 0, 0], "one indivisible step"));
-    Report {
-        schema: SCHEMA,
-        demo: "race".into(),
-        machine: machine(),
-        workload: None,
-        results: vec![unsync, atomic],
-        maxprocs: None,
-        amdahl: None,
-        timeline: Timeline::default(),
-        interference: quiet(vec![0, 1]),
-        claims: vec![crate::claims::checksums(&[], None)],
-        notes: vec!["unsync was wrong in 2 of 3 runs.".into()],
-    }
+    report(
+        "race",
+        machine(),
+        vec![unsync, atomic],
+        Timeline::default(),
+        quiet(vec![0, 1]),
+        vec![crate::claims::checksums(&[], None)],
+        vec!["unsync was wrong in 2 of 3 runs.".into()],
+    )
 }
 
 fn options(format: Format) -> RenderOptions {

@@ -1,6 +1,9 @@
 //! The claims of `gil-sim`, each judged on the findings and the runs drawn.
 
-use super::{Claim, Machine, ModeResult, Timeline, WorkloadKind, format_ms};
+use super::{
+    Claim, GilKind, Machine, Mode, ModeResult, Timeline, Variant, WorkloadKind, format_ms,
+};
+use crate::demo::result_of;
 
 /// Steps of two threads overlapping for less than this share of a run is recording jitter
 /// around a hand-off, not two threads running at once.
@@ -27,8 +30,8 @@ pub fn claims(
             "speedup {:.2}, {low:.2}-{high:.2} in single rounds",
             r.speedup
         );
-        match (mode, workload) {
-            ("gil-new" | "gil-old", WorkloadKind::Cpu) => {
+        match (Variant::of(mode), workload) {
+            (Some(Variant::Threads(GilKind::New | GilKind::Old)), WorkloadKind::Cpu) => {
                 let (overlap, wall) = drawn(mode, true);
                 let turns = overlap.map(|o| o <= wall * OVERLAP_JITTER);
                 claims.push(
@@ -42,7 +45,7 @@ pub fn claims(
                         }),
                 );
             }
-            ("gil-new" | "gil-old", WorkloadKind::Io) => {
+            (Some(Variant::Threads(GilKind::New | GilKind::Old)), WorkloadKind::Io) => {
                 let (holds, text) = match &unjudgeable {
                     Some(why) => (
                         None,
@@ -69,9 +72,13 @@ pub fn claims(
                         .judged(holds, text),
                 );
             }
-            ("no-gil" | "processes", WorkloadKind::Cpu) if r.workers >= 2 => {
+            (
+                Some(variant @ (Variant::Threads(GilKind::None) | Variant::Processes)),
+                WorkloadKind::Cpu,
+            ) if r.workers >= 2 => {
+                let processes = variant == Variant::Processes;
                 let (at_once, wall) = drawn(mode, false);
-                let what = if mode == "processes" {
+                let what = if processes {
                     "processes, each with a lock of its own,"
                 } else {
                     "threads, with no global lock,"
@@ -122,7 +129,7 @@ pub fn claims(
                             } else {
                                 "yet not faster in every round"
                             },
-                            if mode == "processes" {
+                            if processes {
                                 ", at the cost of starting processes"
                             } else {
                                 ""
@@ -132,7 +139,7 @@ pub fn claims(
                 };
                 claims.push(
                     Claim::new(
-                        if mode == "processes" {
+                        if processes {
                             "gil.processes_parallel"
                         } else {
                             "gil.no_gil_parallel"
@@ -147,9 +154,11 @@ pub fn claims(
             _ => {}
         }
     }
-    let find = |mode: &str| results.iter().find(|r| r.mode == mode);
-    if let (Some(new), Some(old), WorkloadKind::Cpu) = (find("gil-new"), find("gil-old"), workload)
-    {
+    if let (Some(new), Some(old), WorkloadKind::Cpu) = (
+        result_of(results, Variant::GIL_NEW),
+        result_of(results, Variant::GIL_OLD),
+        workload,
+    ) {
         let (n, o) = (&new.wall_ms, &old.wall_ms);
         let figures = format!(
             "gil-old took {} ms ({}-{}) against gil-new's {} ms ({}-{})",
@@ -181,7 +190,7 @@ pub fn claims(
             ),
         };
         claims.push(
-            Claim::new("gil.old_battle", Some("gil-old"))
+            Claim::new("gil.old_battle", Some(Variant::GIL_OLD.name()))
                 .figure("old_ms", [o.min, o.median, o.max])
                 .figure("new_ms", [n.min, n.median, n.max])
                 .judged(holds, text),

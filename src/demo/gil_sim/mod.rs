@@ -12,7 +12,7 @@
 //! second, per-thread hold and wait times and counters (in a `gil` object), I/O request
 //! latencies (in an `io` object) and the timeline of who held the lock when.
 
-use super::Repeats;
+use super::{Mode, Repeats, Sequential};
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
@@ -20,7 +20,7 @@ use crate::exec::children;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
 use crate::gil::{GilConfig, GilKind};
-use crate::report::{LaneKind, ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{LaneKind, ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::stats::{percentile, round_to as round};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
@@ -62,7 +62,8 @@ impl WorkloadKind {
     }
 }
 
-/// A way of running the tasks, besides `sequential`, which always runs as the baseline.
+/// A way of running the tasks, besides [`Sequential`], which always runs first as the
+/// baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     /// One thread per task under one lock of this kind.
@@ -72,15 +73,29 @@ pub enum Variant {
 }
 
 impl Variant {
+    /// Threads under `CPython`'s new GIL (`gil-new`).
+    pub const GIL_NEW: Variant = Variant::Threads(GilKind::New);
+    /// Threads under the old GIL (`gil-old`).
+    pub const GIL_OLD: Variant = Variant::Threads(GilKind::Old);
+    /// Threads with no global lock (`no-gil`).
+    pub const NO_GIL: Variant = Variant::Threads(GilKind::None);
+
     /// Every variant, in the order they run and are shown.
     pub const ALL: [Variant; 4] = [
-        Variant::Threads(GilKind::New),
-        Variant::Threads(GilKind::Old),
-        Variant::Threads(GilKind::None),
+        Variant::GIL_NEW,
+        Variant::GIL_OLD,
+        Variant::NO_GIL,
         Variant::Processes,
     ];
 
-    pub fn mode(self) -> &'static str {
+    /// The variant whose result row is named `name`; `None` for the baseline.
+    pub fn of(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == name)
+    }
+}
+
+impl Mode for Variant {
+    fn name(self) -> &'static str {
         match self {
             Variant::Threads(kind) => kind.mode(),
             Variant::Processes => "processes",
@@ -187,11 +202,11 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         (None, false) => None,
     };
 
-    let mut kinds: Vec<(&str, usize, Option<Variant>)> = vec![("sequential", 1, None)];
+    let mut kinds: Vec<(&str, usize, Option<Variant>)> = vec![(Sequential.name(), 1, None)];
     kinds.extend(
         variants
             .iter()
-            .map(|&v| (v.mode(), config.threads, Some(v))),
+            .map(|&v| (v.name(), config.threads, Some(v))),
     );
     let plans: Vec<GilPlan> = kinds
         .iter()
@@ -286,16 +301,15 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     };
     let notes = super::notes_with(&interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "gil-sim".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
-        maxprocs: None,
-        amdahl: None,
-        timeline,
-        interference,
-        claims,
-        notes,
+        ..super::report(
+            "gil-sim",
+            machine,
+            results,
+            timeline,
+            interference,
+            claims,
+            notes,
+        )
     })
 }

@@ -34,11 +34,7 @@ mod run_tests {
 
     #[test]
     fn threads_variants_report_the_shared_fields_and_the_lock() {
-        let variants = vec![
-            Variant::Threads(GilKind::New),
-            Variant::Threads(GilKind::Old),
-            Variant::Threads(GilKind::None),
-        ];
+        let variants = vec![Variant::GIL_NEW, Variant::GIL_OLD, Variant::NO_GIL];
         for workload in [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Mixed] {
             let report = run(&config(workload, variants.clone()), &Env::with_load(0.0)).unwrap();
             let modes: Vec<&str> = report.results.iter().map(|r| r.mode.as_str()).collect();
@@ -68,6 +64,14 @@ mod run_tests {
     }
 
     #[test]
+    fn every_variant_is_read_back_from_its_name() {
+        for variant in Variant::ALL {
+            assert_eq!(Variant::of(variant.name()), Some(variant));
+        }
+        assert_eq!(Variant::of(Sequential.name()), None);
+    }
+
+    #[test]
     fn mixed_needs_two_threads() {
         let mut c = config(WorkloadKind::Mixed, vec![]);
         c.threads = 1;
@@ -91,12 +95,13 @@ mod claim_tests {
     use crate::interference::{Interference, Verdict};
     use crate::report::{SliceReport, TimelineRun};
 
-    fn row(mode: &str, walls: &[f64], interval: [f64; 2]) -> ModeResult {
-        ModeResult::synthetic(mode, walls, interval, vec![0, 1])
+    fn row(mode: impl Mode, walls: &[f64], interval: [f64; 2]) -> ModeResult {
+        ModeResult::synthetic(mode.name(), walls, interval, vec![0, 1])
     }
 
     /// Two threads of `mode` on cpu0 and cpu1: 0-40 ms and `second`.
-    fn drawn(mode: &str, second: (f64, f64)) -> Timeline {
+    fn drawn(mode: impl Mode, second: (f64, f64)) -> Timeline {
+        let mode = mode.name();
         let slice = |w: usize, start: f64, end: f64| SliceReport {
             mode: mode.into(),
             lane: format!("thread{w}"),
@@ -137,10 +142,10 @@ mod claim_tests {
     #[test]
     fn threads_behind_the_lock_take_turns_unless_their_steps_overlap() {
         let results = [
-            row("sequential", &SEQ, [1.0, 1.0]),
-            row("gil-new", &[100.0], [0.98, 1.0]),
+            row(Sequential, &SEQ, [1.0, 1.0]),
+            row(Variant::GIL_NEW, &[100.0], [0.98, 1.0]),
         ];
-        let apart = drawn("gil-new", (40.0, 80.0));
+        let apart = drawn(Variant::GIL_NEW, (40.0, 80.0));
         let c = claims(
             &machine(2),
             WorkloadKind::Cpu,
@@ -149,7 +154,7 @@ mod claim_tests {
             &verdict(Verdict::Quiet),
         );
         assert_eq!(holds(&c, "gil.take_turns"), Some(true));
-        let together = drawn("gil-new", (0.0, 40.0));
+        let together = drawn(Variant::GIL_NEW, (0.0, 40.0));
         let c = claims(
             &machine(2),
             WorkloadKind::Cpu,
@@ -163,10 +168,10 @@ mod claim_tests {
     #[test]
     fn waits_overlap_under_the_lock_where_every_round_was_faster() {
         let results = [
-            row("sequential", &SEQ, [1.0, 1.0]),
-            row("gil-new", &[52.0], [1.9, 1.95]),
+            row(Sequential, &SEQ, [1.0, 1.0]),
+            row(Variant::GIL_NEW, &[52.0], [1.9, 1.95]),
         ];
-        let t = drawn("gil-new", (40.0, 80.0));
+        let t = drawn(Variant::GIL_NEW, (40.0, 80.0));
         let c = claims(
             &machine(1),
             WorkloadKind::Io,
@@ -188,10 +193,10 @@ mod claim_tests {
     #[test]
     fn processes_run_at_once_only_where_the_cpus_allow() {
         let results = [
-            row("sequential", &SEQ, [1.0, 1.0]),
-            row("processes", &[55.0], [1.7, 1.9]),
+            row(Sequential, &SEQ, [1.0, 1.0]),
+            row(Variant::Processes, &[55.0], [1.7, 1.9]),
         ];
-        let t = drawn("processes", (0.0, 40.0));
+        let t = drawn(Variant::Processes, (0.0, 40.0));
         let two = claims(
             &machine(2),
             WorkloadKind::Cpu,
@@ -202,14 +207,14 @@ mod claim_tests {
         assert_eq!(holds(&two, "gil.processes_parallel"), Some(true));
         // One CPU: "no global lock, the threads run at once where there are CPUs" was said here.
         let no_gil = [
-            row("sequential", &SEQ, [1.0, 1.0]),
-            row("no-gil", &[101.0], [0.97, 1.0]),
+            row(Sequential, &SEQ, [1.0, 1.0]),
+            row(Variant::NO_GIL, &[101.0], [0.97, 1.0]),
         ];
         let one = claims(
             &machine(1),
             WorkloadKind::Cpu,
             &no_gil,
-            &drawn("no-gil", (40.0, 80.0)),
+            &drawn(Variant::NO_GIL, (40.0, 80.0)),
             &verdict(Verdict::Quiet),
         );
         assert_eq!(holds(&one, "gil.no_gil_parallel"), Some(false));
@@ -222,9 +227,9 @@ mod claim_tests {
     #[test]
     fn the_old_gil_battle_is_said_only_beyond_the_spread() {
         let slower = [
-            row("sequential", &SEQ, [1.0, 1.0]),
-            row("gil-new", &[100.0, 101.0, 102.0], [1.0, 1.0]),
-            row("gil-old", &[140.0, 142.0, 150.0], [0.7, 0.72]),
+            row(Sequential, &SEQ, [1.0, 1.0]),
+            row(Variant::GIL_NEW, &[100.0, 101.0, 102.0], [1.0, 1.0]),
+            row(Variant::GIL_OLD, &[140.0, 142.0, 150.0], [0.7, 0.72]),
         ];
         let t = Timeline::default();
         let c = claims(
@@ -236,9 +241,9 @@ mod claim_tests {
         );
         assert_eq!(holds(&c, "gil.old_battle"), Some(true));
         let same = [
-            row("sequential", &SEQ, [1.0, 1.0]),
-            row("gil-new", &[100.0, 110.0], [1.0, 1.0]),
-            row("gil-old", &[105.0, 108.0], [0.9, 1.0]),
+            row(Sequential, &SEQ, [1.0, 1.0]),
+            row(Variant::GIL_NEW, &[100.0, 110.0], [1.0, 1.0]),
+            row(Variant::GIL_OLD, &[105.0, 108.0], [0.9, 1.0]),
         ];
         let c = claims(
             &machine(2),

@@ -8,13 +8,13 @@
 //! one task's waits with another's compute, and finishes in about the larger of the two instead
 //! of their sum. The switch costs measured in the same run say what each kind of switch costs.
 
-use super::Repeats;
+use super::{Mode, Repeats, Sequential};
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, children, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport};
+use crate::report::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
 use crate::sys::{self, ContextSwitches};
 use crate::workload::{WorkSize, Workload};
@@ -27,6 +27,39 @@ mod tests;
 
 pub use claims::claims;
 use notes::notes;
+
+/// A way of sharing the one CPU, besides [`Sequential`], which runs first as the baseline
+/// wherever the tasks can be pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// The tasks as futures on a cooperative scheduler on one OS thread, each yielding at the
+    /// end of its quantum.
+    Green,
+    /// One OS thread per task, all pinned to the CPU, preempted by the kernel.
+    Threads,
+    /// One child process per task, all pinned to the CPU.
+    Processes,
+}
+
+impl Way {
+    /// Every way, in the order they run and are shown.
+    pub const ALL: [Way; 3] = [Way::Green, Way::Threads, Way::Processes];
+
+    /// The way whose result row is named `name`; `None` for the baseline.
+    pub fn of(name: &str) -> Option<Way> {
+        Way::ALL.into_iter().find(|w| w.name() == name)
+    }
+}
+
+impl Mode for Way {
+    fn name(self) -> &'static str {
+        match self {
+            Way::Green => "green",
+            Way::Threads => "threads",
+            Way::Processes => "processes",
+        }
+    }
+}
 
 /// How long a green task computes before it yields.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,28 +164,33 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let mut modes: Vec<Runner<'_, Interleaved>> = Vec::new();
     if let Some(cpu) = cpu {
         modes.push(Runner::new(
-            "sequential",
+            Sequential.name(),
             1,
             sequential_estimate,
             move || sequential::run_pinned(work, cpu).map(Interleaved::from),
         ));
     }
-    modes.push(Runner::new("green", 1, interleaved_estimate, move || {
-        let g = green::run(work, quantum_units, cpu)?;
-        Ok(Interleaved {
-            run: g.run,
-            green: Some((g.scheduler.switches, g.task_bytes)),
-        })
-    }));
+    modes.push(Runner::new(
+        Way::Green.name(),
+        1,
+        interleaved_estimate,
+        move || {
+            let g = green::run(work, quantum_units, cpu)?;
+            Ok(Interleaved {
+                run: g.run,
+                green: Some((g.scheduler.switches, g.task_bytes)),
+            })
+        },
+    ));
     if let Some(cpu) = cpu {
         modes.push(Runner::new(
-            "threads",
+            Way::Threads.name(),
             config.tasks,
             interleaved_estimate,
             move || threads::run_on(work, Some(cpu)).map(Interleaved::from),
         ));
         modes.push(Runner::new(
-            "processes",
+            Way::Processes.name(),
             config.tasks,
             interleaved_estimate,
             move || process::run(work, Some(cpu)).map(Interleaved::from),
@@ -194,6 +232,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     for m in measured {
         let (run, recorded) = m.timeline();
         let mut result = m.result(&measured[0], expected);
+        let way = Way::of(&m.mode);
         let switches: Vec<u64> = m
             .values()
             .map(|v| v.green.map_or_else(|| os_switches(&v.run).total(), |g| g.0))
@@ -215,12 +254,12 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             ),
             first_done_ms: round_to(first_done, 2),
             last_done_ms: round_to(last_done, 2),
-            switch_cost_ns: switch_cost_of(&m.mode, &switch_costs),
+            switch_cost_ns: way.and_then(|w| switch_cost_of(w, &switch_costs)),
             bound_ms: bound_ms(&workload),
-            stack_bytes: match m.mode.as_str() {
-                "green" => Some(task_bytes as u64),
-                "threads" => Some(thread_stack_bytes() as u64),
-                _ => None,
+            stack_bytes: match way {
+                Some(Way::Green) => Some(task_bytes as u64),
+                Some(Way::Threads) => Some(thread_stack_bytes() as u64),
+                Some(Way::Processes) | None => None,
             },
         });
         results.push(result);
@@ -240,17 +279,16 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     notes.splice(0..0, claims.iter().filter(said).map(|c| c.text.clone()));
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "interleave".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
-        maxprocs: None,
-        amdahl: None,
-        timeline,
-        interference: outcome.interference,
-        claims,
-        notes,
+        ..super::report(
+            "interleave",
+            machine,
+            results,
+            timeline,
+            outcome.interference,
+            claims,
+            notes,
+        )
     })
 }
 
@@ -297,12 +335,12 @@ fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
     crate::stats::Summary::of(&samples).map(|s| round_to(s.median, 2))
 }
 
-fn switch_cost_of(mode: &str, costs: &switch_cost::SwitchCosts) -> Option<f64> {
-    match mode {
-        "green" => Some(round_to(costs.green, 2)),
-        "threads" => costs.threads.map(|ns| round_to(ns, 2)),
-        "processes" => costs.processes.map(|ns| round_to(ns, 2)),
-        _ => None,
+/// What one switch of `way` cost, where it was measured.
+fn switch_cost_of(way: Way, costs: &switch_cost::SwitchCosts) -> Option<f64> {
+    match way {
+        Way::Green => Some(round_to(costs.green, 2)),
+        Way::Threads => costs.threads.map(|ns| round_to(ns, 2)),
+        Way::Processes => costs.processes.map(|ns| round_to(ns, 2)),
     }
 }
 

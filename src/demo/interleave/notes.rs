@@ -1,7 +1,8 @@
 //! The notes of `interleave`: what the figures mean, with or without waits, and what each
 //! kind of switch cost.
 
-use super::{InterleaveFindings, ModeResult, Workload, switch_cost, thread_stack_bytes};
+use super::{InterleaveFindings, ModeResult, Way, Workload, switch_cost, thread_stack_bytes};
+use crate::demo::result_of;
 use crate::report::format_ms;
 use std::fmt::Write as _;
 
@@ -53,7 +54,7 @@ pub(super) fn notes(
                 ));
             }
         }
-        if let Some(green) = results.iter().find(|r| r.mode == "green") {
+        if let Some(green) = result_of(results, Way::Green) {
             notes.push(format!(
                 "Progress: one after another, the first task was done after {} ms and the last after {} ms; interleaved (green), the first after {} ms and the last after {} ms: all tasks progress together and finish late together.",
                 format_ms(found(seq).first_done_ms),
@@ -63,12 +64,9 @@ pub(super) fn notes(
             ));
         }
     }
-    if let Some(threads) = results.iter().find(|r| r.mode == "threads") {
+    if let Some(threads) = result_of(results, Way::Threads) {
         let os = found(threads).os_context_switches;
-        let green_switches = results
-            .iter()
-            .find(|r| r.mode == "green")
-            .map_or(0, |g| found(g).switches);
+        let green_switches = result_of(results, Way::Green).map_or(0, |g| found(g).switches);
         notes.push(format!(
             "The OS switched the pinned threads {} times ({} involuntary: preempted when their time slice ran out; {} voluntary), with a mean slice of {} µs: its scheduler decides when, not the tasks. The green tasks switched {} times, each at the end of a quantum the task chose.",
             os.total(),

@@ -14,6 +14,14 @@ mod run_tests {
         assert!(choose_cpu(Some(0), None).is_err());
         assert_eq!(choose_cpu(None, None), Ok(None));
     }
+
+    #[test]
+    fn every_way_is_read_back_from_its_name() {
+        for way in Way::ALL {
+            assert_eq!(Way::of(way.name()), Some(way));
+        }
+        assert_eq!(Way::of(Sequential.name()), None);
+    }
 }
 
 mod claim_tests {
@@ -22,8 +30,8 @@ mod claim_tests {
     use crate::interference::{Interference, Verdict};
     use crate::workload::WorkSize;
 
-    fn row(mode: &str, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
-        ModeResult::synthetic(mode, &[wall], interval, cpus)
+    fn row(mode: impl Mode, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
+        ModeResult::synthetic(mode.name(), &[wall], interval, cpus)
     }
 
     fn quiet() -> Interference {
@@ -41,8 +49,8 @@ mod claim_tests {
         let w = Workload::new(2, WorkSize::Units(1), 1);
         let costs = switch_cost::SwitchCosts::default();
         let on = [
-            row("sequential", 100.0, [1.0, 1.0], vec![1]),
-            row("green", 101.0, [0.98, 1.0], vec![1]),
+            row(Sequential, 100.0, [1.0, 1.0], vec![1]),
+            row(Way::Green, 101.0, [0.98, 1.0], vec![1]),
         ];
         assert_eq!(
             find(
@@ -53,8 +61,8 @@ mod claim_tests {
             Some(true)
         );
         let off = [
-            row("sequential", 100.0, [1.0, 1.0], vec![1]),
-            row("threads", 60.0, [1.6, 1.7], vec![0, 1]),
+            row(Sequential, 100.0, [1.0, 1.0], vec![1]),
+            row(Way::Threads, 60.0, [1.6, 1.7], vec![0, 1]),
         ];
         let c = claims(Some(1), &w, &off, &costs, &quiet());
         assert_eq!(find(&c, "interleave.one_cpu").holds, Some(false));
@@ -71,8 +79,8 @@ mod claim_tests {
             .with_wait(Duration::from_millis(50), Duration::from_millis(5));
         let costs = switch_cost::SwitchCosts::default();
         let results = [
-            row("sequential", 100.0, [1.0, 1.0], vec![0]),
-            row("green", 52.0, [1.8, 1.95], vec![0]),
+            row(Sequential, 100.0, [1.0, 1.0], vec![0]),
+            row(Way::Green, 52.0, [1.8, 1.95], vec![0]),
         ];
         let c = claims(Some(0), &w, &results, &costs, &quiet());
         assert_eq!(
@@ -91,8 +99,8 @@ mod claim_tests {
             None
         );
         let slow = [
-            row("sequential", 100.0, [1.0, 1.0], vec![0]),
-            row("green", 99.0, [0.9, 1.1], vec![0]),
+            row(Sequential, 100.0, [1.0, 1.0], vec![0]),
+            row(Way::Green, 99.0, [0.9, 1.1], vec![0]),
         ];
         let c = claims(Some(0), &w, &slow, &costs, &quiet());
         assert_eq!(

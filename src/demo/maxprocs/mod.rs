@@ -38,7 +38,7 @@ use crate::findings::{Findings, MaxprocsFindings};
 use crate::interference::Interference;
 use crate::limits::{MAX_TASKS, MAX_THREADS};
 use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
-use crate::report::{ModeResult, Report, SCHEMA, Timeline, WorkloadReport, format_ms};
+use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::stats;
 use crate::workload::{WorkSize, Workload};
 use std::time::Duration;
@@ -224,16 +224,17 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     }));
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
-        schema: SCHEMA,
-        demo: "maxprocs".into(),
-        machine,
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        results,
         maxprocs: Some(maxprocs),
         amdahl: Some(fit),
-        timeline: Timeline::default(),
-        interference: outcome.interference,
-        claims,
-        notes,
+        ..super::report(
+            "maxprocs",
+            machine,
+            results,
+            Timeline::default(),
+            outcome.interference,
+            claims,
+            notes,
+        )
     })
 }

@@ -24,12 +24,12 @@
 //! - `efficiency`: speedup / threads, as in every demo; with a shared counter there is no work
 //!   to divide, so it says little here.
 
-use super::Repeats;
+use super::{Mode, Repeats};
 use crate::claims::Claim;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
 use crate::findings::{Findings, RaceFindings, RaceTiming};
-use crate::report::{ModeResult, Report, SCHEMA, format_ms};
+use crate::report::{ModeResult, Report, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use anyhow::Context;
@@ -69,6 +69,12 @@ fn floor_ns_per_op(mode: Sharing) -> f64 {
         Sharing::Unsync | Sharing::Local => 0.5,
         Sharing::Atomic => 2.0,
         Sharing::Mutex | Sharing::Channel => 5.0,
+    }
+}
+
+impl Mode for Sharing {
+    fn name(self) -> &'static str {
+        Sharing::name(self)
     }
 }
 
@@ -189,19 +195,15 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     // The conclusions, after the figures they come from.
     notes.splice(2..2, claims.iter().map(|c| c.text.clone()));
     let notes = super::notes_with(&outcome.interference, notes);
-    Ok(Report {
-        schema: SCHEMA,
-        demo: "race".into(),
+    Ok(super::report(
+        "race",
         machine,
-        workload: None,
         results,
-        maxprocs: None,
-        amdahl: None,
         timeline,
-        interference: outcome.interference,
+        outcome.interference,
         claims,
         notes,
-    })
+    ))
 }
 
 /// The race's claims: did unsync lose updates, and were all the fixes exact?
@@ -235,7 +237,7 @@ pub fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Cl
             )
         };
         claims.push(
-            Claim::new("race.lost_updates", Some("unsync"))
+            Claim::new("race.lost_updates", Some(u.mode.name()))
                 .figure("wrong_runs", wrong)
                 .figure("runs", runs)
                 .figure("lost_updates_max", lost_max)
@@ -244,7 +246,10 @@ pub fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Cl
                 .judged(Some(wrong > 0), text),
         );
     }
-    let fixes: Vec<&ModeResult> = results.iter().filter(|r| r.mode != "unsync").collect();
+    let fixes: Vec<&ModeResult> = results
+        .iter()
+        .filter(|r| r.mode != Sharing::Unsync.name())
+        .collect();
     if !fixes.is_empty() {
         let broken: Vec<&str> = fixes
             .iter()

@@ -1,6 +1,7 @@
 //! The sentences under the race's table: the setup, what unsync did and why, the start line, the speeds; and each mode's one-line reason.
 
 use super::*;
+use crate::demo::result_of;
 
 /// How long the unsync threads were counting at the same time: only then can updates collide.
 pub(super) fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
@@ -80,12 +81,7 @@ pub(super) fn notes(
         "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
             .into(),
     );
-    let found = |mode: Sharing| {
-        results
-            .iter()
-            .find(|r| r.mode == mode.name())
-            .and_then(|r| r.findings.race())
-    };
+    let found = |mode: Sharing| result_of(results, mode).and_then(|r| r.findings.race());
     if let Some(u) = found(Sharing::Unsync) {
         let finals = &u.final_values;
         let (lo, hi) = (

@@ -155,9 +155,9 @@ mod claim_tests {
         }
     }
 
-    fn row(mode: &str, ok: bool) -> ModeResult {
+    fn row(mode: Sharing, ok: bool) -> ModeResult {
         ModeResult {
-            mode: mode.into(),
+            mode: mode.name().into(),
             workers: 2,
             cpus_used: vec![0],
             wall_ms: Summary::of(&[1.0]).unwrap(),
@@ -174,7 +174,7 @@ mod claim_tests {
     fn lost_updates_hold_only_when_a_run_went_wrong() {
         let seen = claims(
             &[runs(Sharing::Unsync, &[0, -120, 77])],
-            &[row("unsync", false)],
+            &[row(Sharing::Unsync, false)],
             false,
         );
         assert_eq!(seen[0].id, "race.lost_updates");
@@ -184,7 +184,7 @@ mod claim_tests {
         // The tour on one CPU: no run went wrong. Say so, and why, never "up to 0 lost".
         let none = claims(
             &[runs(Sharing::Unsync, &[0; 5])],
-            &[row("unsync", true)],
+            &[row(Sharing::Unsync, true)],
             true,
         );
         assert_eq!(none[0].holds, Some(false));
@@ -196,7 +196,7 @@ mod claim_tests {
         assert!(!none[0].text.contains("differently every time"));
         let two = claims(
             &[runs(Sharing::Unsync, &[0; 5])],
-            &[row("unsync", true)],
+            &[row(Sharing::Unsync, true)],
             false,
         );
         assert!(!two[0].text.contains("one CPU"));
@@ -204,9 +204,17 @@ mod claim_tests {
 
     #[test]
     fn fixes_are_exact_only_when_every_one_ended_at_zero() {
-        let ok = claims(&[], &[row("atomic", true), row("mutex", true)], false);
+        let ok = claims(
+            &[],
+            &[row(Sharing::Atomic, true), row(Sharing::Mutex, true)],
+            false,
+        );
         assert_eq!((ok[0].id, ok[0].holds), ("race.fixes_exact", Some(true)));
-        let bad = claims(&[], &[row("atomic", true), row("mutex", false)], false);
+        let bad = claims(
+            &[],
+            &[row(Sharing::Atomic, true), row(Sharing::Mutex, false)],
+            false,
+        );
         assert_eq!(bad[0].holds, Some(false));
         assert!(bad[0].text.contains("mutex"));
     }

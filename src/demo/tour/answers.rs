@@ -3,6 +3,11 @@
 //! the reports' claims; the other sentences say what was measured.
 
 use super::{Section, View};
+use crate::demo::gil_sim::Variant;
+use crate::demo::interleave::Way as Interleaved;
+use crate::demo::parallel::Way as Parallel;
+use crate::demo::{Mode, Sequential, result_of};
+use crate::exec::race::Sharing;
 use crate::findings::{InterleaveFindings, RaceFindings};
 use crate::interference::Interference;
 use crate::report::{ModeResult, Report, format_ms};
@@ -19,32 +24,54 @@ fn capacity(m: &Machine) -> String {
     crate::maxprocs::cpus_phrase(m.cpu_capacity())
 }
 
-fn result<'a>(report: &'a Report, mode: &str) -> Option<&'a ModeResult> {
-    report.results.iter().find(|r| r.mode == mode)
+fn result(report: &Report, mode: impl Mode) -> Option<&ModeResult> {
+    result_of(&report.results, mode)
 }
 
-/// A figure of a mode's interleave findings, NaN where the mode did not run.
-fn interleaved(report: &Report, mode: &str, figure: fn(&InterleaveFindings) -> Option<f64>) -> f64 {
-    result(report, mode)
+/// A figure of a way's interleave findings, NaN where it did not run.
+fn interleaved(
+    report: &Report,
+    way: Interleaved,
+    figure: fn(&InterleaveFindings) -> Option<f64>,
+) -> f64 {
+    result(report, way)
         .and_then(|r| r.findings.interleave())
         .and_then(figure)
         .unwrap_or(f64::NAN)
 }
 
-fn switch_cost(report: &Report, mode: &str) -> f64 {
-    interleaved(report, mode, |f| f.switch_cost_ns)
+fn switch_cost(report: &Report, way: Interleaved) -> f64 {
+    interleaved(report, way, |f| f.switch_cost_ns)
 }
 
-fn race_found<'a>(report: &'a Report, mode: &str) -> Option<&'a RaceFindings> {
+fn stack_bytes(report: &Report, way: Interleaved) -> f64 {
+    interleaved(report, way, |f| f.stack_bytes.map(|b| b as f64))
+}
+
+fn race_found(report: &Report, mode: Sharing) -> Option<&RaceFindings> {
     result(report, mode).and_then(|r| r.findings.race())
 }
 
-fn median(report: &Report, mode: &str) -> f64 {
+/// A race mode's wall time per change, NaN where it did not run.
+fn ns_per_op(report: &Report, mode: Sharing) -> f64 {
+    race_found(report, mode).map_or(f64::NAN, |f| f.ns_per_op)
+}
+
+fn median(report: &Report, mode: impl Mode) -> f64 {
     result(report, mode).map_or(f64::NAN, |r| r.wall_ms.median)
 }
 
-fn speedup(report: &Report, mode: &str) -> f64 {
+fn speedup(report: &Report, mode: impl Mode) -> f64 {
     result(report, mode).map_or(f64::NAN, |r| r.speedup)
+}
+
+/// "A ms against S ms one after another": the median wall time of `mode` and of the baseline.
+fn against_sequential(report: &Report, mode: impl Mode) -> String {
+    format!(
+        "{} ms against {} ms one after another",
+        format_ms(median(report, mode)),
+        format_ms(median(report, Sequential))
+    )
 }
 
 fn section(
@@ -93,16 +120,16 @@ pub(super) fn machine_section(info: Report) -> Section {
 }
 
 pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
-    let cpu = result(one_core, "green")
+    let cpu = result(one_core, Interleaved::Green)
         .map(|r| crate::sys::cpu_list(&r.cpus_used))
         .unwrap_or_default();
-    let green_switches = interleaved(one_core, "green", |f| Some(f.switches as f64));
-    let par = result(all_cores, "threads");
+    let green_switches = interleaved(one_core, Interleaved::Green, |f| Some(f.switches as f64));
+    let par = result(all_cores, Parallel::Threads);
     let par_cpus = par.map_or(0, |r| r.cpus_used.len());
     let mut answer = vec![format!(
         "Concurrency is several tasks in progress at once; parallelism is several tasks executing at the same instant. On ONE CPU (cpu {cpu}) two green threads took turns {green_switches:.0} times and finished together after {} ms, no sooner than one after another ({} ms): concurrency without parallelism.",
-        format_ms(median(one_core, "green")),
-        format_ms(median(one_core, "sequential")),
+        format_ms(median(one_core, Interleaved::Green)),
+        format_ms(median(one_core, Sequential)),
     )];
     // Whether the tasks really ran at the same time is a claim on the timeline, not a hope.
     let possible = claim_text(all_cores, "machine.parallel_possible", None);
@@ -110,12 +137,15 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
         Some(c) if c.holds == Some(true) => {
             answer.push(format!(
                 "With one thread per task on this machine's CPUs: {} {} Parallelism needs more than one CPU; concurrency does not.",
-                claim_text(all_cores, "parallel.at_once", Some("threads")),
-                claim_text(all_cores, "parallel.faster", Some("threads")),
+                claim_text(all_cores, "parallel.at_once", Some(Parallel::Threads.name())),
+                claim_text(all_cores, "parallel.faster", Some(Parallel::Threads.name())),
             ));
-            if let Some(busy) =
-                crate::claims::find(&all_cores.claims, "parallel.busy_share", Some("threads"))
-                    .filter(|c| c.holds == Some(true))
+            if let Some(busy) = crate::claims::find(
+                &all_cores.claims,
+                "parallel.busy_share",
+                Some(Parallel::Threads.name()),
+            )
+            .filter(|c| c.holds == Some(true))
             {
                 answer.push(busy.text.clone());
             }
@@ -130,9 +160,9 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
         answer,
         format!(
             "one CPU: {:.2}x; {} CPUs: {:.2}x",
-            speedup(one_core, "green"),
+            speedup(one_core, Interleaved::Green),
             par_cpus,
-            speedup(all_cores, "threads")
+            speedup(all_cores, Parallel::Threads)
         ),
         vec![one_core.clone(), all_cores.clone()],
         &[],
@@ -152,8 +182,8 @@ pub(super) fn multicore(all_cores: &Report) -> Section {
             "More cores only help programs that split their work, where the CPUs let them run at once. Here, with {} tasks: {} {} {}",
             all_cores.workload.as_ref().map_or(0, |w| w.workload.tasks),
             claim_text(all_cores, "machine.parallel_possible", None),
-            claim_text(all_cores, "parallel.faster", Some("threads")),
-            claim_text(all_cores, "parallel.faster", Some("rayon")),
+            claim_text(all_cores, "parallel.faster", Some(Parallel::Threads.name())),
+            claim_text(all_cores, "parallel.faster", Some(Parallel::Rayon.name())),
         ),
     ];
     section(
@@ -162,7 +192,7 @@ pub(super) fn multicore(all_cores: &Report) -> Section {
         answer,
         format!(
             "rayon speedup {:.2} on {}",
-            speedup(all_cores, "rayon"),
+            speedup(all_cores, Parallel::Rayon),
             capacity(m)
         ),
         vec![],
@@ -180,13 +210,13 @@ pub(super) fn problems(waits: &Report, all_cores: &Report) -> Section {
         format!(
             "Two kinds. Waiting: on ONE CPU, two tasks that each compute and wait {} ms (standing for I/O) took {} ms one after another and {} ms as green threads ({:.2}x faster): while one waits, the other computes. Concurrency helps here even without a second core.",
             format_ms(wait_ms),
-            format_ms(median(waits, "sequential")),
-            format_ms(median(waits, "green")),
-            speedup(waits, "green"),
+            format_ms(median(waits, Sequential)),
+            format_ms(median(waits, Interleaved::Green)),
+            speedup(waits, Interleaved::Green),
         ),
         format!(
             "Throughput: CPU-bound work gets faster only with parallelism ({:.2}x on {} in the previous answer). Concurrency is also how programs stay responsive: a slow task need not block the others.",
-            speedup(all_cores, "threads"),
+            speedup(all_cores, Parallel::Threads),
             capacity(&all_cores.machine)
         ),
     ];
@@ -196,7 +226,7 @@ pub(super) fn problems(waits: &Report, all_cores: &Report) -> Section {
         answer,
         format!(
             "waits overlapped on one CPU: {:.2}x",
-            speedup(waits, "green")
+            speedup(waits, Interleaved::Green)
         ),
         vec![waits.clone()],
         &[all_cores],
@@ -204,36 +234,24 @@ pub(super) fn problems(waits: &Report, all_cores: &Report) -> Section {
 }
 
 pub(super) fn harder(races: &Report) -> Section {
-    let unsync = result(races, "unsync");
-    let wrong = race_found(races, "unsync").map_or(0, |f| f.wrong_runs);
+    let unsync = result(races, Sharing::Unsync);
+    let wrong = race_found(races, Sharing::Unsync).map_or(0, |f| f.wrong_runs);
     let runs = unsync.map_or(0, |r| r.wall_ms.samples.len());
     let fixes_exact = crate::claims::find(&races.claims, "race.fixes_exact", None)
         .is_some_and(|c| c.holds == Some(true));
     let answer = vec![
         format!(
             "Both. Harder: two threads adding and subtracting on one shared counter without synchronisation ({} changes each). {}",
-            race_found(races, "unsync").map_or(0, |f| f.iterations),
-            claim_text(races, "race.lost_updates", Some("unsync")),
+            race_found(races, Sharing::Unsync).map_or(0, |f| f.iterations),
+            claim_text(races, "race.lost_updates", Some(Sharing::Unsync.name())),
         ),
         format!(
-            "Easier where the tools fit. {} Per change: {} ns (atomic), {} ns (mutex), {} ns (channel) and {} ns (private counts). Rust refuses data races at compile time, but not race conditions like this read-then-write.",
+            "Easier where the tools fit. {} Per change: {:.1} ns (atomic), {:.1} ns (mutex), {:.1} ns (channel) and {:.1} ns (private counts). Rust refuses data races at compile time, but not race conditions like this read-then-write.",
             claim_text(races, "race.fixes_exact", None),
-            format!(
-                "{:.1}",
-                race_found(races, "atomic").map_or(f64::NAN, |f| f.ns_per_op)
-            ),
-            format!(
-                "{:.1}",
-                race_found(races, "mutex").map_or(f64::NAN, |f| f.ns_per_op)
-            ),
-            format!(
-                "{:.1}",
-                race_found(races, "channel").map_or(f64::NAN, |f| f.ns_per_op)
-            ),
-            format!(
-                "{:.1}",
-                race_found(races, "local").map_or(f64::NAN, |f| f.ns_per_op)
-            ),
+            ns_per_op(races, Sharing::Atomic),
+            ns_per_op(races, Sharing::Mutex),
+            ns_per_op(races, Sharing::Channel),
+            ns_per_op(races, Sharing::Local),
         ),
     ];
     section(
@@ -247,11 +265,11 @@ pub(super) fn harder(races: &Report) -> Section {
 }
 
 pub(super) fn kinds(one_core: &Report) -> Section {
-    let green = switch_cost(one_core, "green");
-    let thread = switch_cost(one_core, "threads");
-    let process = switch_cost(one_core, "processes");
-    let green_bytes = interleaved(one_core, "green", |f| f.stack_bytes.map(|b| b as f64));
-    let thread_bytes = interleaved(one_core, "threads", |f| f.stack_bytes.map(|b| b as f64));
+    let green = switch_cost(one_core, Interleaved::Green);
+    let thread = switch_cost(one_core, Interleaved::Threads);
+    let process = switch_cost(one_core, Interleaved::Processes);
+    let green_bytes = stack_bytes(one_core, Interleaved::Green);
+    let thread_bytes = stack_bytes(one_core, Interleaved::Threads);
     let answer = vec![
         "A process has its own address space (memory, files); a thread is a path of execution inside a process, sharing its memory, scheduled preemptively by the OS; a green thread is scheduled by a runtime in user space, cooperatively, on top of OS threads; a coroutine is a function that can suspend and resume (here the green threads are stackless coroutines: Rust futures).".into(),
         format!(
@@ -275,8 +293,8 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
         "pthread_create() creates an OS thread (one kernel-scheduled thread per call). threading.Thread() also creates an OS thread, but it runs Python code only while holding the GIL. go does NOT create an OS thread: it starts a goroutine, a green thread that Go's runtime multiplexes onto at most GOMAXPROCS running OS threads (M:N scheduling).".into(),
         format!(
             "That is why Go programs can afford hundreds of thousands of goroutines: here a green switch cost {:.0} ns against {:.0} ns for an OS thread.",
-            switch_cost(one_core, "green"),
-            switch_cost(one_core, "threads"),
+            switch_cost(one_core, Interleaved::Green),
+            switch_cost(one_core, Interleaved::Threads),
         ),
     ];
     section(
@@ -292,21 +310,19 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
 pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
     let answer = vec![
         format!(
-            "The GIL lets one thread at a time run Python code. CPU-bound threads still run and take turns (the lock changed hands {:.0} times a second, about once per 5 ms switch interval), but they do not run in parallel: two threads under the GIL took {} ms against {} ms one after another (speedup {:.2}), while the same threads without a GIL took {} ms ({:.2}x).",
-            result(cpu, "gil-new")
+            "The GIL lets one thread at a time run Python code. CPU-bound threads still run and take turns (the lock changed hands {:.0} times a second, about once per 5 ms switch interval), but they do not run in parallel: two threads under the GIL took {} (speedup {:.2}), while the same threads without a GIL took {} ms ({:.2}x).",
+            result(cpu, Variant::GIL_NEW)
                 .and_then(|r| r.findings.gil())
                 .map_or(f64::NAN, |g| g.handoffs_per_s as f64),
-            format_ms(median(cpu, "gil-new")),
-            format_ms(median(cpu, "sequential")),
-            speedup(cpu, "gil-new"),
-            format_ms(median(cpu, "no-gil")),
-            speedup(cpu, "no-gil"),
+            against_sequential(cpu, Variant::GIL_NEW),
+            speedup(cpu, Variant::GIL_NEW),
+            format_ms(median(cpu, Variant::NO_GIL)),
+            speedup(cpu, Variant::NO_GIL),
         ),
         format!(
-            "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads overlap their waits even under the GIL ({} ms against {} ms one after another, speedup {:.2}).",
-            format_ms(median(io, "gil-new")),
-            format_ms(median(io, "sequential")),
-            speedup(io, "gil-new"),
+            "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads overlap their waits even under the GIL ({}, speedup {:.2}).",
+            against_sequential(io, Variant::GIL_NEW),
+            speedup(io, Variant::GIL_NEW),
         ),
     ];
     section(
@@ -315,9 +331,9 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
         answer,
         format!(
             "CPU-bound: gil-new {:.2}x, no-gil {:.2}x; I/O-bound: gil-new {:.2}x",
-            speedup(cpu, "gil-new"),
-            speedup(cpu, "no-gil"),
-            speedup(io, "gil-new")
+            speedup(cpu, Variant::GIL_NEW),
+            speedup(cpu, Variant::NO_GIL),
+            speedup(io, Variant::GIL_NEW)
         ),
         vec![cpu.clone(), io.clone()],
         &[],
@@ -326,16 +342,15 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
 
 pub(super) fn gil_workaround(cpu: &Report) -> Section {
     let answer = vec![format!(
-        "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound work runs in parallel: {} ms against {} ms one after another (speedup {:.2}), at the cost of starting processes and of sending data between them instead of sharing it.",
-        format_ms(median(cpu, "processes")),
-        format_ms(median(cpu, "sequential")),
-        speedup(cpu, "processes"),
+        "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound work runs in parallel: {} (speedup {:.2}), at the cost of starting processes and of sending data between them instead of sharing it.",
+        against_sequential(cpu, Variant::Processes),
+        speedup(cpu, Variant::Processes),
     )];
     section(
         "With this in mind: What is the workaround for the GIL (Hint: it's another module)?",
         "the GIL workaround",
         answer,
-        format!("processes {:.2}x", speedup(cpu, "processes")),
+        format!("processes {:.2}x", speedup(cpu, Variant::Processes)),
         vec![],
         &[cpu],
     )
