@@ -25,11 +25,12 @@ pub use os::{
 };
 
 use cgroup::cgroup_quota;
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::fs;
 
-/// The CPU facts of this machine, as the report's `machine` object.
-#[derive(Debug, Clone, Serialize)]
+/// The CPU facts of this machine, as the report's `machine` object (which also holds the
+/// [`cpu_capacity`](Machine::cpu_capacity) they give).
+#[derive(Debug, Clone)]
 pub struct Machine {
     /// CPUs the OS has online (hardware threads).
     pub logical_cpus: usize,
@@ -45,9 +46,6 @@ pub struct Machine {
     pub cgroup_quota_cpus: Option<f64>,
     /// Where the quota came from: `"cgroup v2 cpu.max"` or `"cgroup v1 cfs_quota_us"`.
     pub cgroup_source: Option<String>,
-    /// How many CPUs' worth of time this process can get at once: the CPUs it may run on,
-    /// capped by the cgroup quota (1.5 under a 1.5-CPU quota). What parallelism can give.
-    pub cpu_capacity: f64,
     /// Worker threads rayon's global pool uses by default here ([`crate::maxprocs::rayon_default`]).
     pub rayon_threads: usize,
     pub os: String,
@@ -77,7 +75,6 @@ impl Machine {
             affinity,
             cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
             cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
-            cpu_capacity: 0.0,
             rayon_threads: crate::maxprocs::rayon_default(
                 |name| std::env::var(name).ok(),
                 available_parallelism,
@@ -87,7 +84,6 @@ impl Machine {
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
         }
-        .with_capacity()
     }
 
     /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
@@ -96,7 +92,8 @@ impl Machine {
     }
 
     /// How many CPUs' worth of time this process can get at once: the schedulable CPUs,
-    /// capped by the quota. Computed from the other facts, so a changed fact changes it.
+    /// capped by the quota (1.5 under a 1.5-CPU quota); what parallelism can give. Computed
+    /// from the other facts, so a changed fact changes it.
     pub fn cpu_capacity(&self) -> f64 {
         crate::maxprocs::CpuFacts::of(self).capacity()
     }
@@ -110,14 +107,7 @@ impl Machine {
         m.affinity = Some((0..cpus).collect());
         m.cgroup_quota_cpus = None;
         m.available_parallelism = cpus;
-        m.with_capacity()
-    }
-
-    /// These facts with `cpu_capacity` filled in from the others.
-    #[must_use]
-    pub fn with_capacity(mut self) -> Machine {
-        self.cpu_capacity = self.cpu_capacity();
-        self
+        m
     }
 
     /// The facts as label/value pairs, in the order `info` prints them.
@@ -151,6 +141,27 @@ impl Machine {
             ),
             ("rayon_threads", self.rayon_threads.to_string()),
         ]
+    }
+}
+
+/// The report's `machine` object: the facts in their order, and between `cgroup_source` and
+/// `rayon_threads` the `cpu_capacity` computed from them, so that the two cannot disagree.
+impl Serialize for Machine {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Machine", 12)?;
+        s.serialize_field("logical_cpus", &self.logical_cpus)?;
+        s.serialize_field("physical_cores", &self.physical_cores)?;
+        s.serialize_field("available_parallelism", &self.available_parallelism)?;
+        s.serialize_field("limited_by", &self.limited_by)?;
+        s.serialize_field("affinity", &self.affinity)?;
+        s.serialize_field("cgroup_quota_cpus", &self.cgroup_quota_cpus)?;
+        s.serialize_field("cgroup_source", &self.cgroup_source)?;
+        s.serialize_field("cpu_capacity", &self.cpu_capacity())?;
+        s.serialize_field("rayon_threads", &self.rayon_threads)?;
+        s.serialize_field("os", &self.os)?;
+        s.serialize_field("arch", &self.arch)?;
+        s.serialize_field("cpu_model", &self.cpu_model)?;
+        s.end()
     }
 }
 
@@ -192,6 +203,54 @@ fn cpu_model() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_capacity_is_computed_from_the_facts_in_its_place() {
+        let machine = Machine {
+            logical_cpus: 2,
+            physical_cores: 2,
+            available_parallelism: 1,
+            limited_by: "cgroup CPU quota (1.50 CPUs)".into(),
+            affinity: Some(vec![0, 1]),
+            cgroup_quota_cpus: Some(1.5),
+            cgroup_source: Some("cgroup v2 cpu.max".into()),
+            rayon_threads: 1,
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            cpu_model: "Example CPU".into(),
+        };
+        let json = serde_json::to_value(&machine).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "logical_cpus",
+                "physical_cores",
+                "available_parallelism",
+                "limited_by",
+                "affinity",
+                "cgroup_quota_cpus",
+                "cgroup_source",
+                "cpu_capacity",
+                "rayon_threads",
+                "os",
+                "arch",
+                "cpu_model",
+            ]
+        );
+        assert_eq!(machine.cpu_capacity(), 1.5);
+        assert_eq!(
+            json["cpu_capacity"],
+            serde_json::json!(machine.cpu_capacity())
+        );
+        assert_eq!(json["cgroup_quota_cpus"], serde_json::json!(1.5));
+        assert_eq!(json["affinity"], serde_json::json!([0, 1]));
+    }
 
     #[test]
     fn limits_are_explained() {
