@@ -539,7 +539,6 @@ mod agreement {
     ) -> Report {
         let mut r = report(cpus, quota, v, base, &[]);
         r.demo = "maxprocs".into();
-        r.machine = r.machine.with_capacity();
         let capacity = r.machine.cpu_capacity();
         r.results = std::iter::once((1.0, 1.0, 1.0))
             .chain(sweep.iter().copied())

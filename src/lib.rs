@@ -14,7 +14,10 @@
 //! - [`limits`]: the largest work, counts and times accepted, each with its reason.
 //! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
 //! - [`workload`]: tasks x units, chunking, calibration from a time budget.
-//! - [`sys`]: CPU facts and control: CPUs, affinity, quotas, pinning, current CPU.
+//! - [`sys`]: CPU facts and control: the machine's facts (`mod.rs`); CPU lists such as
+//!   "0-3,5" (`cpu_list.rs`); the cgroup CPU quota (`cgroup.rs`); the OS calls (affinity,
+//!   pinning, current CPU, counters), once for Linux and once for the rest (`os/`: `mod.rs`,
+//!   `linux.rs`, `other.rs`).
 //! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
 //! - [`stats`]: medians over repeats, speedup, efficiency, Karp-Flatt.
 //! - [`gil`]: a global interpreter lock that behaves like `CPython`'s (new, old, none).

@@ -21,7 +21,6 @@ fn machine() -> Machine {
         affinity: Some(vec![0, 1]),
         cgroup_quota_cpus: None,
         cgroup_source: None,
-        cpu_capacity: 2.0,
         rayon_threads: 2,
         os: "linux".into(),
         arch: "x86_64".into(),

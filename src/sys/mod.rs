@@ -1,0 +1,282 @@
+//! What this machine offers and how to control where threads run.
+//!
+//! Every figure the tool prints is only meaningful next to the machine it came from, and the
+//! "one core" demos need to pin threads. This module gathers the CPU facts (logical CPUs,
+//! physical cores, the affinity mask, cgroup CPU quotas, what limited the available
+//! parallelism) and wraps the few OS calls the executors need: pinning a thread to a CPU,
+//! reading the CPU a thread is on, and per-thread context-switch counters. It uses `nix`'s safe
+//! wrappers on Linux and says plainly where a platform cannot do a thing.
+//!
+//! The facts themselves, as [`Machine`], are here; the parts they are read with live beside
+//! this file, each re-exported so that callers name them as `sys::...`: CPU lists in the
+//! kernel's notation (`cpu_list.rs`), the cgroup CPU quota (`cgroup.rs`), and the OS calls,
+//! written once for Linux and once for everything else (`os/`).
+
+mod cgroup;
+mod cpu_list;
+mod os;
+
+pub use cgroup::{Quota, cgroup_quota_at, parse_cfs, parse_cpu_max};
+pub use cpu_list::{cpu_list, parse_cpu_list};
+pub use os::{
+    ContextSwitches, affinity, clock_tick, cpu_time, current_cpu, die_with_parent, memory_room,
+    monotonic_ns, pin_current_thread, process_context_switches, process_stopped, signal_ignored,
+    thread_context_switches,
+};
+
+use cgroup::cgroup_quota;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use std::fs;
+
+/// The CPU facts of this machine, as the report's `machine` object (which also holds the
+/// [`cpu_capacity`](Machine::cpu_capacity) they give).
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// CPUs the OS has online (hardware threads).
+    pub logical_cpus: usize,
+    /// Physical cores (hyper-threads of one core count once).
+    pub physical_cores: usize,
+    /// `std::thread::available_parallelism()`: what a program may use at once.
+    pub available_parallelism: usize,
+    /// Why `available_parallelism` is below `logical_cpus`, or "nothing".
+    pub limited_by: String,
+    /// The CPUs this process may run on, when the platform tells.
+    pub affinity: Option<Vec<usize>>,
+    /// The cgroup CPU quota in CPUs (quota / period), when one is set.
+    pub cgroup_quota_cpus: Option<f64>,
+    /// Where the quota came from: `"cgroup v2 cpu.max"` or `"cgroup v1 cfs_quota_us"`.
+    pub cgroup_source: Option<String>,
+    /// Worker threads rayon's global pool uses by default here ([`crate::maxprocs::rayon_default`]).
+    pub rayon_threads: usize,
+    pub os: String,
+    pub arch: String,
+    pub cpu_model: String,
+}
+
+impl Machine {
+    /// Reads the facts of the machine this process runs on.
+    pub fn detect() -> Machine {
+        let logical_cpus = online_cpus().unwrap_or_else(num_cpus::get);
+        let available_parallelism =
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let affinity = affinity();
+        let quota = cgroup_quota();
+        let limited_by = limited_by(
+            logical_cpus,
+            available_parallelism,
+            affinity.as_ref().map(Vec::len),
+            quota.as_ref().map(|q| q.cpus),
+        );
+        Machine {
+            logical_cpus,
+            physical_cores: num_cpus::get_physical(),
+            available_parallelism,
+            limited_by,
+            affinity,
+            cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
+            cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
+            rayon_threads: crate::maxprocs::rayon_default(
+                |name| std::env::var(name).ok(),
+                available_parallelism,
+            )
+            .threads,
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
+        }
+    }
+
+    /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
+    pub fn schedulable_cpus(&self) -> usize {
+        crate::maxprocs::CpuFacts::of(self).schedulable()
+    }
+
+    /// How many CPUs' worth of time this process can get at once: the schedulable CPUs,
+    /// capped by the quota (1.5 under a 1.5-CPU quota); what parallelism can give. Computed
+    /// from the other facts, so a changed fact changes it.
+    pub fn cpu_capacity(&self) -> f64 {
+        crate::maxprocs::CpuFacts::of(self).capacity()
+    }
+
+    /// This machine's facts as a machine of `cpus` CPUs, all of them in the affinity mask and
+    /// no quota, would have them: for tests of what a demo says elsewhere.
+    #[cfg(test)]
+    pub(crate) fn with_cpus(cpus: usize) -> Machine {
+        let mut m = Machine::detect();
+        m.logical_cpus = cpus;
+        m.affinity = Some((0..cpus).collect());
+        m.cgroup_quota_cpus = None;
+        m.available_parallelism = cpus;
+        m
+    }
+
+    /// The facts as label/value pairs, in the order `info` prints them.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("cpu_model", self.cpu_model.clone()),
+            ("os", format!("{} {}", self.os, self.arch)),
+            ("logical_cpus", self.logical_cpus.to_string()),
+            ("physical_cores", self.physical_cores.to_string()),
+            (
+                "available_parallelism",
+                self.available_parallelism.to_string(),
+            ),
+            ("limited_by", self.limited_by.clone()),
+            (
+                "affinity",
+                self.affinity
+                    .as_ref()
+                    .map_or_else(|| "not available on this platform".into(), |a| cpu_list(a)),
+            ),
+            (
+                "cgroup_quota_cpus",
+                match (&self.cgroup_quota_cpus, &self.cgroup_source) {
+                    (Some(q), Some(s)) => format!("{q:.2} ({s})"),
+                    _ => "none".into(),
+                },
+            ),
+            (
+                "cpu_capacity",
+                crate::maxprocs::format_cpus(self.cpu_capacity()),
+            ),
+            ("rayon_threads", self.rayon_threads.to_string()),
+        ]
+    }
+}
+
+/// The report's `machine` object: the facts in their order, and between `cgroup_source` and
+/// `rayon_threads` the `cpu_capacity` computed from them, so that the two cannot disagree.
+impl Serialize for Machine {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Machine", 12)?;
+        s.serialize_field("logical_cpus", &self.logical_cpus)?;
+        s.serialize_field("physical_cores", &self.physical_cores)?;
+        s.serialize_field("available_parallelism", &self.available_parallelism)?;
+        s.serialize_field("limited_by", &self.limited_by)?;
+        s.serialize_field("affinity", &self.affinity)?;
+        s.serialize_field("cgroup_quota_cpus", &self.cgroup_quota_cpus)?;
+        s.serialize_field("cgroup_source", &self.cgroup_source)?;
+        s.serialize_field("cpu_capacity", &self.cpu_capacity())?;
+        s.serialize_field("rayon_threads", &self.rayon_threads)?;
+        s.serialize_field("os", &self.os)?;
+        s.serialize_field("arch", &self.arch)?;
+        s.serialize_field("cpu_model", &self.cpu_model)?;
+        s.end()
+    }
+}
+
+/// Explains why `available` is below `logical`.
+fn limited_by(logical: usize, available: usize, mask: Option<usize>, quota: Option<f64>) -> String {
+    let mut reasons = Vec::new();
+    if let Some(m) = mask.filter(|&m| m < logical) {
+        reasons.push(format!("affinity mask ({m} of {logical} CPUs)"));
+    }
+    if let Some(q) = quota.filter(|&q| q < logical as f64) {
+        reasons.push(format!("cgroup CPU quota ({q:.2} CPUs)"));
+    }
+    if reasons.is_empty() {
+        if available < logical {
+            "unknown".into()
+        } else {
+            "nothing".into()
+        }
+    } else {
+        reasons.join(", ")
+    }
+}
+
+fn online_cpus() -> Option<usize> {
+    let text = fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
+    parse_cpu_list(&text).map(|c| c.len()).filter(|&n| n > 0)
+}
+
+fn cpu_model() -> Option<String> {
+    let text = fs::read_to_string("/proc/cpuinfo").ok()?;
+    text.lines()
+        .find(|l| {
+            l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware")
+        })
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_capacity_is_computed_from_the_facts_in_its_place() {
+        let machine = Machine {
+            logical_cpus: 2,
+            physical_cores: 2,
+            available_parallelism: 1,
+            limited_by: "cgroup CPU quota (1.50 CPUs)".into(),
+            affinity: Some(vec![0, 1]),
+            cgroup_quota_cpus: Some(1.5),
+            cgroup_source: Some("cgroup v2 cpu.max".into()),
+            rayon_threads: 1,
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            cpu_model: "Example CPU".into(),
+        };
+        let json = serde_json::to_value(&machine).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "logical_cpus",
+                "physical_cores",
+                "available_parallelism",
+                "limited_by",
+                "affinity",
+                "cgroup_quota_cpus",
+                "cgroup_source",
+                "cpu_capacity",
+                "rayon_threads",
+                "os",
+                "arch",
+                "cpu_model",
+            ]
+        );
+        assert_eq!(machine.cpu_capacity(), 1.5);
+        assert_eq!(
+            json["cpu_capacity"],
+            serde_json::json!(machine.cpu_capacity())
+        );
+        assert_eq!(json["cgroup_quota_cpus"], serde_json::json!(1.5));
+        assert_eq!(json["affinity"], serde_json::json!([0, 1]));
+    }
+
+    #[test]
+    fn limits_are_explained() {
+        assert_eq!(limited_by(4, 4, Some(4), None), "nothing");
+        assert_eq!(
+            limited_by(4, 1, Some(1), None),
+            "affinity mask (1 of 4 CPUs)"
+        );
+        assert!(limited_by(4, 1, Some(4), Some(1.5)).contains("quota"));
+    }
+
+    #[test]
+    fn detect_is_consistent() {
+        let m = Machine::detect();
+        assert!(m.available_parallelism >= 1);
+        // A program may use at most the CPUs that are online, and at most those of its mask.
+        assert!(m.available_parallelism <= m.logical_cpus, "{m:?}");
+        if let Some(mask) = &m.affinity {
+            assert!(m.available_parallelism <= mask.len(), "{m:?}");
+            assert!(
+                mask.windows(2).all(|w| w[0] < w[1]),
+                "sorted, once each: {mask:?}"
+            );
+        }
+        if m.limited_by == "nothing" {
+            assert_eq!(m.available_parallelism, m.logical_cpus, "{m:?}");
+        }
+    }
+}

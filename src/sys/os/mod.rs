@@ -1,0 +1,139 @@
+//! The few OS calls the tool makes: the affinity mask, pinning a thread, the CPU a thread is
+//! on, context-switch and CPU-time counters, the monotonic clock, a worker's tie to its parent,
+//! ignored signals, the memory limit, and whether a process is stopped.
+//!
+//! One set of functions for every caller, with no `cfg` in sight: each is written twice, for
+//! Linux (`linux.rs`) and for every other platform (`other.rs`, which says plainly what it
+//! cannot do), and the one for the target is picked here. The wrappers add what both share:
+//! the [`ContextSwitches`] type and the error messages.
+
+use serde::Serialize;
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(not(target_os = "linux"))]
+mod other;
+
+#[cfg(target_os = "linux")]
+use linux as platform;
+#[cfg(not(target_os = "linux"))]
+use other as platform;
+
+/// The CPUs this process may run on (its affinity mask), or `None` where the OS does not say.
+pub fn affinity() -> Option<Vec<usize>> {
+    platform::affinity()
+}
+
+/// Pins the calling thread to `cpu`. Fails where the OS refuses or cannot pin.
+pub fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
+    platform::pin_current_thread(cpu)
+        .map_err(|e| anyhow::anyhow!("cannot pin thread to CPU {cpu}: {e}"))
+}
+
+/// The CPU the calling thread runs on right now (`sched_getcpu`), where the OS tells.
+pub fn current_cpu() -> Option<usize> {
+    platform::current_cpu()
+}
+
+/// Context switches counted by the OS: voluntary (the thread blocked or yielded) and
+/// involuntary (the scheduler preempted it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ContextSwitches {
+    pub voluntary: u64,
+    pub involuntary: u64,
+}
+
+impl ContextSwitches {
+    pub fn total(&self) -> u64 {
+        self.voluntary + self.involuntary
+    }
+
+    /// The switches since `earlier`.
+    #[must_use]
+    pub fn since(&self, earlier: ContextSwitches) -> ContextSwitches {
+        ContextSwitches {
+            voluntary: self.voluntary.saturating_sub(earlier.voluntary),
+            involuntary: self.involuntary.saturating_sub(earlier.involuntary),
+        }
+    }
+}
+
+impl std::ops::Add for ContextSwitches {
+    type Output = ContextSwitches;
+    fn add(self, other: ContextSwitches) -> ContextSwitches {
+        ContextSwitches {
+            voluntary: self.voluntary + other.voluntary,
+            involuntary: self.involuntary + other.involuntary,
+        }
+    }
+}
+
+/// This thread's context switches so far, from `getrusage(RUSAGE_THREAD)`.
+pub fn thread_context_switches() -> Option<ContextSwitches> {
+    platform::thread_context_switches().map(|(voluntary, involuntary)| ContextSwitches {
+        voluntary,
+        involuntary,
+    })
+}
+
+/// This process's context switches so far (all its threads), from `getrusage(RUSAGE_SELF)`.
+pub fn process_context_switches() -> Option<ContextSwitches> {
+    platform::process_context_switches().map(|(voluntary, involuntary)| ContextSwitches {
+        voluntary,
+        involuntary,
+    })
+}
+
+/// CPU time (user + system) used so far by this process and by its reaped children.
+pub fn cpu_time() -> Option<std::time::Duration> {
+    platform::cpu_time()
+}
+
+/// The unit `/proc/stat` counts CPU time in (`USER_HZ`), where the OS tells.
+pub fn clock_tick() -> Option<std::time::Duration> {
+    platform::clock_tick()
+}
+
+/// The system-wide monotonic clock (`CLOCK_MONOTONIC`) in ns, comparable across processes,
+/// where the OS offers one.
+pub fn monotonic_ns() -> Option<u64> {
+    platform::monotonic_ns()
+}
+
+/// Ties a worker process to the `conpar` that started it (pid `parent`, where known), as its
+/// first act: asks the OS to kill it when the parent dies, even when that one is killed
+/// outright (`PR_SET_PDEATHSIG`); fails if the parent is already gone, as the request would
+/// then never fire; and blocks SIGINT, SIGTERM and SIGHUP, which the parent handles for all
+/// its workers (it kills them). Only on Linux; a no-op elsewhere.
+pub fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
+    platform::die_with_parent(parent)
+}
+
+/// Was `signal` ignored (`SIG_IGN`) by this process, as inherited from whoever started it
+/// (`nohup`, `trap '' HUP`)? Asked before any handler is installed. `false` where unknown.
+pub fn signal_ignored(signal: i32) -> bool {
+    platform::signal_ignored(signal)
+}
+
+/// Bytes this process may still map before it reaches its memory limit (`ulimit -v`, or
+/// `ulimit -d`), or `None` where it has none (the usual case) or the OS does not tell.
+pub fn memory_room() -> Option<u64> {
+    platform::memory_room()
+}
+
+/// Is process `pid` stopped (SIGSTOP, or traced)? `None` where it cannot be told.
+pub fn process_stopped(pid: u32) -> Option<bool> {
+    platform::process_stopped(pid)
+}
+
+// Only on Linux, the one platform where these calls ask the OS.
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_seen_running_and_rust_ignores_sigpipe() {
+        assert_eq!(process_stopped(std::process::id()), Some(false));
+        assert!(signal_ignored(13), "the Rust runtime ignores SIGPIPE");
+    }
+}
