@@ -15,28 +15,28 @@ use serde::{Deserialize, Serialize};
 
 /// Amdahl's speedup on `p` processors (`p` may be fractional, as with a CPU quota) when a
 /// fraction `serial` of the work is serial.
-pub fn speedup(serial: f64, p: f64) -> f64 {
+pub(crate) fn speedup(serial: f64, p: f64) -> f64 {
     1.0 / (serial + (1.0 - serial) / p.max(f64::MIN_POSITIVE))
 }
 
 /// The speedup as `p` grows without bound: `1 / serial`, or `None` (unbounded) for `serial`
 /// 0.
-pub fn max_speedup(serial: f64) -> Option<f64> {
+pub(crate) fn max_speedup(serial: f64) -> Option<f64> {
     (serial > 0.0).then(|| 1.0 / serial)
 }
 
 /// The serial fraction that fits `points` of `(processors, speedup)` best, with the
 /// root-mean-square error of the fitted speedups.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Fit {
-    pub serial_fraction: f64,
-    pub rms_error: f64,
+pub(crate) struct Fit {
+    pub(crate) serial_fraction: f64,
+    pub(crate) rms_error: f64,
 }
 
 /// Least-squares fit of Amdahl's law to `points` of `(processors, speedup)`. `None` when no
 /// point has more than one processor (every `s` then predicts the same speedup, 1) or a point
 /// is not a finite positive number.
-pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
+pub(crate) fn fit(points: &[(f64, f64)]) -> Option<Fit> {
     // The scan's steps over [0, 1].
     const STEPS: usize = 1000;
     if points
@@ -84,36 +84,36 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AmdahlReport {
     /// The fitted serial fraction; null where no point had more than one CPU to run on.
-    pub serial_fraction: Option<f64>,
+    pub(crate) serial_fraction: Option<f64>,
     /// `1 / serial_fraction`: the speedup the fit predicts as P grows without bound (on as many
     /// CPUs); null when it is unbounded (serial fraction 0) or there is no fit.
-    pub max_speedup: Option<f64>,
+    pub(crate) max_speedup: Option<f64>,
     /// Root-mean-square error of the fitted speedups.
-    pub rms_error: Option<f64>,
+    pub(crate) rms_error: Option<f64>,
     /// The serial fraction each run was given (`--serial-fraction`, rounded to whole units).
-    pub serial_fraction_set: f64,
+    pub(crate) serial_fraction_set: f64,
     /// CPUs' worth of time this process can use at once; a point's `p` is `min(P, cpus)`.
-    pub cpus: f64,
+    pub(crate) cpus: f64,
     /// The points of the fit, one per P, with the spread of each speedup.
-    pub points: Vec<Point>,
+    pub(crate) points: Vec<Point>,
 }
 
 /// One measured point of the speedup curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Point {
+pub(crate) struct Point {
     /// Workers of the pool (P).
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Processors in Amdahl's sense: `min(P, cpus)`.
-    pub p: f64,
+    pub(crate) p: f64,
     /// Median speedup, and the speedups of the slowest and fastest runs.
-    pub speedup: f64,
-    pub speedup_min: f64,
-    pub speedup_max: f64,
+    pub(crate) speedup: f64,
+    pub(crate) speedup_min: f64,
+    pub(crate) speedup_max: f64,
 }
 
 impl AmdahlReport {
     /// Fits `points` measured on `cpus` CPUs with `serial_fraction_set` serial work.
-    pub fn new(points: Vec<Point>, cpus: f64, serial_fraction_set: f64) -> AmdahlReport {
+    pub(crate) fn new(points: Vec<Point>, cpus: f64, serial_fraction_set: f64) -> AmdahlReport {
         let pairs: Vec<(f64, f64)> = points.iter().map(|pt| (pt.p, pt.speedup)).collect();
         let fit = fit(&pairs);
         AmdahlReport {
@@ -127,7 +127,7 @@ impl AmdahlReport {
     }
 
     /// The fitted speedup of P workers (`None` without a fit).
-    pub fn predicted(&self, threads: usize) -> Option<f64> {
+    pub(crate) fn predicted(&self, threads: usize) -> Option<f64> {
         self.serial_fraction
             .map(|s| speedup(s, processors(threads as f64, self.cpus)))
     }
@@ -136,7 +136,7 @@ impl AmdahlReport {
 /// Amdahl's `p` for `threads` workers on `cpus` CPUs' worth of time: the workers beyond the
 /// CPUs add none, so `min(P, cpus)`, relative to what one worker gets (the baseline of every
 /// speedup), which is less than a whole CPU under a quota below 1.
-pub fn processors(threads: f64, cpus: f64) -> f64 {
+pub(crate) fn processors(threads: f64, cpus: f64) -> f64 {
     let cpus = cpus.max(f64::MIN_POSITIVE);
     threads.min(cpus) / cpus.min(1.0)
 }

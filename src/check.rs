@@ -9,22 +9,20 @@
 //! under contention the one-thread baseline loses more than a mode that takes both CPUs, so a
 //! ratio can move either way. A speed expectation that misses on a disturbed run, on a run
 //! whose disturbance could not be measured, or on work too small for start-up costs not to
-//! dominate ([`MIN_JUDGED_MS`]) is *inconclusive*: one line each, exit code 4. A miss on a
+//! dominate ([`MIN_JUDGED_MS`](crate::claims::MIN_JUDGED_MS)) is *inconclusive*: one line each, exit code 4. A miss on a
 //! quiet machine is a failure: exit code 3. Correctness (checksums, the race's fixes, the
 //! pinning of `interleave`) does not depend on the machine and always fails outright.
 
 use crate::claims;
 use crate::report::{ModeResult, Report};
 
-pub use crate::claims::MIN_JUDGED_MS;
-
 /// What the user asked to be checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Expectations {
     /// `--check`: the demo's own expectations.
-    pub demo: bool,
+    pub(crate) demo: bool,
     /// `parallel --min-speedup X`: every parallel mode at least this fast.
-    pub min_speedup: Option<f64>,
+    pub(crate) min_speedup: Option<f64>,
 }
 
 /// An expectation that did not hold.
@@ -48,7 +46,7 @@ impl Miss {
 
     /// The same miss about a named part (a tour section's demo).
     #[must_use]
-    pub fn within(self, part: &str) -> Miss {
+    pub(crate) fn within(self, part: &str) -> Miss {
         match self {
             Miss::Failed(t) => Miss::Failed(format!("{part}: {t}")),
             Miss::Inconclusive(t) => Miss::Inconclusive(format!("{part}: {t}")),
@@ -96,7 +94,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
 /// `--check` reads nothing but the report's claims: a claim it expects that does not hold is a
 /// failure, one that cannot be judged is inconclusive (its text says why), so the verdict and
 /// the sentences printed come from the same predicates and cannot disagree.
-pub fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
+pub(crate) fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
     let mut missed = Vec::new();
     if expect.demo {
         let tasks = report.workload.as_ref().map_or(1, |w| w.workload.tasks);

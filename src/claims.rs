@@ -17,25 +17,25 @@ use serde_json::{Map, Value, json};
 
 /// The baseline must take at least this long per run (median) for a speed claim to be judged:
 /// below it, starting threads, processes or a pool is a visible part of every run.
-pub const MIN_JUDGED_MS: f64 = 20.0;
+pub(crate) const MIN_JUDGED_MS: f64 = 20.0;
 
 /// One conclusion, judged on this run's data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Claim {
     /// Stable identifier, such as `parallel.at_once` (the README lists every one).
-    pub id: &'static str,
+    pub(crate) id: &'static str,
     /// The mode it is about, where it is about one.
-    pub mode: Option<String>,
+    pub(crate) mode: Option<String>,
     /// Does its predicate hold? `None`: this run cannot tell.
-    pub holds: Option<bool>,
+    pub(crate) holds: Option<bool>,
     /// The sentence for that outcome.
-    pub text: String,
+    pub(crate) text: String,
     /// The values the predicate used.
-    pub figures: Map<String, Value>,
+    pub(crate) figures: Map<String, Value>,
 }
 
 impl Claim {
-    pub fn new(id: &'static str, mode: Option<&str>) -> Claim {
+    pub(crate) fn new(id: &'static str, mode: Option<&str>) -> Claim {
         Claim {
             id,
             mode: mode.map(str::to_string),
@@ -47,14 +47,14 @@ impl Claim {
 
     /// Notes a figure the predicate uses.
     #[must_use]
-    pub fn figure(mut self, key: &str, value: impl Serialize) -> Claim {
+    pub(crate) fn figure(mut self, key: &str, value: impl Serialize) -> Claim {
         self.figures.insert(key.into(), json!(value));
         self
     }
 
     /// The outcome, with its sentence.
     #[must_use]
-    pub fn judged(mut self, holds: Option<bool>, text: String) -> Claim {
+    pub(crate) fn judged(mut self, holds: Option<bool>, text: String) -> Claim {
         self.holds = holds;
         self.text = text;
         self
@@ -63,7 +63,7 @@ impl Claim {
 
 /// Why a claim about speed cannot be judged on this run, if it cannot: the machine was
 /// disturbed or could not be measured, or the work was too small.
-pub fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Option<String> {
+pub(crate) fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Option<String> {
     match interference.verdict {
         Verdict::Disturbed => Some(format!(
             "other programs took {:.2} CPUs and the hypervisor {:.2} during these runs",
@@ -85,7 +85,7 @@ pub fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Optio
 /// quota, which may be fractional), not a runtime's pool size: a 1.5-CPU quota on 2 CPUs lets
 /// two threads run at once for 1.5 CPUs' worth, up to a 1.5x speedup, although Rust's
 /// `available_parallelism` rounds it down to 1.
-pub fn parallel_possible(machine: &Machine) -> Claim {
+pub(crate) fn parallel_possible(machine: &Machine) -> Claim {
     let capacity = machine.cpu_capacity();
     let cpus = machine.schedulable_cpus();
     let quota = machine.cgroup_quota_cpus.map_or_else(String::new, |q| {
@@ -132,7 +132,9 @@ pub fn parallel_possible(machine: &Machine) -> Claim {
 /// How long at least two lanes (CPUs, or workers) were busy at the same moment, in ms, over
 /// slices given as (lane, start µs, end µs); `None` where a slice has no lane (the OS did not
 /// say which CPU ran it).
-pub fn at_once_ms(slices: impl IntoIterator<Item = (Option<usize>, f64, f64)>) -> Option<f64> {
+pub(crate) fn at_once_ms(
+    slices: impl IntoIterator<Item = (Option<usize>, f64, f64)>,
+) -> Option<f64> {
     let mut events: Vec<(f64, usize, i32)> = Vec::new();
     for (cpu, start_us, end_us) in slices {
         let cpu = cpu?;
@@ -166,7 +168,7 @@ pub fn at_once_ms(slices: impl IntoIterator<Item = (Option<usize>, f64, f64)>) -
 
 /// What the run drawn of `mode` shows: how long two lanes were busy at once (lanes are CPUs,
 /// or workers `by_worker`), and its wall time, both in ms.
-pub fn drawn(timeline: &Timeline, mode: &str, by_worker: bool) -> (Option<f64>, f64) {
+pub(crate) fn drawn(timeline: &Timeline, mode: &str, by_worker: bool) -> (Option<f64>, f64) {
     let lanes = timeline.views(mode).map(|v| {
         let lane = if by_worker { Some(v.worker) } else { v.cpu };
         (lane, v.start_us, v.end_us)
@@ -182,7 +184,7 @@ pub fn drawn(timeline: &Timeline, mode: &str, by_worker: bool) -> (Option<f64>, 
 /// Why a speed claim about one mode cannot be judged, if it cannot: its own runs were
 /// disturbed (they read coarser than the whole report, so they can only add a disturbance),
 /// or the report cannot judge speed at all ([`speed_unjudgeable`]).
-pub fn mode_speed_unjudgeable(
+pub(crate) fn mode_speed_unjudgeable(
     r: &ModeResult,
     interference: &Interference,
     baseline_ms: f64,
@@ -203,7 +205,7 @@ pub fn mode_speed_unjudgeable(
 /// How a mode's speed compared with its baseline's: the medians decide, as the table shows
 /// them; the single rounds say how sure.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Speed {
+pub(crate) enum Speed {
     /// The run cannot judge speed, for this reason ([`mode_speed_unjudgeable`]).
     Unjudgeable(String),
     /// Faster by the median; `every_round` when even the slowest single round was.
@@ -217,7 +219,7 @@ pub enum Speed {
 impl Speed {
     /// Judges `r` against a baseline whose median took `baseline_ms`; `r.speedup` and
     /// `r.speedup_interval` are its speedups against that baseline.
-    pub fn of(r: &ModeResult, interference: &Interference, baseline_ms: f64) -> Speed {
+    pub(crate) fn of(r: &ModeResult, interference: &Interference, baseline_ms: f64) -> Speed {
         let [low, high] = r.speedup_interval;
         match mode_speed_unjudgeable(r, interference, baseline_ms) {
             Some(why) => Speed::Unjudgeable(why),
@@ -230,7 +232,7 @@ impl Speed {
     }
 
     /// Whether "faster" holds, or `None` where it cannot be judged.
-    pub fn holds(&self) -> Option<bool> {
+    pub(crate) fn holds(&self) -> Option<bool> {
         match self {
             Speed::Faster { .. } => Some(true),
             Speed::NotFaster => Some(false),
@@ -241,7 +243,7 @@ impl Speed {
 
 /// `work.checksums`: did every mode reproduce the sequential checksum (every task's work done
 /// exactly once)? `exempt` is a mode whose checksum is wrong on purpose (race's `unsync`).
-pub fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
+pub(crate) fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
     let wrong: Vec<&str> = results
         .iter()
         .filter(|r| !r.checksum_ok && Some(r.mode.as_str()) != exempt)
@@ -265,7 +267,7 @@ pub fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
 }
 
 /// The claims with this id (and mode, where given).
-pub fn find<'a>(claims: &'a [Claim], id: &str, mode: Option<&str>) -> Option<&'a Claim> {
+pub(crate) fn find<'a>(claims: &'a [Claim], id: &str, mode: Option<&str>) -> Option<&'a Claim> {
     claims
         .iter()
         .find(|c| c.id == id && (mode.is_none() || c.mode.as_deref() == mode))

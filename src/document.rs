@@ -31,7 +31,7 @@ impl From<Tour> for Document {
 
 impl Document {
     /// Every demo report in it, in the order they ran.
-    pub fn reports(&self) -> Vec<&Report> {
+    pub(crate) fn reports(&self) -> Vec<&Report> {
         match self {
             Document::Report(report) => vec![&**report],
             Document::Tour(tour) => tour.sections.iter().flat_map(|s| &s.reports).collect(),

@@ -12,10 +12,10 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Bad input: a flag out of range, malformed, or work too large. Same code as clap's.
 pub const EXIT_USAGE: u8 = 2;
 /// `--check` or `--min-speedup`: the run did not show what it should.
-pub const EXIT_CHECK: u8 = 3;
+pub(crate) const EXIT_CHECK: u8 = 3;
 /// `--check` or `--min-speedup`: an expectation missed, but on a run that cannot be judged (a
 /// disturbed machine, or work too small); no expectation failed outright.
-pub const EXIT_INCONCLUSIVE: u8 = 4;
+pub(crate) const EXIT_INCONCLUSIVE: u8 = 4;
 /// Interrupted by Ctrl-C (128 + SIGINT).
 pub const EXIT_INTERRUPTED: u8 = 130;
 

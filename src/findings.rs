@@ -24,28 +24,29 @@ pub enum Findings {
 }
 
 impl Findings {
-    pub fn interleave(&self) -> Option<&InterleaveFindings> {
+    pub(crate) fn interleave(&self) -> Option<&InterleaveFindings> {
         match self {
             Findings::Interleave(f) => Some(f),
             _ => None,
         }
     }
 
-    pub fn race(&self) -> Option<&RaceFindings> {
+    pub(crate) fn race(&self) -> Option<&RaceFindings> {
         match self {
             Findings::Race(f) => Some(f),
             _ => None,
         }
     }
 
-    pub fn gil(&self) -> Option<&GilFindings> {
+    pub(crate) fn gil(&self) -> Option<&GilFindings> {
         match self {
             Findings::Gil(f) => Some(f),
             _ => None,
         }
     }
 
-    pub fn maxprocs(&self) -> Option<&MaxprocsFindings> {
+    #[cfg(test)]
+    pub(crate) fn maxprocs(&self) -> Option<&MaxprocsFindings> {
         match self {
             Findings::Maxprocs(f) => Some(f),
             _ => None,
@@ -57,138 +58,141 @@ impl Findings {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InterleaveFindings {
     /// CPU time of a run (median), where the OS reports it.
-    pub cpu_ms: Option<f64>,
+    pub(crate) cpu_ms: Option<f64>,
     /// Switches between tasks in a run (median): the green scheduler's own count, or the OS's
     /// context switches of the threads or processes.
-    pub switches: u64,
+    pub(crate) switches: u64,
     /// The OS's context switches in the run drawn.
-    pub os_context_switches: ContextSwitches,
+    pub(crate) os_context_switches: ContextSwitches,
     /// Mean length of a slice of the run drawn, in µs.
-    pub mean_slice_us: f64,
+    pub(crate) mean_slice_us: f64,
     /// When the first task finished, in ms after the run began (run drawn).
-    pub first_done_ms: f64,
+    pub(crate) first_done_ms: f64,
     /// When the last task finished.
-    pub last_done_ms: f64,
+    pub(crate) last_done_ms: f64,
     /// What one switch costs this mode on one CPU, where it was measured.
-    pub switch_cost_ns: Option<f64>,
+    pub(crate) switch_cost_ns: Option<f64>,
     /// With waits: the wall time no run on one CPU can beat, the larger of all the CPU work and
     /// one task's compute plus its waits (estimated from the calibrated kernel speed).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bound_ms: Option<f64>,
+    pub(crate) bound_ms: Option<f64>,
     /// Memory a task needs to exist: a green task's state, or a thread's stack.
-    pub stack_bytes: Option<u64>,
+    pub(crate) stack_bytes: Option<u64>,
 }
 
 /// `race`: how the counter ended.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RaceFindings {
     /// Changes each thread made per run.
-    pub iterations: u64,
+    pub(crate) iterations: u64,
     /// Runs that did not end at 0.
-    pub wrong_runs: usize,
+    pub(crate) wrong_runs: usize,
     /// Median over runs of |final value|: updates lost at least.
     #[serde(serialize_with = "whole_if_possible")]
-    pub lost_updates_median: f64,
+    pub(crate) lost_updates_median: f64,
     /// The most updates one run lost at least.
-    pub lost_updates_max: u64,
+    pub(crate) lost_updates_max: u64,
     /// Wall time per change, all threads together (median over runs).
-    pub ns_per_op: f64,
+    pub(crate) ns_per_op: f64,
     /// The counter after each run; the right answer is 0.
-    pub final_values: Vec<i64>,
+    pub(crate) final_values: Vec<i64>,
     /// Why this mode is right or wrong, in one line.
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
     /// When and how the threads counted: what decides whether updates can collide.
-    pub timing: RaceTiming,
+    pub(crate) timing: RaceTiming,
 }
 
 /// The moments of a race's runs that let updates collide, or not.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct RaceTiming {
+pub(crate) struct RaceTiming {
     /// How long after the first thread the last one started counting, in µs (median, max).
-    pub start_skew_us: Option<[f64; 2]>,
+    pub(crate) start_skew_us: Option<[f64; 2]>,
     /// Share of a run in which the threads' counting loops overlapped, in % (median).
-    pub loops_overlap_pct: Option<f64>,
+    pub(crate) loops_overlap_pct: Option<f64>,
     /// Runs in which the loops never overlapped.
-    pub runs_apart: usize,
+    pub(crate) runs_apart: usize,
     /// Times the threads were preempted while counting, all runs together, where the OS says.
-    pub preemptions: Option<u64>,
+    pub(crate) preemptions: Option<u64>,
 }
 
 /// `gil-sim`: what the lock did to the threads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GilFindings {
     /// Hand-offs of the lock between threads per second of the run drawn.
-    pub handoffs_per_s: u64,
+    pub(crate) handoffs_per_s: u64,
     /// The I/O columns, for the `io` and `mixed` workloads.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub io_columns: Option<IoColumns>,
-    pub gil: GilDetail,
+    pub(crate) io_columns: Option<IoColumns>,
+    pub(crate) gil: GilDetail,
     /// The requests of the `io` and `mixed` workloads.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub io: Option<IoDetail>,
+    pub(crate) io: Option<IoDetail>,
 }
 
 /// The table's columns of the I/O requests; null where no request ran beside CPU work.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IoColumns {
-    pub io_p50_ms: Option<f64>,
-    pub io_p99_ms: Option<f64>,
-    pub io_requests_per_s: Option<u64>,
+pub(crate) struct IoColumns {
+    #[serde(rename = "io_p50_ms")]
+    pub(crate) p50_ms: Option<f64>,
+    #[serde(rename = "io_p99_ms")]
+    pub(crate) p99_ms: Option<f64>,
+    #[serde(rename = "io_requests_per_s")]
+    pub(crate) requests_per_s: Option<u64>,
 }
 
 /// The lock of the run drawn, and each thread under it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GilDetail {
-    pub kind: GilKind,
+pub(crate) struct GilDetail {
+    pub(crate) kind: GilKind,
     /// One for threads; one per process for processes.
-    pub locks: usize,
-    pub switch_interval_ms: f64,
-    pub check_interval: u32,
+    pub(crate) locks: usize,
+    pub(crate) switch_interval_ms: f64,
+    pub(crate) check_interval: u32,
     /// Kernel units in one interpreter step.
-    pub step_units: u64,
-    pub handoffs: u64,
-    pub handoffs_per_s: f64,
+    pub(crate) step_units: u64,
+    pub(crate) handoffs: u64,
+    pub(crate) handoffs_per_s: f64,
     /// Mean time from a drop to the next holder owning the lock.
-    pub handoff_latency_us: Option<f64>,
-    pub drop_requests: u64,
-    pub forced_switches: u64,
-    pub futile_wakeups: u64,
-    pub threads: Vec<GilThread>,
+    pub(crate) handoff_latency_us: Option<f64>,
+    pub(crate) drop_requests: u64,
+    pub(crate) forced_switches: u64,
+    pub(crate) futile_wakeups: u64,
+    pub(crate) threads: Vec<GilThread>,
 }
 
 /// One thread (or process) under the lock.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GilThread {
-    pub thread: usize,
+pub(crate) struct GilThread {
+    pub(crate) thread: usize,
     /// Time it ran steps in the run drawn.
-    pub run_ms: f64,
+    pub(crate) run_ms: f64,
     #[serde(flatten)]
-    pub stats: ThreadStats,
+    pub(crate) stats: ThreadStats,
 }
 
 /// The requests made by the I/O threads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IoDetail {
+pub(crate) struct IoDetail {
     /// The wait of one request.
-    pub wait_ms: Option<f64>,
-    pub requests_per_task: Option<u64>,
+    pub(crate) wait_ms: Option<f64>,
+    pub(crate) requests_per_task: Option<u64>,
     /// Requests the figures come from.
-    pub measured_requests: usize,
+    pub(crate) measured_requests: usize,
     /// Are they the requests made while CPU-bound threads ran (`mixed`)?
-    pub beside_cpu_work: bool,
+    pub(crate) beside_cpu_work: bool,
     /// Time from asking for a request to its end, 50th and 99th percentile.
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub requests_per_s: Option<f64>,
+    pub(crate) p50_ms: Option<f64>,
+    pub(crate) p99_ms: Option<f64>,
+    pub(crate) requests_per_s: Option<f64>,
 }
 
 /// `maxprocs`: one point of the sweep against the law.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MaxprocsFindings {
     /// The Karp-Flatt serial fraction at this P (none at P = 1).
-    pub karp_flatt: Option<f64>,
+    pub(crate) karp_flatt: Option<f64>,
     /// The speedup the Amdahl fit predicts at this P.
-    pub amdahl_speedup: Option<f64>,
+    pub(crate) amdahl_speedup: Option<f64>,
 }
 
 /// A median of whole numbers is whole or ends in .5; written whole when it is.

@@ -40,7 +40,7 @@ pub enum GilKind {
 
 impl GilKind {
     /// The mode name of threads under this lock in reports.
-    pub fn mode(self) -> &'static str {
+    pub(crate) fn mode(self) -> &'static str {
         match self {
             GilKind::New => "gil-new",
             GilKind::Old => "gil-old",
@@ -52,7 +52,7 @@ impl GilKind {
 /// How the lock behaves.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GilConfig {
-    pub kind: GilKind,
+    pub(crate) kind: GilKind,
     /// New GIL: how long a waiter waits before it asks the holder to drop the lock
     /// (`sys.getswitchinterval()`, 5 ms in CPython).
     pub switch_interval: Duration,
@@ -61,9 +61,9 @@ pub struct GilConfig {
 }
 
 /// CPython's default switch interval (`sys.getswitchinterval()`): 5 ms.
-pub const CPYTHON_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+pub(crate) const CPYTHON_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 /// CPython 2's default check interval (`sys.getcheckinterval()`): 100 steps.
-pub const CPYTHON_CHECK_INTERVAL: u32 = 100;
+pub(crate) const CPYTHON_CHECK_INTERVAL: u32 = 100;
 
 impl GilConfig {
     /// CPython's defaults for `kind`.
@@ -81,10 +81,10 @@ impl GilConfig {
 pub struct ThreadStats {
     /// Time owning the lock.
     #[serde(serialize_with = "as_ms", rename = "hold_ms")]
-    pub hold: Duration,
+    pub(crate) hold: Duration,
     /// Time waiting to take it.
     #[serde(serialize_with = "as_ms", rename = "wait_ms")]
-    pub wait: Duration,
+    pub(crate) wait: Duration,
     /// The longest single wait.
     #[serde(serialize_with = "as_ms", rename = "max_wait_ms")]
     pub max_wait: Duration,
@@ -95,24 +95,11 @@ pub struct ThreadStats {
     /// New GIL: times it dropped the lock on request and waited until another thread took it.
     pub forced_switches: u64,
     /// Wake-ups that found the lock taken again.
-    pub futile_wakeups: u64,
+    pub(crate) futile_wakeups: u64,
 }
 
 fn as_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
-}
-
-impl ThreadStats {
-    /// Adds another thread's (or process's) counts to these.
-    pub fn add(&mut self, other: &ThreadStats) {
-        self.hold += other.hold;
-        self.wait += other.wait;
-        self.max_wait = self.max_wait.max(other.max_wait);
-        self.acquisitions += other.acquisitions;
-        self.drop_requests += other.drop_requests;
-        self.forced_switches += other.forced_switches;
-        self.futile_wakeups += other.futile_wakeups;
-    }
 }
 
 /// One thread's handle on the lock: its identity, whether it holds the lock, and its counts.
@@ -175,7 +162,7 @@ pub struct LockStats {
     pub handoffs: u64,
     /// Mean time from a drop to the next holder owning the lock, over hand-offs that followed
     /// a drop.
-    pub handoff_latency: Option<Duration>,
+    pub(crate) handoff_latency: Option<Duration>,
 }
 
 impl Gil {
@@ -321,7 +308,7 @@ impl Gil {
 
     /// Releases the lock around a blocking call (`Py_BEGIN_ALLOW_THREADS`); take it back with
     /// [`Gil::acquire`] afterwards.
-    pub fn release(&self, me: &mut Holder) {
+    pub(crate) fn release(&self, me: &mut Holder) {
         self.drop_lock(me, true);
     }
 

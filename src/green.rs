@@ -91,24 +91,24 @@ struct Timers {
 
 /// What the scheduler did.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SchedulerStats {
+pub(crate) struct SchedulerStats {
     /// Polls of a task.
-    pub polls: u64,
+    pub(crate) polls: u64,
     /// Polls of a different task than the one polled just before.
-    pub switches: u64,
+    pub(crate) switches: u64,
     /// Times the scheduler's thread slept because every task was waiting on the timer.
-    pub idle_sleeps: u64,
+    pub(crate) idle_sleeps: u64,
 }
 
 /// Lets tasks use the scheduler's timer.
 #[derive(Clone)]
-pub struct Handle {
+pub(crate) struct Handle {
     timers: Rc<Timers>,
 }
 
 impl Handle {
     /// A future that completes once `duration` has passed, without blocking the thread.
-    pub fn sleep(&self, duration: Duration) -> Sleep {
+    pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
         Sleep {
             deadline: Instant::now() + duration,
             timers: self.timers.clone(),
@@ -118,7 +118,7 @@ impl Handle {
 }
 
 /// The future of [`Handle::sleep`].
-pub struct Sleep {
+pub(crate) struct Sleep {
     deadline: Instant,
     timers: Rc<Timers>,
     filed: bool,
@@ -154,12 +154,12 @@ impl Future for Sleep {
 }
 
 /// Gives the CPU to every other ready task, then continues.
-pub fn yield_now() -> YieldNow {
+pub(crate) fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
 
 /// The future of [`yield_now`].
-pub struct YieldNow {
+pub(crate) struct YieldNow {
     yielded: bool,
 }
 
@@ -176,7 +176,7 @@ impl Future for YieldNow {
 }
 
 /// A single-threaded run queue of tasks producing `T`.
-pub struct Scheduler<'a, T> {
+pub(crate) struct Scheduler<'a, T> {
     tasks: Vec<Option<Task<'a, T>>>,
     /// One waker per task, and the handle behind it (to see whether anyone else holds it).
     wakers: Vec<Waker>,
@@ -203,12 +203,12 @@ impl<T> Default for Scheduler<'_, T> {
 }
 
 impl<'a, T> Scheduler<'a, T> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// The handle tasks use to sleep.
-    pub fn handle(&self) -> Handle {
+    pub(crate) fn handle(&self) -> Handle {
         Handle {
             timers: self.timers.clone(),
         }
@@ -216,7 +216,7 @@ impl<'a, T> Scheduler<'a, T> {
 
     /// Adds a task at the back of the run queue and returns its id; returns the bytes its
     /// state machine occupies (the whole "stack" of this green thread) too.
-    pub fn spawn(&mut self, task: impl Future<Output = T> + 'a) -> (usize, usize) {
+    pub(crate) fn spawn(&mut self, task: impl Future<Output = T> + 'a) -> (usize, usize) {
         let bytes = std::mem::size_of_val(&task);
         let id = self.tasks.len();
         self.tasks.push(Some(Box::pin(task)));
@@ -232,7 +232,7 @@ impl<'a, T> Scheduler<'a, T> {
     }
 
     /// Runs every task to completion; returns their results in spawn order.
-    pub fn run(mut self) -> (Vec<T>, SchedulerStats) {
+    pub(crate) fn run(mut self) -> (Vec<T>, SchedulerStats) {
         let mut stats = SchedulerStats::default();
         let mut last = usize::MAX;
         let mut pending = self.tasks.len();

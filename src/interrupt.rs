@@ -55,7 +55,7 @@ fn children() -> MutexGuard<'static, Children> {
 
 /// Installs the handler; call once, early in `main`, before any child process is started.
 #[cfg(unix)]
-pub fn install() -> anyhow::Result<()> {
+pub(crate) fn install() -> anyhow::Result<()> {
     use anyhow::Context;
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut caught = vec![SIGINT, SIGTERM];
@@ -75,7 +75,7 @@ pub fn install() -> anyhow::Result<()> {
 
 /// Installs nothing: Ctrl-C ends the process the default way.
 #[cfg(not(unix))]
-pub fn install() -> anyhow::Result<()> {
+pub(crate) fn install() -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -125,7 +125,7 @@ pub fn interrupted() -> bool {
 /// signal to the whole process group: waits up to a second for it to arrive here too,
 /// and then (see [`interrupted`]) for the clean-up to end the process. Returns at once for any
 /// other death, or when no signal comes.
-pub fn wait_if_interrupted_too(status: &ExitStatus) {
+pub(crate) fn wait_if_interrupted_too(status: ExitStatus) {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
@@ -151,7 +151,7 @@ pub fn wait_if_interrupted_too(status: &ExitStatus) {
 
 /// Starts `command` and registers the child for clean-up, both under the registry's lock, so
 /// that the handler never misses a child; refused once the clean-up has begun.
-pub fn spawn_child(command: &mut Command) -> std::io::Result<Child> {
+pub(crate) fn spawn_child(command: &mut Command) -> std::io::Result<Child> {
     let mut registry = children();
     if registry.closed {
         return Err(std::io::Error::new(
@@ -165,7 +165,7 @@ pub fn spawn_child(command: &mut Command) -> std::io::Result<Child> {
 }
 
 /// Reaps `child` if it has ended (`None` if it still runs) and forgets it in the same step.
-pub fn try_reap(child: &mut Child) -> std::io::Result<Option<ExitStatus>> {
+pub(crate) fn try_reap(child: &mut Child) -> std::io::Result<Option<ExitStatus>> {
     let mut registry = children();
     let status = child.try_wait()?;
     if status.is_some() {
@@ -176,7 +176,7 @@ pub fn try_reap(child: &mut Child) -> std::io::Result<Option<ExitStatus>> {
 }
 
 /// Kills `child` if it still runs (forgets it if it has been reaped meanwhile).
-pub fn kill_child(child: &mut Child) {
+pub(crate) fn kill_child(child: &mut Child) {
     let mut registry = children();
     match child.try_wait() {
         Ok(None) => {
@@ -220,7 +220,7 @@ fn kill_and_reap(pids: &[u32]) {
 fn kill_and_reap(_pids: &[u32]) {}
 
 /// Notes a temporary file to remove on interruption.
-pub fn register_temp_file(path: &Path) {
+pub(crate) fn register_temp_file(path: &Path) {
     TEMP_FILES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -228,7 +228,7 @@ pub fn register_temp_file(path: &Path) {
 }
 
 /// Forgets a temporary file that was renamed or removed.
-pub fn forget_temp_file(path: &Path) {
+pub(crate) fn forget_temp_file(path: &Path) {
     TEMP_FILES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -19,7 +19,7 @@
 use std::hint::black_box;
 
 /// Rounds of the mixing function in one unit.
-pub const ROUNDS_PER_UNIT: u32 = 32;
+pub(crate) const ROUNDS_PER_UNIT: u32 = 32;
 
 /// The golden-ratio increment of splitmix64: consecutive units start far apart.
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -46,7 +46,7 @@ fn unit(seed: u64, index: u64) -> u64 {
 }
 
 /// Runs units `start..end` of the stream `seed` and returns their checksum.
-pub fn run_range(seed: u64, start: u64, end: u64) -> u64 {
+pub(crate) fn run_range(seed: u64, start: u64, end: u64) -> u64 {
     let seed = black_box(seed);
     let mut sum = 0u64;
     for index in black_box(start)..black_box(end) {
@@ -62,12 +62,12 @@ pub fn run(units: u64, seed: u64) -> u64 {
 
 /// Combines checksums of disjoint pieces of work; commutative and associative, so the order in
 /// which threads finish does not matter.
-pub fn combine(a: u64, b: u64) -> u64 {
+pub(crate) fn combine(a: u64, b: u64) -> u64 {
     a.wrapping_add(b)
 }
 
 /// The seed of task `task` in a workload seeded with `seed`: every task gets its own stream.
-pub fn task_seed(seed: u64, task: usize) -> u64 {
+pub(crate) fn task_seed(seed: u64, task: usize) -> u64 {
     mix(seed ^ mix(task as u64 + 1))
 }
 

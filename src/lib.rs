@@ -65,6 +65,8 @@
 #![allow(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 // Demo and renderer bodies read as one sequence of sections; splitting them scatters the layout.
 #![allow(clippy::too_many_lines)]
+// The docs are for maintainers and built with --document-private-items: such links resolve.
+#![allow(rustdoc::private_intra_doc_links)]
 // Tests assert exact values of deterministic arithmetic.
 #![cfg_attr(test, allow(clippy::float_cmp))]
 

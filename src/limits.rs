@@ -17,57 +17,57 @@ use std::time::Duration;
 // The work of a demo.
 
 /// Most tasks a demo accepts: far more than any machine has cores, few enough to draw.
-pub const MAX_TASKS: u64 = 4096;
+pub(crate) const MAX_TASKS: u64 = 4096;
 /// Longest `--task-time`.
-pub const MAX_TASK_TIME: Duration = Duration::from_secs(600);
+pub(crate) const MAX_TASK_TIME: Duration = Duration::from_secs(600);
 
 // Pools.
 
 /// Most worker threads a pool accepts.
-pub const MAX_THREADS: u64 = 1024;
+pub(crate) const MAX_THREADS: u64 = 1024;
 
 // Repeats.
 
 /// Most measured runs per mode.
-pub const MAX_RUNS: u64 = 1000;
+pub(crate) const MAX_RUNS: u64 = 1000;
 /// Most warm-up runs per mode.
-pub const MAX_WARMUP: u64 = 100;
+pub(crate) const MAX_WARMUP: u64 = 100;
 
 // interleave.
 
 /// Most tasks `interleave` shares one CPU between (each is a thread or process).
-pub const MAX_INTERLEAVE_TASKS: u64 = 256;
+pub(crate) const MAX_INTERLEAVE_TASKS: u64 = 256;
 /// Longest `--quantum` and `--wait-every`: far beyond a task's default work (200ms), where
 /// nothing interleaves any more.
-pub const MAX_QUANTUM: Duration = Duration::from_secs(10);
+pub(crate) const MAX_QUANTUM: Duration = Duration::from_secs(10);
 /// Longest `--wait` of a task in all: as long as the longest `--task-time`.
-pub const MAX_WAIT: Duration = Duration::from_secs(600);
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(600);
 
 // gil-sim.
 
 /// Most threads (or processes) of `gil-sim`.
-pub const MAX_GIL_THREADS: u64 = 256;
+pub(crate) const MAX_GIL_THREADS: u64 = 256;
 /// Longest `--switch-interval`: beyond it the new GIL would hardly ever switch.
-pub const MAX_SWITCH_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const MAX_SWITCH_INTERVAL: Duration = Duration::from_secs(1);
 /// Longest `--check-every`: a step of an interpreter is microseconds, not seconds.
-pub const MAX_CHECK_EVERY: Duration = Duration::from_millis(10);
+pub(crate) const MAX_CHECK_EVERY: Duration = Duration::from_millis(10);
 /// Longest `--io-wait`.
-pub const MAX_IO_WAIT: Duration = Duration::from_secs(1);
+pub(crate) const MAX_IO_WAIT: Duration = Duration::from_secs(1);
 /// Most steps in an old-GIL `--check-interval`.
-pub const MAX_CHECK_INTERVAL: u64 = 1_000_000;
+pub(crate) const MAX_CHECK_INTERVAL: u64 = 1_000_000;
 /// Most `--requests` per I/O thread.
-pub const MAX_REQUESTS: u64 = 10_000_000;
+pub(crate) const MAX_REQUESTS: u64 = 10_000_000;
 
 // The timeline.
 
 /// Widest timeline.
-pub const MAX_WIDTH: u64 = 1000;
+pub(crate) const MAX_WIDTH: u64 = 1000;
 /// Longest `--zoom`: a day, longer than any run.
-pub const MAX_ZOOM: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_ZOOM: Duration = Duration::from_secs(24 * 3600);
 
 /// Parses a whole number in `lo..=hi` (underscores allowed: `1_000_000`): the one parser of
 /// the command line's whole-number flags and of the hidden workers' argv.
-pub fn ranged(text: &str, lo: u64, hi: u64) -> Result<u64, String> {
+pub(crate) fn ranged(text: &str, lo: u64, hi: u64) -> Result<u64, String> {
     let value: u64 = text
         .replace('_', "")
         .parse()

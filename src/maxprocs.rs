@@ -27,11 +27,11 @@ use crate::sys::Machine;
 use serde::Serialize;
 
 /// The environment variable that sets the worker limit, like `GOMAXPROCS` for Go.
-pub const ENV: &str = "CONPAR_MAXPROCS";
+pub(crate) const ENV: &str = "CONPAR_MAXPROCS";
 
 /// Where the worker limit came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Source {
+pub(crate) enum Source {
     /// The `--maxprocs` flag.
     #[serde(rename = "--maxprocs")]
     Flag,
@@ -45,7 +45,7 @@ pub enum Source {
 
 impl Source {
     /// How reports name it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Source::Flag => "--maxprocs",
             Source::Env => ENV,
@@ -56,15 +56,15 @@ impl Source {
 
 /// The worker limit in force and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit {
-    pub workers: usize,
-    pub source: Source,
+pub(crate) struct Limit {
+    pub(crate) workers: usize,
+    pub(crate) source: Source,
 }
 
 impl Limit {
     /// The limit set by `--maxprocs` or `CONPAR_MAXPROCS` (already validated), or else the
     /// `available` parallelism.
-    pub fn resolve(given: Option<(usize, Source)>, available: usize) -> Limit {
+    pub(crate) fn resolve(given: Option<(usize, Source)>, available: usize) -> Limit {
         match given {
             Some((workers, source)) => Limit { workers, source },
             None => Limit {
@@ -87,45 +87,45 @@ impl Limit {
 
 /// The facts every runtime's rule starts from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CpuFacts {
+pub(crate) struct CpuFacts {
     /// CPUs the OS has online.
-    pub logical_cpus: usize,
+    pub(crate) online: usize,
     /// CPUs in the affinity mask, where the platform tells.
-    pub affinity_cpus: Option<usize>,
+    pub(crate) in_mask: Option<usize>,
     /// The cgroup CPU quota in CPUs (quota / period), when one is set.
-    pub quota_cpus: Option<f64>,
+    pub(crate) quota: Option<f64>,
 }
 
 impl CpuFacts {
-    pub fn of(machine: &Machine) -> CpuFacts {
+    pub(crate) fn of(machine: &Machine) -> CpuFacts {
         CpuFacts {
-            logical_cpus: machine.logical_cpus,
-            affinity_cpus: machine.affinity.as_ref().map(Vec::len),
-            quota_cpus: machine.cgroup_quota_cpus,
+            online: machine.logical_cpus,
+            in_mask: machine.affinity.as_ref().map(Vec::len),
+            quota: machine.cgroup_quota_cpus,
         }
     }
 
     /// The CPUs the process may be scheduled on: the affinity mask, or all online CPUs.
-    pub fn schedulable(&self) -> usize {
-        self.affinity_cpus
+    pub(crate) fn schedulable(&self) -> usize {
+        self.in_mask
             .filter(|&n| n > 0)
-            .unwrap_or(self.logical_cpus)
+            .unwrap_or(self.online)
             .max(1)
     }
 
     /// How many CPUs' worth of time this process can get at once: the schedulable CPUs, capped
     /// by the quota (which may be fractional). Amdahl's `p` cannot exceed it.
-    pub fn capacity(&self) -> f64 {
+    pub(crate) fn capacity(&self) -> f64 {
         let cpus = self.schedulable() as f64;
-        self.quota_cpus.map_or(cpus, |q| cpus.min(q))
+        self.quota.map_or(cpus, |q| cpus.min(q))
     }
 }
 
 /// Rust's `std::thread::available_parallelism` on Linux: the affinity count capped by the
 /// quota rounded down, never below 1.
-pub fn rust_default(facts: &CpuFacts) -> usize {
+pub(crate) fn rust_default(facts: &CpuFacts) -> usize {
     let cpus = facts.schedulable();
-    match facts.quota_cpus {
+    match facts.quota {
         Some(q) => cpus.min((q.floor() as usize).max(1)),
         None => cpus,
     }
@@ -134,9 +134,9 @@ pub fn rust_default(facts: &CpuFacts) -> usize {
 /// rayon's default pool: how many threads, and the variable that decided it (`None` where
 /// rayon took the available parallelism).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RayonDefault {
-    pub threads: usize,
-    pub set_by: Option<&'static str>,
+pub(crate) struct RayonDefault {
+    pub(crate) threads: usize,
+    pub(crate) set_by: Option<&'static str>,
 }
 
 /// The size of rayon's default pool, with the environment read by `env` and `available` as
@@ -146,7 +146,10 @@ pub struct RayonDefault {
 /// number, the deprecated `RAYON_RS_NUM_CPUS` decides where it is a positive number; otherwise
 /// the available parallelism. Computed rather than asked, because asking rayon starts its
 /// global pool. The one rule for both `machine.rayon_threads` and `maxprocs.defaults.rayon`.
-pub fn rayon_default(env: impl Fn(&str) -> Option<String>, available: usize) -> RayonDefault {
+pub(crate) fn rayon_default(
+    env: impl Fn(&str) -> Option<String>,
+    available: usize,
+) -> RayonDefault {
     let read = |name: &'static str| env(name).and_then(|s| s.parse::<usize>().ok());
     let set_by = match read("RAYON_NUM_THREADS") {
         Some(n @ 1..) => Some(("RAYON_NUM_THREADS", n)),
@@ -164,7 +167,7 @@ pub fn rayon_default(env: impl Fn(&str) -> Option<String>, available: usize) -> 
 
 /// Go 1.25's default `GOMAXPROCS`, given the value of the `GOMAXPROCS` variable: the affinity
 /// count capped by the quota rounded up, where the quota counts for at least 2.
-pub fn go_default(facts: &CpuFacts, gomaxprocs: Option<&str>) -> usize {
+pub(crate) fn go_default(facts: &CpuFacts, gomaxprocs: Option<&str>) -> usize {
     if let Some(n) = gomaxprocs
         .and_then(|s| s.parse::<i32>().ok())
         .filter(|&n| n > 0)
@@ -172,7 +175,7 @@ pub fn go_default(facts: &CpuFacts, gomaxprocs: Option<&str>) -> usize {
         return n as usize;
     }
     let cpus = facts.schedulable();
-    match facts.quota_cpus {
+    match facts.quota {
         Some(q) => cpus.min((q.ceil() as usize).max(2)),
         None => cpus,
     }
@@ -180,20 +183,20 @@ pub fn go_default(facts: &CpuFacts, gomaxprocs: Option<&str>) -> usize {
 
 /// What each runtime would choose here.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RuntimeDefaults {
+pub(crate) struct RuntimeDefaults {
     /// `std::thread::available_parallelism()` by its rule.
-    pub rust: usize,
+    pub(crate) rust: usize,
     /// rayon's default pool.
-    pub rayon: usize,
+    pub(crate) rayon: usize,
     /// Go 1.25's default `GOMAXPROCS`.
-    pub go: usize,
+    pub(crate) go: usize,
     /// The runtime variables that were set and override a default (`RAYON_NUM_THREADS`, ...).
-    pub overridden_by: Vec<String>,
+    pub(crate) overridden_by: Vec<String>,
 }
 
 impl RuntimeDefaults {
     /// The defaults for `facts`, with the runtime variables read by `env`.
-    pub fn of(facts: &CpuFacts, env: impl Fn(&str) -> Option<String>) -> RuntimeDefaults {
+    pub(crate) fn of(facts: &CpuFacts, env: impl Fn(&str) -> Option<String>) -> RuntimeDefaults {
         let gomaxprocs = env("GOMAXPROCS");
         let rust = rust_default(facts);
         let rayon = rayon_default(&env, rust);
@@ -220,31 +223,31 @@ impl RuntimeDefaults {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MaxprocsReport {
     /// The worker limit used.
-    pub limit: usize,
+    pub(crate) limit: usize,
     /// `"--maxprocs"`, `"CONPAR_MAXPROCS"` or `"available_parallelism"`.
-    pub source: Source,
-    pub logical_cpus: usize,
-    pub affinity_cpus: Option<usize>,
-    pub cgroup_quota_cpus: Option<f64>,
+    pub(crate) source: Source,
+    pub(crate) logical_cpus: usize,
+    pub(crate) affinity_cpus: Option<usize>,
+    pub(crate) cgroup_quota_cpus: Option<f64>,
     /// CPUs' worth of time this process can use at once: min(affinity, quota).
-    pub cpu_capacity: f64,
+    pub(crate) cpu_capacity: f64,
     /// What Rust, rayon and Go 1.25 would choose here.
-    pub defaults: RuntimeDefaults,
+    pub(crate) defaults: RuntimeDefaults,
     /// What `std::thread::available_parallelism()` actually returned (it may see a quota
     /// higher up the cgroup tree that the rule above, like Go, does not read).
-    pub available_parallelism: usize,
+    pub(crate) available_parallelism: usize,
 }
 
 impl MaxprocsReport {
     /// The report for `limit` on `machine`, reading the runtime variables from the environment.
-    pub fn new(limit: Limit, machine: &Machine) -> MaxprocsReport {
+    pub(crate) fn new(limit: Limit, machine: &Machine) -> MaxprocsReport {
         let facts = CpuFacts::of(machine);
         MaxprocsReport {
             limit: limit.workers,
             source: limit.source,
-            logical_cpus: facts.logical_cpus,
-            affinity_cpus: facts.affinity_cpus,
-            cgroup_quota_cpus: facts.quota_cpus,
+            logical_cpus: facts.online,
+            affinity_cpus: facts.in_mask,
+            cgroup_quota_cpus: facts.quota,
             cpu_capacity: facts.capacity(),
             defaults: RuntimeDefaults::of(&facts, |name| std::env::var(name).ok()),
             available_parallelism: machine.available_parallelism,
@@ -252,7 +255,7 @@ impl MaxprocsReport {
     }
 
     /// Plain sentences about the limit, for a report's notes.
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         let affinity = self
             .affinity_cpus
             .map_or_else(|| "unknown".into(), |n| n.to_string());
@@ -287,7 +290,7 @@ impl MaxprocsReport {
 }
 
 /// CPUs as people write them: "2", or "1.50" under a fractional quota.
-pub fn format_cpus(cpus: f64) -> String {
+pub(crate) fn format_cpus(cpus: f64) -> String {
     if (cpus - cpus.round()).abs() < 1e-9 {
         format!("{}", cpus.round() as u64)
     } else {
@@ -296,7 +299,7 @@ pub fn format_cpus(cpus: f64) -> String {
 }
 
 /// "1 CPU", "2 CPUs", "1.50 CPUs".
-pub fn cpus_phrase(cpus: f64) -> String {
+pub(crate) fn cpus_phrase(cpus: f64) -> String {
     match format_cpus(cpus).as_str() {
         "1" => "1 CPU".into(),
         n => format!("{n} CPUs"),
@@ -306,14 +309,14 @@ pub fn cpus_phrase(cpus: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::{cgroup_quota_at, parse_cfs, parse_cpu_max};
+    use crate::sys::cgroup::{cgroup_quota_at, parse_cfs, parse_cpu_max};
     use std::fs;
 
     fn facts(logical: usize, affinity: Option<usize>, quota: Option<f64>) -> CpuFacts {
         CpuFacts {
-            logical_cpus: logical,
-            affinity_cpus: affinity,
-            quota_cpus: quota,
+            online: logical,
+            in_mask: affinity,
+            quota,
         }
     }
 

@@ -32,7 +32,7 @@ const MAX_LINKS: usize = 40;
 /// a regular file's directory is probed with a temporary file removed at once; a device or
 /// FIFO is not even opened (opening a FIFO waits for a reader, closing it ends the reader's
 /// input), only its permissions are checked.
-pub fn check_writable(what: &str, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn check_writable(what: &str, path: &Path) -> anyhow::Result<()> {
     let check = || -> anyhow::Result<()> {
         match resolve(path)? {
             Destination::File { path, existing } => {
@@ -51,7 +51,7 @@ pub fn check_writable(what: &str, path: &Path) -> anyhow::Result<()> {
 
 /// Writes `bytes`, the `what` (trace, plot), to `path` as the module doc says: whole or not at
 /// all to a regular file, straight to a device or FIFO, through a symbolic link to its target.
-pub fn write(what: &str, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write(what: &str, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_with(what, path, &|out| out.write_all(bytes))
 }
 
@@ -83,7 +83,7 @@ pub type Body<'a> = dyn Fn(&mut dyn Write) -> io::Result<()> + 'a;
 /// Do `a` and `b` name one file (the same path, however spelt, the same file through links,
 /// or two hard links to it)? Writing both would keep only the one written last. Paths that
 /// cannot be resolved are not the same: writing them fails anyway, and says why.
-pub fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (identity(a), identity(b)) {
         (Some(a), Some(b)) => a == b,
         _ => false,
@@ -267,26 +267,26 @@ mod platform {
     use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
     use std::path::Path;
 
-    pub const ENXIO: i32 = nix::errno::Errno::ENXIO as i32;
+    pub(crate) const ENXIO: i32 = nix::errno::Errno::ENXIO as i32;
 
-    pub fn is_fifo(meta: &Metadata) -> bool {
+    pub(crate) fn is_fifo(meta: &Metadata) -> bool {
         meta.file_type().is_fifo()
     }
 
     // `Option` as on the other platforms, which have no inode.
     #[allow(clippy::unnecessary_wraps)]
-    pub fn inode(meta: &Metadata) -> Option<(u64, u64)> {
+    pub(crate) fn inode(meta: &Metadata) -> Option<(u64, u64)> {
         Some((meta.dev(), meta.ino()))
     }
 
     /// May this process write to `path`? Asked without opening it.
-    pub fn writable(path: &Path) -> io::Result<()> {
+    pub(crate) fn writable(path: &Path) -> io::Result<()> {
         Ok(access(path, AccessFlags::W_OK)?)
     }
 
     /// Opens `path` for writing without waiting: a FIFO that no process reads fails at once
     /// (ENXIO) instead of blocking forever. Then blocking again, so a slow reader is waited for.
-    pub fn open_stream(path: &Path) -> io::Result<fs::File> {
+    pub(crate) fn open_stream(path: &Path) -> io::Result<fs::File> {
         let file = fs::OpenOptions::new()
             .write(true)
             .custom_flags(OFlag::O_NONBLOCK.bits())
@@ -301,12 +301,12 @@ mod platform {
 
     /// Gives `file` the owner and group of `meta`, where this process may: root may; anyone
     /// else's new file stays theirs, as does any file they create.
-    pub fn keep_owner(file: &fs::File, meta: &Metadata) {
+    pub(crate) fn keep_owner(file: &fs::File, meta: &Metadata) {
         let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
     }
 
     /// Temporary files get the mode of any new file (0666 less the umask), not tempfile's 0600.
-    pub fn new_file_mode<'n, 'a, 'b>(
+    pub(crate) fn new_file_mode<'n, 'a, 'b>(
         names: &'n mut tempfile::Builder<'a, 'b>,
     ) -> &'n mut tempfile::Builder<'a, 'b> {
         names.permissions(fs::Permissions::from_mode(0o666))
@@ -319,27 +319,27 @@ mod platform {
     use std::io;
     use std::path::Path;
 
-    pub const ENXIO: i32 = 6;
+    pub(crate) const ENXIO: i32 = 6;
 
-    pub fn is_fifo(_meta: &Metadata) -> bool {
+    pub(crate) fn is_fifo(_meta: &Metadata) -> bool {
         false
     }
 
-    pub fn inode(_meta: &Metadata) -> Option<(u64, u64)> {
+    pub(crate) fn inode(_meta: &Metadata) -> Option<(u64, u64)> {
         None
     }
 
-    pub fn writable(_path: &Path) -> io::Result<()> {
+    pub(crate) fn writable(_path: &Path) -> io::Result<()> {
         Ok(())
     }
 
-    pub fn open_stream(path: &Path) -> io::Result<fs::File> {
+    pub(crate) fn open_stream(path: &Path) -> io::Result<fs::File> {
         fs::OpenOptions::new().write(true).open(path)
     }
 
-    pub fn keep_owner(_file: &fs::File, _meta: &Metadata) {}
+    pub(crate) fn keep_owner(_file: &fs::File, _meta: &Metadata) {}
 
-    pub fn new_file_mode<'n, 'a, 'b>(
+    pub(crate) fn new_file_mode<'n, 'a, 'b>(
         names: &'n mut tempfile::Builder<'a, 'b>,
     ) -> &'n mut tempfile::Builder<'a, 'b> {
         names

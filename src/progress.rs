@@ -21,7 +21,7 @@ static ACTIVE: Mutex<Option<WeakProgressBar>> = Mutex::new(None);
 const TICK: Duration = Duration::from_millis(120);
 
 /// Removes the bar on show, if any, so that the next line starts clean.
-pub fn clear_active() {
+pub(crate) fn clear_active() {
     let bar = ACTIVE.lock().unwrap_or_else(PoisonError::into_inner).take();
     if let Some(bar) = bar.and_then(|b| b.upgrade()) {
         bar.finish_and_clear();
@@ -31,13 +31,13 @@ pub fn clear_active() {
 /// Runs expected to be shorter than this get no bar.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
     /// A progress bar of `steps` steps, shown only where it helps (see the module doc).
-    pub fn new(allowed: bool, steps: u64, expected: Duration) -> Progress {
+    pub(crate) fn new(allowed: bool, steps: u64, expected: Duration) -> Progress {
         let show = allowed && expected >= SHOW_AFTER && std::io::stderr().is_terminal();
         let bar = show.then(|| {
             let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
@@ -65,28 +65,28 @@ impl Progress {
     }
 
     /// Says what is running now.
-    pub fn message(&self, message: &str) {
+    pub(crate) fn message(&self, message: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(message.to_string());
         }
     }
 
     /// One more step done.
-    pub fn step(&self) {
+    pub(crate) fn step(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
     }
 
     /// The run will take `steps` more steps than first said (extra rounds).
-    pub fn add_steps(&self, steps: u64) {
+    pub(crate) fn add_steps(&self, steps: u64) {
         if let Some(bar) = &self.bar {
             bar.inc_length(steps);
         }
     }
 
     /// Removes the bar so the result prints on a clean line.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
             ACTIVE.lock().unwrap_or_else(PoisonError::into_inner).take();

@@ -7,13 +7,13 @@
 use serde::Serialize;
 
 /// `x` rounded to `digits` decimals: how figures are written into the JSON.
-pub fn round_to(x: f64, digits: i32) -> f64 {
+pub(crate) fn round_to(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (x * scale).round() / scale
 }
 
 /// The nearest-rank percentile `p` (0-100) of sorted samples; NaN when there are none.
-pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -22,7 +22,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// The median of counts (the upper one of an even number); 0 when there are none.
-pub fn median_u64(values: &[u64]) -> u64 {
+pub(crate) fn median_u64(values: &[u64]) -> u64 {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     sorted.get(sorted.len() / 2).copied().unwrap_or(0)
@@ -31,10 +31,10 @@ pub fn median_u64(values: &[u64]) -> u64 {
 /// Median, min and max of a set of samples, with the samples themselves.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
-    pub samples: Vec<f64>,
+    pub(crate) median: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+    pub(crate) samples: Vec<f64>,
 }
 
 impl Summary {
@@ -60,7 +60,7 @@ impl Summary {
     }
 
     /// Index of the sample closest to the median: the run a timeline shows.
-    pub fn median_index(&self) -> usize {
+    pub(crate) fn median_index(&self) -> usize {
         self.samples
             .iter()
             .enumerate()
@@ -74,18 +74,18 @@ impl Summary {
 }
 
 /// How many times faster than the baseline: `baseline / time`.
-pub fn speedup(baseline: f64, time: f64) -> f64 {
+pub(crate) fn speedup(baseline: f64, time: f64) -> f64 {
     if time > 0.0 { baseline / time } else { 0.0 }
 }
 
 /// Speedup per thread: 1.0 means every thread was fully useful.
-pub fn efficiency(speedup: f64, threads: usize) -> f64 {
+pub(crate) fn efficiency(speedup: f64, threads: usize) -> f64 {
     speedup / threads.max(1) as f64
 }
 
 /// The Karp-Flatt metric: the serial fraction `e = (1/s - 1/p) / (1 - 1/p)` that a speedup `s`
 /// on `p` workers implies. Undefined for one worker.
-pub fn karp_flatt(speedup: f64, p: usize) -> Option<f64> {
+pub(crate) fn karp_flatt(speedup: f64, p: usize) -> Option<f64> {
     if p < 2 || speedup <= 0.0 {
         return None;
     }

@@ -31,7 +31,7 @@ pub fn stderr_line(line: &str) {
 }
 
 /// A write whose reader has gone is a write its reader did not want: success.
-pub fn ignore_broken_pipe(written: io::Result<()>) -> io::Result<()> {
+pub(crate) fn ignore_broken_pipe(written: io::Result<()>) -> io::Result<()> {
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,

@@ -19,7 +19,7 @@ use crate::sys;
 use std::time::{Duration, Instant};
 
 /// Most slices one run records, all its workers together: 32 MiB.
-pub const MAX_RUN_SLICES: usize = 1 << 20;
+pub(crate) const MAX_RUN_SLICES: usize = 1 << 20;
 
 /// The fewest slices any one worker may keep, however many share a run.
 const MIN_SHARE: usize = 256;
@@ -49,7 +49,7 @@ fn nanos(d: Duration) -> u64 {
 }
 
 impl Slice {
-    pub fn new(
+    pub(crate) fn new(
         worker: usize,
         task: usize,
         cpu: Option<usize>,
@@ -77,7 +77,7 @@ impl Slice {
     }
 
     /// The executor's worker (thread) index.
-    pub fn worker(&self) -> usize {
+    pub(crate) fn worker(&self) -> usize {
         self.worker as usize
     }
 
@@ -98,27 +98,27 @@ impl Slice {
         Duration::from_nanos(self.end_ns)
     }
 
-    pub fn start_ns(&self) -> u64 {
+    pub(crate) fn start_ns(&self) -> u64 {
         self.start_ns
     }
 
-    pub fn end_ns(&self) -> u64 {
+    pub(crate) fn end_ns(&self) -> u64 {
         self.end_ns
     }
 
-    pub fn duration_ns(&self) -> u64 {
+    pub(crate) fn duration_ns(&self) -> u64 {
         self.end_ns - self.start_ns
     }
 
     /// The resolution in µs this slice was merged at, `None` where it is as measured.
-    pub fn merged_us(&self) -> Option<u32> {
+    pub(crate) fn merged_us(&self) -> Option<u32> {
         (self.merged_us > 0).then_some(self.merged_us)
     }
 
     /// The same slice, `by` later (or earlier) and cut to `0..=limit`: for moving slices onto
     /// another epoch.
     #[must_use]
-    pub fn shifted(self, by_ns: i128, limit_ns: u64) -> Slice {
+    pub(crate) fn shifted(self, by_ns: i128, limit_ns: u64) -> Slice {
         let at = |ns: u64| (i128::from(ns) + by_ns).clamp(0, i128::from(limit_ns)) as u64;
         Slice {
             start_ns: at(self.start_ns),
@@ -129,7 +129,7 @@ impl Slice {
 
     /// The same slice marked as merged at `us` µs (kept where it was merged coarser already).
     #[must_use]
-    pub fn with_merged_us(self, us: u32) -> Slice {
+    pub(crate) fn with_merged_us(self, us: u32) -> Slice {
         Slice {
             merged_us: self.merged_us.max(us),
             ..self
@@ -139,7 +139,7 @@ impl Slice {
 
 /// The coarsest resolution any of `slices` was merged at, in µs: `None` where every one is as
 /// measured.
-pub fn merged_us(slices: &[Slice]) -> Option<u32> {
+pub(crate) fn merged_us(slices: &[Slice]) -> Option<u32> {
     slices.iter().filter_map(Slice::merged_us).max()
 }
 
@@ -155,7 +155,7 @@ pub fn merged_us(slices: &[Slice]) -> Option<u32> {
 ///
 /// A worker's slices then number at most about three per resolution of its span (times the
 /// tasks that share a stretch), however many there were.
-pub fn coarsen(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
+pub(crate) fn coarsen(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
     let resolution = u64::from(resolution_us.max(1)) * 1000;
     let mut out: Vec<Slice> = Vec::with_capacity(slices.len().min(1024));
     // The stretch gathering short slices: its start, and per task (task, cpu, ns, cpu's ns).
@@ -231,7 +231,7 @@ fn join(out: &mut Vec<Slice>, s: Slice) {
 /// Merges the slices of a whole run (any workers, each in time order) at doubling resolutions,
 /// from `from_us`, until at most `limit` remain or the resolution spans the run. Returns the
 /// resolution reached, `None` where nothing needed merging.
-pub fn coarsen_run(slices: &mut Vec<Slice>, limit: usize, from_us: u32) -> Option<u32> {
+pub(crate) fn coarsen_run(slices: &mut Vec<Slice>, limit: usize, from_us: u32) -> Option<u32> {
     if slices.len() <= limit {
         return None;
     }
@@ -250,7 +250,7 @@ pub fn coarsen_run(slices: &mut Vec<Slice>, limit: usize, from_us: u32) -> Optio
 /// [`coarsen`] for each worker's slices in turn. Where each worker's slices come together (as
 /// a run gathers them) they are read in place; else they are first sorted by worker, stably,
 /// so each worker's stay in time order.
-pub fn coarsen_workers(slices: &mut [Slice], resolution_us: u32) -> Vec<Slice> {
+pub(crate) fn coarsen_workers(slices: &mut [Slice], resolution_us: u32) -> Vec<Slice> {
     if !grouped_by_worker(slices) {
         slices.sort_by_key(|s| s.worker);
     }
@@ -258,7 +258,7 @@ pub fn coarsen_workers(slices: &mut [Slice], resolution_us: u32) -> Vec<Slice> {
 }
 
 /// [`coarsen_workers`] for slices already grouped by worker, without copying them.
-pub fn coarsen_grouped(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
+pub(crate) fn coarsen_grouped(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
     slices
         .chunk_by(|a, b| a.worker == b.worker)
         .flat_map(|own| coarsen(own, resolution_us))
@@ -266,7 +266,7 @@ pub fn coarsen_grouped(slices: &[Slice], resolution_us: u32) -> Vec<Slice> {
 }
 
 /// Do each worker's slices come together?
-pub fn grouped_by_worker(slices: &[Slice]) -> bool {
+pub(crate) fn grouped_by_worker(slices: &[Slice]) -> bool {
     let mut seen = std::collections::HashSet::new();
     slices
         .chunk_by(|a, b| a.worker == b.worker)
@@ -299,7 +299,7 @@ impl Recorder {
     }
 
     /// The recorder of one of `workers` workers of a run, which share [`MAX_RUN_SLICES`].
-    pub fn sharing(epoch: Instant, worker: usize, workers: usize) -> Recorder {
+    pub(crate) fn sharing(epoch: Instant, worker: usize, workers: usize) -> Recorder {
         Recorder::with_limit(
             epoch,
             worker,
@@ -308,7 +308,7 @@ impl Recorder {
     }
 
     /// A recorder that merges once it holds `limit` slices (at least 2).
-    pub fn with_limit(epoch: Instant, worker: usize, limit: usize) -> Recorder {
+    pub(crate) fn with_limit(epoch: Instant, worker: usize, limit: usize) -> Recorder {
         Recorder {
             epoch,
             worker,
@@ -344,7 +344,7 @@ impl Recorder {
     }
 
     /// Adds a measured interval, merging it into the open slice where it continues it.
-    pub fn push(&mut self, task: usize, cpu: Option<usize>, start: Instant, end: Instant) {
+    pub(crate) fn push(&mut self, task: usize, cpu: Option<usize>, start: Instant, end: Instant) {
         let start_ns = nanos(start.saturating_duration_since(self.epoch));
         let end_ns = nanos(end.saturating_duration_since(self.epoch));
         let (task32, cpu32) = (small(task), cpu.map_or(NO_CPU, small));
@@ -376,11 +376,12 @@ impl Recorder {
     }
 
     /// The resolution in µs merged at so far, `None` where every slice is as measured.
-    pub fn merged_us(&self) -> Option<u32> {
+    #[cfg(test)]
+    pub(crate) fn merged_us(&self) -> Option<u32> {
         (self.merged_us > 0).then_some(self.merged_us)
     }
 
-    pub fn into_slices(self) -> Vec<Slice> {
+    pub(crate) fn into_slices(self) -> Vec<Slice> {
         self.slices
     }
 }

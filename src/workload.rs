@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 /// Units per chunk: about 25 µs of work on the development machine, so that reading the clock
 /// and the CPU after each chunk (about 50 ns) costs well under 1% of the run.
-pub const CHUNK_UNITS: u64 = 256;
+pub(crate) const CHUNK_UNITS: u64 = 256;
 
 /// The largest `--units` accepted: about a day of work per task on a 0.1 µs unit, and far from
 /// overflowing a `u64` count of units when multiplied by the largest task count.
-pub const MAX_UNITS: u64 = 1_000_000_000_000;
+pub(crate) const MAX_UNITS: u64 = 1_000_000_000_000;
 
 /// How the size of one task is chosen.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,31 +30,31 @@ pub enum WorkSize {
 /// `tasks` tasks of `units_per_task` units each, seeded with `seed`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Workload {
-    pub tasks: usize,
-    pub units_per_task: u64,
-    pub seed: u64,
-    pub chunk_units: u64,
+    pub(crate) tasks: usize,
+    pub(crate) units_per_task: u64,
+    pub(crate) seed: u64,
+    pub(crate) chunk_units: u64,
     /// Measured cost of one unit on this machine, from the calibration run.
-    pub unit_ns: f64,
+    pub(crate) unit_ns: f64,
     /// The `--task-time` asked for, when the size was calibrated.
-    pub task_time_ms: Option<f64>,
+    pub(crate) task_time_ms: Option<f64>,
     /// Waiting (standing for I/O) mixed into every task, if any.
-    pub wait: Option<Wait>,
+    pub(crate) wait: Option<Wait>,
 }
 
 /// A task's waits: a pause of `pause_ns` after every `every_units` units of compute (and after
 /// the last, shorter stretch), standing for I/O.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Wait {
-    pub every_units: u64,
-    pub pause_ns: u64,
+pub(crate) struct Wait {
+    pub(crate) every_units: u64,
+    pub(crate) pause_ns: u64,
     /// All pauses of one task together.
-    pub total_ms: f64,
+    pub(crate) total_ms: f64,
 }
 
 impl Wait {
     /// Spreads `total` over equal pauses, one after every `every_units` of `units`.
-    pub fn spread(total: Duration, every_units: u64, units: u64) -> Wait {
+    pub(crate) fn spread(total: Duration, every_units: u64, units: u64) -> Wait {
         let every_units = every_units.clamp(1, units.max(1));
         let pauses = units.div_ceil(every_units).max(1);
         Wait {
@@ -64,14 +64,14 @@ impl Wait {
         }
     }
 
-    pub fn pause(&self) -> Duration {
+    pub(crate) fn pause(&self) -> Duration {
         Duration::from_nanos(self.pause_ns)
     }
 }
 
 /// What a task does after a step of compute.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum After {
+pub(crate) enum After {
     /// Go straight on.
     Continue,
     /// Its quantum is used up: a green task yields here (an OS thread just goes on).
@@ -82,15 +82,15 @@ pub enum After {
 
 /// One step of a task: compute units `start..end`, then do `then`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Step {
-    pub start: u64,
-    pub end: u64,
-    pub then: After,
+pub(crate) struct Step {
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) then: After,
 }
 
 /// The steps of one task: chunks of at most `chunk_units`, cut at every quantum and every
 /// wait, so all executors run the same units in the same pieces.
-pub fn steps(
+pub(crate) fn steps(
     units: u64,
     chunk_units: u64,
     quantum: Option<u64>,
@@ -145,36 +145,36 @@ impl Workload {
 
     /// Adds `total` of waiting to every task, in equal pauses after every `every` of compute.
     #[must_use]
-    pub fn with_wait(mut self, total: Duration, every: Duration) -> Workload {
+    pub(crate) fn with_wait(mut self, total: Duration, every: Duration) -> Workload {
         let every_units = ((every.as_nanos() as f64 / self.unit_ns).round() as u64).max(1);
         self.wait = Some(Wait::spread(total, every_units, self.units_per_task));
         self
     }
 
     /// Units that take about `time` here (at least one).
-    pub fn units_for(&self, time: Duration) -> u64 {
+    pub(crate) fn units_for(&self, time: Duration) -> u64 {
         ((time.as_nanos() as f64 / self.unit_ns).round() as u64).max(1)
     }
 
     /// Units of all tasks together.
-    pub fn total_units(&self) -> u64 {
+    pub(crate) fn total_units(&self) -> u64 {
         self.units_per_task.saturating_mul(self.tasks as u64)
     }
 
     /// About how long one sequential pass over all tasks takes here.
-    pub fn estimated_pass(&self) -> Duration {
+    pub(crate) fn estimated_pass(&self) -> Duration {
         Duration::from_secs_f64(self.total_units() as f64 * self.unit_ns / 1e9)
     }
 
     /// All the waiting of one task (none without `--wait`).
-    pub fn wait_per_task(&self) -> Duration {
+    pub(crate) fn wait_per_task(&self) -> Duration {
         self.wait.map_or(Duration::ZERO, |w| {
             Duration::from_secs_f64(w.total_ms / 1e3)
         })
     }
 
     /// About how long one run takes when the tasks run one after another, waits included.
-    pub fn estimated_sequential(&self) -> Duration {
+    pub(crate) fn estimated_sequential(&self) -> Duration {
         self.estimated_pass() + self.wait_per_task().mul_f64(self.tasks as f64)
     }
 
@@ -186,7 +186,7 @@ impl Workload {
     }
 
     /// The kernel stream of one task.
-    pub fn task_seed(&self, task: usize) -> u64 {
+    pub(crate) fn task_seed(&self, task: usize) -> u64 {
         kernel::task_seed(self.seed, task)
     }
 }

@@ -10,11 +10,11 @@ use std::io::IsTerminal;
 
 /// What every demo's config takes from the global flags.
 #[derive(Debug, Clone, Copy)]
-pub struct Globals {
+pub(crate) struct Globals {
     /// Progress on stderr: not with `--quiet`.
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// The worker limit in force (`--maxprocs`, `CONPAR_MAXPROCS`).
-    pub limit: Limit,
+    pub(crate) limit: Limit,
 }
 
 impl WorkArgs {
@@ -33,7 +33,7 @@ impl WorkArgs {
 
 impl TourArgs {
     /// The tour draws its progress only on a terminal.
-    pub fn config(&self, globals: &Globals) -> demo::tour::Config {
+    pub(crate) fn config(&self, globals: &Globals) -> demo::tour::Config {
         demo::tour::Config {
             quick: self.quick,
             limit: globals.limit,
@@ -45,7 +45,7 @@ impl TourArgs {
 
 impl ParallelArgs {
     /// Tasks default to the available parallelism, the pool's threads to the worker limit.
-    pub fn config(&self, globals: &Globals) -> demo::parallel::Config {
+    pub(crate) fn config(&self, globals: &Globals) -> demo::parallel::Config {
         let available =
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as u64;
         demo::parallel::Config {
@@ -61,7 +61,7 @@ impl ParallelArgs {
 }
 
 impl InterleaveArgs {
-    pub fn config(&self, globals: &Globals) -> demo::interleave::Config {
+    pub(crate) fn config(&self, globals: &Globals) -> demo::interleave::Config {
         demo::interleave::Config {
             tasks: self.tasks as usize,
             cpu: self.cpu.map(|c| c as usize),
@@ -80,7 +80,7 @@ impl InterleaveArgs {
 }
 
 impl RaceArgs {
-    pub fn config(&self, globals: &Globals) -> demo::race::Config {
+    pub(crate) fn config(&self, globals: &Globals) -> demo::race::Config {
         demo::race::Config {
             threads: self.threads as usize,
             iterations: self.iterations,
@@ -95,7 +95,7 @@ impl RaceArgs {
 
 impl GilSimArgs {
     /// `--gil` and `--processes` choose the variants; neither means all of them.
-    pub fn config(&self, globals: &Globals) -> demo::gil_sim::Config {
+    pub(crate) fn config(&self, globals: &Globals) -> demo::gil_sim::Config {
         use demo::gil_sim::Variant;
         let mut variants: Vec<Variant> = self
             .gil
@@ -127,7 +127,7 @@ impl GilSimArgs {
 }
 
 impl MaxprocsArgs {
-    pub fn config(&self, globals: &Globals) -> demo::maxprocs::Config {
+    pub(crate) fn config(&self, globals: &Globals) -> demo::maxprocs::Config {
         demo::maxprocs::Config {
             procs: self
                 .procs

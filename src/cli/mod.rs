@@ -28,23 +28,21 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use parse::maxprocs_value;
 use std::ffi::OsString;
 
-pub mod args;
-pub mod color;
-pub mod config;
-pub mod parse;
-pub mod run;
-pub mod values;
+pub(crate) mod args;
+pub(crate) mod color;
+pub(crate) mod config;
+pub(crate) mod parse;
+pub(crate) mod run;
+pub(crate) mod values;
 
-pub use args::{
-    GilSimArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, SweepWorkArgs, TimelineArgs,
-    TourArgs, WorkArgs,
+pub(crate) use args::{
+    GilSimArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, TourArgs, WorkArgs,
 };
 pub use color::ColorChoice;
-pub use config::Globals;
-pub use parse::duration;
+pub(crate) use config::Globals;
 pub(crate) use parse::ranged;
 pub use run::Outcome;
-pub use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
+pub(crate) use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,32 +55,32 @@ pub use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 
     #[command(flatten)]
     pub output: OutputArgs,
 
     #[command(flatten)]
-    pub limit: LimitArgs,
+    pub(crate) limit: LimitArgs,
 }
 
 /// The worker limit of every pool, like GOMAXPROCS for Go.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Worker limit")]
-pub struct LimitArgs {
+pub(crate) struct LimitArgs {
     /// Worker limit of every pool, like Go's GOMAXPROCS [default: available parallelism]
     #[arg(long, global = true, value_name = "N", env = maxprocs::ENV,
           allow_hyphen_values = true, value_parser = maxprocs_value)]
-    pub maxprocs: Option<u64>,
+    pub(crate) maxprocs: Option<u64>,
 
     /// Did `--maxprocs` come from the environment? Set by [`Cli::try_parse_args_from`].
     #[arg(skip)]
-    pub maxprocs_from_env: bool,
+    pub(crate) maxprocs_from_env: bool,
 }
 
 impl LimitArgs {
     /// The worker limit in force, and where it came from.
-    pub fn limit(&self) -> Limit {
+    pub(crate) fn limit(&self) -> Limit {
         let source = if self.maxprocs_from_env {
             Source::Env
         } else {
@@ -99,15 +97,15 @@ impl LimitArgs {
 pub struct OutputArgs {
     /// Output format of the results on stdout
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    pub(crate) format: FormatArg,
 
     /// No progress on stderr (warnings and errors still go there)
     #[arg(long, short, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Colour in the table: auto means only on a terminal, never with NO_COLOR set or TERM=dumb
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// Also write the measured slices as Chrome Trace Event JSON (open in ui.perfetto.dev)
     #[arg(long, global = true, value_name = "FILE")]
@@ -120,16 +118,16 @@ pub struct OutputArgs {
 
     /// Exit with 3 if the run does not show what the demo exists to show (where this machine can), 4 if it cannot be judged
     #[arg(long, global = true)]
-    pub check: bool,
+    pub(crate) check: bool,
 
     /// Width of the timeline in columns [default: the terminal's width, or 100]
     #[arg(long, global = true, value_name = "COLUMNS",
           allow_hyphen_values = true, value_parser = ranged::<{ timeline::MIN_WIDTH as u64 }, MAX_WIDTH>)]
-    pub width: Option<u64>,
+    pub(crate) width: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run every demo with modest work and answer each question of the exercise with figures
     Tour(TourArgs),
     /// Show the CPU facts of this machine: CPUs, cores, affinity, quotas, pool sizes
@@ -160,7 +158,7 @@ pub enum Command {
 /// bounds and their building into an argv are in [`crate::exec::worker`], beside the parent's
 /// end, and [`WorkerCommand::parse`] reads them.
 #[derive(Debug, Subcommand)]
-pub enum WorkerSubcommand {
+pub(crate) enum WorkerSubcommand {
     /// Internal: run one task as a worker process and report it on stdout
     #[command(name = worker::WORKER, hide = true, disable_help_flag = true)]
     Worker(WorkerArgv),
@@ -171,15 +169,15 @@ pub enum WorkerSubcommand {
 
 /// A hidden worker's arguments after its name, as given.
 #[derive(Debug, Args)]
-pub struct WorkerArgv {
+pub(crate) struct WorkerArgv {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<OsString>,
+    pub(crate) args: Vec<OsString>,
 }
 
 impl WorkerSubcommand {
     /// The worker's command line as the parent built it: the subcommand's name, then its
     /// arguments, for [`WorkerCommand::parse`].
-    pub fn argv(&self) -> Vec<OsString> {
+    pub(crate) fn argv(&self) -> Vec<OsString> {
         let (name, argv) = match self {
             WorkerSubcommand::Worker(argv) => (worker::WORKER, argv),
             WorkerSubcommand::YieldWorker(argv) => (worker::YIELD_WORKER, argv),
@@ -190,9 +188,7 @@ impl WorkerSubcommand {
     }
 }
 
-pub use crate::exec::worker::{
-    MAX_CPU, MAX_PAUSE_NS, MAX_PID, MAX_YIELD_ROUNDS, WorkerArgs, WorkerCommand, YieldWorkerArgs,
-};
+pub(crate) use crate::exec::worker::WorkerCommand;
 
 impl Cli {
     /// Parses the process's arguments (and `CONPAR_MAXPROCS`), noting where the worker limit
@@ -203,7 +199,7 @@ impl Cli {
 
     /// Parses `args` like [`Parser::try_parse_from`], and notes whether `--maxprocs` was given
     /// on the command line or taken from `CONPAR_MAXPROCS`.
-    pub fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    pub(crate) fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
@@ -219,6 +215,7 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exec::worker::{WorkerArgs, YieldWorkerArgs};
 
     #[test]
     fn the_cli_is_well_formed() {

@@ -16,7 +16,7 @@ pub(crate) fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, St
 }
 
 /// Parses a positive duration such as `200ms` or `1.5s`.
-pub fn duration(text: &str, max: Duration) -> Result<Duration, String> {
+pub(crate) fn duration(text: &str, max: Duration) -> Result<Duration, String> {
     if text.trim_start().starts_with('-') {
         return Err(format!("'{text}' is negative; a duration must be positive"));
     }

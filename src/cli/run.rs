@@ -26,7 +26,7 @@ pub enum Outcome {
 
 impl Cli {
     /// What every demo's config takes from the global flags.
-    pub fn globals(&self) -> Globals {
+    pub(crate) fn globals(&self) -> Globals {
         Globals {
             progress: !self.output.quiet,
             limit: self.limit.limit(),
@@ -89,7 +89,7 @@ impl Cli {
     /// Checks the output files before any work, so that a run is never wasted on a file it
     /// cannot write: `--trace` where nothing is recorded and two outputs naming one file are
     /// bad input ([`UsageError`]); a path that cannot be written is a run-time failure.
-    pub fn check_outputs(&self) -> anyhow::Result<()> {
+    pub(crate) fn check_outputs(&self) -> anyhow::Result<()> {
         let trace = self.output.trace.as_deref();
         let plot = match &self.command {
             Command::Maxprocs(args) => args.plot.as_deref(),

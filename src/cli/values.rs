@@ -16,13 +16,13 @@ use crate::report::{Format, Lanes};
 macro_rules! mirror {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident => $engine:ident {
+        pub(crate) enum $name:ident => $engine:ident {
             $($(#[$variant_meta:meta])* $variant:ident,)+
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-        pub enum $name {
+        pub(crate) enum $name {
             $($(#[$variant_meta])* $variant,)+
         }
 
@@ -46,7 +46,7 @@ macro_rules! mirror {
 
 mirror! {
     /// `--format`: see [`Format`].
-    pub enum FormatArg => Format {
+    pub(crate) enum FormatArg => Format {
         /// Aligned text for a terminal (with the timeline where asked)
         Table,
         /// Every figure, for scripts (schema 1)
@@ -62,7 +62,7 @@ mirror! {
 
 mirror! {
     /// `--lanes`: see [`Lanes`].
-    pub enum LanesArg => Lanes {
+    pub(crate) enum LanesArg => Lanes {
         /// One lane per CPU: what each core was doing.
         Cpu,
         /// One lane per task: when each task made progress.
@@ -72,7 +72,7 @@ mirror! {
 
 mirror! {
     /// `gil-sim --gil`: see [`GilKind`].
-    pub enum GilKindArg => GilKind {
+    pub(crate) enum GilKindArg => GilKind {
         /// CPython 3.2+: switch interval, drop requests, forced switching.
         New,
         /// CPython 3.1 and earlier: release and re-acquire every `--check-interval` steps.
@@ -84,7 +84,7 @@ mirror! {
 
 mirror! {
     /// `gil-sim --workload`: see [`WorkloadKind`].
-    pub enum WorkloadArg => WorkloadKind {
+    pub(crate) enum WorkloadArg => WorkloadKind {
         /// Every thread computes.
         Cpu,
         /// Every thread makes I/O requests: it mostly waits, with the lock released.
@@ -96,7 +96,7 @@ mirror! {
 
 mirror! {
     /// `race --mode`: see [`Sharing`].
-    pub enum SharingArg => Sharing {
+    pub(crate) enum SharingArg => Sharing {
         /// Read, then write, as two separate steps: updates get lost
         Unsync,
         /// One indivisible fetch_add or fetch_sub per change

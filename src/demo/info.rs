@@ -7,9 +7,9 @@ use crate::report::{Report, Timeline};
 use std::time::Duration;
 
 /// How long `info` watches the CPUs to say what other programs are taking now.
-pub const LOOK: Duration = Duration::from_millis(250);
+pub(crate) const LOOK: Duration = Duration::from_millis(250);
 
-pub fn run(env: &Env) -> Report {
+pub(crate) fn run(env: &Env) -> Report {
     let machine = env.machine.clone();
     let watch = env.mask();
     let before = env.meter.snapshot();

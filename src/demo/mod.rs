@@ -5,18 +5,18 @@
 //! The helpers here turn the engine's measurements into the report's shared pieces, so every
 //! demo summarises the same way.
 
-pub mod gil_sim;
-pub mod info;
-pub mod interleave;
-pub mod maxprocs;
-pub mod parallel;
-pub mod race;
+pub(crate) mod gil_sim;
+pub(crate) mod info;
+pub(crate) mod interleave;
+pub(crate) mod maxprocs;
+pub(crate) mod parallel;
+pub(crate) mod race;
 #[cfg(test)]
 mod snapshot_tests;
-pub mod tour;
+pub(crate) mod tour;
 
 use crate::claims::Claim;
-pub use crate::engine::Repeats;
+pub(crate) use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
 use crate::interference::Interference;
 use crate::report::{ModeResult, Report, SCHEMA, Timeline};
@@ -26,7 +26,7 @@ use crate::sys::Machine;
 /// runs in the timeline). A demo with a fixed set of modes names them in an enum of this
 /// (maxprocs' rows, `P=1`, `P=2`, …, are numbers, not a set), so that code reading a report
 /// back names a mode that exists instead of a string that may not.
-pub trait Mode: Copy {
+pub(crate) trait Mode: Copy {
     /// The name of the mode's row, [`ModeResult::mode`].
     fn name(self) -> &'static str;
 }
@@ -34,7 +34,7 @@ pub trait Mode: Copy {
 /// The baseline that `parallel`, `interleave` and `gil-sim` run first: the tasks one after
 /// another on one thread, whose checksum is the oracle and whose median every speedup divides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sequential;
+pub(crate) struct Sequential;
 
 impl Mode for Sequential {
     fn name(self) -> &'static str {
@@ -43,14 +43,14 @@ impl Mode for Sequential {
 }
 
 /// The row of `mode` among `results`, where it ran.
-pub fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&ModeResult> {
+pub(crate) fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&ModeResult> {
     results.iter().find(|r| r.mode == mode.name())
 }
 
 /// The report of `demo`, made of what every demo fills; the workload, the worker limit and the
 /// Amdahl fit are absent, and a demo that has them sets them by struct update:
 /// `Report { workload: Some(…), ..report(…) }`.
-pub fn report(
+pub(crate) fn report(
     demo: &str,
     machine: Machine,
     results: Vec<ModeResult>,
@@ -75,21 +75,21 @@ pub fn report(
 }
 
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
-pub fn checksum_note(claims: &[Claim]) -> Option<String> {
+pub(crate) fn checksum_note(claims: &[Claim]) -> Option<String> {
     crate::claims::find(claims, "work.checksums", None)
         .filter(|c| c.holds == Some(false))
         .map(|c| c.text.clone())
 }
 
 /// A report's notes: first what the machine did meanwhile, where a person must know it.
-pub fn notes_with(interference: &Interference, notes: Vec<String>) -> Vec<String> {
+pub(crate) fn notes_with(interference: &Interference, notes: Vec<String>) -> Vec<String> {
     let mut all = interference.notes();
     all.extend(notes);
     all
 }
 
 /// The timeline of every mode's run closest to its median.
-pub fn timeline_of<R: Measurement>(measured: &[Measured<R>]) -> Timeline {
+pub(crate) fn timeline_of<R: Measurement>(measured: &[Measured<R>]) -> Timeline {
     let mut timeline = Timeline::default();
     for m in measured {
         let (run, recorded) = m.timeline();

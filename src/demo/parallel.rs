@@ -17,7 +17,7 @@ use crate::workload::{WorkSize, Workload};
 /// A way of running the tasks at once, besides [`Sequential`], which always runs first as the
 /// baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Way {
+pub(crate) enum Way {
     /// One OS thread per task.
     Threads,
     /// The tasks on a rayon pool of `--threads` workers.
@@ -35,21 +35,21 @@ impl Mode for Way {
 
 /// What `parallel` runs.
 #[derive(Debug, Clone)]
-pub struct Config {
-    pub tasks: usize,
+pub(crate) struct Config {
+    pub(crate) tasks: usize,
     /// Workers of the rayon pool.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// The worker limit in force (`--maxprocs`, `CONPAR_MAXPROCS` or the default), reported
     /// beside the pool size.
-    pub limit: Limit,
-    pub size: WorkSize,
-    pub seed: u64,
-    pub repeats: Repeats,
+    pub(crate) limit: Limit,
+    pub(crate) size: WorkSize,
+    pub(crate) seed: u64,
+    pub(crate) repeats: Repeats,
     /// May a progress bar be shown?
-    pub progress: bool,
+    pub(crate) progress: bool,
 }
 
-pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
     let workload = Workload::new(config.tasks, config.size, config.seed);
     let pool = Pool::new(config.threads)?;
@@ -134,7 +134,7 @@ fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
 /// The claims of `parallel`: whether parallelism is possible here, and per parallel mode
 /// whether its tasks ran at the same time, whether it was faster, and whether a speedup came
 /// from a larger share of a busy CPU instead of from parallelism.
-pub fn claims(
+pub(crate) fn claims(
     machine: &Machine,
     workload: &Workload,
     results: &[ModeResult],

@@ -6,7 +6,8 @@
 
 use super::report;
 use crate::findings::{Findings, RaceFindings, RaceTiming};
-use crate::interference::{Interference, ModeInterference, Rounds, SampleReport, Verdict};
+use crate::interference::summary::SampleReport;
+use crate::interference::{Interference, ModeInterference, Rounds, Verdict};
 use crate::report::*;
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};

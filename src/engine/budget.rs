@@ -5,11 +5,11 @@ use crate::error::UsageError;
 use std::time::Duration;
 
 /// The longest estimated run accepted before any work starts.
-pub const MAX_ESTIMATED_RUN: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_ESTIMATED_RUN: Duration = Duration::from_secs(3600);
 
 /// Refuses, as bad input, work whose warm-ups and runs together are estimated above
 /// [`MAX_ESTIMATED_RUN`]; `advice` says which flags make it smaller.
-pub fn check_budget(
+pub(crate) fn check_budget(
     estimates: impl IntoIterator<Item = Duration>,
     repeats: Repeats,
     advice: &str,
@@ -20,7 +20,7 @@ pub fn check_budget(
 
 /// Refuses, as bad input, a run estimated at `estimate_s` seconds when that is over
 /// [`MAX_ESTIMATED_RUN`].
-pub fn check_estimate(estimate_s: f64, advice: &str) -> Result<(), UsageError> {
+pub(crate) fn check_estimate(estimate_s: f64, advice: &str) -> Result<(), UsageError> {
     if estimate_s.is_nan() || estimate_s > MAX_ESTIMATED_RUN.as_secs_f64() {
         let shown = if estimate_s.is_finite() && estimate_s < 1e12 {
             humantime::format_duration(Duration::from_secs(estimate_s as u64)).to_string()

@@ -26,10 +26,10 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-pub use budget::{MAX_ESTIMATED_RUN, check_budget, check_estimate};
+pub(crate) use budget::{MAX_ESTIMATED_RUN, check_budget};
 
 use crate::exec::Run;
-use crate::interference::{Interference, Meter, Reading, Rounds, Source, Verdict};
+use crate::interference::{Interference, Meter, Reading, Rounds, Verdict};
 use crate::progress::Progress;
 use crate::sys::Machine;
 use std::collections::BTreeMap;
@@ -37,14 +37,14 @@ use std::time::{Duration, Instant};
 
 /// What a demo runs on: the machine's facts and the meter of its CPUs.
 #[derive(Debug, Clone)]
-pub struct Env {
-    pub machine: Machine,
-    pub meter: Meter,
+pub(crate) struct Env {
+    pub(crate) machine: Machine,
+    pub(crate) meter: Meter,
 }
 
 impl Env {
     /// This machine, metered through `/proc/stat`.
-    pub fn detect() -> Env {
+    pub(crate) fn detect() -> Env {
         Env {
             machine: Machine::detect(),
             meter: Meter::detect(),
@@ -52,11 +52,12 @@ impl Env {
     }
 
     /// This machine's facts with a synthetic meter: other programs hold `others_cpus` of it
-    /// (see [`Source::Synthetic`]), whatever really runs beside. For tests.
-    pub fn with_load(others_cpus: f64) -> Env {
+    /// (see [`Source::Synthetic`](crate::interference::Source::Synthetic)), whatever really runs beside. For tests.
+    #[cfg(test)]
+    pub(crate) fn with_load(others_cpus: f64) -> Env {
         Env {
             machine: Machine::detect(),
-            meter: Meter::new(Source::Synthetic {
+            meter: Meter::new(crate::interference::Source::Synthetic {
                 others_cpus,
                 steal_cpus: 0.0,
             }),
@@ -64,7 +65,7 @@ impl Env {
     }
 
     /// The CPUs this process may use (all of them where the OS does not say).
-    pub fn mask(&self) -> Vec<usize> {
+    pub(crate) fn mask(&self) -> Vec<usize> {
         self.machine
             .affinity
             .clone()
@@ -74,13 +75,13 @@ impl Env {
 
 /// How often each mode runs: `warmup` unmeasured runs, then `runs` measured ones.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Repeats {
-    pub runs: usize,
-    pub warmup: usize,
+pub(crate) struct Repeats {
+    pub(crate) runs: usize,
+    pub(crate) warmup: usize,
 }
 
 /// What every executor's run type offers the engine.
-pub trait Measurement {
+pub(crate) trait Measurement {
     fn run(&self) -> &Run;
 }
 
@@ -91,17 +92,17 @@ impl Measurement for Run {
 }
 
 /// One way of running the work.
-pub struct Runner<'a, R> {
-    pub name: String,
+pub(crate) struct Runner<'a, R> {
+    pub(crate) name: String,
     /// Threads (or processes, or workers) it runs on.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// About how long one run takes, waits included: for the budget and the progress bar.
-    pub estimate: Duration,
+    pub(crate) estimate: Duration,
     run: Box<dyn FnMut() -> anyhow::Result<R> + 'a>,
 }
 
 impl<'a, R> Runner<'a, R> {
-    pub fn new(
+    pub(crate) fn new(
         name: impl Into<String>,
         threads: usize,
         estimate: Duration,
@@ -118,7 +119,7 @@ impl<'a, R> Runner<'a, R> {
 
 /// Where the checksum every mode must reproduce comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Oracle {
+pub(crate) enum Oracle {
     /// The first mode's first measured run (the sequential one).
     FirstMode,
     /// A value known beforehand.
@@ -127,51 +128,51 @@ pub enum Oracle {
 
 /// How to measure.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub repeats: Repeats,
+pub(crate) struct Plan {
+    pub(crate) repeats: Repeats,
     /// The CPUs to meter: those the runs may use.
-    pub watch: Vec<usize>,
-    pub oracle: Oracle,
+    pub(crate) watch: Vec<usize>,
+    pub(crate) oracle: Oracle,
     /// Which flags make the work smaller, for the budget's refusal.
-    pub advice: &'static str,
+    pub(crate) advice: &'static str,
     /// May a progress bar be shown?
-    pub progress: bool,
+    pub(crate) progress: bool,
 }
 
 /// One measured run.
 #[derive(Debug, Clone)]
-pub struct Sample<R> {
-    pub value: R,
+pub(crate) struct Sample<R> {
+    pub(crate) value: R,
     /// The round it ran in, from 0.
-    pub round: usize,
+    pub(crate) round: usize,
     /// CPU time of this process and its reaped children during the run.
-    pub cpu_time: Option<Duration>,
+    pub(crate) cpu_time: Option<Duration>,
     /// What the watched CPUs did meanwhile.
-    pub reading: Reading,
+    pub(crate) reading: Reading,
 }
 
 /// The measured runs of one mode.
 #[derive(Debug, Clone)]
-pub struct Measured<R> {
-    pub mode: String,
-    pub threads: usize,
+pub(crate) struct Measured<R> {
+    pub(crate) mode: String,
+    pub(crate) threads: usize,
     /// The runs the figures come from, in round order.
-    pub samples: Vec<Sample<R>>,
+    pub(crate) samples: Vec<Sample<R>>,
     /// Runs of disturbed rounds that were replaced: not in the figures, still reported.
-    pub set_aside: Vec<Sample<R>>,
+    pub(crate) set_aside: Vec<Sample<R>>,
 }
 
 /// Everything the engine measured.
 #[derive(Debug, Clone)]
-pub struct Outcome<R> {
-    pub modes: Vec<Measured<R>>,
+pub(crate) struct Outcome<R> {
+    pub(crate) modes: Vec<Measured<R>>,
     /// The checksum every run had to reproduce.
-    pub expected: u64,
-    pub interference: Interference,
+    pub(crate) expected: u64,
+    pub(crate) interference: Interference,
 }
 
 /// Measures `runners` as `plan` says (see the module doc).
-pub fn measure<R: Measurement>(
+pub(crate) fn measure<R: Measurement>(
     env: &Env,
     mut runners: Vec<Runner<'_, R>>,
     plan: &Plan,

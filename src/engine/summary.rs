@@ -9,32 +9,32 @@ use crate::stats::{self, Summary};
 
 impl<R: Measurement> Measured<R> {
     /// Every measured run, used or set aside.
-    pub fn all_samples(&self) -> impl Iterator<Item = &Sample<R>> {
+    pub(crate) fn all_samples(&self) -> impl Iterator<Item = &Sample<R>> {
         self.samples.iter().chain(&self.set_aside)
     }
 
     /// The runs the figures come from.
-    pub fn values(&self) -> impl Iterator<Item = &R> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &R> {
         self.samples.iter().map(|s| &s.value)
     }
 
     /// The executor runs the figures come from.
-    pub fn runs(&self) -> impl Iterator<Item = &Run> {
+    pub(crate) fn runs(&self) -> impl Iterator<Item = &Run> {
         self.values().map(Measurement::run)
     }
 
-    pub fn wall_ms(&self) -> Summary {
+    pub(crate) fn wall_ms(&self) -> Summary {
         let samples: Vec<f64> = self.runs().map(|r| r.wall.as_secs_f64() * 1e3).collect();
         Summary::of(&samples).expect("at least one measured run")
     }
 
     /// The run closest to the median: the one a timeline shows.
-    pub fn median_sample(&self) -> &Sample<R> {
+    pub(crate) fn median_sample(&self) -> &Sample<R> {
         &self.samples[self.wall_ms().median_index()]
     }
 
     /// The speedup of each round against `baseline`'s run of the same round.
-    pub fn round_speedups(&self, baseline: &Measured<R>) -> Vec<f64> {
+    pub(crate) fn round_speedups(&self, baseline: &Measured<R>) -> Vec<f64> {
         self.samples
             .iter()
             .filter_map(|s| {
@@ -48,7 +48,7 @@ impl<R: Measurement> Measured<R> {
     }
 
     /// The mode's interference over its used runs, with every run's own reading.
-    pub fn interference(&self) -> ModeInterference {
+    pub(crate) fn interference(&self) -> ModeInterference {
         let used = Reading::sum(self.samples.iter().map(|s| &s.reading), false);
         let mut all: Vec<&Sample<R>> = self.all_samples().collect();
         all.sort_by_key(|s| s.round);
@@ -68,7 +68,7 @@ impl<R: Measurement> Measured<R> {
     }
 
     /// The mode's row, against `baseline` (one of the measured modes, often this one).
-    pub fn result(&self, baseline: &Measured<R>, expected_checksum: u64) -> ModeResult {
+    pub(crate) fn result(&self, baseline: &Measured<R>, expected_checksum: u64) -> ModeResult {
         let wall_ms = self.wall_ms();
         let speedup = stats::speedup(baseline.wall_ms().median, wall_ms.median);
         let per_round = self.round_speedups(baseline);
@@ -104,7 +104,7 @@ impl<R: Measurement> Measured<R> {
     }
 
     /// The slices of the run closest to the median, for the timeline.
-    pub fn timeline(&self) -> (TimelineRun, Recorded) {
+    pub(crate) fn timeline(&self) -> (TimelineRun, Recorded) {
         let index = self.wall_ms().median_index();
         let run = self.samples[index].value.run();
         let slices = Recorded {

@@ -1,8 +1,10 @@
 //! The engine's loop on synthetic runs: rounds, the oracle, speedup intervals, disturbed
 //! rounds and the budget.
 
+use super::budget::check_estimate;
 use super::*;
 use crate::error::UsageError;
+use crate::interference::Source;
 use std::cell::Cell;
 
 fn run_of(wall_ms: u64, checksum: u64) -> Run {

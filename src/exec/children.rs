@@ -29,24 +29,24 @@ use std::time::{Duration, Instant};
 
 /// The running binary on Linux: re-executing it starts the same program even after the file
 /// at its path was replaced (a rebuild) or removed.
-pub const SELF_EXE: &str = "/proc/self/exe";
+pub(crate) const SELF_EXE: &str = "/proc/self/exe";
 
 /// The least time workers get to finish, however little work they have: starting a process,
 /// loading a debug build and parsing its flags, on a machine busy with other work.
-pub const WORKER_TIMEOUT_FLOOR: Duration = Duration::from_secs(10);
+pub(crate) const WORKER_TIMEOUT_FLOOR: Duration = Duration::from_secs(10);
 
 /// How many times their estimated work the workers get on top of the floor: the estimate is a
 /// sequential pass over all their tasks, timed when this machine may have been quieter.
-pub const WORKER_TIMEOUT_MARGIN: u32 = 5;
+pub(crate) const WORKER_TIMEOUT_MARGIN: u32 = 5;
 
 /// What each worker adds to the allowance for starting (fork, exec, start-up).
-pub const WORKER_START_ALLOWANCE: Duration = Duration::from_millis(50);
+pub(crate) const WORKER_START_ALLOWANCE: Duration = Duration::from_millis(50);
 
 /// How long `workers` child processes whose work takes about `expected` in all, one after
 /// another, get to report before the run fails as stopped or hung: the floor
 /// ([`WORKER_TIMEOUT_FLOOR`]), plus [`WORKER_TIMEOUT_MARGIN`] times `expected`, plus
 /// [`WORKER_START_ALLOWANCE`] per worker, counted from the moment the last one was started.
-pub fn worker_timeout(expected: Duration, workers: usize) -> Duration {
+pub(crate) fn worker_timeout(expected: Duration, workers: usize) -> Duration {
     WORKER_TIMEOUT_FLOOR
         .saturating_add(expected.saturating_mul(WORKER_TIMEOUT_MARGIN))
         .saturating_add(
@@ -60,11 +60,11 @@ const REAP_WAIT: Duration = Duration::from_secs(5);
 
 /// Children that are killed and reaped if they are still running when this is dropped.
 #[derive(Default)]
-pub struct Reaper(pub Vec<Child>);
+pub(crate) struct Reaper(pub Vec<Child>);
 
 impl Reaper {
     /// Starts `command` and keeps its child, registered for clean-up on Ctrl-C.
-    pub fn spawn(&mut self, command: &mut Command) -> std::io::Result<&mut Child> {
+    pub(crate) fn spawn(&mut self, command: &mut Command) -> std::io::Result<&mut Child> {
         let child = interrupt::spawn_child(command)?;
         self.0.push(child);
         Ok(self.0.last_mut().expect("just pushed"))
@@ -103,7 +103,7 @@ fn reap_by(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitS
 
 /// A command that runs `exe` as the worker `worker`, telling it this process's pid so that it
 /// can check it was not orphaned before it even started.
-pub fn worker_command(exe: &Path, worker: &WorkerCommand) -> Command {
+pub(crate) fn worker_command(exe: &Path, worker: &WorkerCommand) -> Command {
     let mut command = Command::new(exe);
     #[cfg(unix)]
     if exe == Path::new(SELF_EXE) {
@@ -126,7 +126,11 @@ fn exe_name(exe: &Path) -> String {
 /// Starts one worker process of `exe` per worker command, all at once, with stdout and stderr
 /// piped (and stdin, if `stdin`, else empty). Where one cannot be started, those already
 /// started are killed and reaped and the error says which one and why.
-pub fn start_workers(exe: &Path, workers: &[WorkerCommand], stdin: bool) -> anyhow::Result<Reaper> {
+pub(crate) fn start_workers(
+    exe: &Path,
+    workers: &[WorkerCommand],
+    stdin: bool,
+) -> anyhow::Result<Reaper> {
     let mut children = Reaper::default();
     for (i, worker) in workers.iter().enumerate() {
         let input = if stdin { Stdio::piped() } else { Stdio::null() };
@@ -154,7 +158,7 @@ pub fn start_workers(exe: &Path, workers: &[WorkerCommand], stdin: bool) -> anyh
 /// after another (see [`worker_timeout`]). A child that fails is an error quoting the first
 /// line of its stderr; children still running when this returns early are killed, and every
 /// child is reaped.
-pub fn run_children(
+pub(crate) fn run_children(
     exe: &Path,
     workers: &[WorkerCommand],
     expected: Duration,
@@ -165,7 +169,7 @@ pub fn run_children(
 
 /// Reads everything `children` write on stdout and stderr, reaps them, and returns their
 /// stdouts in order; fails if one fails or if they have not all ended within `timeout`.
-pub fn collect(children: &mut Reaper, timeout: Duration) -> anyhow::Result<Vec<String>> {
+pub(crate) fn collect(children: &mut Reaper, timeout: Duration) -> anyhow::Result<Vec<String>> {
     let deadline = Instant::now() + timeout;
     let outputs = read_pipes(&mut children.0, deadline)
         .map_err(|late| late.into_error(&children.0, timeout))?;
@@ -177,7 +181,7 @@ pub fn collect(children: &mut Reaper, timeout: Duration) -> anyhow::Result<Vec<S
         };
         if !status.success() {
             // A worker killed by the signal that is interrupting this run too is no failure.
-            interrupt::wait_if_interrupted_too(&status);
+            interrupt::wait_if_interrupted_too(status);
             let stderr = String::from_utf8_lossy(&stderr);
             bail!(
                 "worker process {} of {} failed ({status}): {}",
@@ -310,7 +314,7 @@ fn read_pipes(children: &mut [Child], _deadline: Instant) -> Result<Outputs, Lat
 
 /// The running `conpar` binary, to re-execute as a worker: [`SELF_EXE`] where the OS has it,
 /// so that a worker is always the very program that started it.
-pub fn current_exe() -> anyhow::Result<PathBuf> {
+pub(crate) fn current_exe() -> anyhow::Result<PathBuf> {
     let own = Path::new(SELF_EXE);
     if cfg!(target_os = "linux") && own.exists() {
         return Ok(own.to_path_buf());

@@ -35,7 +35,7 @@ pub struct TaskPlan {
 
 impl TaskPlan {
     /// Requests an I/O-bound task makes (one per step), or 0 for a CPU-bound one.
-    pub fn requests(&self, step_units: u64) -> u64 {
+    pub(crate) fn requests(&self, step_units: u64) -> u64 {
         if self.io_wait.is_some() {
             self.units.div_ceil(step_units.max(1))
         } else {
@@ -60,7 +60,7 @@ pub struct GilPlan {
 impl GilPlan {
     /// About how long the tasks take one after another here: their kernel work plus their I/O
     /// waits. The workers' deadline is counted from it.
-    pub fn pass_time(&self) -> Duration {
+    pub(crate) fn pass_time(&self) -> Duration {
         let unit_ns = self.unit_ns;
         let secs: f64 = self
             .tasks
@@ -76,7 +76,7 @@ impl GilPlan {
     }
 
     /// The kernel stream of task `task`, as [`crate::workload::Workload::task_seed`].
-    pub fn task_seed(&self, task: usize) -> u64 {
+    pub(crate) fn task_seed(&self, task: usize) -> u64 {
         kernel::task_seed(self.seed, task)
     }
 
@@ -93,7 +93,7 @@ impl GilPlan {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Request {
     pub task: usize,
-    pub start: Duration,
+    pub(crate) start: Duration,
     pub end: Duration,
 }
 
@@ -115,7 +115,7 @@ pub struct GilRun {
 
 impl GilRun {
     /// Hand-offs of the lock per second of the run.
-    pub fn handoffs_per_s(&self) -> f64 {
+    pub(crate) fn handoffs_per_s(&self) -> f64 {
         let secs = self.run.wall.as_secs_f64();
         if secs > 0.0 {
             self.lock.handoffs as f64 / secs
@@ -125,7 +125,7 @@ impl GilRun {
     }
 
     /// The end of the last step of any CPU-bound task (`None` where there is none).
-    pub fn cpu_work_end(&self, plan: &GilPlan) -> Option<Duration> {
+    pub(crate) fn cpu_work_end(&self, plan: &GilPlan) -> Option<Duration> {
         self.run
             .slices
             .iter()
@@ -215,7 +215,7 @@ fn gather(wall: Duration, outcomes: Vec<ThreadOutcome>, lock: LockStats) -> GilR
 
 /// One thread per task, all under one lock of `plan.lock`. Where a thread cannot be created,
 /// those already started finish their tasks under the lock and the run fails.
-pub fn run_threads(plan: &GilPlan) -> anyhow::Result<GilRun> {
+pub(crate) fn run_threads(plan: &GilPlan) -> anyhow::Result<GilRun> {
     let gil = Gil::new(plan.lock);
     let epoch = Instant::now();
     let outcomes = spawn::on_threads(
@@ -230,7 +230,7 @@ pub fn run_threads(plan: &GilPlan) -> anyhow::Result<GilRun> {
 
 /// All tasks one after another on one thread, under a lock nobody else wants (a Python
 /// program with one thread still takes and checks its GIL).
-pub fn run_sequential(plan: &GilPlan) -> anyhow::Result<GilRun> {
+pub(crate) fn run_sequential(plan: &GilPlan) -> anyhow::Result<GilRun> {
     let gil = Gil::new(GilConfig {
         kind: GilKind::New,
         ..plan.lock
@@ -279,7 +279,7 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
 
 /// The body of `conpar worker --gil`: runs one task under its own new GIL and reports it on
 /// `out`. The caller first makes the process die with its parent ([`sys::die_with_parent`]).
-pub fn worker(
+pub(crate) fn worker(
     spec: &process::WorkerSpec,
     io_wait: Option<Duration>,
     out: &mut impl Write,

@@ -16,16 +16,16 @@ use std::time::Instant;
 
 /// A green run: the measurements, what the scheduler did, and the size of one task's state.
 #[derive(Debug, Clone)]
-pub struct GreenRun {
-    pub run: Run,
-    pub scheduler: SchedulerStats,
+pub(crate) struct GreenRun {
+    pub(crate) run: Run,
+    pub(crate) scheduler: SchedulerStats,
     /// Bytes of one task's state machine: all the "stack" a green thread has.
-    pub task_bytes: usize,
+    pub(crate) task_bytes: usize,
 }
 
 /// Runs every task as a green thread, yielding every `quantum_units` units, on one OS thread
 /// pinned to `cpu` if given.
-pub fn run(
+pub(crate) fn run(
     workload: &Workload,
     quantum_units: u64,
     cpu: Option<usize>,

@@ -3,17 +3,17 @@
 //! Executors measure and never format. They are sibling functions over the same chunk loop,
 //! [`run_task`], so the only thing that differs between them is who runs the tasks where.
 
-pub mod children;
+pub(crate) mod children;
 pub mod gil;
-pub mod green;
+pub(crate) mod green;
 pub mod pool;
 pub mod process;
 pub mod race;
 pub mod sequential;
-pub mod spawn;
+pub(crate) mod spawn;
 pub mod switch_cost;
 pub mod threads;
-pub mod worker;
+pub(crate) mod worker;
 
 use crate::kernel;
 use crate::sys::{self, ContextSwitches};
@@ -31,13 +31,13 @@ pub struct Run {
     /// What ran where and when, on the run's epoch.
     pub slices: Vec<Slice>,
     /// Context switches of the threads (or processes) that ran the tasks, where counted.
-    pub context_switches: Option<ContextSwitches>,
+    pub(crate) context_switches: Option<ContextSwitches>,
 }
 
 impl Run {
     /// Combines the per-worker results of a run that took `wall`, keeping at most
     /// [`trace::MAX_RUN_SLICES`] slices (merged coarser where they were more).
-    pub fn gather(wall: Duration, per_worker: Vec<WorkerResult>) -> Run {
+    pub(crate) fn gather(wall: Duration, per_worker: Vec<WorkerResult>) -> Run {
         let mut checksum = 0;
         // One worker's slices move as they are; several are copied once, into room for all.
         let total = per_worker.iter().map(|w| w.slices.len()).sum();
@@ -65,16 +65,16 @@ impl Run {
 
 /// What one worker (thread or process) of a run reports.
 #[derive(Debug, Clone, Default)]
-pub struct WorkerResult {
-    pub checksum: u64,
-    pub slices: Vec<Slice>,
+pub(crate) struct WorkerResult {
+    pub(crate) checksum: u64,
+    pub(crate) slices: Vec<Slice>,
     /// Its context switches during the run, where the OS counts them.
-    pub context_switches: Option<ContextSwitches>,
+    pub(crate) context_switches: Option<ContextSwitches>,
 }
 
 impl WorkerResult {
     /// Runs `body` on this thread and notes the context switches it went through.
-    pub fn measure(body: impl FnOnce() -> (u64, Vec<Slice>)) -> WorkerResult {
+    pub(crate) fn measure(body: impl FnOnce() -> (u64, Vec<Slice>)) -> WorkerResult {
         let before = sys::thread_context_switches();
         let (checksum, slices) = body();
         let after = sys::thread_context_switches();
@@ -94,7 +94,7 @@ pub fn run_task(workload: &Workload, task: usize, recorder: &mut Recorder) -> u6
 
 /// Runs units `from..to` of task `task` chunk by chunk, recording each chunk, and returns their
 /// checksum: any split of a task into ranges adds up to the task's checksum.
-pub fn run_task_range(
+pub(crate) fn run_task_range(
     workload: &Workload,
     task: usize,
     from: u64,

@@ -26,7 +26,7 @@ impl Pool {
         Ok(Pool { pool })
     }
 
-    pub fn workers(&self) -> usize {
+    pub(crate) fn workers(&self) -> usize {
         self.pool.current_num_threads()
     }
 
@@ -38,7 +38,7 @@ impl Pool {
     /// another on the calling thread (recorded as worker `workers()`), then the rest of every
     /// task on the pool. Any split gives the same total work and the same checksum as
     /// [`Pool::run`].
-    pub fn run_split(&self, workload: &Workload, serial_units: u64) -> Run {
+    pub(crate) fn run_split(&self, workload: &Workload, serial_units: u64) -> Run {
         let epoch = Instant::now();
         let serial_units = serial_units.min(workload.units_per_task);
         let mut serial = Recorder::sharing(epoch, self.workers(), workload.tasks + 1);
@@ -78,7 +78,7 @@ impl Pool {
 
     /// Waits until every worker thread has started, so that a timed run right after
     /// [`Pool::new`] does not pay for starting threads.
-    pub fn wait_ready(&self) {
+    pub(crate) fn wait_ready(&self) {
         self.pool.broadcast(|_| ());
     }
 }

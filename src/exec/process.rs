@@ -21,25 +21,25 @@ use std::time::{Duration, Instant};
 
 /// What one worker process runs: one task of a workload, optionally pinned to one CPU.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WorkerSpec {
-    pub task: usize,
-    pub units: u64,
-    pub seed: u64,
-    pub chunk_units: u64,
-    pub cpu: Option<usize>,
-    pub wait: Option<Wait>,
+pub(crate) struct WorkerSpec {
+    pub(crate) task: usize,
+    pub(crate) units: u64,
+    pub(crate) seed: u64,
+    pub(crate) chunk_units: u64,
+    pub(crate) cpu: Option<usize>,
+    pub(crate) wait: Option<Wait>,
 }
 
 impl WorkerSpec {
     /// The worker subcommand that runs this spec in a child process.
-    pub fn command(&self) -> WorkerCommand {
+    pub(crate) fn command(&self) -> WorkerCommand {
         WorkerCommand::Worker(WorkerArgs::of(self))
     }
 }
 
 /// Runs a worker: the body of the hidden `conpar worker` subcommand.
 /// The caller first makes the process die with its parent ([`sys::die_with_parent`]).
-pub fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
+pub(crate) fn worker(spec: &WorkerSpec, out: &mut impl Write) -> anyhow::Result<()> {
     if let Some(cpu) = spec.cpu {
         sys::pin_current_thread(cpu)?;
     }
@@ -95,7 +95,7 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
 }
 
 /// Runs the tasks in child processes of this very executable.
-pub fn run(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
+pub(crate) fn run(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
     let exe = current_exe()?;
     run_with(&exe, workload, cpu)
 }
@@ -103,7 +103,10 @@ pub fn run(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
 /// Reads what a plain (not `--gil`) worker printed and puts its slices on the parent's epoch
 /// (`parent_epoch_ns` on the monotonic clock; where the OS has none, slices stay relative to
 /// the child's start).
-pub fn task_result(text: &str, parent_epoch_ns: Option<u64>) -> anyhow::Result<WorkerResult> {
+pub(crate) fn task_result(
+    text: &str,
+    parent_epoch_ns: Option<u64>,
+) -> anyhow::Result<WorkerResult> {
     let report = WorkerReport::parse(text)?
         .plain()?
         .on_parent_epoch(parent_epoch_ns);

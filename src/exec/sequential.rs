@@ -15,7 +15,7 @@ pub fn run(workload: &Workload) -> Run {
 }
 
 /// Runs the tasks one after another on a thread pinned to `cpu`.
-pub fn run_pinned(workload: &Workload, cpu: usize) -> anyhow::Result<Run> {
+pub(crate) fn run_pinned(workload: &Workload, cpu: usize) -> anyhow::Result<Run> {
     let epoch = Instant::now();
     let worker = spawn::on_thread("the sequential thread", || -> anyhow::Result<_> {
         sys::pin_current_thread(cpu)?;

@@ -22,7 +22,7 @@ use std::thread::{Builder, JoinHandle, Scope, ScopedJoinHandle};
 
 /// Room a thread must leave under a memory limit for everything else: the heap, the signal
 /// stacks, the report.
-pub const MEMORY_RESERVE: u64 = 32 * 1024 * 1024;
+pub(crate) const MEMORY_RESERVE: u64 = 32 * 1024 * 1024;
 
 /// The stack Rust gives a thread unless `RUST_MIN_STACK` says otherwise.
 const DEFAULT_STACK: u64 = 2 * 1024 * 1024;
@@ -34,7 +34,7 @@ fn check_room() -> std::io::Result<()> {
 
 /// Fails where a memory limit leaves no room for `threads` more threads (see the module doc):
 /// for thread pools that start their threads themselves.
-pub fn check_room_for(threads: usize) -> std::io::Result<()> {
+pub(crate) fn check_room_for(threads: usize) -> std::io::Result<()> {
     let Some(room) = crate::sys::memory_room() else {
         return Ok(());
     };
@@ -79,7 +79,7 @@ fn refused(what: &str, error: &std::io::Error) -> anyhow::Error {
 
 /// Starts `f` on a thread of its own that nobody joins (it ends with the process at the
 /// latest); `what` names it in the error.
-pub fn thread<T, F>(what: &str, f: F) -> anyhow::Result<JoinHandle<T>>
+pub(crate) fn thread<T, F>(what: &str, f: F) -> anyhow::Result<JoinHandle<T>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
@@ -90,7 +90,7 @@ where
 }
 
 /// Starts `f` on a thread of `scope`; `what` names it in the error.
-pub fn scoped<'scope, 'env, T, F>(
+pub(crate) fn scoped<'scope, 'env, T, F>(
     scope: &'scope Scope<'scope, 'env>,
     what: &str,
     f: F,
@@ -106,7 +106,7 @@ where
 
 /// Waits for a scoped thread; a panic in it (its message already printed by the panic hook)
 /// becomes an error rather than a second panic here.
-pub fn join<T>(handle: ScopedJoinHandle<'_, T>, what: &str) -> anyhow::Result<T> {
+pub(crate) fn join<T>(handle: ScopedJoinHandle<'_, T>, what: &str) -> anyhow::Result<T> {
     handle.join().map_err(|_| anyhow!("{what} panicked"))
 }
 
@@ -117,7 +117,7 @@ pub fn join<T>(handle: ScopedJoinHandle<'_, T>, what: &str) -> anyhow::Result<T>
 /// threads already running stop waiting for the others (cancel the [`Gate`] they meet at), and
 /// those threads are joined before the error comes back. Threads that wait for nobody need no
 /// release: they just finish their work.
-pub fn on_threads<T, F>(
+pub(crate) fn on_threads<T, F>(
     what: &str,
     count: usize,
     release: impl FnOnce(),
@@ -150,7 +150,7 @@ where
 }
 
 /// Runs `body` on one thread of its own (one named `what`) and returns what it returned.
-pub fn on_thread<T: Send>(what: &str, body: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+pub(crate) fn on_thread<T: Send>(what: &str, body: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
     std::thread::scope(|scope| join(scoped(scope, what, body)?, what))
 }
 
@@ -159,7 +159,7 @@ pub fn on_thread<T: Send>(what: &str, body: impl FnOnce() -> T + Send) -> anyhow
 /// who comes later) when some party will never come, for example because its thread could not
 /// be created.
 #[derive(Debug)]
-pub struct Gate {
+pub(crate) struct Gate {
     parties: usize,
     /// Arrivals so far, and whether the meeting was called off.
     state: Mutex<(usize, bool)>,
@@ -167,7 +167,7 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(parties: usize) -> Gate {
+    pub(crate) fn new(parties: usize) -> Gate {
         Gate {
             parties,
             state: Mutex::new((0, false)),
@@ -177,7 +177,7 @@ impl Gate {
 
     /// Checks in and sleeps until every party has checked in (then `true`) or the meeting is
     /// called off (then `false`: the caller should give up at once).
-    pub fn wait(&self) -> bool {
+    pub(crate) fn wait(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.0 += 1;
         if state.0 >= self.parties {
@@ -193,7 +193,7 @@ impl Gate {
     }
 
     /// Calls the meeting off: every party waiting, and every later one, gets `false`.
-    pub fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.1 = true;
         self.changed.notify_all();

@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 
 /// Nanoseconds per switch, for each way of switching that could be measured here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct SwitchCosts {
-    pub green: f64,
-    pub threads: Option<f64>,
-    pub processes: Option<f64>,
+pub(crate) struct SwitchCosts {
+    pub(crate) green: f64,
+    pub(crate) threads: Option<f64>,
+    pub(crate) processes: Option<f64>,
 }
 
 /// One green switch: two tasks yielding to each other `rounds` times each.
@@ -70,7 +70,7 @@ pub fn threads(cpu: usize, rounds: u64) -> anyhow::Result<f64> {
 
 /// The body of the hidden `yield-worker` subcommand: pin, wait for the go byte on stdin,
 /// yield `rounds` times, print `span <start_ns> <end_ns>` on the monotonic clock.
-pub fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Result<()> {
+pub(crate) fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Result<()> {
     sys::pin_current_thread(cpu)?;
     let mut go = [0u8; 1];
     std::io::stdin().read_exact(&mut go)?;
@@ -87,7 +87,7 @@ pub fn yield_worker(cpu: usize, rounds: u64, out: &mut impl Write) -> anyhow::Re
 const YIELD_ALLOWANCE: Duration = Duration::from_micros(20);
 
 /// One process switch: two child processes of `exe` pinned to `cpu` yielding `rounds` times.
-pub fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
+pub(crate) fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<f64> {
     let yielder = WorkerCommand::YieldWorker(YieldWorkerArgs {
         cpu: cpu as u64,
         rounds,

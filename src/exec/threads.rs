@@ -14,7 +14,7 @@ pub fn run(workload: &Workload) -> anyhow::Result<Run> {
 
 /// One thread per task, every one pinned to `cpu` when given. Where a thread cannot be
 /// created, those already started finish their task (they wait for nobody) and the run fails.
-pub fn run_on(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
+pub(crate) fn run_on(workload: &Workload, cpu: Option<usize>) -> anyhow::Result<Run> {
     let epoch = Instant::now();
     let results = spawn::on_threads(
         "task threads",

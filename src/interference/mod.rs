@@ -34,10 +34,12 @@
 //! in `reading.rs`, what the reports say of them in `summary.rs`.
 
 mod reading;
-mod summary;
+pub(crate) mod summary;
 
-pub use reading::{DISTURBED_CPUS, DISTURBED_SHARE, Reading, Verdict, threshold};
-pub use summary::{Interference, ModeInterference, Rounds, SampleReport};
+pub use reading::Reading;
+pub(crate) use reading::{Verdict, threshold};
+pub use summary::Interference;
+pub(crate) use summary::{ModeInterference, Rounds};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -48,17 +50,17 @@ const DEFAULT_TICK: Duration = Duration::from_millis(10);
 
 /// The counters of one CPU, in ticks since boot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CpuTicks {
-    pub cpu: usize,
+pub(crate) struct CpuTicks {
+    pub(crate) cpu: usize,
     /// user + nice + system + irq + softirq (guest time is already inside user).
-    pub busy: u64,
-    pub steal: u64,
+    pub(crate) busy: u64,
+    pub(crate) steal: u64,
 }
 
 /// Parses the per-CPU lines (`cpu0 ...`) of `/proc/stat`; the total line (`cpu `) is skipped.
 /// Lines it cannot read are skipped too, so a kernel with fewer columns still gives what it
 /// has.
-pub fn parse_proc_stat(text: &str) -> Vec<CpuTicks> {
+pub(crate) fn parse_proc_stat(text: &str) -> Vec<CpuTicks> {
     text.lines()
         .filter_map(|line| {
             let mut fields = line.split_whitespace();
@@ -77,12 +79,13 @@ pub fn parse_proc_stat(text: &str) -> Vec<CpuTicks> {
 
 /// Where the CPU counters come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// A `/proc/stat`-format file (normally `/proc/stat` itself).
     ProcStat(PathBuf),
     /// A machine where other programs take `others_cpus` (filling CPUs from the first of the
     /// affinity mask) and the hypervisor `steal_cpus` (spread evenly), on top of this
     /// process's own CPU time: for tests of what a demo says on a busy machine.
+    #[cfg(test)]
     Synthetic { others_cpus: f64, steal_cpus: f64 },
     /// No counters (not Linux): every reading is unknown.
     None,
@@ -94,17 +97,18 @@ pub struct Meter {
     source: Source,
     tick: Duration,
     /// Start of a synthetic machine's clock.
+    #[cfg(test)]
     born: Instant,
 }
 
 /// The counters at one moment.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    pub at: Instant,
+    pub(crate) at: Instant,
     /// This process's and its reaped children's CPU time so far.
-    pub own: Option<Duration>,
+    pub(crate) own: Option<Duration>,
     /// `None` where the counters could not be read.
-    pub cpus: Option<Vec<CpuTicks>>,
+    pub(crate) cpus: Option<Vec<CpuTicks>>,
 }
 
 impl Meter {
@@ -119,10 +123,11 @@ impl Meter {
         Meter::new(source)
     }
 
-    pub fn new(source: Source) -> Meter {
+    pub(crate) fn new(source: Source) -> Meter {
         Meter {
             source,
             tick: crate::sys::clock_tick().unwrap_or(DEFAULT_TICK),
+            #[cfg(test)]
             born: Instant::now(),
         }
     }
@@ -140,6 +145,7 @@ impl Meter {
                 .ok()
                 .map(|t| parse_proc_stat(&t))
                 .filter(|c| !c.is_empty()),
+            #[cfg(test)]
             Source::Synthetic {
                 others_cpus,
                 steal_cpus,
@@ -153,6 +159,7 @@ impl Meter {
     /// all on the first, so that any set of CPUs with the first reads it whole, and the others'
     /// load filling CPUs from the first (a load of 1.5 holds the first CPU and half the
     /// second), as a busy program pinned to a CPU would.
+    #[cfg(test)]
     fn synthetic(&self, own: Duration, at: Instant, others: f64, steal: f64) -> Vec<CpuTicks> {
         let cpus = crate::sys::affinity().unwrap_or_else(|| vec![0]);
         let n = cpus.len() as f64;

@@ -14,32 +14,32 @@ use std::time::Duration;
 /// Other programs and steal together above this many CPUs' worth make a reading disturbed: a
 /// quarter of a CPU taken is enough to move a speedup on a small machine by more than the
 /// run-to-run spread of a quiet one.
-pub const DISTURBED_CPUS: f64 = 0.25;
+pub(crate) const DISTURBED_CPUS: f64 = 0.25;
 
 /// ... or above this share of each CPU watched, where that is less: on one CPU, 0.15 CPUs of
 /// other work was seen to make two threads behind a lock look 1.2x faster than one (Linux
 /// shares a busy CPU per thread, so two threads take a larger share than one).
-pub const DISTURBED_SHARE: f64 = 0.1;
+pub(crate) const DISTURBED_SHARE: f64 = 0.1;
 
 /// The line a reading of `cpus` watched CPUs is judged by.
-pub fn threshold(cpus: usize) -> f64 {
+pub(crate) fn threshold(cpus: usize) -> f64 {
     (DISTURBED_SHARE * cpus as f64).min(DISTURBED_CPUS)
 }
 
 /// What happened on the watched CPUs between two snapshots, or over several such stretches.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reading {
-    pub wall: Duration,
+    pub(crate) wall: Duration,
     /// This process's CPU time over the stretch, where known.
-    pub own: Option<Duration>,
+    pub(crate) own: Option<Duration>,
     /// Busy and stolen ticks per watched CPU; `None` where the counters were unreadable.
-    pub ticks: Option<BTreeMap<usize, (u64, u64)>>,
+    pub(crate) ticks: Option<BTreeMap<usize, (u64, u64)>>,
     /// How many separate stretches were added up: each adds a tick of error per CPU.
-    pub pieces: u32,
-    pub tick: Duration,
+    pub(crate) pieces: u32,
+    pub(crate) tick: Duration,
     /// The work this process did on each CPU over the stretch (from the runs' slices), used
     /// only to say which CPU the others took most of.
-    pub own_by_cpu: BTreeMap<usize, Duration>,
+    pub(crate) own_by_cpu: BTreeMap<usize, Duration>,
 }
 
 impl Reading {
@@ -78,7 +78,10 @@ impl Reading {
 
     /// The readings added up. `contiguous` says they follow each other without a gap (the
     /// rounds of one demo), so their tick errors cancel except at the two ends.
-    pub fn sum<'a>(readings: impl IntoIterator<Item = &'a Reading>, contiguous: bool) -> Reading {
+    pub(crate) fn sum<'a>(
+        readings: impl IntoIterator<Item = &'a Reading>,
+        contiguous: bool,
+    ) -> Reading {
         let mut total: Option<Reading> = None;
         for r in readings {
             total = Some(match total {
@@ -113,7 +116,7 @@ impl Reading {
 
     /// Other programs' CPU time over wall time, in CPUs (at most the CPUs watched: a tick
     /// counted early cannot make more CPUs); `None` where unknown.
-    pub fn others_cpus(&self) -> Option<f64> {
+    pub(crate) fn others_cpus(&self) -> Option<f64> {
         let ticks = self.ticks.as_ref()?;
         let busy: u64 = ticks.values().map(|t| t.0).sum();
         let busy = busy as f64 * self.tick.as_secs_f64();
@@ -122,20 +125,20 @@ impl Reading {
     }
 
     /// Stolen time over wall time, in CPUs; `None` where unknown.
-    pub fn steal_cpus(&self) -> Option<f64> {
+    pub(crate) fn steal_cpus(&self) -> Option<f64> {
         let steal: u64 = self.ticks.as_ref()?.values().map(|t| t.1).sum();
         Some(steal as f64 * self.tick.as_secs_f64() / self.wall_s()?)
     }
 
     /// How far off either figure may be because the counters move in whole ticks.
-    pub fn resolution_cpus(&self) -> Option<f64> {
+    pub(crate) fn resolution_cpus(&self) -> Option<f64> {
         let cpus = self.ticks.as_ref()?.len() as f64;
         Some(f64::from(self.pieces) * cpus * self.tick.as_secs_f64() / self.wall_s()?)
     }
 
     /// The watched CPU the others took most from: its busy time less this process's work
     /// there (this process's CPU time shared out as its slices were).
-    pub fn busiest_cpu(&self) -> Option<usize> {
+    pub(crate) fn busiest_cpu(&self) -> Option<usize> {
         let ticks = self.ticks.as_ref()?;
         let own = self.own?.as_secs_f64();
         let worked: f64 = self.own_by_cpu.values().map(Duration::as_secs_f64).sum();
@@ -156,7 +159,7 @@ impl Reading {
             .map(|(cpu, _)| cpu)
     }
 
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         let line = threshold(self.ticks.as_ref().map_or(0, BTreeMap::len));
         match (
             self.others_cpus(),
@@ -173,7 +176,7 @@ impl Reading {
 /// Is a stretch of runs fit to be believed?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Other programs and steal took clearly less than the [`threshold`].
     Quiet,
     /// They took clearly more.
@@ -184,7 +187,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The verdict of several stretches together: disturbed if any is, quiet only if all are.
-    pub fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+    pub(crate) fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
         let mut all = Verdict::Quiet;
         for v in verdicts {
             match v {

@@ -8,18 +8,18 @@ use serde::Serialize;
 
 /// One run's reading, as the JSON `interference.samples[]` of a result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SampleReport {
-    pub others_cpus: Option<f64>,
-    pub steal_cpus: Option<f64>,
-    pub resolution_cpus: Option<f64>,
-    pub verdict: Verdict,
+pub(crate) struct SampleReport {
+    pub(crate) others_cpus: Option<f64>,
+    pub(crate) steal_cpus: Option<f64>,
+    pub(crate) resolution_cpus: Option<f64>,
+    pub(crate) verdict: Verdict,
     /// Does this run count in the figures? Runs of replaced (disturbed) rounds do not.
-    pub used: bool,
+    pub(crate) used: bool,
 }
 
 impl Reading {
     /// The JSON form of one run's reading.
-    pub fn sample(&self, used: bool) -> SampleReport {
+    pub(crate) fn sample(&self, used: bool) -> SampleReport {
         SampleReport {
             others_cpus: round3(self.others_cpus()),
             steal_cpus: round3(self.steal_cpus()),
@@ -34,53 +34,53 @@ impl Reading {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModeInterference {
     /// Over the runs the figures come from, together.
-    pub others_cpus: Option<f64>,
-    pub steal_cpus: Option<f64>,
-    pub resolution_cpus: Option<f64>,
-    pub verdict: Verdict,
+    pub(crate) others_cpus: Option<f64>,
+    pub(crate) steal_cpus: Option<f64>,
+    pub(crate) resolution_cpus: Option<f64>,
+    pub(crate) verdict: Verdict,
     /// Every measured run, in the order it ran, replaced ones included.
-    pub samples: Vec<SampleReport>,
+    pub(crate) samples: Vec<SampleReport>,
     /// Runs whose own reading was disturbed.
-    pub disturbed_runs: usize,
+    pub(crate) disturbed_runs: usize,
 }
 
 /// A report's interference, as its top-level JSON `interference`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Interference {
     /// Over the rounds the figures come from.
-    pub others_cpus: Option<f64>,
-    pub steal_cpus: Option<f64>,
-    pub resolution_cpus: Option<f64>,
+    pub(crate) others_cpus: Option<f64>,
+    pub(crate) steal_cpus: Option<f64>,
+    pub(crate) resolution_cpus: Option<f64>,
     /// The watched CPU the others took most from, where they took any.
-    pub busiest_cpu: Option<usize>,
-    pub verdict: Verdict,
+    pub(crate) busiest_cpu: Option<usize>,
+    pub(crate) verdict: Verdict,
     /// The CPUs watched: those this process may use, or the one a demo pinned to.
-    pub watched_cpus: Vec<usize>,
+    pub(crate) watched_cpus: Vec<usize>,
     /// Wall time the reading covers, in ms.
-    pub wall_ms: f64,
-    pub rounds: Rounds,
+    pub(crate) wall_ms: f64,
+    pub(crate) rounds: Rounds,
     /// The [`threshold`], so a script can see the line it was judged by.
-    pub threshold_cpus: f64,
+    pub(crate) threshold_cpus: f64,
 }
 
 /// How the measured rounds went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct Rounds {
+pub(crate) struct Rounds {
     /// `--runs`.
-    pub planned: usize,
+    pub(crate) planned: usize,
     /// Rounds run, extra ones included.
-    pub measured: usize,
+    pub(crate) measured: usize,
     /// Rounds whose reading was disturbed.
-    pub disturbed: usize,
+    pub(crate) disturbed: usize,
     /// Disturbed rounds left out of the figures (each replaced by an extra round).
-    pub replaced: usize,
+    pub(crate) replaced: usize,
     /// Disturbed rounds still in the figures, because too few quiet ones remained.
-    pub kept_disturbed: usize,
+    pub(crate) kept_disturbed: usize,
 }
 
 impl Interference {
     /// The reading of a report's used rounds together, with how the rounds went.
-    pub fn of(reading: &Reading, watched: &[usize], rounds: Rounds) -> Interference {
+    pub(crate) fn of(reading: &Reading, watched: &[usize], rounds: Rounds) -> Interference {
         Interference {
             others_cpus: round3(reading.others_cpus()),
             steal_cpus: round3(reading.steal_cpus()),
@@ -101,7 +101,7 @@ impl Interference {
 
     /// Several reports' interference together (the tour): the figures weighted by wall time,
     /// the verdict disturbed if any is.
-    pub fn combine<'a>(parts: impl IntoIterator<Item = &'a Interference>) -> Interference {
+    pub(crate) fn combine<'a>(parts: impl IntoIterator<Item = &'a Interference>) -> Interference {
         let parts: Vec<&Interference> = parts.into_iter().filter(|p| p.wall_ms > 0.0).collect();
         let wall: f64 = parts.iter().map(|p| p.wall_ms).sum();
         let weighted = |f: fn(&Interference) -> Option<f64>| -> Option<f64> {
@@ -152,7 +152,7 @@ impl Interference {
 impl Interference {
     /// What a person must know about the machine before believing the figures: nothing when
     /// the rounds the figures come from were quiet and none was replaced.
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         let r = self.rounds;
         let cpus = self.watched_cpus.len();

@@ -1,6 +1,7 @@
 //! The meter's unit tests: `/proc/stat` parsing, readings and their verdicts, the report's
 //! summary and a synthetic busy machine, on two recorded `/proc/stat` texts a second apart.
 
+use super::reading::DISTURBED_CPUS;
 use super::*;
 
 const TICK: Duration = Duration::from_millis(10);

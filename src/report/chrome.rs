@@ -15,19 +15,21 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-pub fn render(report: &Report) -> String {
+#[cfg(test)]
+pub(crate) fn render(report: &Report) -> String {
     render_all(&[report])
 }
 
 /// The slices of several reports (the tour's) in one trace, one trace process per mode.
-pub fn render_all(reports: &[&Report]) -> String {
+#[cfg(test)]
+pub(crate) fn render_all(reports: &[&Report]) -> String {
     let mut bytes = Vec::new();
     write_all(reports, &mut bytes).expect("writing to memory");
     String::from_utf8(bytes).expect("JSON is UTF-8")
 }
 
 /// Writes the trace of `reports` to `out`, one event at a time.
-pub fn write_all(reports: &[&Report], out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_all(reports: &[&Report], out: &mut dyn Write) -> io::Result<()> {
     let mut events = Events { out, first: true };
     events.out.write_all(b"{\"traceEvents\":[")?;
     let runs = reports

@@ -2,7 +2,7 @@
 
 use super::{Grid, Report};
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let grid = Grid::of_report(report);
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     writer

@@ -4,7 +4,7 @@
 use super::{Grid, RenderOptions, Report, timeline};
 use std::fmt::Write as _;
 
-pub fn render(report: &Report, options: &RenderOptions) -> String {
+pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
     let grid = Grid::of_report(report);
     let mut out = format!("### conpar {}\n\n", report.demo);
     let _ = writeln!(out, "| {} |", grid.headers.join(" | "));

@@ -7,17 +7,17 @@
 //! (their typed [`crate::findings`] in each [`ModeResult`], and the sweep's objects in the
 //! [`Report`]), never instead of them.
 
-pub mod chrome;
-pub mod csv;
+pub(crate) mod chrome;
+pub(crate) mod csv;
 pub mod html;
-pub mod json;
-pub mod markdown;
-pub mod plot;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod plot;
 #[cfg(test)]
 mod scale_tests;
-pub mod table;
-pub mod timeline;
-pub mod tour;
+pub(crate) mod table;
+pub(crate) mod timeline;
+pub(crate) mod tour;
 
 use crate::amdahl::AmdahlReport;
 use crate::claims::Claim;
@@ -66,16 +66,16 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkloadReport {
     #[serde(flatten)]
-    pub workload: Workload,
-    pub runs: usize,
-    pub warmup: usize,
+    pub(crate) workload: Workload,
+    pub(crate) runs: usize,
+    pub(crate) warmup: usize,
     /// The combined checksum of all tasks run one after another (hexadecimal).
-    pub expected_checksum: String,
+    pub(crate) expected_checksum: String,
 }
 
 impl WorkloadReport {
     /// The workload as run `repeats` times, with the checksum every mode must reproduce.
-    pub fn new(
+    pub(crate) fn new(
         workload: Workload,
         repeats: crate::engine::Repeats,
         expected: u64,
@@ -169,21 +169,21 @@ impl ModeResult {
 /// keeps every lane to at most [`LANE_SLICES`] slices, and `merged_to_us` says which.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timeline {
-    pub runs: Vec<TimelineRun>,
-    pub slices: Vec<SliceReport>,
+    pub(crate) runs: Vec<TimelineRun>,
+    pub(crate) slices: Vec<SliceReport>,
     /// The resolution in µs `slices` were merged at: `None` (null) where every slice is as
     /// measured. Merged slices keep each task's time per stretch of that length.
-    pub merged_to_us: Option<f64>,
+    pub(crate) merged_to_us: Option<f64>,
     /// The drawn runs' slices as recorded, one entry per run.
     #[serde(skip)]
-    pub recorded: Vec<Recorded>,
+    pub(crate) recorded: Vec<Recorded>,
     /// Does `slices` hold every recorded slice (`--timeline-full`)?
     #[serde(skip)]
-    pub full: bool,
+    pub(crate) full: bool,
 }
 
 /// Most slices one lane of the JSON timeline holds by default.
-pub const LANE_SLICES: usize = 2000;
+pub(crate) const LANE_SLICES: usize = 2000;
 
 /// One drawn run's slices as recorded.
 #[derive(Debug, Clone)]
@@ -207,7 +207,7 @@ pub enum LaneKind {
 
 /// The lane a slice is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lane<'a> {
+pub(crate) enum Lane<'a> {
     Cpu(usize),
     Thread(usize),
     Process(usize),
@@ -216,7 +216,7 @@ pub enum Lane<'a> {
 }
 
 impl Lane<'_> {
-    pub fn of(kind: LaneKind, s: &Slice) -> Lane<'static> {
+    pub(crate) fn of(kind: LaneKind, s: &Slice) -> Lane<'static> {
         match (kind, s.cpu()) {
             (LaneKind::Cpu, Some(cpu)) => Lane::Cpu(cpu),
             (LaneKind::Cpu | LaneKind::Thread, _) => Lane::Thread(s.worker()),
@@ -224,7 +224,7 @@ impl Lane<'_> {
         }
     }
 
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Lane::Cpu(n) => format!("cpu{n}"),
             Lane::Thread(n) => format!("thread{n}"),
@@ -234,7 +234,7 @@ impl Lane<'_> {
     }
 
     /// Its number, for ordering lanes ("cpu12" after "cpu3").
-    pub fn number(&self) -> usize {
+    pub(crate) fn number(&self) -> usize {
         match self {
             Lane::Cpu(n) | Lane::Thread(n) | Lane::Process(n) => *n,
             Lane::Named(name) => name
@@ -245,7 +245,7 @@ impl Lane<'_> {
     }
 
     /// Does it stand for a CPU?
-    pub fn is_cpu(&self) -> bool {
+    pub(crate) fn is_cpu(&self) -> bool {
         match self {
             Lane::Cpu(_) => true,
             Lane::Named(name) => name.starts_with("cpu"),
@@ -256,13 +256,13 @@ impl Lane<'_> {
 
 /// One slice as a renderer reads it, at full resolution, without building strings.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SliceView<'a> {
-    pub lane: Lane<'a>,
-    pub task: usize,
-    pub worker: usize,
-    pub cpu: Option<usize>,
-    pub start_us: f64,
-    pub end_us: f64,
+pub(crate) struct SliceView<'a> {
+    pub(crate) lane: Lane<'a>,
+    pub(crate) task: usize,
+    pub(crate) worker: usize,
+    pub(crate) cpu: Option<usize>,
+    pub(crate) start_us: f64,
+    pub(crate) end_us: f64,
 }
 
 impl SliceView<'_> {
@@ -287,19 +287,22 @@ impl Timeline {
     }
 
     /// Puts every recorded slice into `slices`, unmerged (`--timeline-full`).
-    pub fn set_full(&mut self) {
+    pub(crate) fn set_full(&mut self) {
         self.full = true;
         self.rebuild();
     }
 
     /// Is there nothing to draw?
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.slices.is_empty() && self.recorded.iter().all(|r| r.slices.is_empty())
     }
 
     /// Every slice of `mode`'s run at full resolution: as recorded where the timeline has
     /// recorded slices, else its `slices`.
-    pub fn views<'a>(&'a self, mode: &'a str) -> Box<dyn Iterator<Item = SliceView<'a>> + 'a> {
+    pub(crate) fn views<'a>(
+        &'a self,
+        mode: &'a str,
+    ) -> Box<dyn Iterator<Item = SliceView<'a>> + 'a> {
         match self.recorded.iter().find(|r| r.mode == mode) {
             Some(rec) => Box::new(rec.slices.iter().map(|s| SliceView::of(rec.lanes, s))),
             None => {
@@ -410,15 +413,15 @@ pub struct TimelineRun {
 
 /// One measured slice: `task` ran on `cpu` from `start_us` to `end_us` after the run began.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SliceReport {
-    pub mode: String,
+pub(crate) struct SliceReport {
+    pub(crate) mode: String,
     /// The lane it is drawn in: "cpu1", or "thread0" where the CPU is unknown.
-    pub lane: String,
-    pub task: usize,
-    pub worker: usize,
-    pub cpu: Option<usize>,
-    pub start_us: f64,
-    pub end_us: f64,
+    pub(crate) lane: String,
+    pub(crate) task: usize,
+    pub(crate) worker: usize,
+    pub(crate) cpu: Option<usize>,
+    pub(crate) start_us: f64,
+    pub(crate) end_us: f64,
 }
 
 #[cfg(test)]
@@ -475,7 +478,7 @@ pub enum Lanes {
 }
 
 /// Renders `report` as `options.format` asks.
-pub fn render(report: &Report, options: &RenderOptions) -> String {
+pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
     match options.format {
         Format::Table => table::render(report, options),
         Format::Json => json::render(report),
@@ -487,14 +490,14 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
 
 /// The cells of the results table, shared by the table, CSV and markdown renderers, so the
 /// three always show the same figures.
-pub struct Grid {
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+pub(crate) struct Grid {
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 impl Grid {
     /// The results as rows of text cells: the common columns, then each demo field.
-    pub fn of_results(results: &[ModeResult]) -> Grid {
+    pub(crate) fn of_results(results: &[ModeResult]) -> Grid {
         let mut headers: Vec<String> = [
             "mode",
             "threads",
@@ -560,7 +563,7 @@ impl Grid {
     }
 
     /// The machine facts as a two-column grid (what `info` shows).
-    pub fn of_machine(machine: &Machine) -> Grid {
+    pub(crate) fn of_machine(machine: &Machine) -> Grid {
         Grid {
             headers: vec!["fact".into(), "value".into()],
             rows: machine
@@ -572,7 +575,7 @@ impl Grid {
     }
 
     /// The grid a report shows: its results, or the machine facts where it has none.
-    pub fn of_report(report: &Report) -> Grid {
+    pub(crate) fn of_report(report: &Report) -> Grid {
         if report.results.is_empty() {
             Grid::of_machine(&report.machine)
         } else {
@@ -591,7 +594,7 @@ fn finding_columns(r: &ModeResult) -> Map<String, Value> {
 }
 
 /// Milliseconds with precision that suits their size.
-pub fn format_ms(ms: f64) -> String {
+pub(crate) fn format_ms(ms: f64) -> String {
     if ms >= 100.0 {
         format!("{ms:.0}")
     } else if ms >= 10.0 {

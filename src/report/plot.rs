@@ -22,9 +22,9 @@ use std::path::Path;
 const SIZE: (u32, u32) = (800, 520);
 
 /// Legend labels, one per series; tests look for them.
-pub const MEASURED: &str = "measured speedup (median, min-max)";
-pub const IDEAL: &str = "ideal: speedup = P";
-pub const AMDAHL: &str = "Amdahl fit";
+pub(crate) const MEASURED: &str = "measured speedup (median, min-max)";
+pub(crate) const IDEAL: &str = "ideal: speedup = P";
+pub(crate) const AMDAHL: &str = "Amdahl fit";
 
 /// The report's speedup curve, or an error where the report has none.
 fn curve(report: &Report) -> anyhow::Result<AmdahlReport> {
@@ -35,7 +35,7 @@ fn curve(report: &Report) -> anyhow::Result<AmdahlReport> {
 }
 
 /// The SVG text of the report's speedup curve.
-pub fn render(report: &Report) -> anyhow::Result<String> {
+pub(crate) fn render(report: &Report) -> anyhow::Result<String> {
     let curve = curve(report)?;
     anyhow::ensure!(!curve.points.is_empty(), "there are no points to plot");
     let mut svg = String::new();
@@ -162,7 +162,7 @@ fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error
 
 /// Writes the report's speedup curve to `path` (see [`crate::output`]: whole or not at all to
 /// a regular file).
-pub fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
     let svg = render(report)?;
     crate::output::write("plot", path, svg.as_bytes())
 }

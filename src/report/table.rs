@@ -5,7 +5,7 @@ use super::{Grid, RenderOptions, Report, timeline};
 use console::Style;
 use std::fmt::Write as _;
 
-pub fn render(report: &Report, options: &RenderOptions) -> String {
+pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
     let grid = Grid::of_report(report);
     let (headers, rows) = if report.results.is_empty() {
         (grid.headers, grid.rows)

@@ -19,12 +19,12 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The narrowest timeline accepted by `--width`.
-pub const MIN_WIDTH: usize = 20;
+pub(crate) const MIN_WIDTH: usize = 20;
 
 /// Most lanes drawn per run: beyond it the busiest are drawn and the rest named in one line.
-pub const MAX_LANES: usize = 32;
+pub(crate) const MAX_LANES: usize = 32;
 
-pub fn render(timeline: &Timeline, options: &RenderOptions) -> String {
+pub(crate) fn render(timeline: &Timeline, options: &RenderOptions) -> String {
     let lanes = options.lanes;
     let mut out = String::new();
     let mut by_cpu = true;
@@ -267,7 +267,7 @@ fn axis(indent: usize, columns: usize, total_ms: f64) -> String {
 }
 
 /// 0-9, then a-z, then A-Z; `*` beyond 62.
-pub fn symbol_char(n: usize) -> char {
+pub(crate) fn symbol_char(n: usize) -> char {
     const SYMBOLS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     SYMBOLS.get(n).map_or('*', |&b| b as char)
 }

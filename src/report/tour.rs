@@ -11,44 +11,44 @@ use std::fmt::Write as _;
 /// The whole tour: every section's full report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tour {
-    pub schema: u32,
-    pub demo: String,
-    pub machine: Machine,
+    pub(crate) schema: u32,
+    pub(crate) demo: String,
+    pub(crate) machine: Machine,
     /// Every section's interference together.
-    pub interference: Interference,
-    pub sections: Vec<Section>,
+    pub(crate) interference: Interference,
+    pub(crate) sections: Vec<Section>,
     /// What a person must know before believing the answers: whether other programs took
     /// CPU time while they were measured.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// One question, its measured answer, and the reports that show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Section {
-    pub question: String,
+pub(crate) struct Section {
+    pub(crate) question: String,
     /// The short form used in the summary table.
-    pub topic: String,
+    pub(crate) topic: String,
     /// One or two plain sentences with the figures.
-    pub answer: Vec<String>,
+    pub(crate) answer: Vec<String>,
     /// The figure the summary table shows.
-    pub key_figure: String,
+    pub(crate) key_figure: String,
     /// The demo reports that show it (a report appears in the first section that uses it).
-    pub reports: Vec<Report>,
+    pub(crate) reports: Vec<Report>,
     /// The interference of those reports together.
-    pub interference: Interference,
+    pub(crate) interference: Interference,
     /// How to draw the section's timeline, if it has one.
     #[serde(skip)]
-    pub view: View,
+    pub(crate) view: View,
 }
 
 /// How a section's reports are drawn in the table and markdown formats.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct View {
-    pub timeline: bool,
-    pub zoom_ms: Option<f64>,
+pub(crate) struct View {
+    pub(crate) timeline: bool,
+    pub(crate) zoom_ms: Option<f64>,
 }
 
-pub fn render(tour: &Tour, options: &RenderOptions) -> String {
+pub(crate) fn render(tour: &Tour, options: &RenderOptions) -> String {
     match options.format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(tour).expect("a tour always serialises");

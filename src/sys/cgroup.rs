@@ -10,14 +10,14 @@ use std::path::Path;
 
 /// A CPU quota read from the cgroup file system.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Quota {
+pub(crate) struct Quota {
     /// quota / period, in CPUs.
-    pub cpus: f64,
-    pub source: &'static str,
+    pub(crate) cpus: f64,
+    pub(crate) source: &'static str,
 }
 
 /// Parses cgroup v2 `cpu.max` ("max 100000" or "150000 100000").
-pub fn parse_cpu_max(text: &str) -> Option<f64> {
+pub(crate) fn parse_cpu_max(text: &str) -> Option<f64> {
     let mut fields = text.split_whitespace();
     let quota = fields.next()?;
     let period: f64 = fields.next().map_or(Some(100_000.0), |p| p.parse().ok())?;
@@ -29,7 +29,7 @@ pub fn parse_cpu_max(text: &str) -> Option<f64> {
 }
 
 /// Parses cgroup v1 `cpu.cfs_quota_us` and `cpu.cfs_period_us` (quota -1 means none).
-pub fn parse_cfs(quota: &str, period: &str) -> Option<f64> {
+pub(crate) fn parse_cfs(quota: &str, period: &str) -> Option<f64> {
     let quota: f64 = quota.trim().parse().ok()?;
     let period: f64 = period.trim().parse().ok()?;
     (quota > 0.0 && period > 0.0).then(|| quota / period)
@@ -37,7 +37,7 @@ pub fn parse_cfs(quota: &str, period: &str) -> Option<f64> {
 
 /// Finds this process's CPU quota under `root` (normally `/sys/fs/cgroup`), given the contents
 /// of `/proc/self/cgroup`. Separate from the real paths so tests can feed synthetic trees.
-pub fn cgroup_quota_at(root: &Path, proc_self_cgroup: &str) -> Option<Quota> {
+pub(crate) fn cgroup_quota_at(root: &Path, proc_self_cgroup: &str) -> Option<Quota> {
     for line in proc_self_cgroup.lines() {
         let mut parts = line.splitn(3, ':');
         let (_id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);

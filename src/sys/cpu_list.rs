@@ -4,7 +4,7 @@
 //! is tested on its own.
 
 /// Formats CPU numbers compactly: `[0, 1, 2, 5]` as "0-2,5".
-pub fn cpu_list(cpus: &[usize]) -> String {
+pub(crate) fn cpu_list(cpus: &[usize]) -> String {
     let mut sorted = cpus.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
@@ -28,7 +28,7 @@ pub fn cpu_list(cpus: &[usize]) -> String {
 }
 
 /// Parses a kernel CPU list such as "0-3,8,10-11".
-pub fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
+pub(crate) fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
     let mut cpus = Vec::new();
     for part in text.trim().split(',').filter(|p| !p.is_empty()) {
         match part.split_once('-') {

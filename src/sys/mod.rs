@@ -12,15 +12,15 @@
 //! kernel's notation (`cpu_list.rs`), the cgroup CPU quota (`cgroup.rs`), and the OS calls,
 //! written once for Linux and once for everything else (`os/`).
 
-mod cgroup;
+pub(crate) mod cgroup;
 mod cpu_list;
 mod os;
 
-pub use cgroup::{Quota, cgroup_quota_at, parse_cfs, parse_cpu_max};
-pub use cpu_list::{cpu_list, parse_cpu_list};
-pub use os::{
-    ContextSwitches, affinity, clock_tick, cpu_time, current_cpu, die_with_parent, memory_room,
-    monotonic_ns, pin_current_thread, process_context_switches, process_stopped, signal_ignored,
+pub(crate) use cpu_list::{cpu_list, parse_cpu_list};
+pub use os::affinity;
+pub(crate) use os::{
+    ContextSwitches, clock_tick, cpu_time, current_cpu, die_with_parent, memory_room, monotonic_ns,
+    pin_current_thread, process_context_switches, process_stopped, signal_ignored,
     thread_context_switches,
 };
 
@@ -33,24 +33,24 @@ use std::fs;
 #[derive(Debug, Clone)]
 pub struct Machine {
     /// CPUs the OS has online (hardware threads).
-    pub logical_cpus: usize,
+    pub(crate) logical_cpus: usize,
     /// Physical cores (hyper-threads of one core count once).
-    pub physical_cores: usize,
+    pub(crate) physical_cores: usize,
     /// `std::thread::available_parallelism()`: what a program may use at once.
-    pub available_parallelism: usize,
+    pub(crate) available_parallelism: usize,
     /// Why `available_parallelism` is below `logical_cpus`, or "nothing".
-    pub limited_by: String,
+    pub(crate) limited_by: String,
     /// The CPUs this process may run on, when the platform tells.
-    pub affinity: Option<Vec<usize>>,
+    pub(crate) affinity: Option<Vec<usize>>,
     /// The cgroup CPU quota in CPUs (quota / period), when one is set.
-    pub cgroup_quota_cpus: Option<f64>,
+    pub(crate) cgroup_quota_cpus: Option<f64>,
     /// Where the quota came from: `"cgroup v2 cpu.max"` or `"cgroup v1 cfs_quota_us"`.
-    pub cgroup_source: Option<String>,
+    pub(crate) cgroup_source: Option<String>,
     /// Worker threads rayon's global pool uses by default here ([`crate::maxprocs::rayon_default`]).
-    pub rayon_threads: usize,
-    pub os: String,
-    pub arch: String,
-    pub cpu_model: String,
+    pub(crate) rayon_threads: usize,
+    pub(crate) os: String,
+    pub(crate) arch: String,
+    pub(crate) cpu_model: String,
 }
 
 impl Machine {
@@ -87,14 +87,14 @@ impl Machine {
     }
 
     /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
-    pub fn schedulable_cpus(&self) -> usize {
+    pub(crate) fn schedulable_cpus(&self) -> usize {
         crate::maxprocs::CpuFacts::of(self).schedulable()
     }
 
     /// How many CPUs' worth of time this process can get at once: the schedulable CPUs,
     /// capped by the quota (1.5 under a 1.5-CPU quota); what parallelism can give. Computed
     /// from the other facts, so a changed fact changes it.
-    pub fn cpu_capacity(&self) -> f64 {
+    pub(crate) fn cpu_capacity(&self) -> f64 {
         crate::maxprocs::CpuFacts::of(self).capacity()
     }
 
@@ -111,7 +111,7 @@ impl Machine {
     }
 
     /// The facts as label/value pairs, in the order `info` prints them.
-    pub fn facts(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn facts(&self) -> Vec<(&'static str, String)> {
         vec![
             ("cpu_model", self.cpu_model.clone()),
             ("os", format!("{} {}", self.os, self.arch)),

@@ -11,7 +11,7 @@ const OVERLAP_JITTER: f64 = 0.01;
 
 /// The claims of `gil-sim`: threads behind a lock take turns, their waits overlap anyway,
 /// threads without a lock and processes run at once, and the old GIL's battle.
-pub fn claims(
+pub(crate) fn claims(
     machine: &Machine,
     workload: WorkloadKind,
     results: &[ModeResult],

@@ -78,9 +78,9 @@ impl Figures {
     pub(super) fn findings(&self, m: &GilMeasured, plan: &GilPlan) -> GilFindings {
         let run = m.representative();
         let io_columns = self.io.as_ref().map(|io| IoColumns {
-            io_p50_ms: io.as_ref().map(|io| round(io.p50_ms, 3)),
-            io_p99_ms: io.as_ref().map(|io| round(io.p99_ms, 3)),
-            io_requests_per_s: io.as_ref().map(|io| io.requests_per_s.round() as u64),
+            p50_ms: io.as_ref().map(|io| round(io.p50_ms, 3)),
+            p99_ms: io.as_ref().map(|io| round(io.p99_ms, 3)),
+            requests_per_s: io.as_ref().map(|io| io.requests_per_s.round() as u64),
         });
         let kind = match m.variant {
             Some(Variant::Threads(kind)) => kind,

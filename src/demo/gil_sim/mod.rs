@@ -34,7 +34,7 @@ mod notes;
 #[cfg(test)]
 mod tests;
 
-pub use claims::claims;
+pub(crate) use claims::claims;
 use figures::{Figures, IoFigures};
 use notes::Notes;
 #[cfg(test)]
@@ -43,7 +43,7 @@ use notes::total;
 
 /// What the threads do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkloadKind {
+pub(crate) enum WorkloadKind {
     /// Every thread computes.
     Cpu,
     /// Every thread makes I/O requests: it mostly waits, with the lock released.
@@ -65,7 +65,7 @@ impl WorkloadKind {
 /// A way of running the tasks, besides [`Sequential`], which always runs first as the
 /// baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
+pub(crate) enum Variant {
     /// One thread per task under one lock of this kind.
     Threads(GilKind),
     /// One child process per task, each with its own lock.
@@ -74,14 +74,14 @@ pub enum Variant {
 
 impl Variant {
     /// Threads under `CPython`'s new GIL (`gil-new`).
-    pub const GIL_NEW: Variant = Variant::Threads(GilKind::New);
+    pub(crate) const GIL_NEW: Variant = Variant::Threads(GilKind::New);
     /// Threads under the old GIL (`gil-old`).
-    pub const GIL_OLD: Variant = Variant::Threads(GilKind::Old);
+    pub(crate) const GIL_OLD: Variant = Variant::Threads(GilKind::Old);
     /// Threads with no global lock (`no-gil`).
-    pub const NO_GIL: Variant = Variant::Threads(GilKind::None);
+    pub(crate) const NO_GIL: Variant = Variant::Threads(GilKind::None);
 
     /// Every variant, in the order they run and are shown.
-    pub const ALL: [Variant; 4] = [
+    pub(crate) const ALL: [Variant; 4] = [
         Variant::GIL_NEW,
         Variant::GIL_OLD,
         Variant::NO_GIL,
@@ -89,7 +89,7 @@ impl Variant {
     ];
 
     /// The variant whose result row is named `name`; `None` for the baseline.
-    pub fn of(name: &str) -> Option<Variant> {
+    pub(crate) fn of(name: &str) -> Option<Variant> {
         Variant::ALL.into_iter().find(|v| v.name() == name)
     }
 }
@@ -105,27 +105,27 @@ impl Mode for Variant {
 
 /// What `gil-sim` runs.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// Threads (or processes), one task each.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// The variants to compare with sequential, in any order.
-    pub variants: Vec<Variant>,
-    pub workload: WorkloadKind,
-    pub switch_interval: Duration,
-    pub check_interval: u32,
+    pub(crate) variants: Vec<Variant>,
+    pub(crate) workload: WorkloadKind,
+    pub(crate) switch_interval: Duration,
+    pub(crate) check_interval: u32,
     /// About how much work one step is.
-    pub check_every: Duration,
+    pub(crate) check_every: Duration,
     /// How long one I/O request waits.
-    pub io_wait: Duration,
+    pub(crate) io_wait: Duration,
     /// Requests per I/O-bound task; by default as many as take about as long as a CPU task.
-    pub requests: Option<u64>,
-    pub size: WorkSize,
-    pub seed: u64,
-    pub repeats: Repeats,
+    pub(crate) requests: Option<u64>,
+    pub(crate) size: WorkSize,
+    pub(crate) seed: u64,
+    pub(crate) repeats: Repeats,
     /// May a progress bar be shown?
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// The `conpar` binary to start as worker processes (default: this executable).
-    pub exe: Option<PathBuf>,
+    pub(crate) exe: Option<PathBuf>,
 }
 
 /// One mode's measured runs with what the lock did in each.
@@ -147,7 +147,7 @@ impl Measurement for GilRun {
     }
 }
 
-pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     if config.workload == WorkloadKind::Mixed && config.threads < 2 {
         return Err(UsageError(
             "--workload mixed needs --threads 2 or more (CPU-bound threads beside one I/O thread)"

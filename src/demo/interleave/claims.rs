@@ -6,7 +6,7 @@ use crate::report::format_ms;
 
 /// The claims of `interleave`: every mode on the one CPU, waits overlapped by interleaving,
 /// and a green switch cheaper than an OS thread's.
-pub fn claims(
+pub(crate) fn claims(
     cpu: Option<usize>,
     workload: &Workload,
     results: &[ModeResult],

@@ -25,13 +25,13 @@ mod notes;
 #[cfg(test)]
 mod tests;
 
-pub use claims::claims;
+pub(crate) use claims::claims;
 use notes::notes;
 
 /// A way of sharing the one CPU, besides [`Sequential`], which runs first as the baseline
 /// wherever the tasks can be pinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Way {
+pub(crate) enum Way {
     /// The tasks as futures on a cooperative scheduler on one OS thread, each yielding at the
     /// end of its quantum.
     Green,
@@ -43,10 +43,10 @@ pub enum Way {
 
 impl Way {
     /// Every way, in the order they run and are shown.
-    pub const ALL: [Way; 3] = [Way::Green, Way::Threads, Way::Processes];
+    pub(crate) const ALL: [Way; 3] = [Way::Green, Way::Threads, Way::Processes];
 
     /// The way whose result row is named `name`; `None` for the baseline.
-    pub fn of(name: &str) -> Option<Way> {
+    pub(crate) fn of(name: &str) -> Option<Way> {
         Way::ALL.into_iter().find(|w| w.name() == name)
     }
 }
@@ -63,26 +63,26 @@ impl Mode for Way {
 
 /// How long a green task computes before it yields.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Quantum {
+pub(crate) enum Quantum {
     Time(Duration),
     Units(u64),
 }
 
 /// What `interleave` runs.
 #[derive(Debug, Clone)]
-pub struct Config {
-    pub tasks: usize,
+pub(crate) struct Config {
+    pub(crate) tasks: usize,
     /// The CPU to share; the first of the affinity mask when not given.
-    pub cpu: Option<usize>,
-    pub size: WorkSize,
-    pub seed: u64,
-    pub repeats: Repeats,
-    pub quantum: Quantum,
+    pub(crate) cpu: Option<usize>,
+    pub(crate) size: WorkSize,
+    pub(crate) seed: u64,
+    pub(crate) repeats: Repeats,
+    pub(crate) quantum: Quantum,
     /// Total waiting per task, if any.
-    pub wait: Option<Duration>,
+    pub(crate) wait: Option<Duration>,
     /// Compute between two waits.
-    pub wait_every: Duration,
-    pub progress: bool,
+    pub(crate) wait_every: Duration,
+    pub(crate) progress: bool,
 }
 
 /// Yields per task of the green switch-cost measurement, and of the thread and process ones.
@@ -94,21 +94,21 @@ const DEFAULT_THREAD_STACK: usize = 2 * 1024 * 1024;
 
 /// The shortest quantum accepted: below about 10 µs a green task does less work between two
 /// yields than the scheduler spends switching and recording, and the demo shows only overhead.
-pub const MIN_QUANTUM: Duration = Duration::from_micros(10);
+pub(crate) const MIN_QUANTUM: Duration = Duration::from_micros(10);
 
 /// The shortest compute between two waits (`--wait-every`) accepted, for the same reason.
-pub const MIN_WAIT_EVERY: Duration = Duration::from_micros(100);
+pub(crate) const MIN_WAIT_EVERY: Duration = Duration::from_micros(100);
 
 /// The shortest single pause accepted: a sleep shorter than the kernel's timer slack (50 µs by
 /// default) lasts about the slack whatever was asked, so the waits would not be what was set.
-pub const MIN_PAUSE: Duration = Duration::from_micros(100);
+pub(crate) const MIN_PAUSE: Duration = Duration::from_micros(100);
 
 /// One interleave run: the executor's run, and for green runs what the scheduler did.
 #[derive(Debug, Clone)]
-pub struct Interleaved {
-    pub run: Run,
+pub(crate) struct Interleaved {
+    pub(crate) run: Run,
     /// Green runs only: the scheduler's switches and the bytes of one task's state.
-    pub green: Option<(u64, usize)>,
+    pub(crate) green: Option<(u64, usize)>,
 }
 
 impl Measurement for Interleaved {
@@ -145,7 +145,7 @@ fn check_granularity(workload: &Workload, quantum_units: u64) -> Result<(), Usag
     Ok(())
 }
 
-pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
     let cpu = choose_cpu(config.cpu, machine.affinity.as_deref())?;
     let mut workload = Workload::new(config.tasks, config.size, config.seed);

@@ -12,7 +12,7 @@ const FIT_RMS: f64 = 0.15;
 
 /// The sweep's claims: no gain from P above the CPUs, and whether the Amdahl fit describes the
 /// work (rather than the machine's load, or the noise of runs too short to time).
-pub fn claims(
+pub(crate) fn claims(
     results: &[ModeResult],
     fit: &AmdahlReport,
     interference: &Interference,

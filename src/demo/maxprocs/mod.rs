@@ -48,23 +48,23 @@ mod notes;
 #[cfg(test)]
 mod tests;
 
-pub use claims::claims;
+pub(crate) use claims::claims;
 use notes::{Sweep, sweep_notes};
 
 /// Tasks per CPU by default: enough for rayon to balance the load at every P of the default
 /// list (4 per worker at twice the CPU count).
-pub const TASKS_PER_CPU: usize = 8;
+pub(crate) const TASKS_PER_CPU: usize = 8;
 
 /// The default list has every P up to this many CPUs, then powers of two.
-pub const DENSE_UP_TO: usize = 8;
+pub(crate) const DENSE_UP_TO: usize = 8;
 
 /// A min-max spread above this fraction of the median gets a note: the figures are no more
 /// precise than that.
-pub const NOISY_SPREAD: f64 = 0.10;
+pub(crate) const NOISY_SPREAD: f64 = 0.10;
 
 /// How much work one run of the sweep does; the same for every P.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SweepSize {
+pub(crate) enum SweepSize {
     /// Exactly this many units per task (`--units`).
     UnitsPerTask(u64),
     /// This much one-CPU time for all tasks together, calibrated (`--total-time`).
@@ -73,24 +73,24 @@ pub enum SweepSize {
 
 /// What `maxprocs` runs.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// Worker counts to measure (`--procs`); `None` for the default list.
-    pub procs: Option<Vec<usize>>,
+    pub(crate) procs: Option<Vec<usize>>,
     /// Tasks the work is split into; `None` for the default.
-    pub tasks: Option<usize>,
-    pub size: SweepSize,
+    pub(crate) tasks: Option<usize>,
+    pub(crate) size: SweepSize,
     /// Fraction of every task run on one thread before the parallel part, in `[0, 1)`.
-    pub serial_fraction: f64,
-    pub seed: u64,
-    pub repeats: Repeats,
+    pub(crate) serial_fraction: f64,
+    pub(crate) seed: u64,
+    pub(crate) repeats: Repeats,
     /// May a progress bar be shown?
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// The worker limit in force.
-    pub limit: Limit,
+    pub(crate) limit: Limit,
 }
 
 /// The default list of P for `cpus` CPUs (see the module doc).
-pub fn default_procs(cpus: usize) -> Vec<usize> {
+pub(crate) fn default_procs(cpus: usize) -> Vec<usize> {
     let cpus = cpus.max(1);
     let mut procs: Vec<usize> = (1..=cpus.min(DENSE_UP_TO)).collect();
     let mut p = DENSE_UP_TO * 2;
@@ -110,7 +110,11 @@ pub fn default_procs(cpus: usize) -> Vec<usize> {
 
 /// The P list to run: the one asked for, or the default list with the worker limit; P = 1 is
 /// always there, as the baseline. The flag says whether P = 1 had to be added.
-pub fn procs_to_run(asked: Option<&[usize]>, cpus: usize, limit: usize) -> (Vec<usize>, bool) {
+pub(crate) fn procs_to_run(
+    asked: Option<&[usize]>,
+    cpus: usize,
+    limit: usize,
+) -> (Vec<usize>, bool) {
     let mut procs = if let Some(list) = asked {
         list.to_vec()
     } else {
@@ -135,7 +139,7 @@ fn tidy(mut procs: Vec<usize>) -> Vec<usize> {
 }
 
 /// The default number of tasks: 8 per CPU, at least the largest P, at most [`MAX_TASKS`].
-pub fn default_tasks(cpus: usize, largest_p: usize) -> usize {
+pub(crate) fn default_tasks(cpus: usize, largest_p: usize) -> usize {
     (TASKS_PER_CPU * cpus.max(1))
         .max(largest_p)
         .min(MAX_TASKS as usize)
@@ -144,7 +148,7 @@ pub fn default_tasks(cpus: usize, largest_p: usize) -> usize {
 /// Which flags make the sweep smaller.
 const ADVICE: &str = "use fewer --units, --tasks, --procs or --runs, or a shorter --total-time";
 
-pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
     let facts = CpuFacts::of(&machine);
     let cpus = machine.available_parallelism;

@@ -44,21 +44,21 @@ use notes::{notes, reason};
 
 /// What `race` runs.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// Threads changing the counter: even, at least 2.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Changes per thread per run.
-    pub iterations: u64,
+    pub(crate) iterations: u64,
     /// Measured runs per mode.
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Unmeasured runs per mode first.
-    pub warmup: usize,
+    pub(crate) warmup: usize,
     /// The modes to run; empty means all. Run and shown in [`Sharing::ALL`] order.
-    pub modes: Vec<Sharing>,
+    pub(crate) modes: Vec<Sharing>,
     /// Pin every thread to the first CPU of the affinity mask.
-    pub one_core: bool,
+    pub(crate) one_core: bool,
     /// May a progress bar be shown?
-    pub progress: bool,
+    pub(crate) progress: bool,
 }
 
 /// A floor of the wall time per change of each mode, all threads together, well below what
@@ -85,7 +85,7 @@ impl Measurement for RaceRun {
 }
 
 /// The measured runs of one mode.
-pub struct ModeRuns {
+pub(crate) struct ModeRuns {
     mode: Sharing,
     runs: Vec<RaceRun>,
 }
@@ -127,7 +127,7 @@ impl ModeRuns {
     }
 }
 
-pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
+pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     race::check_size(config.threads, config.iterations)?;
     let machine = env.machine.clone();
     let pin = if config.one_core {
@@ -207,7 +207,7 @@ pub fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
 }
 
 /// The race's claims: did unsync lose updates, and were all the fixes exact?
-pub fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Claim> {
+pub(crate) fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) -> Vec<Claim> {
     let mut claims = Vec::new();
     if let Some(u) = all.iter().find(|m| m.mode == Sharing::Unsync) {
         let (wrong, runs) = (u.wrong_runs(), u.runs.len());

@@ -17,7 +17,7 @@ use answers::{
     problems, what_they_create,
 };
 // The tour's model lives with its renderer, so that report needs nothing of demo.
-pub use crate::report::tour::{Section, Tour, View};
+pub(crate) use crate::report::tour::{Section, Tour, View};
 use crate::workload::WorkSize;
 use std::time::Duration;
 
@@ -26,13 +26,13 @@ const RACE_SEARCH: Duration = Duration::from_secs(3);
 
 /// What `tour` runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Config {
+pub(crate) struct Config {
     /// Tiny work, for smoke tests: the figures are real but noisy.
-    pub quick: bool,
+    pub(crate) quick: bool,
     /// The worker limit (`--maxprocs`) for the pools.
-    pub limit: Limit,
-    pub progress: bool,
-    pub seed: u64,
+    pub(crate) limit: Limit,
+    pub(crate) progress: bool,
+    pub(crate) seed: u64,
 }
 
 /// Sizes of the work: the default aims at about 20 s here, `--quick` at well under 3 s.
@@ -80,7 +80,7 @@ impl Sizes {
     }
 }
 
-pub fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
+pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let sizes = Sizes::of(config.quick);
     let machine = env.machine.clone();
     // One warm-up run per mode: a first run pays for page faults and clock ramp-up.

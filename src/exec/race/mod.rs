@@ -19,7 +19,7 @@
 //! # Starting together
 //!
 //! A race only shows when the threads really run at the same moment, so every counting thread
-//! first pins itself, then waits at a [`StartLine`] until all of them can leave together. The
+//! first pins itself, then waits at a [`StartLine`](start_line::StartLine) until all of them can leave together. The
 //! line, and the contest that starts, lines up and gathers the threads of one run, are in
 //! `start_line`, with why each step is there; this file holds the ways of sharing, a race
 //! and its size check, and [`run`] with the `channel` mode's owner thread.
@@ -46,19 +46,18 @@ mod start_line;
 mod tests;
 
 use start_line::contest;
-pub use start_line::{SPIN_BEFORE_YIELD, StartLine};
 
 /// Changes between two slice records: about 10 µs of the fastest mode here, so reading the clock
 /// and the CPU after each chunk costs well under 1% and hardly disturbs the race.
-pub const CHUNK: u64 = 4096;
+pub(crate) const CHUNK: u64 = 4096;
 
 /// The most `--iterations` accepted: the largest count the `i64` counter can hold.
-pub const MAX_ITERATIONS: u64 = i64::MAX as u64;
+pub(crate) const MAX_ITERATIONS: u64 = i64::MAX as u64;
 
 /// Messages the `channel` mode's queue holds before senders wait for the owner. Bounded so that
 /// memory stays small and a run ends when the owner has applied every change, not long after
 /// the senders are done.
-pub const CHANNEL_CAPACITY: usize = 1024;
+pub(crate) const CHANNEL_CAPACITY: usize = 1024;
 
 /// How the threads share the counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -95,11 +94,6 @@ impl Sharing {
             Sharing::Local => "local",
         }
     }
-
-    /// Can this mode lose an update?
-    pub fn can_lose_updates(self) -> bool {
-        self == Sharing::Unsync
-    }
 }
 
 /// One race to run.
@@ -117,7 +111,8 @@ pub struct Race {
 
 impl Race {
     /// Increments (and, as many, decrements) in one run.
-    pub fn increments(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn increments(&self) -> u64 {
         (self.threads / 2) as u64 * self.iterations
     }
 
@@ -129,7 +124,7 @@ impl Race {
 
 /// Refuses, as bad input, a race that cannot be run: fewer than 2 threads, an odd number of
 /// them, no iterations, or more changes in all than the `i64` counter can count.
-pub fn check_size(threads: usize, iterations: u64) -> Result<(), UsageError> {
+pub(crate) fn check_size(threads: usize, iterations: u64) -> Result<(), UsageError> {
     if threads < 2 {
         return Err(UsageError(format!(
             "a race needs at least 2 threads, not {threads}: a thread alone has no one to interleave with, so none of its updates can be lost"
@@ -162,12 +157,12 @@ pub struct RaceRun {
     /// The counter after every thread is done.
     pub final_value: i64,
     /// Last start minus first start: how far apart the threads left the start line.
-    pub start_skew: Duration,
+    pub(crate) start_skew: Duration,
     /// How long every counting thread was between its start and its end at once (first end
     /// minus last start, or zero): only then can their updates collide.
-    pub overlap: Duration,
+    pub(crate) overlap: Duration,
     /// Involuntary context switches of all threads while they counted, where the OS tells.
-    pub preemptions: Option<u64>,
+    pub(crate) preemptions: Option<u64>,
 }
 
 /// Runs one race. Fails only where pinning was asked for and refused.

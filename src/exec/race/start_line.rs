@@ -49,14 +49,14 @@ use std::time::{Duration, Instant};
 const SPINS_PER_YIELD: u32 = 64;
 
 /// How long a spinner that has a CPU of its own waits before it starts yielding too.
-pub const SPIN_BEFORE_YIELD: Duration = Duration::from_millis(1);
+pub(crate) const SPIN_BEFORE_YIELD: Duration = Duration::from_millis(1);
 
 /// A one-use start line for `racers` threads and `helpers` that start with them: none starts
 /// before all have arrived, and the racers leave together, spinning rather than sleeping at the
 /// last moment (see the module doc). It can be called off ([`StartLine::cancel`]) when a
 /// thread will never arrive, because it could not be created: then everyone waiting gives up.
 #[derive(Debug)]
-pub struct StartLine {
+pub(crate) struct StartLine {
     /// Everyone exists (sleeping until then).
     all_here: Gate,
     racers: usize,
@@ -68,7 +68,7 @@ pub struct StartLine {
 
 impl StartLine {
     /// A line for `racers` threads and `helpers` that may run on `cpus` CPUs at once.
-    pub fn new(racers: usize, helpers: usize, cpus: usize) -> StartLine {
+    pub(crate) fn new(racers: usize, helpers: usize, cpus: usize) -> StartLine {
         StartLine {
             all_here: Gate::new(racers + helpers),
             racers,
@@ -80,13 +80,13 @@ impl StartLine {
 
     /// A helper checks in: returns `true` when every thread exists, `false` if the start was
     /// called off.
-    pub fn check_in(&self) -> bool {
+    pub(crate) fn check_in(&self) -> bool {
         self.all_here.wait()
     }
 
     /// A racer checks in: returns `true` when every racer has checked in and left the line
     /// together with the others, `false` if the start was called off.
-    pub fn wait(&self) -> bool {
+    pub(crate) fn wait(&self) -> bool {
         if !self.all_here.wait() {
             return false;
         }
@@ -112,7 +112,7 @@ impl StartLine {
 
     /// Calls the start off: everyone still sleeping at the line, and everyone to come, gives
     /// up. Only before every thread has arrived, as no racer is spinning then.
-    pub fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         self.all_here.cancel();
     }
 }

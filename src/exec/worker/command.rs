@@ -15,22 +15,22 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 /// Highest CPU number accepted where a flag names one.
-pub const MAX_CPU: u64 = 65535;
+pub(crate) const MAX_CPU: u64 = 65535;
 /// Most rounds of the yield worker.
-pub const MAX_YIELD_ROUNDS: u64 = 100_000_000;
+pub(crate) const MAX_YIELD_ROUNDS: u64 = 100_000_000;
 /// Highest pid accepted (Linux allows at most 2^22).
-pub const MAX_PID: u64 = i32::MAX as u64;
+pub(crate) const MAX_PID: u64 = i32::MAX as u64;
 /// Longest pause of a worker's waits, in ns: all of interleave's longest `--wait` at once.
-pub const MAX_PAUSE_NS: u64 = 600_000_000_000;
+pub(crate) const MAX_PAUSE_NS: u64 = 600_000_000_000;
 
 /// The name of the task worker's subcommand.
-pub const WORKER: &str = "worker";
+pub(crate) const WORKER: &str = "worker";
 /// The name of the yield worker's subcommand.
-pub const YIELD_WORKER: &str = "yield-worker";
+pub(crate) const YIELD_WORKER: &str = "yield-worker";
 
 /// A hidden worker subcommand: what a parent asks a child `conpar` to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WorkerCommand {
+pub(crate) enum WorkerCommand {
     /// Run one task as a worker process and report it on stdout.
     Worker(WorkerArgs),
     /// Yield the CPU in a loop, to measure a process switch.
@@ -39,40 +39,40 @@ pub enum WorkerCommand {
 
 /// The hidden worker: one task of a workload, as re-executed by the process executors.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkerArgs {
+pub(crate) struct WorkerArgs {
     /// `--task`, below [`MAX_TASKS`].
-    pub task: u64,
+    pub(crate) task: u64,
     /// `--units`, 1 to [`MAX_UNITS`].
-    pub units: u64,
+    pub(crate) units: u64,
     /// `--seed`, any.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// `--chunk-units`, 1 to [`MAX_UNITS`].
-    pub chunk_units: u64,
+    pub(crate) chunk_units: u64,
     /// `--cpu` to pin to, up to [`MAX_CPU`].
-    pub cpu: Option<u64>,
+    pub(crate) cpu: Option<u64>,
     /// `--wait-every-units`, 1 to [`MAX_UNITS`]; only with `--pause-ns`.
-    pub wait_every_units: Option<u64>,
+    pub(crate) wait_every_units: Option<u64>,
     /// `--pause-ns`, up to [`MAX_PAUSE_NS`].
-    pub pause_ns: Option<u64>,
+    pub(crate) pause_ns: Option<u64>,
     /// `--gil`: step through the task under the process's own GIL and report the lock's counts.
-    pub gil: bool,
+    pub(crate) gil: bool,
     /// `--io-wait-ns`, only with `--gil`: an I/O-bound task that waits this many ns, lock
     /// released, before each step (1 ns to [`MAX_IO_WAIT`]).
-    pub io_wait_ns: Option<u64>,
+    pub(crate) io_wait_ns: Option<u64>,
     /// `--parent`: the pid of the conpar that started this worker, which stops at once if that
     /// one is gone (1 to [`MAX_PID`]).
-    pub parent: Option<u64>,
+    pub(crate) parent: Option<u64>,
 }
 
 /// The hidden yield worker of the process switch-cost measurement.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YieldWorkerArgs {
+pub(crate) struct YieldWorkerArgs {
     /// `--cpu` to pin to, up to [`MAX_CPU`].
-    pub cpu: u64,
+    pub(crate) cpu: u64,
     /// `--rounds`, 1 to [`MAX_YIELD_ROUNDS`].
-    pub rounds: u64,
+    pub(crate) rounds: u64,
     /// `--parent`, as for [`WorkerArgs::parent`].
-    pub parent: Option<u64>,
+    pub(crate) parent: Option<u64>,
 }
 
 impl WorkerArgs {
@@ -91,7 +91,7 @@ impl WorkerArgs {
     ];
 
     /// The worker process that runs `spec` (not under a GIL, no parent named yet).
-    pub fn of(spec: &WorkerSpec) -> WorkerArgs {
+    pub(crate) fn of(spec: &WorkerSpec) -> WorkerArgs {
         WorkerArgs {
             task: spec.task as u64,
             units: spec.units,
@@ -109,7 +109,7 @@ impl WorkerArgs {
     /// The same task stepped under the process's own GIL; an I/O-bound one (`io_wait`) waits
     /// that long, lock released, before each step.
     #[must_use]
-    pub fn under_gil(self, io_wait: Option<Duration>) -> WorkerArgs {
+    pub(crate) fn under_gil(self, io_wait: Option<Duration>) -> WorkerArgs {
         WorkerArgs {
             gil: true,
             io_wait_ns: io_wait.map(|w| u64::try_from(w.as_nanos()).unwrap_or(u64::MAX)),
@@ -119,7 +119,7 @@ impl WorkerArgs {
 
     /// What the worker runs. A wait's `total_ms` is not passed on (a worker needs only the
     /// pauses), so it is 0 here.
-    pub fn spec(&self) -> WorkerSpec {
+    pub(crate) fn spec(&self) -> WorkerSpec {
         WorkerSpec {
             task: self.task as usize,
             units: self.units,
@@ -138,7 +138,7 @@ impl WorkerArgs {
     }
 
     /// With `--gil`, the wait of an I/O-bound task before each step.
-    pub fn io_wait(&self) -> Option<Duration> {
+    pub(crate) fn io_wait(&self) -> Option<Duration> {
         self.io_wait_ns.map(Duration::from_nanos)
     }
 
@@ -185,7 +185,7 @@ impl YieldWorkerArgs {
 impl WorkerCommand {
     /// The subcommand name and flags that make `conpar` run this, as [`WorkerCommand::parse`]
     /// reads them back.
-    pub fn to_args(&self) -> Vec<OsString> {
+    pub(crate) fn to_args(&self) -> Vec<OsString> {
         fn flag(args: &mut Vec<String>, name: &str, value: Option<u64>) {
             if let Some(value) = value {
                 args.push(format!("--{name}={value}"));
@@ -221,7 +221,7 @@ impl WorkerCommand {
     /// Reads a worker's command line as [`WorkerCommand::to_args`] builds it: the subcommand's
     /// name, then its flags. Anything else (another name, an unknown, repeated or malformed
     /// flag, a value out of range, a flag without the one it needs) is bad input.
-    pub fn parse<I, T>(args: I) -> Result<WorkerCommand, UsageError>
+    pub(crate) fn parse<I, T>(args: I) -> Result<WorkerCommand, UsageError>
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString>,
@@ -254,7 +254,7 @@ impl WorkerCommand {
 
     /// The same command, naming `pid` as the parent it must not outlive.
     #[must_use]
-    pub fn with_parent(self, pid: u32) -> WorkerCommand {
+    pub(crate) fn with_parent(self, pid: u32) -> WorkerCommand {
         let parent = Some(u64::from(pid));
         match self {
             WorkerCommand::Worker(w) => WorkerCommand::Worker(WorkerArgs { parent, ..w }),

@@ -22,15 +22,14 @@ use crate::sys;
 mod command;
 mod report;
 
-pub use command::{
-    MAX_CPU, MAX_PAUSE_NS, MAX_PID, MAX_YIELD_ROUNDS, WORKER, WorkerArgs, WorkerCommand,
-    YIELD_WORKER, YieldWorkerArgs,
+pub(crate) use command::{
+    MAX_CPU, WORKER, WorkerArgs, WorkerCommand, YIELD_WORKER, YieldWorkerArgs,
 };
-pub use report::{WorkerReport, parse_span, span_line};
+pub(crate) use report::{WorkerReport, parse_span, span_line};
 
 /// Runs a worker subcommand in this process, reporting on stdout: first ties the process to
 /// its parent ([`sys::die_with_parent`]), then runs the task or the yield loop.
-pub fn run(command: &WorkerCommand) -> anyhow::Result<()> {
+pub(crate) fn run(command: &WorkerCommand) -> anyhow::Result<()> {
     sys::die_with_parent(command.parent())?;
     let out = &mut std::io::stdout().lock();
     match command {

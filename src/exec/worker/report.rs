@@ -21,23 +21,23 @@ use std::time::Duration;
 
 /// What a task worker reports, as it prints it: times relative to its own start.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct WorkerReport {
+pub(crate) struct WorkerReport {
     /// Its start on the system-wide monotonic clock, 0 where unknown.
-    pub epoch_ns: u64,
+    pub(crate) epoch_ns: u64,
     /// Its measured slices (the worker index is the task's).
-    pub slices: Vec<Slice>,
+    pub(crate) slices: Vec<Slice>,
     /// Its context switches, where the OS counts them.
-    pub switches: Option<ContextSwitches>,
+    pub(crate) switches: Option<ContextSwitches>,
     /// A `--gil` worker's lock counts.
-    pub gil: Option<ThreadStats>,
+    pub(crate) gil: Option<ThreadStats>,
     /// A `--gil` worker's I/O requests: (start, end).
-    pub requests: Vec<(Duration, Duration)>,
-    pub checksum: u64,
+    pub(crate) requests: Vec<(Duration, Duration)>,
+    pub(crate) checksum: u64,
 }
 
 impl WorkerReport {
     /// The report's lines, as a worker prints them.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut text = String::new();
         if let Some(s) = &self.gil {
             let _ = writeln!(
@@ -79,7 +79,7 @@ impl WorkerReport {
     }
 
     /// Prints the report on `out`.
-    pub fn write(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    pub(crate) fn write(&self, out: &mut impl Write) -> anyhow::Result<()> {
         out.write_all(self.to_text().as_bytes())?;
         out.flush()?;
         Ok(())
@@ -87,7 +87,7 @@ impl WorkerReport {
 
     /// Reads a worker's lines, in any order; fails on a line it does not know and where the
     /// checksum is missing.
-    pub fn parse(text: &str) -> anyhow::Result<WorkerReport> {
+    pub(crate) fn parse(text: &str) -> anyhow::Result<WorkerReport> {
         let mut report = WorkerReport::default();
         let mut checksum = None;
         for line in text.lines() {
@@ -136,7 +136,7 @@ impl WorkerReport {
     /// monotonic clock); where either clock is unknown, times stay relative to the child's
     /// start. A time before the parent's epoch becomes 0.
     #[must_use]
-    pub fn on_parent_epoch(mut self, parent_epoch_ns: Option<u64>) -> WorkerReport {
+    pub(crate) fn on_parent_epoch(mut self, parent_epoch_ns: Option<u64>) -> WorkerReport {
         let offset_ns = match parent_epoch_ns {
             Some(parent) if self.epoch_ns > 0 => i128::from(self.epoch_ns) - i128::from(parent),
             _ => return self,
@@ -157,7 +157,7 @@ impl WorkerReport {
     }
 
     /// Fails where a plain (not `--gil`) worker reported lock counts or requests.
-    pub fn plain(self) -> anyhow::Result<WorkerReport> {
+    pub(crate) fn plain(self) -> anyhow::Result<WorkerReport> {
         if self.gil.is_some() || !self.requests.is_empty() {
             bail!("a worker without --gil reported lock counts or requests");
         }
@@ -166,12 +166,12 @@ impl WorkerReport {
 }
 
 /// The yield worker's one line: its span on the monotonic clock.
-pub fn span_line(start_ns: u64, end_ns: u64) -> String {
+pub(crate) fn span_line(start_ns: u64, end_ns: u64) -> String {
     format!("span {start_ns} {end_ns}")
 }
 
 /// Reads a yield worker's output: `(start_ns, end_ns)`.
-pub fn parse_span(output: &str) -> anyhow::Result<(u64, u64)> {
+pub(crate) fn parse_span(output: &str) -> anyhow::Result<(u64, u64)> {
     let output = output.trim();
     let fields: Option<Vec<u64>> = output
         .strip_prefix("span ")

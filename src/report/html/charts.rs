@@ -22,7 +22,7 @@ fn plot_width() -> f64 {
 }
 
 /// Wall time per mode: the median as a bar, min-max as a whisker, the speedup written beside.
-pub fn wall_times(results: &[ModeResult]) -> Markup {
+pub(crate) fn wall_times(results: &[ModeResult]) -> Markup {
     let most = results
         .iter()
         .map(|r| r.wall_ms.max)
@@ -71,7 +71,7 @@ fn axis(ticks: &[f64], x: impl Fn(f64) -> f64, y: f64, title: &str) -> Markup {
 }
 
 /// The race: every run's final counter value as a dot, one row per mode, 0 (right) marked.
-pub fn race(finals: &[(&str, Vec<i64>)]) -> Markup {
+pub(crate) fn race(finals: &[(&str, Vec<i64>)]) -> Markup {
     let most = finals
         .iter()
         .flat_map(|(_, v)| v.iter().map(|x| x.unsigned_abs()))
@@ -115,7 +115,7 @@ pub fn race(finals: &[(&str, Vec<i64>)]) -> Markup {
 }
 
 /// The GIL: per thread of each mode, time holding the lock and time waiting for it, stacked.
-pub fn gil_threads(gils: &[(&str, Gil)]) -> Markup {
+pub(crate) fn gil_threads(gils: &[(&str, Gil)]) -> Markup {
     let rows: Vec<(String, f64, f64)> = gils
         .iter()
         .flat_map(|(mode, g)| {
@@ -157,7 +157,7 @@ pub fn gil_threads(gils: &[(&str, Gil)]) -> Markup {
 }
 
 /// The GIL: hand-offs per second of each mode against one per switch interval.
-pub fn handoffs(gils: &[(&str, Gil)]) -> Markup {
+pub(crate) fn handoffs(gils: &[(&str, Gil)]) -> Markup {
     let per_interval = gils
         .iter()
         .map(|(_, g)| 1000.0 / g.switch_interval_ms)

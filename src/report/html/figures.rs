@@ -9,30 +9,30 @@ use crate::gil::GilKind;
 use crate::report::{ModeResult, Report};
 
 /// The counter's final value after every run of a race mode (0 is right).
-pub fn race_finals(r: &ModeResult) -> Option<Vec<i64>> {
+pub(crate) fn race_finals(r: &ModeResult) -> Option<Vec<i64>> {
     Some(r.findings.race()?.final_values.clone())
 }
 
 /// One thread's time with the simulated GIL in its drawn run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GilThread {
-    pub thread: usize,
-    pub hold_ms: f64,
-    pub wait_ms: f64,
+pub(crate) struct GilThread {
+    pub(crate) thread: usize,
+    pub(crate) hold_ms: f64,
+    pub(crate) wait_ms: f64,
 }
 
 /// A gil-sim mode's lock figures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Gil {
+pub(crate) struct Gil {
     /// "new", "old" or "none".
-    pub kind: String,
-    pub threads: Vec<GilThread>,
-    pub handoffs_per_s: f64,
-    pub switch_interval_ms: f64,
+    pub(crate) kind: String,
+    pub(crate) threads: Vec<GilThread>,
+    pub(crate) handoffs_per_s: f64,
+    pub(crate) switch_interval_ms: f64,
 }
 
 /// The GIL figures of a gil-sim mode, where it has them.
-pub fn gil(r: &ModeResult) -> Option<Gil> {
+pub(crate) fn gil(r: &ModeResult) -> Option<Gil> {
     let gil = &r.findings.gil()?.gil;
     Some(Gil {
         kind: match gil.kind {
@@ -56,7 +56,7 @@ pub fn gil(r: &ModeResult) -> Option<Gil> {
 }
 
 /// The maxprocs speedup curve and its Amdahl fit, where the report has one.
-pub fn amdahl(report: &Report) -> Option<AmdahlReport> {
+pub(crate) fn amdahl(report: &Report) -> Option<AmdahlReport> {
     report.amdahl.clone()
 }
 
@@ -68,7 +68,7 @@ pub(crate) mod fake {
     use crate::report::ModeResult;
     use std::time::Duration;
 
-    pub fn race(r: &mut ModeResult, finals: &[i64]) {
+    pub(crate) fn race(r: &mut ModeResult, finals: &[i64]) {
         r.findings = Findings::Race(RaceFindings {
             final_values: finals.to_vec(),
             wrong_runs: finals.iter().filter(|&&v| v != 0).count(),
@@ -76,7 +76,7 @@ pub(crate) mod fake {
         });
     }
 
-    pub fn gil(r: &mut ModeResult, kind: &str, threads: &[(f64, f64)], handoffs_per_s: f64) {
+    pub(crate) fn gil(r: &mut ModeResult, kind: &str, threads: &[(f64, f64)], handoffs_per_s: f64) {
         let ms = |x: f64| Duration::from_secs_f64(x / 1e3);
         let threads = threads
             .iter()
@@ -116,7 +116,7 @@ pub(crate) mod fake {
         });
     }
 
-    pub fn amdahl(report: &mut crate::report::Report, fit: &crate::amdahl::AmdahlReport) {
+    pub(crate) fn amdahl(report: &mut crate::report::Report, fit: &crate::amdahl::AmdahlReport) {
         report.amdahl = Some(fit.clone());
     }
 }

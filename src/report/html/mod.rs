@@ -11,11 +11,11 @@
 //! This file builds the document around the sections; `section` draws one report.
 
 mod charts;
-pub mod figures;
+pub(crate) mod figures;
 mod section;
 #[cfg(test)]
 mod tests;
-pub mod timeline;
+pub(crate) mod timeline;
 
 use super::{Grid, RenderOptions, Report};
 use crate::interference::{Interference, Verdict};
@@ -24,10 +24,10 @@ use crate::sys::Machine;
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 
 /// The page's stylesheet, inlined in its `<head>`.
-pub const STYLE: &str = include_str!("style.css");
+pub(crate) const STYLE: &str = include_str!("style.css");
 
 /// A number in an SVG attribute, to a tenth of a unit (enough at any screen's resolution).
-pub struct N(pub f64);
+pub(crate) struct N(pub f64);
 
 impl std::fmt::Display for N {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +64,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
 }
 
 /// The page of the tour: every question with its answer and reports, a summary on top.
-pub fn tour(tour: &Tour, options: &RenderOptions) -> String {
+pub(crate) fn tour(tour: &Tour, options: &RenderOptions) -> String {
     let body = html! {
         header {
             h1 { "conpar tour" }

@@ -13,7 +13,12 @@ use maud::{Markup, PreEscaped, html};
 
 /// `report` with its heading at level `level` (2 on a subcommand's page, 3 in the tour);
 /// timelines also drawn for their first `zoom_ms` where that is shorter than the run.
-pub fn report(report: &Report, options: &RenderOptions, zoom_ms: Option<f64>, level: u8) -> Markup {
+pub(crate) fn report(
+    report: &Report,
+    options: &RenderOptions,
+    zoom_ms: Option<f64>,
+    level: u8,
+) -> Markup {
     let flagged: Vec<usize> = report
         .results
         .iter()

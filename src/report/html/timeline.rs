@@ -20,9 +20,9 @@ use maud::{Markup, html};
 use std::collections::{BTreeSet, HashMap};
 
 /// Width of the picture in SVG units (it scales to the page).
-pub const WIDTH: f64 = 800.0;
+pub(crate) const WIDTH: f64 = 800.0;
 /// Stretches a run is cut into: finer than the drawn width, coarser than any recording.
-pub const COLUMNS: usize = 1000;
+pub(crate) const COLUMNS: usize = 1000;
 const LABEL: f64 = 84.0;
 const RIGHT: f64 = 14.0;
 const TOP: f64 = 6.0;
@@ -30,7 +30,7 @@ const LANE: f64 = 16.0;
 const GAP: f64 = 5.0;
 
 /// The colour of task `task`, the same wherever it is drawn.
-pub fn colour(task: usize) -> String {
+pub(crate) fn colour(task: usize) -> String {
     const PALETTE: [&str; 10] = [
         "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
         "#ff9da7", "#bab0ac",
@@ -80,16 +80,16 @@ struct Segment {
 }
 
 /// A drawn run: the picture and what it needs said beside it.
-pub struct Drawn {
-    pub svg: Markup,
+pub(crate) struct Drawn {
+    pub(crate) svg: Markup,
     /// Every task drawn, for the legend.
-    pub tasks: BTreeSet<usize>,
+    pub(crate) tasks: BTreeSet<usize>,
     /// Lanes idle throughout, or left out because only the busiest [`MAX_LANES`] are drawn.
-    pub unshown: Vec<String>,
+    pub(crate) unshown: Vec<String>,
 }
 
 /// The first `shown_us` of `run`, one lane per CPU/thread (or per task).
-pub fn draw(timeline: &Timeline, run: &TimelineRun, shown_us: f64, lanes: Lanes) -> Drawn {
+pub(crate) fn draw(timeline: &Timeline, run: &TimelineRun, shown_us: f64, lanes: Lanes) -> Drawn {
     let total_us = shown_us.max(1.0);
     let column_us = total_us / COLUMNS as f64;
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
@@ -321,7 +321,7 @@ fn exact_ms(us: f64) -> String {
 }
 
 /// Tick positions in ms: a round step (1, 2 or 5 times a power of ten), about six of them.
-pub fn ticks(total_ms: f64) -> Vec<f64> {
+pub(crate) fn ticks(total_ms: f64) -> Vec<f64> {
     if total_ms <= 0.0 || !total_ms.is_finite() {
         return vec![0.0];
     }
@@ -341,7 +341,7 @@ pub fn ticks(total_ms: f64) -> Vec<f64> {
 }
 
 /// A tick's label: the shortest form of a round number ("0", "0.5", "20", "1500").
-pub fn tick_label(ms: f64) -> String {
+pub(crate) fn tick_label(ms: f64) -> String {
     // Steps are 1, 2 or 5 times a power of ten: rounding off float noise keeps them short.
     let rounded = (ms * 1e6).round() / 1e6;
     format!("{rounded}")

@@ -5,7 +5,7 @@ use nix::sched::{CpuSet, sched_getaffinity, sched_getcpu, sched_setaffinity};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::unistd::Pid;
 
-pub fn affinity() -> Option<Vec<usize>> {
+pub(crate) fn affinity() -> Option<Vec<usize>> {
     let set = sched_getaffinity(Pid::from_raw(0)).ok()?;
     Some(
         (0..CpuSet::count())
@@ -14,23 +14,23 @@ pub fn affinity() -> Option<Vec<usize>> {
     )
 }
 
-pub fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
+pub(crate) fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
     let mut set = CpuSet::new();
     set.set(cpu)?;
     sched_setaffinity(Pid::from_raw(0), &set)?;
     Ok(())
 }
 
-pub fn current_cpu() -> Option<usize> {
+pub(crate) fn current_cpu() -> Option<usize> {
     sched_getcpu().ok()
 }
 
-pub fn monotonic_ns() -> Option<u64> {
+pub(crate) fn monotonic_ns() -> Option<u64> {
     let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).ok()?;
     Some(t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
 }
 
-pub fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
+pub(crate) fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
     use nix::sys::signal::{SigSet, Signal};
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
         .map_err(|e| anyhow::anyhow!("cannot ask to die with the parent process: {e}"))?;
@@ -52,14 +52,14 @@ pub fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn signal_ignored(signal: i32) -> bool {
+pub(crate) fn signal_ignored(signal: i32) -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| ignored_in_status(&status, signal))
         .unwrap_or(false)
 }
 
-pub fn memory_room() -> Option<u64> {
+pub(crate) fn memory_room() -> Option<u64> {
     use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
     // The address-space limit (ulimit -v) counts every mapping, the data limit (ulimit -d)
     // the private writable ones, thread stacks among them.
@@ -93,18 +93,18 @@ pub fn memory_room() -> Option<u64> {
         .min()
 }
 
-pub fn process_stopped(pid: u32) -> Option<bool> {
+pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces and parentheses: the state follows the last ')'.
     let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
     Some(matches!(state, "T" | "t"))
 }
 
-pub fn thread_context_switches() -> Option<(u64, u64)> {
+pub(crate) fn thread_context_switches() -> Option<(u64, u64)> {
     switches(UsageWho::RUSAGE_THREAD)
 }
 
-pub fn process_context_switches() -> Option<(u64, u64)> {
+pub(crate) fn process_context_switches() -> Option<(u64, u64)> {
     switches(UsageWho::RUSAGE_SELF)
 }
 
@@ -116,12 +116,12 @@ fn switches(who: UsageWho) -> Option<(u64, u64)> {
     ))
 }
 
-pub fn clock_tick() -> Option<std::time::Duration> {
+pub(crate) fn clock_tick() -> Option<std::time::Duration> {
     let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok()??;
     (hz > 0).then(|| std::time::Duration::from_secs(1) / hz as u32)
 }
 
-pub fn cpu_time() -> Option<std::time::Duration> {
+pub(crate) fn cpu_time() -> Option<std::time::Duration> {
     let mut total = std::time::Duration::ZERO;
     for who in [UsageWho::RUSAGE_SELF, UsageWho::RUSAGE_CHILDREN] {
         let usage = getrusage(who).ok()?;

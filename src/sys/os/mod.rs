@@ -25,32 +25,32 @@ pub fn affinity() -> Option<Vec<usize>> {
 }
 
 /// Pins the calling thread to `cpu`. Fails where the OS refuses or cannot pin.
-pub fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
+pub(crate) fn pin_current_thread(cpu: usize) -> anyhow::Result<()> {
     platform::pin_current_thread(cpu)
         .map_err(|e| anyhow::anyhow!("cannot pin thread to CPU {cpu}: {e}"))
 }
 
 /// The CPU the calling thread runs on right now (`sched_getcpu`), where the OS tells.
-pub fn current_cpu() -> Option<usize> {
+pub(crate) fn current_cpu() -> Option<usize> {
     platform::current_cpu()
 }
 
 /// Context switches counted by the OS: voluntary (the thread blocked or yielded) and
 /// involuntary (the scheduler preempted it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ContextSwitches {
-    pub voluntary: u64,
-    pub involuntary: u64,
+pub(crate) struct ContextSwitches {
+    pub(crate) voluntary: u64,
+    pub(crate) involuntary: u64,
 }
 
 impl ContextSwitches {
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.voluntary + self.involuntary
     }
 
     /// The switches since `earlier`.
     #[must_use]
-    pub fn since(&self, earlier: ContextSwitches) -> ContextSwitches {
+    pub(crate) fn since(&self, earlier: ContextSwitches) -> ContextSwitches {
         ContextSwitches {
             voluntary: self.voluntary.saturating_sub(earlier.voluntary),
             involuntary: self.involuntary.saturating_sub(earlier.involuntary),
@@ -69,7 +69,7 @@ impl std::ops::Add for ContextSwitches {
 }
 
 /// This thread's context switches so far, from `getrusage(RUSAGE_THREAD)`.
-pub fn thread_context_switches() -> Option<ContextSwitches> {
+pub(crate) fn thread_context_switches() -> Option<ContextSwitches> {
     platform::thread_context_switches().map(|(voluntary, involuntary)| ContextSwitches {
         voluntary,
         involuntary,
@@ -77,7 +77,7 @@ pub fn thread_context_switches() -> Option<ContextSwitches> {
 }
 
 /// This process's context switches so far (all its threads), from `getrusage(RUSAGE_SELF)`.
-pub fn process_context_switches() -> Option<ContextSwitches> {
+pub(crate) fn process_context_switches() -> Option<ContextSwitches> {
     platform::process_context_switches().map(|(voluntary, involuntary)| ContextSwitches {
         voluntary,
         involuntary,
@@ -85,18 +85,18 @@ pub fn process_context_switches() -> Option<ContextSwitches> {
 }
 
 /// CPU time (user + system) used so far by this process and by its reaped children.
-pub fn cpu_time() -> Option<std::time::Duration> {
+pub(crate) fn cpu_time() -> Option<std::time::Duration> {
     platform::cpu_time()
 }
 
 /// The unit `/proc/stat` counts CPU time in (`USER_HZ`), where the OS tells.
-pub fn clock_tick() -> Option<std::time::Duration> {
+pub(crate) fn clock_tick() -> Option<std::time::Duration> {
     platform::clock_tick()
 }
 
 /// The system-wide monotonic clock (`CLOCK_MONOTONIC`) in ns, comparable across processes,
 /// where the OS offers one.
-pub fn monotonic_ns() -> Option<u64> {
+pub(crate) fn monotonic_ns() -> Option<u64> {
     platform::monotonic_ns()
 }
 
@@ -105,24 +105,24 @@ pub fn monotonic_ns() -> Option<u64> {
 /// outright (`PR_SET_PDEATHSIG`); fails if the parent is already gone, as the request would
 /// then never fire; and blocks SIGINT, SIGTERM and SIGHUP, which the parent handles for all
 /// its workers (it kills them). Only on Linux; a no-op elsewhere.
-pub fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
+pub(crate) fn die_with_parent(parent: Option<u32>) -> anyhow::Result<()> {
     platform::die_with_parent(parent)
 }
 
 /// Was `signal` ignored (`SIG_IGN`) by this process, as inherited from whoever started it
 /// (`nohup`, `trap '' HUP`)? Asked before any handler is installed. `false` where unknown.
-pub fn signal_ignored(signal: i32) -> bool {
+pub(crate) fn signal_ignored(signal: i32) -> bool {
     platform::signal_ignored(signal)
 }
 
 /// Bytes this process may still map before it reaches its memory limit (`ulimit -v`, or
 /// `ulimit -d`), or `None` where it has none (the usual case) or the OS does not tell.
-pub fn memory_room() -> Option<u64> {
+pub(crate) fn memory_room() -> Option<u64> {
     platform::memory_room()
 }
 
 /// Is process `pid` stopped (SIGSTOP, or traced)? `None` where it cannot be told.
-pub fn process_stopped(pid: u32) -> Option<bool> {
+pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
     platform::process_stopped(pid)
 }
 

@@ -3,39 +3,39 @@
 //! builds and runs there and says plainly what the platform cannot do. Same signatures as
 //! `linux.rs`.
 
-pub fn affinity() -> Option<Vec<usize>> {
+pub(crate) fn affinity() -> Option<Vec<usize>> {
     None
 }
-pub fn pin_current_thread(_cpu: usize) -> anyhow::Result<()> {
+pub(crate) fn pin_current_thread(_cpu: usize) -> anyhow::Result<()> {
     anyhow::bail!("pinning threads to a CPU is only supported on Linux")
 }
-pub fn current_cpu() -> Option<usize> {
+pub(crate) fn current_cpu() -> Option<usize> {
     None
 }
-pub fn thread_context_switches() -> Option<(u64, u64)> {
+pub(crate) fn thread_context_switches() -> Option<(u64, u64)> {
     None
 }
-pub fn process_context_switches() -> Option<(u64, u64)> {
+pub(crate) fn process_context_switches() -> Option<(u64, u64)> {
     None
 }
-pub fn cpu_time() -> Option<std::time::Duration> {
+pub(crate) fn cpu_time() -> Option<std::time::Duration> {
     None
 }
-pub fn clock_tick() -> Option<std::time::Duration> {
+pub(crate) fn clock_tick() -> Option<std::time::Duration> {
     None
 }
-pub fn monotonic_ns() -> Option<u64> {
+pub(crate) fn monotonic_ns() -> Option<u64> {
     None
 }
-pub fn die_with_parent(_parent: Option<u32>) -> anyhow::Result<()> {
+pub(crate) fn die_with_parent(_parent: Option<u32>) -> anyhow::Result<()> {
     Ok(())
 }
-pub fn signal_ignored(_signal: i32) -> bool {
+pub(crate) fn signal_ignored(_signal: i32) -> bool {
     false
 }
-pub fn process_stopped(_pid: u32) -> Option<bool> {
+pub(crate) fn process_stopped(_pid: u32) -> Option<bool> {
     None
 }
-pub fn memory_room() -> Option<u64> {
+pub(crate) fn memory_room() -> Option<u64> {
     None
 }
