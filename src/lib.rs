@@ -70,25 +70,25 @@
 // Tests assert exact values of deterministic arithmetic.
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
-pub mod amdahl;
+pub(crate) mod amdahl;
 pub mod check;
-pub mod claims;
+pub(crate) mod claims;
 pub mod cli;
-pub mod demo;
-pub mod document;
-pub mod engine;
+pub(crate) mod demo;
+pub(crate) mod document;
+pub(crate) mod engine;
 pub mod error;
 pub mod exec;
 pub mod findings;
 pub mod gil;
-pub mod green;
+pub(crate) mod green;
 pub mod interference;
 pub mod interrupt;
 pub mod kernel;
-pub mod limits;
-pub mod maxprocs;
+pub(crate) mod limits;
+pub(crate) mod maxprocs;
 pub mod output;
-pub mod progress;
+pub(crate) mod progress;
 pub mod report;
 pub mod stats;
 pub mod streams;
