@@ -29,12 +29,18 @@
 //! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile:
 //!   the meter and its `/proc/stat` counters (`mod.rs`); a reading and its verdict
 //!   (`reading.rs`); what the reports say of them (`summary.rs`).
-//! - [`exec`]: executors, one per way of running a workload; each returns a `Run`; in
+//! - [`exec`]: executors, one per way of running a workload, each returning a `Run`
+//!   (`sequential.rs`, `threads.rs`, `pool.rs`, `green.rs`, `process.rs`, `gil.rs`), and what
+//!   they share: threads that may be refused (`spawn.rs`), worker child processes started,
+//!   read under a deadline and reaped (`children.rs`), switch costs (`switch_cost.rs`); in
 //!   [`exec::race`], the shared-counter race (`mod.rs`) and the start line that lines its
 //!   threads up (`start_line.rs`); and in [`exec::worker`], the hidden worker processes'
 //!   command line (`command.rs`, read without clap) and output (`report.rs`), both ends.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
-//! - [`demo`]: one per subcommand; decides what to run and builds a `Report`.
+//! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`,
+//!   `parallel.rs`, and a folder each for `interleave`, `race`, `gil_sim`, `maxprocs` (the run
+//!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`) and
+//!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
 //! - [`report`]: the `Report` model and the tour's, and their renderers (table, JSON, CSV,
 //!   markdown, timeline, Chrome trace, SVG plot).
 //! - [`findings`]: each demo's own figures of a mode, typed, as the JSON and the table show them.

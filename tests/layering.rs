@@ -152,3 +152,58 @@ fn every_exception_is_still_needed() {
         );
     }
 }
+
+/// The modules the crate root declares, in order.
+fn modules() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = fs::read_to_string(root.join("src/lib.rs")).expect("src/lib.rs is readable");
+    lib.lines()
+        .filter_map(|line| {
+            let line = line
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ");
+            line.strip_prefix("mod ")?
+                .strip_suffix(';')
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// A newcomer finds every module in both maps of the house: `lib.rs`'s `# Layout` and the
+/// README's Layout table, the latter by its path (`src/name.rs` or `src/name/`).
+#[test]
+fn the_layout_docs_name_every_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = fs::read_to_string(root.join("src/lib.rs")).expect("src/lib.rs is readable");
+    let layout = lib
+        .split("//! # Layout")
+        .nth(1)
+        .expect("lib.rs has a # Layout section");
+    let readme = fs::read_to_string(root.join("README.md")).expect("README.md is readable");
+    let table = readme
+        .split("\n## Layout")
+        .nth(1)
+        .expect("the README has a Layout section");
+    let table = table.split("\n## ").next().unwrap_or(table);
+    let modules = modules();
+    assert!(
+        modules.len() > 20,
+        "lib.rs's modules were found: {modules:?}"
+    );
+    let mut missing = Vec::new();
+    for module in &modules {
+        if !layout.contains(&format!("- [`{module}`]")) {
+            missing.push(format!("lib.rs # Layout has no entry for {module}"));
+        }
+        let (file, folder) = (format!("src/{module}.rs"), format!("src/{module}/"));
+        assert_ne!(
+            root.join(&file).exists(),
+            root.join(&folder).exists(),
+            "{module} is one file or one folder"
+        );
+        if !table.contains(&format!("`{file}`")) && !table.contains(&format!("`{folder}")) {
+            missing.push(format!("README's Layout names neither {file} nor {folder}"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
