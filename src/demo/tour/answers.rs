@@ -9,6 +9,7 @@ use crate::demo::parallel::Way as Parallel;
 use crate::demo::{Mode, Sequential, result_of};
 use crate::exec::race::Sharing;
 use crate::findings::{InterleaveFindings, RaceFindings};
+use crate::gil::CPYTHON_SWITCH_INTERVAL;
 use crate::interference::Interference;
 use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
@@ -308,22 +309,32 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
 }
 
 pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
+    let gil_new = Some(Variant::GIL_NEW.name());
     let answer = vec![
         format!(
-            "The GIL lets one thread at a time run Python code. CPU-bound threads still run and take turns (the lock changed hands {:.0} times a second, about once per 5 ms switch interval), but they do not run in parallel: two threads under the GIL took {} (speedup {:.2}), while the same threads without a GIL took {} ms ({:.2}x).",
+            "The GIL lets one thread at a time run Python code. CPU-bound threads still run, handing the lock over {:.0} times a second (a hand-off every {} switch interval would be {:.0}): two threads under the GIL took {} (speedup {:.2}). {} Without a GIL the same threads took {} ms ({:.2}x). {}",
             result(cpu, Variant::GIL_NEW)
                 .and_then(|r| r.findings.gil())
                 .map_or(f64::NAN, |g| g.handoffs_per_s as f64),
+            humantime::format_duration(CPYTHON_SWITCH_INTERVAL),
+            1.0 / CPYTHON_SWITCH_INTERVAL.as_secs_f64(),
             against_sequential(cpu, Variant::GIL_NEW),
             speedup(cpu, Variant::GIL_NEW),
+            claim_text(cpu, "gil.take_turns", gil_new),
             format_ms(median(cpu, Variant::NO_GIL)),
             speedup(cpu, Variant::NO_GIL),
-        ),
+            claim_text(cpu, "gil.no_gil_parallel", Some(Variant::NO_GIL.name())),
+        )
+        .trim_end()
+        .to_string(),
         format!(
-            "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads overlap their waits even under the GIL ({}, speedup {:.2}).",
+            "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads can overlap their waits even under the GIL: {} (speedup {:.2}). {}",
             against_sequential(io, Variant::GIL_NEW),
             speedup(io, Variant::GIL_NEW),
-        ),
+            claim_text(io, "gil.waits_overlap", gil_new),
+        )
+        .trim_end()
+        .to_string(),
     ];
     section(
         "How does Python's Global Interpreter Lock (GIL) influence the way a Python thread behaves?",
@@ -342,10 +353,13 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
 
 pub(super) fn gil_workaround(cpu: &Report) -> Section {
     let answer = vec![format!(
-        "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound work runs in parallel: {} (speedup {:.2}), at the cost of starting processes and of sending data between them instead of sharing it.",
+        "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound processes can run in parallel where there are CPUs for them, at the cost of starting processes and of sending data between them instead of sharing it. Here they took {} (speedup {:.2}). {}",
         against_sequential(cpu, Variant::Processes),
         speedup(cpu, Variant::Processes),
-    )];
+        claim_text(cpu, "gil.processes_parallel", Some(Variant::Processes.name())),
+    )
+    .trim_end()
+    .to_string()];
     section(
         "With this in mind: What is the workaround for the GIL (Hint: it's another module)?",
         "the GIL workaround",
@@ -390,4 +404,61 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
         vec![sweep.clone()],
         &[],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Claim;
+    use crate::report::Timeline;
+
+    /// A gil-sim report where `mode`'s claim `id` was judged `holds`, worded `text`.
+    fn gil_report(mode: Variant, id: &'static str, holds: bool, text: &str) -> Report {
+        let results = vec![
+            ModeResult::synthetic(Sequential.name(), &[100.0], [1.0, 1.0], vec![0]),
+            ModeResult::synthetic(mode.name(), &[55.0], [1.7, 1.9], vec![0, 1]),
+        ];
+        let claims = vec![Claim::new(id, Some(mode.name())).judged(Some(holds), text.into())];
+        crate::demo::report(
+            "gil-sim",
+            Machine::with_cpus(2),
+            results,
+            Timeline::default(),
+            Interference::none(),
+            claims,
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn the_workaround_says_processes_ran_in_parallel_only_where_the_claim_holds() {
+        let said = |holds: bool, text: &str| {
+            let report = gil_report(Variant::Processes, "gil.processes_parallel", holds, text);
+            gil_workaround(&report).answer.join(" ")
+        };
+        let one_cpu = said(false, "processes: could not run faster together.");
+        assert!(
+            one_cpu.contains("could not run faster together"),
+            "{one_cpu}"
+        );
+        assert!(!one_cpu.contains("runs in parallel"), "{one_cpu}");
+        let two_cpus = said(true, "processes: ran at the same time.");
+        assert!(two_cpus.contains("ran at the same time"), "{two_cpus}");
+    }
+
+    #[test]
+    fn the_gil_answer_takes_turns_and_overlaps_waits_only_as_its_claims_say() {
+        let cpu = gil_report(
+            Variant::GIL_NEW,
+            "gil.take_turns",
+            false,
+            "steps overlapped.",
+        );
+        let io = gil_report(Variant::GIL_NEW, "gil.waits_overlap", false, "no overlap.");
+        let answer = gil(&cpu, &io).answer.join(" ");
+        assert!(answer.contains("steps overlapped."), "{answer}");
+        assert!(answer.contains("no overlap."), "{answer}");
+        assert!(!answer.contains("take turns"), "{answer}");
+        assert!(answer.contains("can overlap their waits"), "{answer}");
+    }
 }
