@@ -497,21 +497,20 @@ mod agreement {
         let claims =
             crate::demo::parallel::claims(&machine, &workload, &results, &timeline, &interference);
         Report {
-            schema: crate::report::SCHEMA,
-            demo: "parallel".into(),
-            machine,
             workload: Some(WorkloadReport::new(
                 workload,
                 crate::engine::Repeats { runs: 1, warmup: 0 },
                 0,
             )),
-            results,
-            maxprocs: None,
-            amdahl: None,
-            timeline,
-            interference,
-            claims,
-            notes: Vec::new(),
+            ..crate::demo::report(
+                "parallel",
+                machine,
+                results,
+                timeline,
+                interference,
+                claims,
+                Vec::new(),
+            )
         }
     }
 
