@@ -43,8 +43,8 @@ use crate::error::UsageError;
 use crate::trace::Recorder;
 use std::hint::black_box;
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 mod start_line;
