@@ -70,8 +70,12 @@ pub struct InterleaveFindings {
     pub(crate) first_done_ms: f64,
     /// When the last task finished.
     pub(crate) last_done_ms: f64,
-    /// What one switch costs this mode on one CPU, where it was measured.
+    /// What one switch costs this mode on one CPU, where it was measured; `null` where the
+    /// probe could not time one (see `switch_probe.unmeasured`).
     pub(crate) switch_cost_ns: Option<f64>,
+    /// The switch-cost probe of this mode: what it timed and what it made of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) switch_probe: Option<crate::exec::switch_cost::Probe>,
     /// With waits: the wall time no run on one CPU can beat, the larger of all the CPU work and
     /// one task's compute plus its waits (estimated from the calibrated kernel speed).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,6 +115,9 @@ pub(crate) struct RaceTiming {
     pub(crate) loops_overlap_pct: Option<f64>,
     /// Runs in which the loops never overlapped.
     pub(crate) runs_apart: usize,
+    /// Runs whose threads could not be lined up at the start within its budget (another
+    /// program kept one off its CPU) and started anyway.
+    pub(crate) runs_not_lined_up: usize,
     /// Times the threads were preempted while counting, all runs together, where the OS says.
     pub(crate) preemptions: Option<u64>,
 }

@@ -374,6 +374,7 @@ use std::os::unix::process::CommandExt;
 fn bad_input_to_the_hidden_workers_is_exit_2() {
     // A well-formed worker's arguments, to which each case adds one bad one.
     const WORKER: &str = "worker --task=0 --units=10 --seed=1 --chunk-units=1";
+    const YIELDER: &str = "yield-worker --cpu=0 --budget-us=1000";
     let cases = [
         // Once aborted allocating room for 99999999999 tasks.
         "worker --task=99999999999 --units=10 --seed=1 --chunk-units=1 --gil".to_string(),
@@ -386,16 +387,19 @@ fn bad_input_to_the_hidden_workers_is_exit_2() {
         format!("{WORKER} --wait-every-units=0 --pause-ns=1"),
         format!("{WORKER} --cpu=-1"),
         format!("{WORKER} --parent=0"),
-        "yield-worker --cpu=0 --rounds=0".to_string(),
-        "yield-worker --cpu=0 --rounds=99999999999999".to_string(),
+        format!("{YIELDER} --rounds=0"),
+        format!("{YIELDER} --rounds=99999999999999"),
+        "yield-worker --cpu=0 --rounds=1 --budget-us=0".to_string(),
+        "yield-worker --cpu=0 --rounds=1 --budget-us=99999999999".to_string(),
         // Malformed: what no parent builds.
         "worker".to_string(),
         "worker --help".to_string(),
-        "yield-worker --cpu=0".to_string(),
-        "yield-worker --cpu=0 --rounds=1 --rounds=2".to_string(),
-        "yield-worker --cpu=0 --rounds 1".to_string(),
-        "yield-worker --cpu=0 --rounds=1 --seed=1".to_string(),
-        "yield-worker --cpu=x --rounds=1".to_string(),
+        "yield-worker --cpu=0 --budget-us=1000".to_string(),
+        "yield-worker --cpu=0 --rounds=1".to_string(),
+        format!("{YIELDER} --rounds=1 --rounds=2"),
+        format!("{YIELDER} --rounds 1"),
+        format!("{YIELDER} --rounds=1 --seed=1"),
+        "yield-worker --cpu=x --rounds=1 --budget-us=1000".to_string(),
         format!("{WORKER} --gil=1"),
         format!("{WORKER} --io-wait-ns=1"),
         format!("{WORKER} --wait-every-units=1"),

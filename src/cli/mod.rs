@@ -253,6 +253,7 @@ mod tests {
         let yielder = YieldWorkerArgs {
             cpu: 0,
             rounds: 9,
+            budget_us: 40_000,
             parent: None,
         };
         for command in [

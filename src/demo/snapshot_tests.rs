@@ -143,6 +143,7 @@ fn race() -> Report {
             start_skew_us: Some([1.5, 3.0]),
             loops_overlap_pct: Some(97.0),
             runs_apart: 0,
+            runs_not_lined_up: 0,
             preemptions: Some(0),
         },
     };

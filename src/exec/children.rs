@@ -14,10 +14,21 @@
 //! - Workers block SIGINT, SIGTERM and SIGHUP: the parent owns those signals, and its handler
 //!   ([`crate::interrupt`]) kills and reaps every worker. Children are started and reaped
 //!   through that module's registry, so the handler sees every child that exists.
-//! - The parent reads all the pipes in one `poll` loop (no thread per child) and gives the
-//!   workers [`worker_timeout`] to finish: a worker that is stopped or hung fails the run with
-//!   a message instead of stalling it. Whenever the parent returns early, every child still
-//!   running is killed and reaped.
+//! - The parent reads all the pipes in one `poll` loop (no thread per child) and watches each
+//!   worker's progress meanwhile ([`Watch`]): a worker that is stopped or hung fails the run
+//!   with a message instead of stalling it. Whenever the parent returns early, every child
+//!   still running is killed and reaped.
+//!
+//! # Hung means no progress, not slow
+//!
+//! A worker is not given a time to finish in: beside another busy program it may get half a
+//! CPU or less, and on a quiet machine's estimate it would be declared hung while it works.
+//! What it must show instead is progress, read from the CPU time the OS counts for it. It is
+//! stopped or hung when that time stands still for longer than any of its own waits and
+//! [`IDLE_FLOOR`] (SIGSTOP, a deadlock, a read that never returns), and spinning without
+//! progress when it has used far more CPU time than its work needs. A worker that gets a
+//! sliver of a busy CPU still moves, so it runs to its end. Where the OS does not count a
+//! process's CPU time (not Linux), the old wall-clock deadline ([`worker_timeout`]) stands in.
 
 use super::worker::WorkerCommand;
 use crate::interrupt;
@@ -32,12 +43,89 @@ use std::time::{Duration, Instant};
 pub(crate) const SELF_EXE: &str = "/proc/self/exe";
 
 /// The least time workers get to finish, however little work they have: starting a process,
-/// loading a debug build and parsing its flags, on a machine busy with other work.
+/// loading a debug build and parsing its flags, on a machine busy with other work. Also the
+/// least CPU time a worker may use before it counts as spinning.
 pub(crate) const WORKER_TIMEOUT_FLOOR: Duration = Duration::from_secs(10);
 
 /// How many times their estimated work the workers get on top of the floor: the estimate is a
 /// sequential pass over all their tasks, timed when this machine may have been quieter.
 pub(crate) const WORKER_TIMEOUT_MARGIN: u32 = 5;
+
+/// How long a worker may use no CPU time at all, besides its own waits, before it counts as
+/// stopped or hung: far above what a scheduler, a CPU quota's throttling (periods of 100 ms,
+/// at most 1 s) or the loading of the binary from disk holds a runnable process back.
+pub(crate) const IDLE_FLOOR: Duration = Duration::from_secs(3);
+
+/// How often the parent looks at its workers' CPU time.
+const LOOK_EVERY: Duration = Duration::from_millis(200);
+
+/// What workers must show to count as alive (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Watch {
+    /// CPU time one worker may use before it counts as spinning without progress.
+    pub(crate) cpu_allowance: Duration,
+    /// How long a worker may use no CPU time: its longest single wait and [`IDLE_FLOOR`].
+    pub(crate) idle_allowance: Duration,
+    /// The wall-clock time they all get where the OS does not count a process's CPU time.
+    pub(crate) fallback: Duration,
+}
+
+impl Watch {
+    /// The watch over `workers` worker processes whose work takes about `expected` in all,
+    /// one after another, waits included, and which sleep at most `longest_wait` at a time.
+    pub(crate) fn new(expected: Duration, workers: usize, longest_wait: Duration) -> Watch {
+        Watch {
+            cpu_allowance: WORKER_TIMEOUT_FLOOR
+                .saturating_add(expected.saturating_mul(WORKER_TIMEOUT_MARGIN)),
+            idle_allowance: IDLE_FLOOR.saturating_add(longest_wait),
+            fallback: worker_timeout(expected, workers),
+        }
+    }
+}
+
+/// What one look at a worker found wrong.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stall {
+    /// Its CPU time stood still for this long.
+    Idle(Duration),
+    /// It used this much CPU time, more than its work can need.
+    Spinning(Duration),
+}
+
+/// What the parent knows of one worker's progress: its CPU time at the last change, and when
+/// that was.
+#[derive(Debug, Clone, Copy)]
+struct Progress {
+    cpu: Option<Duration>,
+    since: Instant,
+}
+
+impl Progress {
+    fn new(now: Instant) -> Progress {
+        Progress {
+            cpu: None,
+            since: now,
+        }
+    }
+
+    /// Notes the worker's CPU time `cpu` at `now` (`None`: not known, or the process is gone)
+    /// and says what is wrong, if anything.
+    fn look(&mut self, now: Instant, cpu: Option<Duration>, watch: &Watch) -> Option<Stall> {
+        let cpu = cpu?;
+        if self.cpu != Some(cpu) {
+            self.cpu = Some(cpu);
+            self.since = now;
+        }
+        let idle = now.saturating_duration_since(self.since);
+        if cpu > watch.cpu_allowance {
+            Some(Stall::Spinning(cpu))
+        } else if idle > watch.idle_allowance {
+            Some(Stall::Idle(idle))
+        } else {
+            None
+        }
+    }
+}
 
 /// What each worker adds to the allowance for starting (fork, exec, start-up).
 pub(crate) const WORKER_START_ALLOWANCE: Duration = Duration::from_millis(50);
@@ -154,30 +242,30 @@ pub(crate) fn start_workers(
 }
 
 /// Starts one child process of `exe` per worker command, all at once, and returns what each
-/// wrote on stdout once all have ended; `expected` is about how long their work takes one
-/// after another (see [`worker_timeout`]). A child that fails is an error quoting the first
-/// line of its stderr; children still running when this returns early are killed, and every
-/// child is reaped.
+/// wrote on stdout once all have ended, watched as `watch` says. A child that fails is an
+/// error quoting the first line of its stderr; children still running when this returns early
+/// are killed, and every child is reaped.
 pub(crate) fn run_children(
     exe: &Path,
     workers: &[WorkerCommand],
-    expected: Duration,
+    watch: &Watch,
 ) -> anyhow::Result<Vec<String>> {
     let mut children = start_workers(exe, workers, false)?;
-    collect(&mut children, worker_timeout(expected, workers.len()))
+    collect(&mut children, watch)
 }
 
 /// Reads everything `children` write on stdout and stderr, reaps them, and returns their
-/// stdouts in order; fails if one fails or if they have not all ended within `timeout`.
-pub(crate) fn collect(children: &mut Reaper, timeout: Duration) -> anyhow::Result<Vec<String>> {
-    let deadline = Instant::now() + timeout;
-    let outputs = read_pipes(&mut children.0, deadline)
-        .map_err(|late| late.into_error(&children.0, timeout))?;
+/// stdouts in order; fails if one fails, or stops making progress as `watch` says.
+pub(crate) fn collect(children: &mut Reaper, watch: &Watch) -> anyhow::Result<Vec<String>> {
+    let deadline = Instant::now() + watch.fallback;
+    let outputs = read_pipes(&mut children.0, deadline, watch)
+        .map_err(|late| late.into_error(&children.0, watch.fallback))?;
     let mut stdouts = Vec::with_capacity(outputs.len());
     for (i, (child, (stdout, stderr))) in children.0.iter_mut().zip(outputs).enumerate() {
-        let Some(status) = reap_by(child, deadline).context("cannot wait for a worker process")?
-        else {
-            return Err(Late::Worker(i).into_error(&children.0, timeout));
+        // Its pipes are closed: it is ending, and has at most the idle allowance to do so.
+        let by = Instant::now() + watch.idle_allowance;
+        let Some(status) = reap_by(child, by).context("cannot wait for a worker process")? else {
+            return Err(Late::Worker(i, None).into_error(&children.0, watch.fallback));
         };
         if !status.success() {
             // A worker killed by the signal that is interrupting this run too is no failure.
@@ -200,39 +288,58 @@ type Outputs = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Why the pipes could not be read to their end.
 enum Late {
-    /// Worker `i` had not closed its pipes by the deadline.
-    Worker(usize),
+    /// Worker `i` stalled (or, where `None`, had not ended by the wall-clock deadline).
+    Worker(usize, Option<Stall>),
     /// Reading or polling failed.
     Io(std::io::Error),
 }
 
 impl Late {
+    /// The error for the run: `timeout` is the wall-clock deadline that stood in where the
+    /// worker's progress could not be read.
     fn into_error(self, children: &[Child], timeout: Duration) -> anyhow::Error {
-        match self {
-            Late::Io(e) => anyhow::Error::new(e).context("cannot read a worker's pipe"),
-            Late::Worker(i) => {
-                let pid = children[i].id();
-                let state = if sys::process_stopped(pid) == Some(true) {
+        let (i, stall) = match self {
+            Late::Io(e) => return anyhow::Error::new(e).context("cannot read a worker's pipe"),
+            Late::Worker(i, stall) => (i, stall),
+        };
+        let pid = children[i].id();
+        let stopped = sys::process_stopped(pid) == Some(true);
+        let ms =
+            |d: Duration| humantime::format_duration(Duration::from_millis(d.as_millis() as u64));
+        let (state, why) = match stall {
+            Some(Stall::Idle(idle)) => (
+                if stopped { "is stopped" } else { "is hung" },
+                format!("it used no CPU time for {}", ms(idle)),
+            ),
+            Some(Stall::Spinning(cpu)) => (
+                "is hung",
+                format!(
+                    "it used {} of CPU time, far more than its work needs, without finishing",
+                    ms(cpu)
+                ),
+            ),
+            None => (
+                if stopped {
                     "is stopped"
                 } else {
                     "is hung or far slower than expected"
-                };
-                let limit = Duration::from_millis(timeout.as_millis() as u64);
-                anyhow::anyhow!(
-                    "worker process {} of {} (pid {pid}) {state}: it did not finish within {}, so the run was abandoned and every worker killed",
-                    i + 1,
-                    children.len(),
-                    humantime::format_duration(limit)
-                )
-            }
-        }
+                },
+                format!("it did not finish within {}", ms(timeout)),
+            ),
+        };
+        anyhow::anyhow!(
+            "worker process {} of {} (pid {pid}) {state}: {why}, so the run was abandoned and every worker killed",
+            i + 1,
+            children.len(),
+        )
     }
 }
 
-/// Each child's whole stdout and stderr, read in one `poll` loop until every pipe is closed or
-/// `deadline` passes.
+/// Each child's whole stdout and stderr, read in one `poll` loop until every pipe is closed, or
+/// a child still writing stalls as `watch` says (or, where its CPU time cannot be read,
+/// `deadline` passes).
 #[cfg(target_os = "linux")]
-fn read_pipes(children: &mut [Child], deadline: Instant) -> Result<Outputs, Late> {
+fn read_pipes(children: &mut [Child], deadline: Instant, watch: &Watch) -> Result<Outputs, Late> {
     use nix::errno::Errno;
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::fs::File;
@@ -251,13 +358,27 @@ fn read_pipes(children: &mut [Child], deadline: Instant) -> Result<Outputs, Late
         }
     }
     let mut buf = vec![0u8; 64 * 1024];
+    let pids: Vec<u32> = children.iter().map(Child::id).collect();
+    let mut progress = vec![Progress::new(Instant::now()); children.len()];
+    let mut next_look = Instant::now();
     while let Some(&(first, _, _)) = open.first() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Late::Worker(first));
+        let now = Instant::now();
+        if now >= next_look {
+            next_look = now + LOOK_EVERY;
+            let mut watched = false;
+            for &(child, _, _) in &open {
+                let cpu = sys::process_cpu_time(pids[child]);
+                watched |= cpu.is_some();
+                if let Some(stall) = progress[child].look(now, cpu, watch) {
+                    return Err(Late::Worker(child, Some(stall)));
+                }
+            }
+            if !watched && now >= deadline {
+                return Err(Late::Worker(first, None));
+            }
         }
-        let wait =
-            PollTimeout::try_from(left.min(Duration::from_secs(1))).unwrap_or(PollTimeout::MAX);
+        let wait = PollTimeout::try_from(next_look.saturating_duration_since(now))
+            .unwrap_or(PollTimeout::MAX);
         let ready: Vec<usize> = {
             let mut fds: Vec<PollFd> = open
                 .iter()
@@ -296,7 +417,7 @@ fn read_pipes(children: &mut [Child], deadline: Instant) -> Result<Outputs, Late
 /// Each child's whole stdout and stderr, read one after another (no deadline where `poll` is
 /// not available to this crate).
 #[cfg(not(target_os = "linux"))]
-fn read_pipes(children: &mut [Child], _deadline: Instant) -> Result<Outputs, Late> {
+fn read_pipes(children: &mut [Child], _deadline: Instant, _watch: &Watch) -> Result<Outputs, Late> {
     use std::io::Read;
     let mut outputs = Vec::with_capacity(children.len());
     for child in children.iter_mut() {
@@ -320,4 +441,86 @@ pub(crate) fn current_exe() -> anyhow::Result<PathBuf> {
         return Ok(own.to_path_buf());
     }
     std::env::current_exe().context("cannot find the conpar executable to start workers")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// A watch for work of 100 ms that sleeps 50 ms at a time.
+    fn watch() -> Watch {
+        Watch::new(100 * MS, 2, 50 * MS)
+    }
+
+    #[test]
+    fn a_worker_that_gets_a_sliver_of_a_busy_cpu_is_alive() {
+        // 1 ms of CPU time every second, for a minute: far slower than any estimate, alive.
+        let start = Instant::now();
+        let mut progress = Progress::new(start);
+        for second in 0..60u32 {
+            let now = start + 1000 * MS * second;
+            assert_eq!(progress.look(now, Some(MS * second), &watch()), None);
+        }
+    }
+
+    #[test]
+    fn a_worker_whose_cpu_time_stands_still_is_stopped_or_hung() {
+        let start = Instant::now();
+        let mut progress = Progress::new(start);
+        let w = watch();
+        assert_eq!(progress.look(start, Some(20 * MS), &w), None);
+        // Within its own waits and the floor, standing still is waiting.
+        let waiting = start + w.idle_allowance;
+        assert_eq!(progress.look(waiting, Some(20 * MS), &w), None);
+        let later = waiting + MS;
+        assert_eq!(
+            progress.look(later, Some(20 * MS), &w),
+            Some(Stall::Idle(w.idle_allowance + MS))
+        );
+        assert!(w.idle_allowance >= IDLE_FLOOR + 50 * MS);
+    }
+
+    #[test]
+    fn a_worker_that_spins_without_finishing_is_hung() {
+        let start = Instant::now();
+        let mut progress = Progress::new(start);
+        let w = watch();
+        let beyond = w.cpu_allowance + MS;
+        assert_eq!(
+            progress.look(start, Some(beyond), &w),
+            Some(Stall::Spinning(beyond))
+        );
+        assert!(w.cpu_allowance >= WORKER_TIMEOUT_FLOOR + 5 * 100 * MS);
+    }
+
+    #[test]
+    fn where_cpu_time_is_unknown_nothing_is_judged() {
+        let start = Instant::now();
+        let mut progress = Progress::new(start);
+        let much_later = start + 3600 * 1000 * MS;
+        assert_eq!(progress.look(much_later, None, &watch()), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_stall_is_one_line_naming_the_worker_and_what_it_did() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let children = vec![child];
+        let idle = Late::Worker(0, Some(Stall::Idle(3 * 1000 * MS))).into_error(&children, MS);
+        let spin = Late::Worker(0, Some(Stall::Spinning(12 * 1000 * MS))).into_error(&children, MS);
+        child = children.into_iter().next().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        let idle = idle.to_string();
+        assert!(idle.starts_with("worker process 1 of 1 (pid "), "{idle}");
+        assert!(
+            idle.contains("is hung: it used no CPU time for 3s"),
+            "{idle}"
+        );
+        let spin = spin.to_string();
+        assert!(spin.contains("is hung: it used 12s of CPU time"), "{spin}");
+        assert!(!idle.contains('\n') && !spin.contains('\n'));
+    }
 }

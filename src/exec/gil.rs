@@ -268,7 +268,14 @@ pub fn run_processes(exe: &Path, plan: &GilPlan) -> anyhow::Result<GilRun> {
             WorkerCommand::Worker(WorkerArgs::of(&spec).under_gil(t.io_wait))
         })
         .collect();
-    let stdouts = children::run_children(exe, &workers, expected)?;
+    let longest_wait = plan
+        .tasks
+        .iter()
+        .filter_map(|t| t.io_wait)
+        .max()
+        .unwrap_or_default();
+    let watch = children::Watch::new(expected, workers.len(), longest_wait);
+    let stdouts = children::run_children(exe, &workers, &watch)?;
     let wall = epoch.elapsed();
     let outcomes = stdouts
         .iter()

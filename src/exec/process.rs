@@ -9,7 +9,7 @@
 //!
 //! Starting, reading and reaping the children is [`super::children`]'s part.
 
-use super::children::{current_exe, run_children};
+use super::children::{Watch, current_exe, run_children};
 use super::worker::{WorkerArgs, WorkerCommand, WorkerReport};
 use super::{Run, WorkerResult, run_task};
 use crate::sys;
@@ -88,7 +88,9 @@ pub fn run_with(exe: &Path, workload: &Workload, cpu: Option<usize>) -> anyhow::
         })
         .collect();
     let mut per_worker = Vec::with_capacity(workers.len());
-    for stdout in run_children(exe, &workers, expected)? {
+    let longest_wait = workload.wait.map_or(Duration::ZERO, |w| w.pause());
+    let watch = Watch::new(expected, workers.len(), longest_wait);
+    for stdout in run_children(exe, &workers, &watch)? {
         per_worker.push(task_result(&stdout, epoch_ns)?);
     }
     Ok(Run::gather(epoch.elapsed(), per_worker))

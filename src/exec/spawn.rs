@@ -19,6 +19,7 @@
 use anyhow::anyhow;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::thread::{Builder, JoinHandle, Scope, ScopedJoinHandle};
+use std::time::Instant;
 
 /// Room a thread must leave under a memory limit for everything else: the heap, the signal
 /// stacks, the report.
@@ -157,13 +158,25 @@ pub(crate) fn on_thread<T: Send>(what: &str, body: impl FnOnce() -> T + Send) ->
 /// A one-use meeting point for `parties` threads that can be called off: like
 /// `std::sync::Barrier`, except that [`Gate::cancel`] releases everyone waiting (and anyone
 /// who comes later) when some party will never come, for example because its thread could not
-/// be created.
+/// be created, and that nobody waits past the deadline it brings: a party that another
+/// program keeps off its CPU may come late, and the others go on without it.
 #[derive(Debug)]
 pub(crate) struct Gate {
     parties: usize,
     /// Arrivals so far, and whether the meeting was called off.
     state: Mutex<(usize, bool)>,
     changed: Condvar,
+}
+
+/// How a wait at a [`Gate`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Meeting {
+    /// Every party came.
+    All,
+    /// The meeting was called off: give up at once.
+    CalledOff,
+    /// The deadline passed before every party came: go on without them.
+    Late,
 }
 
 impl Gate {
@@ -175,24 +188,35 @@ impl Gate {
         }
     }
 
-    /// Checks in and sleeps until every party has checked in (then `true`) or the meeting is
-    /// called off (then `false`: the caller should give up at once).
-    pub(crate) fn wait(&self) -> bool {
+    /// Checks in and sleeps until every party has checked in, the meeting is called off, or
+    /// `by` passes, whichever comes first.
+    pub(crate) fn wait(&self, by: Instant) -> Meeting {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.0 += 1;
         if state.0 >= self.parties {
             self.changed.notify_all();
         }
-        while state.0 < self.parties && !state.1 {
+        loop {
+            if state.1 {
+                return Meeting::CalledOff;
+            }
+            if state.0 >= self.parties {
+                return Meeting::All;
+            }
+            let left = by.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Meeting::Late;
+            }
             state = self
                 .changed
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
-        !state.1
     }
 
-    /// Calls the meeting off: every party waiting, and every later one, gets `false`.
+    /// Calls the meeting off: every party waiting, and every later one, gets
+    /// [`Meeting::CalledOff`].
     pub(crate) fn cancel(&self) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.1 = true;
@@ -214,6 +238,11 @@ mod tests {
         assert_eq!(on_thread("a test thread", || 7).unwrap(), 7);
     }
 
+    /// Far beyond any wait in these tests: a deadline that never decides.
+    fn never() -> Instant {
+        Instant::now() + std::time::Duration::from_secs(3600)
+    }
+
     #[test]
     fn a_gate_opens_when_all_are_there() {
         let gate = Gate::new(3);
@@ -223,13 +252,23 @@ mod tests {
             3,
             || {},
             |_| {
-                if gate.wait() {
+                if gate.wait(never()) == Meeting::All {
                     passed.fetch_add(1, Ordering::SeqCst);
                 }
             },
         )
         .unwrap();
         assert_eq!(passed.into_inner(), 3);
+    }
+
+    #[test]
+    fn nobody_waits_at_a_gate_past_its_deadline() {
+        // Two of three parties come, the third never does, and nobody calls the meeting off.
+        let gate = Gate::new(3);
+        let by = Instant::now() + std::time::Duration::from_millis(20);
+        let met = on_threads("gate threads", 2, || {}, |_| gate.wait(by)).unwrap();
+        assert_eq!(met, vec![Meeting::Late, Meeting::Late]);
+        assert!(Instant::now() >= by);
     }
 
     #[test]
@@ -242,7 +281,7 @@ mod tests {
                 .map(|_| {
                     s.spawn(|| {
                         arrived.fetch_add(1, Ordering::SeqCst);
-                        gate.wait()
+                        gate.wait(never())
                     })
                 })
                 .collect();
@@ -253,10 +292,14 @@ mod tests {
             waiters
                 .into_iter()
                 .map(|w| w.join().unwrap())
-                .collect::<Vec<bool>>()
+                .collect::<Vec<Meeting>>()
         });
-        assert_eq!(released, vec![false, false]);
-        assert!(!gate.wait(), "a party coming after the cancel gives up too");
+        assert_eq!(released, vec![Meeting::CalledOff, Meeting::CalledOff]);
+        assert_eq!(
+            gate.wait(never()),
+            Meeting::CalledOff,
+            "a party coming after the cancel gives up too"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The claims of `interleave`, each judged on the results, the switch costs and the
 //! interference.
 
-use super::{Claim, ModeResult, Workload, switch_cost, sys};
+use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost, sys};
 use crate::report::format_ms;
 
 /// The claims of `interleave`: every mode on the one CPU, waits overlapped by interleaving,
@@ -76,22 +76,79 @@ pub(crate) fn claims(
             );
         }
     }
-    if let Some(thread) = costs.threads {
-        let green = costs.green;
-        claims.push(
-            Claim::new("interleave.green_cheaper", None)
-                .figure("green_ns", green)
-                .figure("thread_ns", thread)
-                .judged(
-                    Some(green < thread),
-                    if green < thread {
-                        format!("A green switch ({green:.1} ns) was cheaper than an OS thread switch ({thread:.0} ns): the task yields in user space, no kernel involved.")
-                    } else {
-                        format!("Here a green switch ({green:.1} ns) was not cheaper than an OS thread switch ({thread:.0} ns).")
-                    },
+    for (way, probe) in [
+        (Way::Threads, &costs.threads),
+        (Way::Processes, &costs.processes),
+    ] {
+        if let Some(probe) = probe {
+            claims.push(switch_timed(way, probe));
+        }
+    }
+    if let Some(thread) = &costs.threads {
+        let green = costs.green.ns.unwrap_or(f64::NAN);
+        let claim = Claim::new("interleave.green_cheaper", None)
+            .figure("green_ns", costs.green.ns)
+            .figure("thread_ns", thread.ns);
+        claims.push(match (thread.ns, thread.why_unmeasured()) {
+            (Some(t), _) => claim.judged(
+                Some(green < t),
+                if green < t {
+                    format!("A green switch ({green:.1} ns) was cheaper than an OS thread switch ({t:.0} ns): the task yields in user space, no kernel involved.")
+                } else {
+                    format!("Here a green switch ({green:.1} ns) was not cheaper than an OS thread switch ({t:.0} ns).")
+                },
+            ),
+            (None, why) => claim.judged(
+                None,
+                format!(
+                    "Whether a green switch ({green:.1} ns) is cheaper than an OS thread switch cannot be judged here: a thread switch could not be timed: {}.",
+                    why.unwrap_or_default()
                 ),
-        );
+            ),
+        });
     }
     claims.push(crate::claims::checksums(results, None));
     claims
+}
+
+/// `interleave.switch_timed`: could the probe of `way` time a switch on its CPU? Never false:
+/// where it could not, the reason is that the CPU was shared or the partner absent, which this
+/// run cannot blame on the switch.
+fn switch_timed(way: Way, probe: &switch_cost::Probe) -> Claim {
+    let mode = way.name();
+    let what = if way == Way::Threads {
+        "thread"
+    } else {
+        "process"
+    };
+    let budget = if probe.cut_by_budget {
+        format!(
+            "; its budget of {} ms ended it after {} of {} round trips",
+            probe.budget_ms, probe.round_trips, probe.asked_round_trips
+        )
+    } else {
+        String::new()
+    };
+    let claim = Claim::new("interleave.switch_timed", Some(mode))
+        .figure("ns", probe.ns)
+        .figure("median_round_trip_ns", probe.median_round_trip_ns)
+        .figure("round_trips", probe.round_trips)
+        .figure("stretched", probe.stretched)
+        .figure("unmeasured", probe.unmeasured);
+    match (probe.ns, probe.why_unmeasured()) {
+        (Some(ns), _) => claim.judged(
+            Some(true),
+            format!(
+                "{mode}: a {what} switch took {ns:.0} ns, half the median of {} yield round trips{budget}.",
+                probe.round_trips
+            ),
+        ),
+        (None, why) => claim.judged(
+            None,
+            format!(
+                "{mode}: a {what} switch could not be timed: {}{budget}.",
+                why.unwrap_or_default()
+            ),
+        ),
+    }
 }

@@ -85,9 +85,10 @@ pub(crate) struct Config {
     pub(crate) progress: bool,
 }
 
-/// Yields per task of the green switch-cost measurement, and of the thread and process ones.
-const GREEN_ROUNDS: u64 = 200_000;
-const OS_ROUNDS: u64 = 20_000;
+/// Round trips per task of the green switch-cost probe, and of the thread and process ones
+/// (each also ends when its time budget is spent: [`switch_cost::PROBE_BUDGET`]).
+const GREEN_ROUNDS: u64 = 100_000;
+const OS_ROUNDS: u64 = 10_000;
 
 /// The stack Rust reserves for a spawned thread unless `RUST_MIN_STACK` says otherwise.
 const DEFAULT_THREAD_STACK: usize = 2 * 1024 * 1024;
@@ -209,7 +210,10 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         progress: config.progress,
     };
     let outcome = engine::measure(env, modes, &plan)?;
-    let mut switch_costs = switch_cost::SwitchCosts::default();
+    let mut switch_costs = switch_cost::SwitchCosts {
+        green: switch_cost::green(GREEN_ROUNDS),
+        ..switch_cost::SwitchCosts::default()
+    };
     if let Some(cpu) = cpu {
         switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
         switch_costs.processes = Some(switch_cost::processes(
@@ -218,7 +222,6 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             OS_ROUNDS,
         )?);
     }
-    switch_costs.green = switch_cost::green(GREEN_ROUNDS);
 
     let measured = &outcome.modes;
     let expected = outcome.expected;
@@ -254,7 +257,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             ),
             first_done_ms: round_to(first_done, 2),
             last_done_ms: round_to(last_done, 2),
-            switch_cost_ns: way.and_then(|w| switch_cost_of(w, &switch_costs)),
+            switch_cost_ns: way
+                .and_then(|w| probe_of(w, &switch_costs))
+                .and_then(|p| p.ns)
+                .map(|ns| round_to(ns, 2)),
+            switch_probe: way.and_then(|w| probe_of(w, &switch_costs)).cloned(),
             bound_ms: bound_ms(&workload),
             stack_bytes: match way {
                 Some(Way::Green) => Some(task_bytes as u64),
@@ -335,12 +342,12 @@ fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
     crate::stats::Summary::of(&samples).map(|s| round_to(s.median, 2))
 }
 
-/// What one switch of `way` cost, where it was measured.
-fn switch_cost_of(way: Way, costs: &switch_cost::SwitchCosts) -> Option<f64> {
+/// The switch-cost probe of `way`, where it ran.
+fn probe_of(way: Way, costs: &switch_cost::SwitchCosts) -> Option<&switch_cost::Probe> {
     match way {
-        Way::Green => Some(round_to(costs.green, 2)),
-        Way::Threads => costs.threads.map(|ns| round_to(ns, 2)),
-        Way::Processes => costs.processes.map(|ns| round_to(ns, 2)),
+        Way::Green => Some(&costs.green),
+        Way::Threads => costs.threads.as_ref(),
+        Way::Processes => costs.processes.as_ref(),
     }
 }
 

@@ -76,16 +76,29 @@ pub(super) fn notes(
             green_switches,
         ));
     }
-    let mut cost = format!("Switch costs on one CPU: green task {:.1} ns", costs.green);
-    if let Some(t) = costs.threads {
-        let _ = write!(
-            cost,
-            ", OS thread {t:.0} ns ({:.0}x a green switch)",
-            t / costs.green
-        );
+    let green = costs.green.ns.unwrap_or(f64::NAN);
+    let mut cost = format!("Switch costs on one CPU: green task {green:.1} ns");
+    if let Some(t) = &costs.threads {
+        let _ = match t.ns {
+            Some(t) => write!(
+                cost,
+                ", OS thread {t:.0} ns ({:.0}x a green switch)",
+                t / green
+            ),
+            None => write!(
+                cost,
+                ", OS thread not timed (the CPU was not the probe's alone)"
+            ),
+        };
     }
-    if let Some(p) = costs.processes {
-        let _ = write!(cost, ", process {p:.0} ns");
+    if let Some(p) = &costs.processes {
+        let _ = match p.ns {
+            Some(p) => write!(cost, ", process {p:.0} ns"),
+            None => write!(
+                cost,
+                ", process not timed (the CPU was not the probe's alone)"
+            ),
+        };
     }
     let _ = write!(
         cost,

@@ -113,36 +113,51 @@ mod claim_tests {
 
     #[test]
     fn green_switches_are_compared_where_thread_switches_were_measured() {
+        use switch_cost::Probe;
         let w = Workload::new(2, WorkSize::Units(1), 1);
         let mut costs = switch_cost::SwitchCosts {
-            green: 14.0,
+            green: Probe::synthetic(Some(14.0)),
             ..Default::default()
         };
-        assert!(
-            crate::claims::find(
-                &claims(Some(0), &w, &[], &costs, &quiet()),
-                "interleave.green_cheaper",
-                None
-            )
-            .is_none()
-        );
-        costs.threads = Some(800.0);
+        let judged = |costs: &switch_cost::SwitchCosts| claims(Some(0), &w, &[], costs, &quiet());
+        assert!(crate::claims::find(&judged(&costs), "interleave.green_cheaper", None).is_none());
+        costs.threads = Some(Probe::synthetic(Some(800.0)));
         assert_eq!(
-            find(
-                &claims(Some(0), &w, &[], &costs, &quiet()),
-                "interleave.green_cheaper"
-            )
-            .holds,
+            find(&judged(&costs), "interleave.green_cheaper").holds,
             Some(true)
         );
-        costs.threads = Some(10.0);
         assert_eq!(
-            find(
-                &claims(Some(0), &w, &[], &costs, &quiet()),
-                "interleave.green_cheaper"
-            )
-            .holds,
+            find(&judged(&costs), "interleave.switch_timed").holds,
+            Some(true)
+        );
+        costs.threads = Some(Probe::synthetic(Some(10.0)));
+        assert_eq!(
+            find(&judged(&costs), "interleave.green_cheaper").holds,
             Some(false)
+        );
+        // Beside a busy program on the CPU: no figure, and nothing compared with it.
+        costs.threads = Some(Probe::synthetic(None));
+        let busy = judged(&costs);
+        let timed = find(&busy, "interleave.switch_timed");
+        assert_eq!(timed.holds, None);
+        assert!(
+            timed
+                .text
+                .contains("could not be timed: another program was running on cpu0"),
+            "{}",
+            timed.text
+        );
+        assert!(
+            !timed.text.contains(" ms,"),
+            "no figure of milliseconds: {}",
+            timed.text
+        );
+        let cheaper = find(&busy, "interleave.green_cheaper");
+        assert_eq!(cheaper.holds, None);
+        assert!(
+            cheaper.text.contains("cannot be judged"),
+            "{}",
+            cheaper.text
         );
     }
 }

@@ -335,6 +335,7 @@ fn timing(m: &ModeRuns) -> RaceTiming {
         start_skew_us: Summary::of(&skews).map(|s| [s.median, s.max]),
         loops_overlap_pct: Summary::of(&shares).map(|s| s.median),
         runs_apart: m.runs.iter().filter(|r| r.overlap.is_zero()).count(),
+        runs_not_lined_up: m.runs.iter().filter(|r| !r.lined_up).count(),
         preemptions: m.preemptions(),
     }
 }

@@ -26,6 +26,15 @@ pub(super) fn overlap_note(t: &RaceTiming, one_cpu: bool) -> String {
             }
         );
     }
+    if t.runs_not_lined_up > 0 {
+        let _ = write!(
+            note,
+            "; in {} run(s) the threads could not be lined up at the start within {} ms (another program kept one off its CPU), so they started anyway, {} µs apart at most",
+            t.runs_not_lined_up,
+            crate::exec::race::START_BUDGET.as_millis(),
+            t.start_skew_us.map_or(0.0, |s| s[1]).round()
+        );
+    }
     note.push('.');
     note
 }

@@ -150,6 +150,7 @@ mod claim_tests {
                     start_skew: Duration::ZERO,
                     overlap: Duration::ZERO,
                     preemptions: None,
+                    lined_up: true,
                 })
                 .collect(),
         }

@@ -265,38 +265,77 @@ pub(super) fn harder(races: &Report) -> Section {
     )
 }
 
+/// What one switch of `way` cost, as a sentence quotes it: "529 ns", or "not timed" where
+/// its probe could not time one (its `interleave.switch_timed` claim says why).
+fn switch_phrase(report: &Report, way: Interleaved) -> String {
+    let ns = switch_cost(report, way);
+    if ns.is_finite() {
+        format!("{ns:.0} ns")
+    } else {
+        "not timed".into()
+    }
+}
+
+/// The reasons the switch-cost probes of `report` gave no figure, one sentence each.
+fn untimed_switches(report: &Report) -> Vec<String> {
+    report
+        .claims
+        .iter()
+        .filter(|c| c.id == "interleave.switch_timed" && c.holds.is_none())
+        .map(|c| c.text.clone())
+        .collect()
+}
+
 pub(super) fn kinds(one_core: &Report) -> Section {
     let green = switch_cost(one_core, Interleaved::Green);
     let thread = switch_cost(one_core, Interleaved::Threads);
-    let process = switch_cost(one_core, Interleaved::Processes);
     let green_bytes = stack_bytes(one_core, Interleaved::Green);
     let thread_bytes = stack_bytes(one_core, Interleaved::Threads);
-    let answer = vec![
+    let ratio = if thread.is_finite() && green.is_finite() {
+        format!(" ({:.0}x more)", thread / green)
+    } else {
+        String::new()
+    };
+    let mut answer = vec![
         "A process has its own address space (memory, files); a thread is a path of execution inside a process, sharing its memory, scheduled preemptively by the OS; a green thread is scheduled by a runtime in user space, cooperatively, on top of OS threads; a coroutine is a function that can suspend and resume (here the green threads are stackless coroutines: Rust futures).".into(),
         format!(
-            "Measured on one CPU: a switch between green threads cost {green:.0} ns, between OS threads {thread:.0} ns ({:.0}x more), between processes {process:.0} ns; one green thread's whole state was {green_bytes:.0} bytes, against {:.0} KiB of stack reserved per thread.",
-            thread / green,
+            "Measured on one CPU: a switch between green threads cost {}, between OS threads {}{ratio}, between processes {}; one green thread's whole state was {green_bytes:.0} bytes, against {:.0} KiB of stack reserved per thread.",
+            switch_phrase(one_core, Interleaved::Green),
+            switch_phrase(one_core, Interleaved::Threads),
+            switch_phrase(one_core, Interleaved::Processes),
             thread_bytes / 1024.0
         ),
     ];
+    answer.extend(untimed_switches(one_core));
     section(
         "What are the differences between processes, threads, green threads, and coroutines?",
         "processes, threads, green threads",
         answer,
-        format!("switch: green {green:.0} ns, thread {thread:.0} ns, process {process:.0} ns"),
+        format!(
+            "switch: green {}, thread {}, process {}",
+            switch_phrase(one_core, Interleaved::Green),
+            switch_phrase(one_core, Interleaved::Threads),
+            switch_phrase(one_core, Interleaved::Processes)
+        ),
         vec![],
         &[one_core],
     )
 }
 
 pub(super) fn what_they_create(one_core: &Report) -> Section {
+    let thread = switch_cost(one_core, Interleaved::Threads);
+    let green = switch_phrase(one_core, Interleaved::Green);
     let answer = vec![
         "pthread_create() creates an OS thread (one kernel-scheduled thread per call). threading.Thread() also creates an OS thread, but it runs Python code only while holding the GIL. go does NOT create an OS thread: it starts a goroutine, a green thread that Go's runtime multiplexes onto at most GOMAXPROCS running OS threads (M:N scheduling).".into(),
-        format!(
-            "That is why Go programs can afford hundreds of thousands of goroutines: here a green switch cost {:.0} ns against {:.0} ns for an OS thread.",
-            switch_cost(one_core, Interleaved::Green),
-            switch_cost(one_core, Interleaved::Threads),
-        ),
+        if thread.is_finite() {
+            format!(
+                "That is why Go programs can afford hundreds of thousands of goroutines: here a green switch cost {green} against {thread:.0} ns for an OS thread."
+            )
+        } else {
+            format!(
+                "That is why Go programs can afford hundreds of thousands of goroutines: here a green switch cost {green}; an OS thread switch could not be timed in this run (question 6 says why)."
+            )
+        },
     ];
     section(
         "Which one of these do pthread_create() (C/POSIX), threading.Thread() (Python), go (Go) create?",

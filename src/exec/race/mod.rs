@@ -51,6 +51,7 @@ mod start_line;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use start_line::START_BUDGET;
 use start_line::contest;
 
 /// Changes between two slice records: about 10 µs of the fastest mode here, so reading the clock
@@ -169,6 +170,9 @@ pub struct RaceRun {
     pub(crate) overlap: Duration,
     /// Involuntary context switches of all threads while they counted, where the OS tells.
     pub(crate) preemptions: Option<u64>,
+    /// Did the threads leave the start line together? `false` where its budget ran out first
+    /// (another program kept a thread off its CPU) and they started anyway.
+    pub(crate) lined_up: bool,
 }
 
 /// Runs one race. Fails only where pinning was asked for and refused.

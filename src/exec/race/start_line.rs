@@ -27,6 +27,12 @@
 //! spins without yielding for up to [`SPIN_BEFORE_YIELD`], because on a busy machine a yield
 //! can hand the CPU to another process for milliseconds.
 //!
+//! Nobody waits at the line for ever, nor for long: another program on a racer's CPU can keep
+//! it away, and every yield of a spinner then gives that program a whole time slice. The line
+//! has a budget ([`START_BUDGET`], and [`START_PER_THREAD`] for each thread to be created): a
+//! racer still waiting when it is spent leaves anyway, and the run says that its threads were
+//! not lined up ([`RaceRun::lined_up`]), so `start_skew` tells how far apart they left.
+//!
 //! Each thread notes when it passed the line. The run's wall time goes from the first start to
 //! the last end; `start_skew` (last start minus first) says how together they left, and
 //! `overlap` how long all of them were counting at once. No start line can make threads run in
@@ -37,7 +43,7 @@
 
 use super::RaceRun;
 use crate::exec::Run;
-use crate::exec::spawn::{self, Gate};
+use crate::exec::spawn::{self, Gate, Meeting};
 use crate::sys;
 use crate::trace::{Recorder, Slice};
 use std::hint::spin_loop;
@@ -50,6 +56,12 @@ const SPINS_PER_YIELD: u32 = 64;
 
 /// How long a spinner that has a CPU of its own waits before it starts yielding too.
 pub(crate) const SPIN_BEFORE_YIELD: Duration = Duration::from_millis(1);
+
+/// The time the threads of a run get to line up, once they exist.
+pub(crate) const START_BUDGET: Duration = Duration::from_millis(20);
+
+/// What each thread adds to the budget, for its creation (tens of µs, more on a busy CPU).
+pub(crate) const START_PER_THREAD: Duration = Duration::from_millis(1);
 
 /// A one-use start line for `racers` threads and `helpers` that start with them: none starts
 /// before all have arrived, and the racers leave together, spinning rather than sleeping at the
@@ -64,35 +76,44 @@ pub(crate) struct StartLine {
     own_cpu: bool,
     arrived: AtomicUsize,
     go: AtomicBool,
+    /// When everyone leaves, lined up or not.
+    deadline: Instant,
 }
 
 impl StartLine {
-    /// A line for `racers` threads and `helpers` that may run on `cpus` CPUs at once.
+    /// A line for `racers` threads and `helpers` that may run on `cpus` CPUs at once, with
+    /// its budget counted from now.
     pub(crate) fn new(racers: usize, helpers: usize, cpus: usize) -> StartLine {
+        let parties = racers + helpers;
+        let per_thread =
+            START_PER_THREAD.saturating_mul(u32::try_from(parties).unwrap_or(u32::MAX));
         StartLine {
-            all_here: Gate::new(racers + helpers),
+            all_here: Gate::new(parties),
             racers,
             own_cpu: racers <= cpus,
             arrived: AtomicUsize::new(0),
             go: AtomicBool::new(false),
+            deadline: Instant::now() + START_BUDGET.saturating_add(per_thread),
         }
     }
 
-    /// A helper checks in: returns `true` when every thread exists, `false` if the start was
-    /// called off.
-    pub(crate) fn check_in(&self) -> bool {
-        self.all_here.wait()
+    /// A helper checks in: returns when every thread exists ([`Meeting::All`]), the start was
+    /// called off, or the budget is spent.
+    pub(crate) fn check_in(&self) -> Meeting {
+        self.all_here.wait(self.deadline)
     }
 
-    /// A racer checks in: returns `true` when every racer has checked in and left the line
-    /// together with the others, `false` if the start was called off.
-    pub(crate) fn wait(&self) -> bool {
-        if !self.all_here.wait() {
-            return false;
+    /// A racer checks in: returns [`Meeting::All`] when every racer has checked in and left
+    /// the line together with the others, [`Meeting::Late`] when it left without them because
+    /// the budget was spent, [`Meeting::CalledOff`] if the start was called off.
+    pub(crate) fn wait(&self) -> Meeting {
+        let met = self.all_here.wait(self.deadline);
+        if met == Meeting::CalledOff {
+            return met;
         }
         if self.arrived.fetch_add(1, AcqRel) + 1 >= self.racers {
             self.go.store(true, Release);
-            return true;
+            return met;
         }
         let mut spins = 0u32;
         let mut share = !self.own_cpu;
@@ -101,13 +122,18 @@ impl StartLine {
             spins = spins.wrapping_add(1);
             if spins % SPINS_PER_YIELD != 0 {
                 spin_loop();
-            } else if share {
+                continue;
+            }
+            if Instant::now() >= self.deadline {
+                return Meeting::Late;
+            }
+            if share {
                 std::thread::yield_now();
             } else {
                 share = since.elapsed() >= SPIN_BEFORE_YIELD;
             }
         }
-        true
+        met
     }
 
     /// Calls the start off: everyone still sleeping at the line, and everyone to come, gives
@@ -120,6 +146,8 @@ impl StartLine {
 /// What one thread of a contest did.
 struct Party {
     pinned: anyhow::Result<()>,
+    /// Did it leave the line with the others (racers), or find them all there (helpers)?
+    lined_up: bool,
     start: Instant,
     end: Instant,
     value: i64,
@@ -136,6 +164,7 @@ pub(super) struct Contest {
     overlap: Duration,
     slices: Vec<Slice>,
     preemptions: Option<u64>,
+    lined_up: bool,
 }
 
 impl Contest {
@@ -151,6 +180,7 @@ impl Contest {
             start_skew: self.start_skew,
             overlap: self.overlap,
             preemptions: self.preemptions,
+            lined_up: self.lined_up,
         }
     }
 }
@@ -197,11 +227,12 @@ pub(super) fn contest(
                 None => Ok(()),
             };
             let mut recorder = Recorder::sharing(base, task, parties);
-            let started = if task < racers {
+            let met = if task < racers {
                 line.wait()
             } else {
                 line.check_in()
             };
+            let started = met != Meeting::CalledOff;
             let before = sys::thread_context_switches();
             let start = Instant::now();
             // Called off: some thread was never created, and the run fails below anyway.
@@ -214,6 +245,7 @@ pub(super) fn contest(
             let after = sys::thread_context_switches();
             Party {
                 pinned,
+                lined_up: met == Meeting::All,
                 start,
                 end,
                 value,
@@ -223,6 +255,7 @@ pub(super) fn contest(
         },
     )?;
     let mut values = Vec::with_capacity(parties);
+    let lined_up = results.iter().all(|p| p.lined_up);
     let mut slices = Vec::new();
     let mut preemptions = Some(0u64);
     let racing = &results[..racers];
@@ -253,6 +286,7 @@ pub(super) fn contest(
         overlap: first_end.saturating_duration_since(last),
         slices,
         preemptions,
+        lined_up,
     })
 }
 
@@ -275,7 +309,7 @@ mod tests {
                         } else {
                             line.check_in()
                         };
-                        if through {
+                        if through == Meeting::All {
                             passed.fetch_add(1, Relaxed);
                         }
                     });
@@ -305,6 +339,15 @@ mod tests {
             line.cancel();
             [racer.join().unwrap(), helper.join().unwrap()]
         });
-        assert_eq!(through, [false, false]);
+        assert_eq!(through, [Meeting::CalledOff, Meeting::CalledOff]);
+    }
+
+    #[test]
+    fn a_racer_whose_partner_never_comes_leaves_when_the_budget_is_spent() {
+        // Two racers, one CPU to share; the second never arrives, and nobody calls it off.
+        let line = StartLine::new(2, 0, 1);
+        let left = line.wait();
+        assert_eq!(left, Meeting::Late);
+        assert!(Instant::now() >= line.deadline);
     }
 }

@@ -18,6 +18,8 @@ use std::time::Duration;
 pub(crate) const MAX_CPU: u64 = 65535;
 /// Most rounds of the yield worker.
 pub(crate) const MAX_YIELD_ROUNDS: u64 = 100_000_000;
+/// Longest time budget of the yield worker, in µs.
+pub(crate) const MAX_YIELD_BUDGET_US: u64 = 10_000_000;
 /// Highest pid accepted (Linux allows at most 2^22).
 pub(crate) const MAX_PID: u64 = i32::MAX as u64;
 /// Longest pause of a worker's waits, in ns: all of interleave's longest `--wait` at once.
@@ -71,6 +73,8 @@ pub(crate) struct YieldWorkerArgs {
     pub(crate) cpu: u64,
     /// `--rounds`, 1 to [`MAX_YIELD_ROUNDS`].
     pub(crate) rounds: u64,
+    /// `--budget-us`: stop yielding this long after the start, 1 to [`MAX_YIELD_BUDGET_US`].
+    pub(crate) budget_us: u64,
     /// `--parent`, as for [`WorkerArgs::parent`].
     pub(crate) parent: Option<u64>,
 }
@@ -171,12 +175,13 @@ impl WorkerArgs {
 
 impl YieldWorkerArgs {
     /// The flags a yield worker knows.
-    const FLAGS: [&'static str; 3] = ["cpu", "rounds", "parent"];
+    const FLAGS: [&'static str; 4] = ["cpu", "rounds", "budget-us", "parent"];
 
     fn read(flags: &mut Flags) -> Result<YieldWorkerArgs, UsageError> {
         Ok(YieldWorkerArgs {
             cpu: flags.required("cpu", 0, MAX_CPU)?,
             rounds: flags.required("rounds", 1, MAX_YIELD_ROUNDS)?,
+            budget_us: flags.required("budget-us", 1, MAX_YIELD_BUDGET_US)?,
             parent: flags.number("parent", 1, MAX_PID)?,
         })
     }
@@ -212,6 +217,7 @@ impl WorkerCommand {
                 args.push(YIELD_WORKER.to_string());
                 flag(&mut args, "cpu", Some(y.cpu));
                 flag(&mut args, "rounds", Some(y.rounds));
+                flag(&mut args, "budget-us", Some(y.budget_us));
                 flag(&mut args, "parent", y.parent);
             }
         }
@@ -403,15 +409,17 @@ mod tests {
             (
                 0..=MAX_CPU,
                 1..=MAX_YIELD_ROUNDS,
+                1..=MAX_YIELD_BUDGET_US,
                 proptest::option::of(1..=MAX_PID)
             )
-                .prop_map(|(cpu, rounds, parent)| WorkerCommand::YieldWorker(
-                    YieldWorkerArgs {
+                .prop_map(|(cpu, rounds, budget_us, parent)| {
+                    WorkerCommand::YieldWorker(YieldWorkerArgs {
                         cpu,
                         rounds,
-                        parent
-                    }
-                )),
+                        budget_us,
+                        parent,
+                    })
+                }),
         ]
     }
 
@@ -456,6 +464,7 @@ mod tests {
                 "--io-wait-ns" => MAX_IO_WAIT.as_nanos() as u64,
                 "--parent" => MAX_PID,
                 "--rounds" => MAX_YIELD_ROUNDS,
+                "--budget-us" => MAX_YIELD_BUDGET_US,
                 // Every u64 is a seed.
                 _ => return Ok(()),
             };

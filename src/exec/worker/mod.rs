@@ -6,7 +6,7 @@
 //!   command line's hidden subcommands, reads it back with [`WorkerCommand::parse`], so the
 //!   flags are spelled there only. Every flag is checked like a public one: a bad value is
 //!   exit 2, never a crash, against the largest values the public flags can lead to.
-//! - `report`: what a worker prints ([`WorkerReport`], [`span_line`], [`parse_span`]).
+//! - `report`: what a worker prints ([`WorkerReport`], [`YieldSide`]).
 //!
 //! The subcommands:
 //!
@@ -14,8 +14,9 @@
 //!   [--wait-every-units=W --pause-ns=P] [--gil [--io-wait-ns=I]] --parent=PID`: one task of a
 //!   workload ([`super::process`]), or with `--gil` stepped under the process's own GIL
 //!   ([`super::gil`]).
-//! - `conpar yield-worker --cpu=K --rounds=R --parent=PID`: yield the CPU in a loop, to time a
-//!   process switch ([`super::switch_cost`]).
+//! - `conpar yield-worker --cpu=K --rounds=R --budget-us=B --parent=PID`: yield the CPU in a
+//!   loop, R times or for B µs, whichever ends first, to time a process switch
+//!   ([`super::switch_cost`]).
 
 use crate::sys;
 
@@ -25,7 +26,7 @@ mod report;
 pub(crate) use command::{
     MAX_CPU, WORKER, WorkerArgs, WorkerCommand, YIELD_WORKER, YieldWorkerArgs,
 };
-pub(crate) use report::{WorkerReport, parse_span, span_line};
+pub(crate) use report::{WorkerReport, YieldSide};
 
 /// Runs a worker subcommand in this process, reporting on stdout: first ties the process to
 /// its parent ([`sys::die_with_parent`]), then runs the task or the yield loop.
@@ -35,8 +36,6 @@ pub(crate) fn run(command: &WorkerCommand) -> anyhow::Result<()> {
     match command {
         WorkerCommand::Worker(w) if w.gil => super::gil::worker(&w.spec(), w.io_wait(), out),
         WorkerCommand::Worker(w) => super::process::worker(&w.spec(), out),
-        WorkerCommand::YieldWorker(y) => {
-            super::switch_cost::yield_worker(y.cpu as usize, y.rounds, out)
-        }
+        WorkerCommand::YieldWorker(y) => super::switch_cost::yield_worker(y, out),
     }
 }

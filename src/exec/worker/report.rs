@@ -1,5 +1,5 @@
 //! What a worker prints back on its stdout, both ends: the task worker's [`WorkerReport`] and
-//! the yield worker's one line ([`span_line`], [`parse_span`]).
+//! the yield worker's one line ([`YieldSide`]).
 //!
 //! A task worker prints a [`WorkerReport`], one line each: `epoch <ns>` (its start on the
 //! system-wide monotonic clock, 0 where unknown), `slice <task> <cpu|-> <start_ns> <end_ns>
@@ -9,7 +9,7 @@
 //! and `request <start_ns> <end_ns>` per I/O request, and finally `done <checksum>` (16 hex
 //! digits). The parent moves the times onto its own epoch
 //! ([`WorkerReport::on_parent_epoch`]), so processes draw on the same timeline as threads.
-//! A yield worker prints one line, `span <start_ns> <end_ns>` on the monotonic clock.
+//! A yield worker prints one line, what its side of the ping-pong timed ([`YieldSide::line`]).
 
 use crate::gil::ThreadStats;
 use crate::sys::ContextSwitches;
@@ -165,20 +165,75 @@ impl WorkerReport {
     }
 }
 
-/// The yield worker's one line: its span on the monotonic clock.
-pub(crate) fn span_line(start_ns: u64, end_ns: u64) -> String {
-    format!("span {start_ns} {end_ns}")
+/// What one side of a yield ping-pong timed ([`crate::exec::switch_cost`]): a thread of the
+/// thread probe, or a yield worker, whose one line this is on its stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct YieldSide {
+    /// Yields made and timed, each a round trip: away to whoever runs next, and back.
+    pub(crate) round_trips: u64,
+    /// The median round trip, in ns.
+    pub(crate) median_ns: u64,
+    /// Round trips longer than [`crate::exec::switch_cost::SHARED_ROUND_TRIP`]: someone else
+    /// held the CPU in between.
+    pub(crate) stretched: u64,
+    /// Times the OS switched this side out meanwhile, where it counts them: a yield with
+    /// nobody else to run returns without a switch.
+    pub(crate) switched: Option<u64>,
+    /// When it started and stopped yielding, in ns on the monotonic clock (or any clock the
+    /// two sides share).
+    pub(crate) start_ns: u64,
+    pub(crate) end_ns: u64,
 }
 
-/// Reads a yield worker's output: `(start_ns, end_ns)`.
-pub(crate) fn parse_span(output: &str) -> anyhow::Result<(u64, u64)> {
-    let output = output.trim();
-    let fields: Option<Vec<u64>> = output
-        .strip_prefix("span ")
-        .and_then(|rest| rest.split_whitespace().map(|f| f.parse().ok()).collect());
-    match fields.as_deref() {
-        Some(&[start, end]) => Ok((start, end)),
-        _ => bail!("a yield worker reported {output:?}"),
+impl YieldSide {
+    /// The yield worker's line: `yields <round trips> <median ns> <stretched> <switched or ->
+    /// <start ns> <end ns>`.
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "yields {} {} {} {} {} {}",
+            self.round_trips,
+            self.median_ns,
+            self.stretched,
+            self.switched
+                .map_or_else(|| "-".to_string(), |n| n.to_string()),
+            self.start_ns,
+            self.end_ns
+        )
+    }
+
+    /// Reads a yield worker's output, as [`YieldSide::line`] writes it.
+    pub(crate) fn parse(output: &str) -> anyhow::Result<YieldSide> {
+        let output = output.trim();
+        let fields: Option<Vec<Option<u64>>> = output.strip_prefix("yields ").map(|rest| {
+            rest.split_whitespace()
+                .map(|f| if f == "-" { None } else { f.parse().ok() })
+                .collect()
+        });
+        match fields.as_deref() {
+            Some(
+                &[
+                    Some(round_trips),
+                    Some(median_ns),
+                    Some(stretched),
+                    switched,
+                    Some(start_ns),
+                    Some(end_ns),
+                ],
+            ) if stretched <= round_trips
+                && start_ns <= end_ns
+                && (switched.is_some() || output.split_whitespace().nth(4) == Some("-")) =>
+            {
+                Ok(YieldSide {
+                    round_trips,
+                    median_ns,
+                    stretched,
+                    switched,
+                    start_ns,
+                    end_ns,
+                })
+            }
+            _ => bail!("a yield worker reported {output:?}"),
+        }
     }
 }
 
@@ -281,8 +336,22 @@ mod tests {
         }
 
         #[test]
-        fn yield_spans_round_trip(start in any::<u64>(), end in any::<u64>()) {
-            prop_assert_eq!(parse_span(&format!("{}\n", span_line(start, end))).unwrap(), (start, end));
+        fn yield_lines_round_trip(
+            round_trips in any::<u64>(),
+            median_ns in any::<u64>(),
+            switched in proptest::option::of(any::<u64>()),
+            start_ns in any::<u64>(),
+            len in any::<u64>(),
+        ) {
+            let side = YieldSide {
+                round_trips,
+                median_ns,
+                stretched: round_trips / 3,
+                switched,
+                start_ns,
+                end_ns: start_ns.saturating_add(len),
+            };
+            prop_assert_eq!(YieldSide::parse(&format!("{}\n", side.line())).unwrap(), side);
         }
     }
 
@@ -323,8 +392,17 @@ mod tests {
         }
         let gil = WorkerReport::parse("gil 1 2 3 4 5 6 7\ndone 0\n").unwrap();
         assert!(gil.plain().is_err());
-        for bad in ["", "span 1", "span 1 2 3", "span x 2", "spam 1 2"] {
-            assert!(parse_span(bad).is_err(), "{bad:?}");
+        for bad in [
+            "",
+            "yields 1 2 0 - 3",
+            "yields 1 2 0 - 3 4 5",
+            "yields x 2 0 - 3 4",
+            "yields 1 2 5 - 3 4",
+            "yields 1 2 0 x 3 4",
+            "yields 1 2 0 - 4 3",
+            "span 1 2",
+        ] {
+            assert!(YieldSide::parse(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -100,6 +100,31 @@ pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
     Some(matches!(state, "T" | "t"))
 }
 
+pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
+    // The scheduler's own count in ns, summed over the process's threads, where the kernel
+    // keeps it (CONFIG_SCHED_INFO); else user + system time in clock ticks.
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut ns = Some(0u64);
+    for thread in threads.flatten() {
+        ns = ns
+            .zip(
+                std::fs::read_to_string(thread.path().join("schedstat"))
+                    .ok()
+                    .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok()),
+            )
+            .map(|(sum, one)| sum + one);
+    }
+    if let Some(ns) = ns {
+        return Some(std::time::Duration::from_nanos(ns));
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the ')' closing the name: state is field 3, utime and stime are fields 14 and 15.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(clock_tick()? * u32::try_from(utime + stime).ok()?)
+}
+
 pub(crate) fn thread_context_switches() -> Option<(u64, u64)> {
     switches(UsageWho::RUSAGE_THREAD)
 }

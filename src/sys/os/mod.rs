@@ -126,6 +126,13 @@ pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
     platform::process_stopped(pid)
 }
 
+/// CPU time process `pid`'s threads have used so far, where the OS tells: what shows that a
+/// worker is making progress, however little of a CPU it gets. A thread that ends takes its
+/// time with it, so the figure can fall: any change is progress.
+pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
+    platform::process_cpu_time(pid)
+}
+
 // Only on Linux, the one platform where these calls ask the OS.
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
@@ -135,5 +142,19 @@ mod tests {
     fn this_process_is_seen_running_and_rust_ignores_sigpipe() {
         assert_eq!(process_stopped(std::process::id()), Some(false));
         assert!(signal_ignored(13), "the Rust runtime ignores SIGPIPE");
+    }
+
+    #[test]
+    fn a_process_cpu_time_grows_while_it_computes() {
+        let me = std::process::id();
+        let before = process_cpu_time(me).expect("this process's CPU time");
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        // Past a clock tick, so that even the tick-counted fallback moves.
+        while start.elapsed() < std::time::Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(process_cpu_time(me).unwrap() > before);
+        assert_eq!(process_cpu_time(u32::MAX), None, "no such process");
     }
 }

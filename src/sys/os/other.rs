@@ -36,6 +36,9 @@ pub(crate) fn signal_ignored(_signal: i32) -> bool {
 pub(crate) fn process_stopped(_pid: u32) -> Option<bool> {
     None
 }
+pub(crate) fn process_cpu_time(_pid: u32) -> Option<std::time::Duration> {
+    None
+}
 pub(crate) fn memory_room() -> Option<u64> {
     None
 }
