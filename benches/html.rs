@@ -80,6 +80,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
         demo: "interleave".into(),
         machine: Machine::detect(),
         workload: None,
+        cpu_choice: None,
         results,
         maxprocs: None,
         amdahl: None,

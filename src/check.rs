@@ -178,6 +178,7 @@ mod tests {
             schema: SCHEMA,
             demo: demo.into(),
             machine: machine_facts,
+            cpu_choice: None,
             workload: Some(crate::report::WorkloadReport::new(
                 crate::workload::Workload::new(2, crate::workload::WorkSize::Units(1), 1),
                 crate::engine::Repeats { runs: 1, warmup: 0 },
@@ -497,6 +498,7 @@ mod agreement {
         let claims =
             crate::demo::parallel::claims(&machine, &workload, &results, &timeline, &interference);
         Report {
+            cpu_choice: None,
             workload: Some(WorkloadReport::new(
                 workload,
                 crate::engine::Repeats { runs: 1, warmup: 0 },

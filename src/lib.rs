@@ -23,6 +23,8 @@
 //! - [`gil`]: a global interpreter lock that behaves like `CPython`'s (new, old, none).
 //! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
+//! - [`cpu_choice`]: where a one-CPU demo runs: the CPU other programs use least, or the
+//!   one `--cpu` names.
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, oracle, disturbed rounds
 //!   (`mod.rs`); the budget (`budget.rs`); a mode's samples summed up as its result row
 //!   (`summary.rs`).
@@ -80,6 +82,7 @@ pub(crate) mod amdahl;
 pub mod check;
 pub(crate) mod claims;
 pub mod cli;
+pub(crate) mod cpu_choice;
 pub(crate) mod demo;
 pub(crate) mod document;
 pub(crate) mod engine;

@@ -182,11 +182,27 @@ fn check_report(report: &Value, tasks: usize, cpu: Option<u64>) -> Option<u64> {
 #[test]
 fn json_report_is_complete() {
     let report = report(&[]);
-    check_report(&report, 2, None);
-    // Without --cpu, the first CPU of the mask is shared.
+    let shared = check_report(&report, 2, None);
+    // Without --cpu, the CPU chosen is the one shared, and the report says why.
     if let Some(mask) = affinity(&report["machine"]) {
-        let cpus = cpus_used(&array(&report, "results")[0]);
-        assert_eq!(cpus, [mask[0]], "{report:#}");
+        let choice = &report["cpu_choice"];
+        assert_eq!(Some(uint(choice, "cpu")), shared, "{report:#}");
+        let reason = string(choice, "reason");
+        if mask.len() == 1 {
+            assert_eq!(reason, "only", "{report:#}");
+        } else {
+            assert!(["quietest", "all_busy"].contains(&reason), "{report:#}");
+            assert_eq!(array(choice, "loads").len(), mask.len(), "{report:#}");
+        }
+        let said = format!("Ran on cpu{}", uint(choice, "cpu"));
+        assert!(
+            array(&report, "notes")
+                .iter()
+                .any(|n| n.as_str().is_some_and(|n| n.starts_with(&said))),
+            "{report:#}"
+        );
+    } else {
+        assert!(report["cpu_choice"].is_null(), "{report:#}");
     }
 }
 
@@ -204,6 +220,7 @@ fn cpu_chooses_the_shared_cpu() {
         for result in array(&report, "results") {
             assert_eq!(cpus_used(result), [last], "{report:#}");
         }
+        assert_eq!(report["cpu_choice"]["reason"], "asked", "{report:#}");
     } else {
         // Without pinning there is no CPU to choose: refused as bad input.
         let output = interleave(&["--cpu", "0"]).output().expect("conpar runs");

@@ -64,6 +64,7 @@ pub(crate) fn report(
         demo: demo.into(),
         machine,
         workload: None,
+        cpu_choice: None,
         results,
         maxprocs: None,
         amdahl: None,

@@ -6,7 +6,9 @@
 //! through the kernel's scheduler and a switch of register state (and, between processes, of
 //! address space). One yield is a round trip: away to the partner, which notes its own turn
 //! and yields back. A switch costs half the median round trip: the median, so that a round
-//! trip a passing interrupt or another program stretched does not count.
+//! trip a passing interrupt or another program stretched does not count, and of the round
+//! trips that switched (the OS counts them), because a scheduler may decline to switch to a
+//! partner not yet due to run, and such a yield is only a system call.
 //!
 //! # Sharing the CPU
 //!
@@ -80,7 +82,8 @@ pub struct Probe {
     pub(crate) cut_by_budget: bool,
     pub(crate) budget_ms: f64,
     pub(crate) elapsed_ms: f64,
-    /// The median round trip, in ns (both sides' medians, weighted by their round trips).
+    /// The median round trip of those that switched, in ns (both sides' medians, weighted by
+    /// their round trips).
     pub(crate) median_round_trip_ns: f64,
     /// Round trips longer than [`SHARED_ROUND_TRIP`].
     pub(crate) stretched: u64,
@@ -111,7 +114,7 @@ impl Probe {
                 .sum::<f64>()
                 / round_trips as f64
         };
-        let unmeasured = if round_trips == 0 || switched.is_some_and(|n| n * 2 < round_trips) {
+        let unmeasured = if round_trips == 0 || switched.is_some_and(|n| n * 10 < round_trips) {
             Some(Unmeasured::NoPartner)
         } else if median > SHARED_ROUND_TRIP.as_nanos() as f64
             || stretched as f64 > SHARED_SHARE * round_trips as f64
@@ -241,10 +244,29 @@ pub fn green(rounds: u64) -> Probe {
     }
 }
 
-/// One side of an OS-level ping-pong on this thread: `rounds` yields or until `deadline`,
-/// each timed; start and end on `clock`.
+/// Yields until a yield switches, which shows that someone else is runnable on this CPU: the
+/// partner, once it has started (or another program). Two processes set off one after the
+/// other may start a few ms apart, and a yield with nobody to switch to times nothing. Gives
+/// up at `deadline`, and at once where the OS does not count switches.
+fn await_partner(deadline: Instant) {
+    let Some(mut last) = sys::thread_context_switches() else {
+        return;
+    };
+    while Instant::now() < deadline {
+        std::thread::yield_now();
+        match sys::thread_context_switches() {
+            Some(now) if now.total() > last.total() => return,
+            Some(now) => last = now,
+            None => return,
+        }
+    }
+}
+
+/// One side of an OS-level ping-pong on this thread: once the partner is there, `rounds`
+/// yields or until `deadline`, each timed; start and end on `clock`.
 fn yield_side(rounds: u64, deadline: Instant, clock: impl Fn() -> u64) -> YieldSide {
     let mut trips: Vec<u32> = Vec::with_capacity(rounds.min(1 << 20) as usize);
+    await_partner(deadline);
     let before = sys::thread_context_switches();
     let start_ns = clock();
     let mut last = Instant::now();
@@ -263,21 +285,28 @@ fn yield_side(rounds: u64, deadline: Instant, clock: impl Fn() -> u64) -> YieldS
         .iter()
         .filter(|&&t| u128::from(t) > SHARED_ROUND_TRIP.as_nanos())
         .count() as u64;
-    let round_trips = trips.len() as u64;
-    let median_ns = if trips.is_empty() {
-        0
-    } else {
-        let middle = trips.len() / 2;
-        u64::from(*trips.select_nth_unstable(middle).1)
-    };
+    let switched = before.zip(after).map(|(b, a)| a.since(b).total());
     YieldSide {
-        round_trips,
-        median_ns,
+        round_trips: trips.len() as u64,
+        median_ns: median_switching(&mut trips, switched),
         stretched,
-        switched: before.zip(after).map(|(b, a)| a.since(b).total()),
+        switched,
         start_ns,
         end_ns: end_ns.max(start_ns),
     }
+}
+
+/// The median of the round trips that switched, where the OS says how many did (`switched`):
+/// a yield that switched costs a switch away and one back, one that did not (the partner was
+/// not eligible to run yet) only a system call, so the switching ones are the slowest. Where
+/// the OS does not count, the median of all.
+fn median_switching(trips: &mut [u32], switched: Option<u64>) -> u64 {
+    let n = trips.len();
+    let k = switched.map_or(n, |s| usize::try_from(s).unwrap_or(n).min(n));
+    if k == 0 {
+        return 0;
+    }
+    u64::from(*trips.select_nth_unstable(n - k + k / 2).1)
 }
 
 /// One OS-thread switch: two threads pinned to `cpu` yielding `rounds` times each, or until
@@ -428,6 +457,19 @@ mod tests {
             side(900, 1000, 20, Some(900)),
         ]);
         assert_eq!(few.ns, Some(500.0));
+    }
+
+    #[test]
+    fn only_the_round_trips_that_switched_count() {
+        // 6 yields, 2 of which switched: those are the two slowest.
+        let mut trips = [200, 210, 1000, 1100, 190, 205];
+        assert_eq!(median_switching(&mut trips, Some(2)), 1100);
+        let mut trips = [200, 210, 1000, 1100, 190, 205];
+        assert_eq!(median_switching(&mut trips, None), 210);
+        assert_eq!(median_switching(&mut trips, Some(0)), 0);
+        assert_eq!(median_switching(&mut [], Some(5)), 0);
+        let mut all = [900, 1000, 1100];
+        assert_eq!(median_switching(&mut all, Some(99)), 1000);
     }
 
     #[test]

@@ -37,7 +37,7 @@ mod reading;
 pub(crate) mod summary;
 
 pub use reading::Reading;
-pub(crate) use reading::{Verdict, threshold};
+pub(crate) use reading::{DISTURBED_SHARE, Verdict, threshold};
 pub use summary::Interference;
 pub(crate) use summary::{ModeInterference, Rounds};
 

@@ -130,6 +130,28 @@ impl Reading {
         Some(steal as f64 * self.tick.as_secs_f64() / self.wall_s()?)
     }
 
+    /// Busy and stolen time of each watched CPU over wall time, in CPUs (0 to 1), with this
+    /// process's own time in it: for a look taken while this process slept. `None` where
+    /// unknown.
+    pub(crate) fn load_by_cpu(&self) -> Option<BTreeMap<usize, f64>> {
+        let tick = self.tick.as_secs_f64();
+        let wall = self.wall_s()?;
+        Some(
+            self.ticks
+                .as_ref()?
+                .iter()
+                .map(|(&cpu, &(busy, steal))| {
+                    (cpu, ((busy + steal) as f64 * tick / wall).clamp(0.0, 1.0))
+                })
+                .collect(),
+        )
+    }
+
+    /// One tick over the wall time: how far off one CPU's load may be.
+    pub(crate) fn tick_share(&self) -> Option<f64> {
+        Some(self.tick.as_secs_f64() / self.wall_s()?)
+    }
+
     /// How far off either figure may be because the counters move in whole ticks.
     pub(crate) fn resolution_cpus(&self) -> Option<f64> {
         let cpus = self.ticks.as_ref()?.len() as f64;

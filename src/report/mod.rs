@@ -21,6 +21,7 @@ pub(crate) mod tour;
 
 use crate::amdahl::AmdahlReport;
 use crate::claims::Claim;
+use crate::cpu_choice::CpuChoice;
 use crate::findings::Findings;
 use crate::interference::{Interference, ModeInterference};
 use crate::maxprocs::MaxprocsReport;
@@ -44,6 +45,9 @@ pub struct Report {
     /// The work every mode ran (absent for `info`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadReport>,
+    /// The one CPU the work ran on and why (`interleave`, `race --one-core`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_choice: Option<CpuChoice>,
     /// One entry per way of running the work.
     pub results: Vec<ModeResult>,
     /// The worker limit and where it came from (`parallel`, `maxprocs`).

@@ -192,6 +192,7 @@ mod tests {
             schema: SCHEMA,
             demo: "maxprocs".into(),
             machine: Machine::detect(),
+            cpu_choice: None,
             workload: None,
             results: Vec::new(),
             maxprocs: None,

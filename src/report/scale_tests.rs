@@ -23,6 +23,7 @@ pub(crate) fn report_of(demo: &str, results: Vec<ModeResult>, timeline: Timeline
         schema: SCHEMA,
         demo: demo.into(),
         machine,
+        cpu_choice: None,
         workload: Some(WorkloadReport::new(
             crate::workload::Workload::new(CPUS, crate::workload::WorkSize::Units(1000), 1),
             crate::engine::Repeats { runs: 1, warmup: 0 },

@@ -1,8 +1,9 @@
 //! The claims of `interleave`, each judged on the results, the switch costs and the
 //! interference.
 
-use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost, sys};
+use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost};
 use crate::report::format_ms;
+use crate::sys;
 
 /// The claims of `interleave`: every mode on the one CPU, waits overlapped by interleaving,
 /// and a green switch cheaper than an OS thread's.

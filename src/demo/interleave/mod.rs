@@ -10,13 +10,14 @@
 
 use super::{Mode, Repeats, Sequential};
 use crate::claims::Claim;
+use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, children, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
 use crate::report::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
-use crate::sys::{self, ContextSwitches};
+use crate::sys::ContextSwitches;
 use crate::workload::{WorkSize, Workload};
 use std::time::Duration;
 
@@ -72,7 +73,8 @@ pub(crate) enum Quantum {
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) tasks: usize,
-    /// The CPU to share; the first of the affinity mask when not given.
+    /// The CPU to share (`--cpu`); when not given, the one other programs use least
+    /// ([`CpuChoice`]).
     pub(crate) cpu: Option<usize>,
     pub(crate) size: WorkSize,
     pub(crate) seed: u64,
@@ -148,7 +150,8 @@ fn check_granularity(workload: &Workload, quantum_units: u64) -> Result<(), Usag
 
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
-    let cpu = choose_cpu(config.cpu, machine.affinity.as_deref())?;
+    let choice = CpuChoice::make(env, config.cpu)?;
+    let cpu = choice.as_ref().map(|c| c.cpu);
     let mut workload = Workload::new(config.tasks, config.size, config.seed);
     if let Some(wait) = config.wait {
         workload = workload.with_wait(wait, config.wait_every);
@@ -284,9 +287,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     // (A checksum is worth a word only where it differs.)
     let said = |c: &&Claim| !(c.id == "work.checksums" && c.holds == Some(true));
     notes.splice(0..0, claims.iter().filter(said).map(|c| c.text.clone()));
+    notes.splice(0..0, choice.iter().map(CpuChoice::sentence));
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
+        cpu_choice: choice,
         ..super::report(
             "interleave",
             machine,
@@ -297,22 +302,6 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             notes,
         )
     })
-}
-
-/// The CPU to share: the one asked for if the affinity mask allows it, else the mask's first.
-/// `None` where this platform cannot pin (then only green runs, unpinned).
-fn choose_cpu(asked: Option<usize>, mask: Option<&[usize]>) -> Result<Option<usize>, UsageError> {
-    match (asked, mask) {
-        (Some(cpu), Some(mask)) if mask.contains(&cpu) => Ok(Some(cpu)),
-        (Some(cpu), Some(mask)) => Err(UsageError(format!(
-            "--cpu {cpu} is not in this process's affinity mask ({})",
-            sys::cpu_list(mask)
-        ))),
-        (Some(_), None) => Err(UsageError(
-            "--cpu needs thread pinning, which this platform does not support".into(),
-        )),
-        (None, mask) => Ok(mask.and_then(|m| m.first().copied())),
-    }
 }
 
 fn os_switches(run: &Run) -> ContextSwitches {

@@ -1,19 +1,10 @@
-//! Tests of `interleave`: choosing the CPU, and every outcome of its claims on synthetic
+//! Tests of `interleave`: its modes' names, and every outcome of its claims on synthetic
 //! findings.
 
 use super::*;
 
 mod run_tests {
     use super::*;
-
-    #[test]
-    fn the_cpu_must_be_in_the_mask() {
-        assert_eq!(choose_cpu(None, Some(&[2, 3])), Ok(Some(2)));
-        assert_eq!(choose_cpu(Some(3), Some(&[2, 3])), Ok(Some(3)));
-        assert!(choose_cpu(Some(5), Some(&[2, 3])).is_err());
-        assert!(choose_cpu(Some(0), None).is_err());
-        assert_eq!(choose_cpu(None, None), Ok(None));
-    }
 
     #[test]
     fn every_way_is_read_back_from_its_name() {

@@ -26,6 +26,7 @@
 
 use super::{Mode, Repeats};
 use crate::claims::Claim;
+use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
 use crate::findings::{Findings, RaceFindings, RaceTiming};
@@ -130,11 +131,14 @@ impl ModeRuns {
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     race::check_size(config.threads, config.iterations)?;
     let machine = env.machine.clone();
-    let pin = if config.one_core {
-        Some(one_core(&machine)?)
+    let choice = if config.one_core {
+        Some(CpuChoice::make(env, None)?.context(
+            "--one-core needs to pin threads to one CPU, and this platform does not tell which CPUs this process may use",
+        )?)
     } else {
         None
     };
+    let pin = choice.as_ref().map(|c| c.cpu);
     let chosen = selected(&config.modes);
     let operations = config.threads as u64 * config.iterations;
     let modes: Vec<engine::Runner<'_, RaceRun>> = chosen
@@ -194,16 +198,20 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let mut notes = notes(config, &machine, pin, &all, &results, base);
     // The conclusions, after the figures they come from.
     notes.splice(2..2, claims.iter().map(|c| c.text.clone()));
+    notes.splice(0..0, choice.iter().map(CpuChoice::sentence));
     let notes = super::notes_with(&outcome.interference, notes);
-    Ok(super::report(
-        "race",
-        machine,
-        results,
-        timeline,
-        outcome.interference,
-        claims,
-        notes,
-    ))
+    Ok(Report {
+        cpu_choice: choice,
+        ..super::report(
+            "race",
+            machine,
+            results,
+            timeline,
+            outcome.interference,
+            claims,
+            notes,
+        )
+    })
 }
 
 /// The race's claims: did unsync lose updates, and were all the fixes exact?
@@ -286,15 +294,6 @@ fn selected(modes: &[Sharing]) -> Vec<Sharing> {
         .into_iter()
         .filter(|m| modes.is_empty() || modes.contains(m))
         .collect()
-}
-
-/// The CPU `--one-core` pins to: the first this process may use.
-fn one_core(machine: &Machine) -> anyhow::Result<usize> {
-    machine
-        .affinity
-        .as_ref()
-        .and_then(|mask| mask.first().copied())
-        .context("--one-core needs to pin threads to one CPU, and this platform does not tell which CPUs this process may use")
 }
 
 /// The race's own figures of a mode.

@@ -1,0 +1,315 @@
+//! Where a one-CPU demo runs: the CPU of the affinity mask that other programs use least.
+//!
+//! `interleave` and `race --one-core` pin all their work to one CPU. On a laptop where a
+//! browser or a build keeps a CPU busy, the first CPU of the mask (the old default) may be
+//! exactly that one: the work then gets half of it, and every probe that yields hands the other
+//! program a time slice. So, unless `--cpu` forces one, the demo first looks at the CPUs for
+//! [`LOOK`] (the interference meter's per-CPU counters) and takes the least busy, preferring
+//! the first of the mask among those the counters cannot tell apart (so that a quiet machine
+//! always gets the same CPU). Where every CPU is busy, it takes the least busy and says so; the
+//! engine's meter then marks the figures as disturbed.
+
+use crate::engine::Env;
+use crate::error::UsageError;
+use crate::interference::{DISTURBED_SHARE, Reading};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How long the CPUs are watched before a choice: ten ticks of `/proc/stat`, enough to tell a
+/// CPU another program keeps busy from an idle one.
+pub(crate) const LOOK: Duration = Duration::from_millis(100);
+
+/// Why the CPU was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Reason {
+    /// `--cpu` named it.
+    Asked,
+    /// It is the only CPU this process may use.
+    Only,
+    /// Other programs used it least (or no more than the first of the mask, within what the
+    /// counters can tell).
+    Quietest,
+    /// Every CPU was busy with other programs; this one least.
+    AllBusy,
+    /// How busy the CPUs are cannot be read here: the first of the mask.
+    Unread,
+}
+
+/// How busy one CPU was with other programs over the look.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub(crate) struct CpuLoad {
+    pub(crate) cpu: usize,
+    /// Busy and stolen time over the look, in CPUs (0 to 1).
+    pub(crate) busy: f64,
+}
+
+/// The CPU a one-CPU demo runs on, and why (the report's `cpu_choice`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CpuChoice {
+    pub(crate) cpu: usize,
+    pub(crate) reason: Reason,
+    /// Every CPU of the mask, as the look found it; empty where no look was taken or read.
+    pub(crate) loads: Vec<CpuLoad>,
+    /// How long the CPUs were watched, in ms (0 where they were not).
+    pub(crate) look_ms: f64,
+    /// How far off each load may be: one tick of the counters over the look.
+    pub(crate) resolution: f64,
+}
+
+impl CpuChoice {
+    /// The CPU to run on, asked for (`asked`) or chosen from a look at the mask's CPUs; `None`
+    /// where this platform cannot pin. A CPU asked for outside the mask is bad input.
+    pub(crate) fn make(env: &Env, asked: Option<usize>) -> Result<Option<CpuChoice>, UsageError> {
+        let Some(mask) = env.machine.affinity.clone() else {
+            return match asked {
+                Some(_) => Err(UsageError(
+                    "--cpu needs thread pinning, which this platform does not support".into(),
+                )),
+                None => Ok(None),
+            };
+        };
+        if let Some(cpu) = asked.filter(|cpu| !mask.contains(cpu)) {
+            return Err(UsageError(format!(
+                "--cpu {cpu} is not in this process's affinity mask ({})",
+                crate::sys::cpu_list(&mask)
+            )));
+        }
+        if mask.len() <= 1 && asked.is_none() {
+            return Ok(mask.first().map(|&cpu| CpuChoice::only(cpu)));
+        }
+        let before = env.meter.snapshot();
+        std::thread::sleep(LOOK);
+        let after = env.meter.snapshot();
+        let look = Reading::between(&before, &after, &mask, env.meter.tick());
+        Ok(Some(CpuChoice::from_look(asked, &mask, &look)))
+    }
+
+    fn only(cpu: usize) -> CpuChoice {
+        CpuChoice {
+            cpu,
+            reason: Reason::Only,
+            loads: Vec::new(),
+            look_ms: 0.0,
+            resolution: 0.0,
+        }
+    }
+
+    /// The choice among `mask` (not empty) on what `look` read, unless `asked` names one.
+    pub(crate) fn from_look(asked: Option<usize>, mask: &[usize], look: &Reading) -> CpuChoice {
+        let by_cpu: BTreeMap<usize, f64> = look.load_by_cpu().unwrap_or_default();
+        let loads: Vec<CpuLoad> = mask
+            .iter()
+            .filter_map(|&cpu| by_cpu.get(&cpu).map(|&busy| CpuLoad { cpu, busy }))
+            .collect();
+        let look_ms = look.wall.as_secs_f64() * 1e3;
+        let resolution = look.tick_share().unwrap_or(1.0);
+        let first = mask[0];
+        let (cpu, reason) = if let Some(cpu) = asked {
+            (cpu, Reason::Asked)
+        } else if loads.len() < mask.len() {
+            (first, Reason::Unread)
+        } else {
+            let least = loads.iter().map(|l| l.busy).fold(f64::INFINITY, f64::min);
+            // The first of the mask among those the counters cannot tell from the least busy.
+            let chosen = loads
+                .iter()
+                .find(|l| l.busy <= least + resolution)
+                .expect("the least busy is within reach of itself");
+            let busy = chosen.busy - resolution > DISTURBED_SHARE;
+            (
+                chosen.cpu,
+                if busy {
+                    Reason::AllBusy
+                } else {
+                    Reason::Quietest
+                },
+            )
+        };
+        CpuChoice {
+            cpu,
+            reason,
+            loads,
+            look_ms,
+            resolution,
+        }
+    }
+
+    /// How busy `cpu` was over the look, where it was read.
+    fn load(&self, cpu: usize) -> Option<f64> {
+        self.loads.iter().find(|l| l.cpu == cpu).map(|l| l.busy)
+    }
+
+    /// The sentence a report prints: which CPU, and why.
+    pub(crate) fn sentence(&self) -> String {
+        let cpu = self.cpu;
+        let pct = |busy: f64| format!("{:.0}%", 100.0 * busy);
+        let all = self
+            .loads
+            .iter()
+            .map(|l| format!("cpu{} {}", l.cpu, pct(l.busy)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let look = format!("{:.0} ms", self.look_ms);
+        match self.reason {
+            Reason::Asked => match self.load(cpu) {
+                Some(busy) if busy - self.resolution > DISTURBED_SHARE => format!(
+                    "Ran on cpu{cpu}, as --cpu asked; other programs kept it {} busy over the {look} just before ({all}), so the figures share it with them.",
+                    pct(busy)
+                ),
+                _ => format!("Ran on cpu{cpu}, as --cpu asked."),
+            },
+            Reason::Only => format!("Ran on cpu{cpu}, the only CPU this process may use."),
+            Reason::Unread => format!(
+                "Ran on cpu{cpu}, the first CPU this process may use: how busy each CPU is cannot be read here."
+            ),
+            Reason::Quietest => {
+                let busy: Vec<String> = self
+                    .loads
+                    .iter()
+                    .filter(|l| l.busy - self.resolution > DISTURBED_SHARE)
+                    .map(|l| format!("cpu{} was {} busy", l.cpu, pct(l.busy)))
+                    .collect();
+                if busy.is_empty() {
+                    format!(
+                        "Ran on cpu{cpu}: no CPU was busy with other programs over the {look} just before ({all})."
+                    )
+                } else {
+                    format!(
+                        "Ran on cpu{cpu}, the CPU other programs used least: {} with other programs over the {look} just before ({all}).",
+                        busy.join(", ")
+                    )
+                }
+            }
+            Reason::AllBusy => format!(
+                "Ran on cpu{cpu}, the least busy CPU: every CPU this process may use was busy with other programs over the {look} just before ({all}), so the figures share cpu{cpu} with them."
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interference::{CpuTicks, Snapshot};
+    use std::time::Instant;
+
+    /// A look of 100 ms at 10 ms ticks in which other programs held each CPU `busy[i]` of it.
+    fn look(busy: &[f64]) -> Reading {
+        let at = Instant::now();
+        let ticks = |scale: f64| -> Vec<CpuTicks> {
+            busy.iter()
+                .enumerate()
+                .map(|(cpu, b)| CpuTicks {
+                    cpu,
+                    busy: (b * scale).round() as u64,
+                    steal: 0,
+                })
+                .collect()
+        };
+        let before = Snapshot {
+            at,
+            own: Some(Duration::ZERO),
+            cpus: Some(ticks(0.0)),
+        };
+        let after = Snapshot {
+            at: at + LOOK,
+            own: Some(Duration::ZERO),
+            cpus: Some(ticks(10.0)),
+        };
+        let mask: Vec<usize> = (0..busy.len()).collect();
+        Reading::between(&before, &after, &mask, Duration::from_millis(10))
+    }
+
+    fn choose(busy: &[f64]) -> CpuChoice {
+        let mask: Vec<usize> = (0..busy.len()).collect();
+        CpuChoice::from_look(None, &mask, &look(busy))
+    }
+
+    #[test]
+    fn a_quiet_machine_runs_on_the_first_cpu() {
+        let quiet = choose(&[0.0, 0.0]);
+        assert_eq!((quiet.cpu, quiet.reason), (0, Reason::Quietest));
+        assert!(
+            quiet.sentence().contains("no CPU was busy"),
+            "{}",
+            quiet.sentence()
+        );
+        // A tick here or there is below what the counters can tell apart.
+        assert_eq!(choose(&[0.1, 0.0]).cpu, 0);
+    }
+
+    #[test]
+    fn a_busy_first_cpu_is_left_for_a_quiet_one() {
+        let moved = choose(&[0.98, 0.0]);
+        assert_eq!((moved.cpu, moved.reason), (1, Reason::Quietest));
+        let text = moved.sentence();
+        assert!(text.starts_with("Ran on cpu1"), "{text}");
+        assert!(text.contains("cpu0 was 100% busy"), "{text}");
+        // Many CPUs, the busy ones first: the first quiet one.
+        let many = choose(&[1.0, 1.0, 0.5, 0.0, 0.0, 1.0]);
+        assert_eq!(many.cpu, 3);
+    }
+
+    #[test]
+    fn where_every_cpu_is_busy_the_least_busy_is_taken_and_said() {
+        let all = choose(&[1.0, 0.6]);
+        assert_eq!((all.cpu, all.reason), (1, Reason::AllBusy));
+        let text = all.sentence();
+        assert!(
+            text.contains("every CPU this process may use was busy"),
+            "{text}"
+        );
+        assert!(text.contains("cpu0 100%, cpu1 60%"), "{text}");
+    }
+
+    #[test]
+    fn an_asked_cpu_is_kept_and_its_load_said() {
+        let mask = [0, 1];
+        let asked = CpuChoice::from_look(Some(0), &mask, &look(&[1.0, 0.0]));
+        assert_eq!((asked.cpu, asked.reason), (0, Reason::Asked));
+        assert!(
+            asked
+                .sentence()
+                .contains("as --cpu asked; other programs kept it 100% busy")
+        );
+        let quiet = CpuChoice::from_look(Some(1), &mask, &look(&[1.0, 0.0]));
+        assert_eq!(quiet.sentence(), "Ran on cpu1, as --cpu asked.");
+    }
+
+    #[test]
+    fn the_cpu_asked_for_must_be_in_the_mask() {
+        let mut env = Env::with_load(0.0);
+        env.machine.affinity = Some(vec![2, 3]);
+        let asked = CpuChoice::make(&env, Some(3)).unwrap().unwrap();
+        assert_eq!((asked.cpu, asked.reason), (3, Reason::Asked));
+        let refused = CpuChoice::make(&env, Some(5)).unwrap_err();
+        assert!(
+            refused
+                .0
+                .contains("not in this process's affinity mask (2-3)"),
+            "{refused}"
+        );
+        env.machine.affinity = Some(vec![4]);
+        let only = CpuChoice::make(&env, None).unwrap().unwrap();
+        assert_eq!(
+            (only.cpu, only.reason, only.look_ms),
+            (4, Reason::Only, 0.0)
+        );
+        env.machine.affinity = None;
+        assert!(CpuChoice::make(&env, Some(0)).is_err());
+        assert_eq!(CpuChoice::make(&env, None), Ok(None));
+    }
+
+    #[test]
+    fn without_counters_the_first_cpu_is_taken_and_said() {
+        let unread = CpuChoice::from_look(None, &[2, 3], &Reading::default());
+        assert_eq!((unread.cpu, unread.reason), (2, Reason::Unread));
+        assert!(unread.sentence().contains("cannot be read"));
+        assert_eq!(
+            CpuChoice::only(5).sentence(),
+            "Ran on cpu5, the only CPU this process may use."
+        );
+    }
+}
