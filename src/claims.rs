@@ -202,17 +202,25 @@ pub(crate) fn mode_speed_unjudgeable(
         .or_else(|| speed_unjudgeable(interference, baseline_ms))
 }
 
+/// The smallest speedup believed, however steady the rounds: a CPU quota's throttling
+/// (periods of 100 ms), the timer and the clock's steps move the ratio of two short runs by a
+/// few percent on a quiet machine. Under a 0.5-CPU quota, P = 2 was seen 1.05x "faster" than
+/// P = 1 with no more CPU time to give.
+pub(crate) const MIN_EFFECT: f64 = 0.1;
+
 /// How a mode's speed compared with its baseline's: the medians decide, as the table shows
-/// them; the single rounds say how sure.
+/// them, where their difference is larger than the noise it was measured in: [`MIN_EFFECT`],
+/// or half the spread of the single rounds' speedups where that is more.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Speed {
     /// The run cannot judge speed, for this reason ([`mode_speed_unjudgeable`]).
     Unjudgeable(String),
-    /// Faster by the median; `every_round` when even the slowest single round was.
+    /// Faster by the median, beyond the noise; `every_round` when even the slowest single
+    /// round was faster.
     Faster { every_round: bool },
-    /// Not faster in any single round.
+    /// No single round faster by more than [`MIN_EFFECT`]: no difference, or slower.
     NotFaster,
-    /// Not faster by the median, though faster in some rounds.
+    /// The median within the noise, though some round was faster beyond [`MIN_EFFECT`].
     RoundsDisagree,
 }
 
@@ -220,14 +228,24 @@ impl Speed {
     /// Judges `r` against a baseline whose median took `baseline_ms`; `r.speedup` and
     /// `r.speedup_interval` are its speedups against that baseline.
     pub(crate) fn of(r: &ModeResult, interference: &Interference, baseline_ms: f64) -> Speed {
-        let [low, high] = r.speedup_interval;
         match mode_speed_unjudgeable(r, interference, baseline_ms) {
             Some(why) => Speed::Unjudgeable(why),
-            None if r.speedup > 1.0 => Speed::Faster {
+            None => Speed::judge(r.speedup, r.speedup_interval),
+        }
+    }
+
+    /// Judges a median `speedup` with its single rounds' `[low, high]`, on a run that can
+    /// judge speed.
+    pub(crate) fn judge(speedup: f64, [low, high]: [f64; 2]) -> Speed {
+        let noise = MIN_EFFECT.max((high - low) / 2.0);
+        if speedup > 1.0 + noise {
+            Speed::Faster {
                 every_round: low > 1.0,
-            },
-            None if high <= 1.0 => Speed::NotFaster,
-            None => Speed::RoundsDisagree,
+            }
+        } else if high <= 1.0 + MIN_EFFECT {
+            Speed::NotFaster
+        } else {
+            Speed::RoundsDisagree
         }
     }
 
@@ -373,12 +391,23 @@ mod tests {
         };
         assert_eq!(speed(50.0, [1.8, 2.1]), Speed::Faster { every_round: true });
         assert_eq!(
-            speed(90.0, [0.95, 1.2]),
+            speed(80.0, [0.95, 1.3]),
             Speed::Faster { every_round: false }
         );
+        // A median within the noise is no speedup: 1.11x, rounds 0.95-1.3.
+        assert_eq!(speed(90.0, [0.95, 1.3]), Speed::RoundsDisagree);
         assert_eq!(speed(110.0, [0.8, 1.0]), Speed::NotFaster);
-        assert_eq!(speed(110.0, [0.8, 1.1]), Speed::RoundsDisagree);
-        assert_eq!(speed(110.0, [0.8, 1.1]).holds(), None);
+        assert_eq!(speed(110.0, [0.8, 1.2]), Speed::RoundsDisagree);
+        assert_eq!(speed(110.0, [0.8, 1.2]).holds(), None);
+        // Under a 0.5-CPU quota: 1.05x, rounds 1.0-1.1: no difference, not "faster".
+        assert_eq!(speed(100.0 / 1.05, [1.0, 1.1]), Speed::NotFaster);
+        // One noisy round against a clear median: a pass, never a miss (1.70, 0.90-1.70).
+        assert_eq!(
+            speed(100.0 / 1.7, [0.9, 1.7]),
+            Speed::Faster { every_round: false }
+        );
+        // A wide spread leaves a modest median unjudged, in either direction.
+        assert_eq!(speed(100.0 / 1.3, [0.7, 1.7]), Speed::RoundsDisagree);
         assert_eq!(speed(50.0, [1.8, 2.1]).holds(), Some(true));
         assert_eq!(speed(110.0, [0.8, 1.0]).holds(), Some(false));
         let mut busy = quiet.clone();

@@ -59,9 +59,14 @@ pub struct CpuChoice {
 }
 
 impl CpuChoice {
-    /// The CPU to run on, asked for (`asked`) or chosen from a look at the mask's CPUs; `None`
-    /// where this platform cannot pin. A CPU asked for outside the mask is bad input.
-    pub(crate) fn make(env: &Env, asked: Option<usize>) -> Result<Option<CpuChoice>, UsageError> {
+    /// The CPU to run on, asked for (`asked`) or chosen from a look at the mask's CPUs (the
+    /// one given, taken just before, or a new one of [`LOOK`]); `None` where this platform
+    /// cannot pin. A CPU asked for outside the mask is bad input.
+    pub(crate) fn make(
+        env: &Env,
+        asked: Option<usize>,
+        look: Option<&Reading>,
+    ) -> Result<Option<CpuChoice>, UsageError> {
         let Some(mask) = env.machine.affinity.clone() else {
             return match asked {
                 Some(_) => Err(UsageError(
@@ -79,10 +84,10 @@ impl CpuChoice {
         if mask.len() <= 1 && asked.is_none() {
             return Ok(mask.first().map(|&cpu| CpuChoice::only(cpu)));
         }
-        let before = env.meter.snapshot();
-        std::thread::sleep(LOOK);
-        let after = env.meter.snapshot();
-        let look = Reading::between(&before, &after, &mask, env.meter.tick());
+        let look = match look {
+            Some(look) => look.clone(),
+            None => env.look(LOOK),
+        };
         Ok(Some(CpuChoice::from_look(asked, &mask, &look)))
     }
 
@@ -282,9 +287,9 @@ mod tests {
     fn the_cpu_asked_for_must_be_in_the_mask() {
         let mut env = Env::with_load(0.0);
         env.machine.affinity = Some(vec![2, 3]);
-        let asked = CpuChoice::make(&env, Some(3)).unwrap().unwrap();
+        let asked = CpuChoice::make(&env, Some(3), None).unwrap().unwrap();
         assert_eq!((asked.cpu, asked.reason), (3, Reason::Asked));
-        let refused = CpuChoice::make(&env, Some(5)).unwrap_err();
+        let refused = CpuChoice::make(&env, Some(5), None).unwrap_err();
         assert!(
             refused
                 .0
@@ -292,14 +297,14 @@ mod tests {
             "{refused}"
         );
         env.machine.affinity = Some(vec![4]);
-        let only = CpuChoice::make(&env, None).unwrap().unwrap();
+        let only = CpuChoice::make(&env, None, None).unwrap().unwrap();
         assert_eq!(
             (only.cpu, only.reason, only.look_ms),
             (4, Reason::Only, 0.0)
         );
         env.machine.affinity = None;
-        assert!(CpuChoice::make(&env, Some(0)).is_err());
-        assert_eq!(CpuChoice::make(&env, None), Ok(None));
+        assert!(CpuChoice::make(&env, Some(0), None).is_err());
+        assert_eq!(CpuChoice::make(&env, None, None), Ok(None));
     }
 
     #[test]

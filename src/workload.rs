@@ -8,6 +8,7 @@
 
 use crate::kernel;
 use serde::Serialize;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Units per chunk: about 25 µs of work on the development machine, so that reading the clock
@@ -125,9 +126,9 @@ pub(crate) fn steps(
 }
 
 impl Workload {
-    /// Sizes a workload, calibrating the unit cost on this machine.
+    /// Sizes a workload at the unit cost on this machine ([`unit_ns`]).
     pub fn new(tasks: usize, size: WorkSize, seed: u64) -> Workload {
-        let unit_ns = calibrate_unit_ns();
+        let unit_ns = unit_ns();
         let (units_per_task, task_time_ms) = match size {
             WorkSize::Units(units) => (units, None),
             WorkSize::TaskTime(t) => (units_in(t, unit_ns), Some(t.as_secs_f64() * 1e3)),
@@ -195,6 +196,14 @@ impl Workload {
 /// at most [`MAX_UNITS`].
 fn units_in(time: Duration, unit_ns: f64) -> u64 {
     ((time.as_nanos() as f64 / unit_ns).round() as u64).clamp(1, MAX_UNITS)
+}
+
+/// The cost of one unit here, calibrated once per process ([`calibrate_unit_ns`]): every
+/// workload of a run (each section of the tour) is sized on the same measurement, and pays
+/// for it once.
+fn unit_ns() -> f64 {
+    static UNIT_NS: OnceLock<f64> = OnceLock::new();
+    *UNIT_NS.get_or_init(calibrate_unit_ns)
 }
 
 /// Measures the cost of one unit: the best of a few short timed runs of at least 5 ms each

@@ -65,6 +65,8 @@ impl InterleaveArgs {
         demo::interleave::Config {
             tasks: self.tasks as usize,
             cpu: self.cpu.map(|c| c as usize),
+            look: None,
+            switch_probes: true,
             size: self.work.size(),
             seed: self.work.seed,
             repeats: self.work.repeats(),

@@ -10,13 +10,15 @@ use std::time::Duration;
 pub(crate) const LOOK: Duration = Duration::from_millis(250);
 
 pub(crate) fn run(env: &Env) -> Report {
+    of_look(env, &env.look(LOOK))
+}
+
+/// The report of `info` on a look at the CPUs already taken (the tour's, shorter than
+/// [`LOOK`], from which it also chooses the CPU of its first one-CPU section).
+pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
     let machine = env.machine.clone();
     let watch = env.mask();
-    let before = env.meter.snapshot();
-    std::thread::sleep(LOOK);
-    let after = env.meter.snapshot();
-    let reading = Reading::between(&before, &after, &watch, env.meter.tick());
-    let interference = Interference::of(&reading, &watch, Rounds::default());
+    let interference = Interference::of(reading, &watch, Rounds::default());
     let mut notes = Vec::new();
     if machine.available_parallelism < machine.logical_cpus {
         notes.push(format!(
@@ -50,7 +52,7 @@ pub(crate) fn run(env: &Env) -> Report {
 
 /// What the other programs are taking now, as far as the counters tell.
 fn now(i: &Interference) -> String {
-    let look = LOOK.as_millis();
+    let look = i.wall_ms.round();
     match (i.others_cpus, i.verdict) {
         (None, _) => "How busy the CPUs are cannot be told here: this system does not offer per-CPU counters (/proc/stat).".into(),
         (Some(o), Verdict::Disturbed) => format!(

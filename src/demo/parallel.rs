@@ -192,7 +192,8 @@ pub(crate) fn claims(
                 }
             ),
             claims::Speed::NotFaster => format!(
-                "{mode}: no faster than one after another in any round ({figures}){}.",
+                "{mode}: not faster than one after another: no round by more than {:.0}% ({figures}){}.",
+                claims::MIN_EFFECT * 100.0,
                 if possible.holds == Some(false) {
                     ": with one CPU's worth of time, running at once only adds switching"
                 } else {
@@ -200,7 +201,7 @@ pub(crate) fn claims(
                 }
             ),
             claims::Speed::RoundsDisagree => format!(
-                "{mode}: not faster than one after another by its median, though faster in some rounds ({figures}): the rounds disagree."
+                "{mode}: not faster than one after another beyond the spread of its rounds, though some rounds were ({figures}): the rounds disagree."
             ),
         };
         let holds = if workload.tasks < 2 {

@@ -64,6 +64,15 @@ impl Env {
         }
     }
 
+    /// What the CPUs this process may use did over the next `duration`, while this process
+    /// sleeps: how busy other programs keep them.
+    pub(crate) fn look(&self, duration: Duration) -> Reading {
+        let before = self.meter.snapshot();
+        std::thread::sleep(duration);
+        let after = self.meter.snapshot();
+        Reading::between(&before, &after, &self.mask(), self.meter.tick())
+    }
+
     /// The CPUs this process may use (all of them where the OS does not say).
     pub(crate) fn mask(&self) -> Vec<usize> {
         self.machine

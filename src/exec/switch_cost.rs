@@ -52,8 +52,9 @@ const GREEN_BATCH: u64 = 256;
 /// What one switch costs, for each way of switching that could be timed here.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub(crate) struct SwitchCosts {
-    pub(crate) green: Probe,
-    /// `None` where threads cannot be pinned (the probe did not run).
+    /// Each `None` where its probe did not run: threads and processes where they cannot be
+    /// pinned, all where no switch costs were asked for.
+    pub(crate) green: Option<Probe>,
     pub(crate) threads: Option<Probe>,
     pub(crate) processes: Option<Probe>,
 }

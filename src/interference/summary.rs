@@ -150,6 +150,53 @@ impl Interference {
 }
 
 impl Interference {
+    /// The tour's interference: the figures of the whole tour read as one stretch (`whole`,
+    /// over the CPUs `watched`), the sections' rounds together, and a verdict that is
+    /// disturbed where any section was, quiet where every section was quiet on its own or
+    /// [within the whole](Interference::bound_within), and unknown otherwise. A section too
+    /// short for the counters on its own is so judged by the whole tour's reading.
+    pub(crate) fn of_tour<'a>(
+        whole: &Reading,
+        watched: &[usize],
+        sections: impl IntoIterator<Item = &'a Interference>,
+    ) -> Interference {
+        let sections: Vec<&Interference> =
+            sections.into_iter().filter(|s| s.wall_ms > 0.0).collect();
+        let together = Interference::combine(sections.iter().copied());
+        let mut tour = Interference::of(whole, watched, together.rounds);
+        tour.busiest_cpu = together.busiest_cpu;
+        let verdicts: Vec<Verdict> = sections.iter().map(|s| tour.judge_within(s)).collect();
+        tour.verdict = if verdicts.is_empty() {
+            Verdict::Unknown
+        } else {
+            Verdict::all(verdicts)
+        };
+        tour
+    }
+
+    /// The most CPUs other programs and the hypervisor can have taken during `part`, a
+    /// stretch within the one this reading covers: all they took over this one, at most,
+    /// spread over `part`'s wall time alone. `None` where this one was not read.
+    pub(crate) fn bound_within(&self, part: &Interference) -> Option<f64> {
+        let most = self.others_cpus? + self.steal_cpus? + self.resolution_cpus?;
+        (part.wall_ms > 0.0).then(|| most * self.wall_ms / part.wall_ms)
+    }
+
+    /// `part`'s verdict, a stretch within this one: its own, or where that is unknown, quiet
+    /// if even [`Interference::bound_within`] stays at its threshold.
+    pub(crate) fn judge_within(&self, part: &Interference) -> Verdict {
+        match part.verdict {
+            Verdict::Unknown
+                if self
+                    .bound_within(part)
+                    .is_some_and(|b| b <= threshold(part.watched_cpus.len())) =>
+            {
+                Verdict::Quiet
+            }
+            v => v,
+        }
+    }
+
     /// What a person must know about the machine before believing the figures: nothing when
     /// the rounds the figures come from were quiet and none was replaced.
     pub(crate) fn notes(&self) -> Vec<String> {

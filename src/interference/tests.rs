@@ -208,3 +208,71 @@ fn a_synthetic_busy_machine_reads_as_busy() {
     assert!((0.8..=1.2).contains(&others), "{others}");
     assert_eq!(r.busiest_cpu(), Some(first));
 }
+
+/// A section's interference: its own verdict over `wall_ms` of rounds on 2 CPUs.
+fn section(verdict: Verdict, wall_ms: f64) -> Interference {
+    let mut s = Interference::none();
+    s.verdict = verdict;
+    s.wall_ms = wall_ms;
+    s.watched_cpus = vec![0, 1];
+    s.others_cpus = Some(0.0);
+    s
+}
+
+/// A whole tour of `wall_ms` on 2 CPUs in which other programs took `busy` ticks in all.
+fn tour_reading(busy: u64, wall_ms: u64) -> Reading {
+    let t0 = Instant::now();
+    let at = |ms: u64, busy: u64| Snapshot {
+        at: t0 + Duration::from_millis(ms),
+        own: Some(Duration::ZERO),
+        cpus: Some(vec![
+            CpuTicks {
+                cpu: 0,
+                busy,
+                steal: 0,
+            },
+            CpuTicks {
+                cpu: 1,
+                busy: 0,
+                steal: 0,
+            },
+        ]),
+    };
+    Reading::between(&at(0, 0), &at(wall_ms, busy), &[0, 1], TICK)
+}
+
+#[test]
+fn a_section_too_short_alone_is_judged_within_a_quiet_whole() {
+    // A quiet tour of 3 s: its race section, 160 ms of rounds, reads unknown on its own.
+    let short = section(Verdict::Unknown, 160.0);
+    let long = section(Verdict::Quiet, 900.0);
+    let quiet = Interference::of_tour(&tour_reading(0, 3000), &[0, 1], [&long, &short]);
+    assert_eq!(quiet.verdict, Verdict::Quiet);
+    // At most 2 ticks of 10 ms on 2 CPUs over 3 s, all within 160 ms: 0.125 CPUs.
+    let most = quiet.bound_within(&short).unwrap();
+    assert!((most - 0.125).abs() < 0.01, "{most}");
+    assert!((quiet.wall_ms - 3000.0).abs() < 1e-6);
+    // A whole tour in which other programs took 0.2 CPU-seconds cannot vouch for it.
+    let busy = Interference::of_tour(&tour_reading(20, 3000), &[0, 1], [&long, &short]);
+    assert_eq!(busy.verdict, Verdict::Unknown);
+    // A section too short even within a quiet whole stays unknown: 40 ms of rounds.
+    let tiny = section(Verdict::Unknown, 40.0);
+    let still = Interference::of_tour(&tour_reading(0, 3000), &[0, 1], [&long, &tiny]);
+    assert_eq!(still.verdict, Verdict::Unknown);
+}
+
+#[test]
+fn a_disturbed_section_disturbs_the_tour_whatever_the_whole_reads() {
+    let burst = section(Verdict::Disturbed, 200.0);
+    let rest = section(Verdict::Quiet, 2800.0);
+    let tour = Interference::of_tour(&tour_reading(1, 3000), &[0, 1], [&rest, &burst]);
+    assert_eq!(tour.verdict, Verdict::Disturbed);
+    // Sections quiet on their own make a quiet tour, even where others ran between them.
+    let between = Interference::of_tour(&tour_reading(200, 3000), &[0, 1], [&rest]);
+    assert_eq!(between.verdict, Verdict::Quiet);
+    assert!(between.others_cpus.unwrap() > 0.6);
+    assert_eq!(
+        Interference::of_tour(&tour_reading(0, 3000), &[0, 1], []).verdict,
+        Verdict::Unknown
+    );
+}

@@ -3,6 +3,7 @@
 use super::{
     Claim, GilKind, Machine, Mode, ModeResult, Timeline, Variant, WorkloadKind, format_ms,
 };
+use crate::claims::{MIN_EFFECT, Speed};
 use crate::demo::result_of;
 
 /// Steps of two threads overlapping for less than this share of a run is recording jitter
@@ -53,18 +54,28 @@ pub(crate) fn claims(
                             "{mode}: whether the threads' waits overlapped under the lock cannot be judged here: {why} ({figures})."
                         ),
                     ),
-                    None if low > 1.0 => (
-                        Some(true),
-                        format!(
-                            "{mode}: the threads' waits overlapped even under the lock, faster than one after another in every round ({figures}): a thread waiting for I/O has released it."
+                    None => match Speed::judge(r.speedup, r.speedup_interval) {
+                        Speed::Faster { every_round } => (
+                            Some(true),
+                            format!(
+                                "{mode}: the threads' waits overlapped even under the lock, faster than one after another{} ({figures}): a thread waiting for I/O has released it.",
+                                if every_round { " in every round" } else { "" }
+                            ),
                         ),
-                    ),
-                    None => (
-                        Some(false),
-                        format!(
-                            "{mode}: the threads' waits did not overlap in every round ({figures})."
+                        Speed::NotFaster => (
+                            Some(false),
+                            format!(
+                                "{mode}: the threads' waits did not overlap: no round was more than {:.0}% faster than one after another ({figures}).",
+                                MIN_EFFECT * 100.0
+                            ),
                         ),
-                    ),
+                        _ => (
+                            None,
+                            format!(
+                                "{mode}: whether the threads' waits overlapped cannot be told: the median is within the spread of the rounds ({figures})."
+                            ),
+                        ),
+                    },
                 };
                 claims.push(
                     Claim::new("gil.waits_overlap", Some(mode))
@@ -118,24 +129,38 @@ pub(crate) fn claims(
                             format_ms(wall)
                         ),
                     ),
-                    (_, Some(o), None) => (
-                        Some(low > 1.0),
-                        format!(
-                            "{mode}: the {what} ran at the same time on different CPUs for {} of {} ms in the run drawn, {} ({figures}){}.",
-                            format_ms(o),
-                            format_ms(wall),
-                            if low > 1.0 {
-                                "faster than one after another in every round"
-                            } else {
-                                "yet not faster in every round"
-                            },
-                            if processes {
-                                ", at the cost of starting processes"
-                            } else {
-                                ""
-                            }
-                        ),
-                    ),
+                    (_, Some(o), None) => {
+                        let speed = Speed::judge(r.speedup, r.speedup_interval);
+                        (
+                            speed.holds(),
+                            format!(
+                                "{mode}: the {what} ran at the same time on different CPUs for {} of {} ms in the run drawn, {} ({figures}){}.",
+                                format_ms(o),
+                                format_ms(wall),
+                                match speed {
+                                    Speed::Faster { every_round: true } => {
+                                        "faster than one after another in every round".to_string()
+                                    }
+                                    Speed::Faster { every_round: false } => {
+                                        "faster than one after another, though not in every round"
+                                            .to_string()
+                                    }
+                                    Speed::NotFaster => format!(
+                                        "yet no round was faster by more than {:.0}%",
+                                        MIN_EFFECT * 100.0
+                                    ),
+                                    _ => {
+                                        "yet whether that made them faster cannot be told: the median is within the spread of the rounds".to_string()
+                                    }
+                                },
+                                if processes {
+                                    ", at the cost of starting processes"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        )
+                    }
                 };
                 claims.push(
                     Claim::new(

@@ -59,16 +59,32 @@ pub(crate) fn claims(
                         "Whether interleaving overlapped the waits cannot be judged here: {why} ({figures})."
                     ),
                 ),
-                None if low > 1.0 => (
-                    Some(true),
-                    format!(
-                        "Interleaving overlapped the waits: {figures}, faster in every round; while one task waits, another computes, even on one CPU."
+                None => match crate::claims::Speed::judge(best.speedup, best.speedup_interval) {
+                    crate::claims::Speed::Faster { every_round } => (
+                        Some(true),
+                        format!(
+                            "Interleaving overlapped the waits: {figures}, faster{}; while one task waits, another computes, even on one CPU.",
+                            if every_round {
+                                " in every round"
+                            } else {
+                                " by the median, though not in every round"
+                            }
+                        ),
                     ),
-                ),
-                None => (
-                    Some(false),
-                    format!("Interleaving did not overlap the waits in every round: {figures}."),
-                ),
+                    crate::claims::Speed::NotFaster => (
+                        Some(false),
+                        format!(
+                            "Interleaving did not overlap the waits: no round was more than {:.0}% faster ({figures}).",
+                            crate::claims::MIN_EFFECT * 100.0
+                        ),
+                    ),
+                    _ => (
+                        None,
+                        format!(
+                            "Whether interleaving overlapped the waits cannot be told: the median is within the spread of the rounds ({figures})."
+                        ),
+                    ),
+                },
             };
             claims.push(
                 Claim::new("interleave.waits_overlap", Some(&best.mode))
@@ -85,10 +101,11 @@ pub(crate) fn claims(
             claims.push(switch_timed(way, probe));
         }
     }
-    if let Some(thread) = &costs.threads {
-        let green = costs.green.ns.unwrap_or(f64::NAN);
+    if let (Some(green), Some(thread)) = (&costs.green, &costs.threads) {
+        let green_ns = green.ns;
+        let green = green_ns.unwrap_or(f64::NAN);
         let claim = Claim::new("interleave.green_cheaper", None)
-            .figure("green_ns", costs.green.ns)
+            .figure("green_ns", green_ns)
             .figure("thread_ns", thread.ns);
         claims.push(match (thread.ns, thread.why_unmeasured()) {
             (Some(t), _) => claim.judged(

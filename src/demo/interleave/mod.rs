@@ -15,6 +15,7 @@ use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, children, green, process, sequential, switch_cost, threads};
 use crate::findings::{Findings, InterleaveFindings};
+use crate::interference::Reading;
 use crate::report::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
 use crate::sys::ContextSwitches;
@@ -76,6 +77,10 @@ pub(crate) struct Config {
     /// The CPU to share (`--cpu`); when not given, the one other programs use least
     /// ([`CpuChoice`]).
     pub(crate) cpu: Option<usize>,
+    /// A look at the CPUs taken just before, to choose from instead of a new one (the tour's).
+    pub(crate) look: Option<Reading>,
+    /// Time a switch of each kind too? (The tour's second interleave needs none.)
+    pub(crate) switch_probes: bool,
     pub(crate) size: WorkSize,
     pub(crate) seed: u64,
     pub(crate) repeats: Repeats,
@@ -150,7 +155,7 @@ fn check_granularity(workload: &Workload, quantum_units: u64) -> Result<(), Usag
 
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
-    let choice = CpuChoice::make(env, config.cpu)?;
+    let choice = CpuChoice::make(env, config.cpu, config.look.as_ref())?;
     let cpu = choice.as_ref().map(|c| c.cpu);
     let mut workload = Workload::new(config.tasks, config.size, config.seed);
     if let Some(wait) = config.wait {
@@ -213,11 +218,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         progress: config.progress,
     };
     let outcome = engine::measure(env, modes, &plan)?;
-    let mut switch_costs = switch_cost::SwitchCosts {
-        green: switch_cost::green(GREEN_ROUNDS),
-        ..switch_cost::SwitchCosts::default()
-    };
-    if let Some(cpu) = cpu {
+    let mut switch_costs = switch_cost::SwitchCosts::default();
+    if config.switch_probes {
+        switch_costs.green = Some(switch_cost::green(GREEN_ROUNDS));
+    }
+    if let Some(cpu) = cpu.filter(|_| config.switch_probes) {
         switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
         switch_costs.processes = Some(switch_cost::processes(
             &children::current_exe()?,
@@ -334,7 +339,7 @@ fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
 /// The switch-cost probe of `way`, where it ran.
 fn probe_of(way: Way, costs: &switch_cost::SwitchCosts) -> Option<&switch_cost::Probe> {
     match way {
-        Way::Green => Some(&costs.green),
+        Way::Green => costs.green.as_ref(),
         Way::Threads => costs.threads.as_ref(),
         Way::Processes => costs.processes.as_ref(),
     }

@@ -76,35 +76,37 @@ pub(super) fn notes(
             green_switches,
         ));
     }
-    let green = costs.green.ns.unwrap_or(f64::NAN);
-    let mut cost = format!("Switch costs on one CPU: green task {green:.1} ns");
-    if let Some(t) = &costs.threads {
-        let _ = match t.ns {
-            Some(t) => write!(
-                cost,
-                ", OS thread {t:.0} ns ({:.0}x a green switch)",
-                t / green
-            ),
-            None => write!(
-                cost,
-                ", OS thread not timed (the CPU was not the probe's alone)"
-            ),
-        };
+    if let Some(green) = &costs.green {
+        let green = green.ns.unwrap_or(f64::NAN);
+        let mut cost = format!("Switch costs on one CPU: green task {green:.1} ns");
+        if let Some(t) = &costs.threads {
+            let _ = match t.ns {
+                Some(t) => write!(
+                    cost,
+                    ", OS thread {t:.0} ns ({:.0}x a green switch)",
+                    t / green
+                ),
+                None => write!(
+                    cost,
+                    ", OS thread not timed (the CPU was not the probe's alone)"
+                ),
+            };
+        }
+        if let Some(p) = &costs.processes {
+            let _ = match p.ns {
+                Some(p) => write!(cost, ", process {p:.0} ns"),
+                None => write!(
+                    cost,
+                    ", process not timed (the CPU was not the probe's alone)"
+                ),
+            };
+        }
+        let _ = write!(
+            cost,
+            ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
+            thread_stack_bytes() / 1024
+        );
+        notes.push(cost);
     }
-    if let Some(p) = &costs.processes {
-        let _ = match p.ns {
-            Some(p) => write!(cost, ", process {p:.0} ns"),
-            None => write!(
-                cost,
-                ", process not timed (the CPU was not the probe's alone)"
-            ),
-        };
-    }
-    let _ = write!(
-        cost,
-        ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
-        thread_stack_bytes() / 1024
-    );
-    notes.push(cost);
     notes
 }

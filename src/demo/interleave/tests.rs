@@ -107,7 +107,7 @@ mod claim_tests {
         use switch_cost::Probe;
         let w = Workload::new(2, WorkSize::Units(1), 1);
         let mut costs = switch_cost::SwitchCosts {
-            green: Probe::synthetic(Some(14.0)),
+            green: Some(Probe::synthetic(Some(14.0))),
             ..Default::default()
         };
         let judged = |costs: &switch_cost::SwitchCosts| claims(Some(0), &w, &[], costs, &quiet());

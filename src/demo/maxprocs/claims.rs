@@ -159,11 +159,12 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
             format!("Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures}).")
         }
         Speed::Faster { .. } => format!("P = 2 was faster than P = 1 ({figures})."),
-        Speed::NotFaster => {
-            format!("P = 2 was no faster than P = 1 in any round ({figures}).")
-        }
+        Speed::NotFaster => format!(
+            "P = 2 was not faster than P = 1: no round by more than {:.0}% ({figures}).",
+            crate::claims::MIN_EFFECT * 100.0
+        ),
         Speed::RoundsDisagree => format!(
-            "P = 2 was not faster than P = 1 by its median, though faster in some rounds ({figures}): the rounds disagree."
+            "P = 2 was not faster than P = 1 beyond the spread of its rounds, though some rounds were ({figures}): the rounds disagree."
         ),
     };
     Some(

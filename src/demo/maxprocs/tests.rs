@@ -282,12 +282,17 @@ mod claim_tests {
         let slow = two(410.0, [0.95, 0.99], Verdict::Quiet);
         assert_eq!(slow.holds, Some(false));
         assert!(
-            slow.text.contains("no faster than P = 1 in any round"),
+            slow.text
+                .contains("not faster than P = 1: no round by more than 10%"),
             "{}",
             slow.text
         );
+        // Under a 0.5-CPU quota: 1.05x, within what throttling makes: no difference.
+        let quota = two(400.0 / 1.05, [1.0, 1.1], Verdict::Quiet);
+        assert_eq!(quota.holds, Some(false), "{}", quota.text);
+        assert!(!quota.text.contains("was faster"), "{}", quota.text);
         // Rounds that disagree, and a busy machine: not judged.
-        assert_eq!(two(404.0, [0.9, 1.1], Verdict::Quiet).holds, None);
+        assert_eq!(two(404.0, [0.9, 1.2], Verdict::Quiet).holds, None);
         let busy = two(300.0, [1.2, 1.4], Verdict::Disturbed);
         assert_eq!(busy.holds, None);
         assert!(busy.text.contains("cannot be judged here"), "{}", busy.text);

@@ -132,7 +132,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     race::check_size(config.threads, config.iterations)?;
     let machine = env.machine.clone();
     let choice = if config.one_core {
-        Some(CpuChoice::make(env, None)?.context(
+        Some(CpuChoice::make(env, None, None)?.context(
             "--one-core needs to pin threads to one CPU, and this platform does not tell which CPUs this process may use",
         )?)
     } else {

@@ -10,7 +10,7 @@ mod answers;
 
 use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
 use crate::engine::Env;
-use crate::interference::{Interference, Verdict};
+use crate::interference::{Interference, Reading, Verdict};
 use crate::maxprocs::Limit;
 use answers::{
     difference, gil, gil_workaround, gomaxprocs, harder, kinds, machine_section, multicore,
@@ -20,6 +20,11 @@ use answers::{
 pub(crate) use crate::report::tour::{Section, Tour, View};
 use crate::workload::WorkSize;
 use std::time::Duration;
+
+/// How long the tour watches the CPUs first, for `info` and for the CPU of question 2: long
+/// enough to tell a CPU another program keeps busy from an idle one, and to read 2 quiet CPUs
+/// to within 0.13 CPUs (the whole tour's reading judges finer).
+const LOOK: Duration = Duration::from_millis(150);
 
 /// How long the tour may spend lengthening the race's loop until a run goes wrong.
 const RACE_SEARCH: Duration = Duration::from_secs(3);
@@ -39,11 +44,14 @@ pub(crate) struct Config {
 struct Sizes {
     task: Duration,
     /// Per task of `parallel`: enough that the meter can tell a quiet machine (at a tick of
-    /// 10 ms per CPU, a reading needs some hundreds of ms to resolve a tenth of a CPU).
+    /// 10 ms per CPU, the rounds of a section must last some hundreds of ms: 3 rounds of
+    /// 2 x 25 + 25 + 25 ms on 2 CPUs read to within 0.07 CPUs, under the line of 0.2).
     parallel_task: Duration,
     runs: usize,
     wait_compute: Duration,
     wait: Duration,
+    /// Changes per race thread: the race's rounds are its shortest section, and must last
+    /// about 150 ms for the whole tour's reading to judge them where their own cannot.
     race_iterations: u64,
     race_runs: usize,
     sweep: Duration,
@@ -56,12 +64,12 @@ impl Sizes {
             // check::MIN_JUDGED_MS per run), small enough to stay near 3 s in all.
             Sizes {
                 task: Duration::from_millis(15),
-                parallel_task: Duration::from_millis(50),
+                parallel_task: Duration::from_millis(25),
                 // A median of three: one preempted run cannot decide a figure (or a check).
                 runs: 3,
                 wait_compute: Duration::from_millis(2),
                 wait: Duration::from_millis(10),
-                race_iterations: 100_000,
+                race_iterations: 200_000,
                 race_runs: 3,
                 sweep: Duration::from_millis(60),
             }
@@ -83,10 +91,15 @@ impl Sizes {
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let sizes = Sizes::of(config.quick);
     let machine = env.machine.clone();
-    // One warm-up run per mode: a first run pays for page faults and clock ramp-up.
-    let repeats = Repeats {
+    // One warm-up run per mode of the first section: a first run pays for page faults, the
+    // binary's first load and clock ramp-up, which the later sections find done.
+    let warming = Repeats {
         runs: sizes.runs,
         warmup: 1,
+    };
+    let repeats = Repeats {
+        runs: sizes.runs,
+        warmup: 0,
     };
     let cpus = machine.available_parallelism;
     // Progress bars of the demos would interleave with each other; the tour shows its own steps.
@@ -96,16 +109,22 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         }
     };
 
+    // The whole tour is read as one stretch too: sections too short for the counters on
+    // their own are judged within it.
+    let started = env.meter.snapshot();
     step("info");
-    let info = info::run(env);
+    let look = env.look(LOOK);
+    let info = info::of_look(env, &look);
     step("interleave (one CPU)");
     let one_core = interleave::run(
         &interleave::Config {
             tasks: 2,
             cpu: None,
+            look: Some(look),
+            switch_probes: true,
             size: WorkSize::TaskTime(sizes.task),
             seed: config.seed,
-            repeats,
+            repeats: warming,
             quantum: interleave::Quantum::Time(Duration::from_millis(1)),
             wait: None,
             wait_every: Duration::from_millis(10),
@@ -132,6 +151,9 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         &interleave::Config {
             tasks: 2,
             cpu: None,
+            look: None,
+            // Question 6 quotes the first interleave's switch costs.
+            switch_probes: false,
             size: WorkSize::TaskTime(sizes.wait_compute),
             seed: config.seed,
             repeats,
@@ -147,7 +169,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         threads: 2,
         iterations,
         runs: sizes.race_runs,
-        warmup: 1,
+        warmup: repeats.warmup,
         modes: Vec::new(),
         one_core: false,
         progress: false,
@@ -203,7 +225,17 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         gil_workaround(&gil_cpu),
         gomaxprocs(&sweep),
     ];
-    let interference = Interference::combine(sections.iter().map(|s| &s.interference));
+    let whole = Reading::between(
+        &started,
+        &env.meter.snapshot(),
+        &env.mask(),
+        env.meter.tick(),
+    );
+    let interference = Interference::of_tour(
+        &whole,
+        &env.mask(),
+        sections.iter().map(|s| &s.interference),
+    );
     let notes = vec![trust_note(&sections, &interference)];
     Ok(Tour {
         schema: crate::report::SCHEMA,
@@ -215,19 +247,26 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     })
 }
 
-/// Which sections other programs disturbed, or that none did, as far as the meter tells.
+/// Which sections other programs disturbed, or that none did, as far as the meter tells: each
+/// section on its own reading, or where that is too short, within the whole tour's (`all`).
 fn trust_note(sections: &[Section], all: &Interference) -> String {
-    let numbered = |verdict: Verdict| -> Vec<String> {
+    let numbered = |keep: &dyn Fn(&Interference) -> bool| -> Vec<String> {
         sections
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.interference.verdict == verdict && s.interference.wall_ms > 0.0)
+            .filter(|(_, s)| s.interference.wall_ms > 0.0 && keep(&s.interference))
             .map(|(i, _)| (i + 1).to_string())
             .collect()
     };
-    let (disturbed, unknown) = (numbered(Verdict::Disturbed), numbered(Verdict::Unknown));
+    let disturbed = numbered(&|i| i.verdict == Verdict::Disturbed);
+    let unknown = numbered(&|i| all.judge_within(i) == Verdict::Unknown);
+    let within =
+        numbered(&|i| i.verdict == Verdict::Unknown && all.judge_within(i) == Verdict::Quiet);
     let others = all.others_cpus.map_or_else(String::new, |o| {
-        format!(" ({o:.2} CPUs over the whole tour)")
+        format!(
+            " ({o:.2} CPUs over the whole tour of {:.1} s)",
+            all.wall_ms / 1e3
+        )
     });
     if !disturbed.is_empty() {
         format!(
@@ -240,8 +279,24 @@ fn trust_note(sections: &[Section], all: &Interference) -> String {
             unknown.join(", ")
         )
     } else {
+        let short = if within.is_empty() {
+            String::new()
+        } else {
+            let most = sections
+                .iter()
+                .filter_map(|s| {
+                    (s.interference.verdict == Verdict::Unknown)
+                        .then(|| all.bound_within(&s.interference))
+                        .flatten()
+                })
+                .fold(0.0, f64::max);
+            format!(
+                "; sections {} were too short for the counters on their own, and within the whole tour other programs can have taken at most {most:.2} CPUs during them",
+                within.join(", ")
+            )
+        };
         format!(
-            "Quiet: other programs took less than {} CPUs while every section was measured{others}, so the figures are this machine's own.",
+            "Quiet: other programs took less than {} CPUs while every section was measured{others}{short}, so the figures are this machine's own.",
             all.threshold_cpus
         )
     }
