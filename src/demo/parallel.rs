@@ -20,7 +20,12 @@ use crate::workload::{WorkSize, Workload};
 pub(crate) enum Way {
     /// One OS thread per task.
     Threads,
-    /// The tasks on a rayon pool of `--threads` workers.
+    /// The tasks on a rayon pool of `--threads` workers, started afresh for each run (and
+    /// ready before the run's clock starts). A pool reused from run to run lets the kernel
+    /// leave both its workers on the CPU of the thread that woke them: in the tour, after
+    /// the one-CPU section, rayon's two tasks ran one after the other on one CPU in all three
+    /// rounds of 2 tours in 10 here; with a pool per run, as `threads` and `maxprocs` start
+    /// theirs, in none of 12.
     Rayon,
 }
 
@@ -52,7 +57,9 @@ pub(crate) struct Config {
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
     let workload = Workload::new(config.tasks, config.size, config.seed);
-    let pool = Pool::new(config.threads)?;
+    // Checked before anything runs, so that a refused thread fails fast; each rayon run then
+    // starts a pool of its own (see `Way::Rayon`).
+    let workers = Pool::new(config.threads)?.workers();
     let pass = workload.estimated_pass();
     let spread =
         |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
@@ -66,12 +73,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             spread(config.tasks),
             || threads::run(&workload),
         ),
-        Runner::new(
-            Way::Rayon.name(),
-            pool.workers(),
-            spread(pool.workers()),
-            || Ok(pool.run(&workload)),
-        ),
+        Runner::new(Way::Rayon.name(), workers, spread(workers), || {
+            let pool = Pool::new(workers)?;
+            pool.wait_ready();
+            Ok(pool.run(&workload))
+        }),
     ];
     let plan = Plan {
         repeats: config.repeats,

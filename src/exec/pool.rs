@@ -8,7 +8,8 @@ use anyhow::Context;
 use rayon::prelude::*;
 use std::time::Instant;
 
-/// A rayon pool built once and reused by every run, so runs measure work, not pool start-up.
+/// A rayon pool of a fixed number of workers; [`Pool::wait_ready`] before a timed run, so that
+/// runs measure work, not pool start-up.
 pub struct Pool {
     pool: rayon::ThreadPool,
 }
