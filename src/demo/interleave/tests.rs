@@ -152,3 +152,45 @@ mod claim_tests {
         );
     }
 }
+
+mod note_tests {
+    //! The compute-only note says "about as long" only where the modes were.
+    use super::*;
+
+    fn compute_note(walls: [f64; 4], disturbed: bool) -> String {
+        let w = Workload::new(2, WorkSize::Units(1), 1);
+        let modes = [Sequential.name(), "green", "threads", "processes"];
+        let rows: Vec<ModeResult> = modes
+            .iter()
+            .zip(walls)
+            .map(|(m, wall)| ModeResult::synthetic(m, &[wall], [1.0, 1.0], vec![0]))
+            .collect();
+        let costs = switch_cost::SwitchCosts::default();
+        notes(disturbed, Some(0), &w, &rows, &costs, 0)
+            .into_iter()
+            .find(|n| n.starts_with("Compute only"))
+            .unwrap()
+    }
+
+    #[test]
+    fn modes_alike_take_about_as_long() {
+        let note = compute_note([100.0, 101.0, 100.5, 112.0], false);
+        assert!(note.contains("took about as long"), "{note}");
+    }
+
+    #[test]
+    fn modes_faster_on_a_shared_cpu_are_explained_not_called_alike() {
+        let shared = compute_note([100.0, 99.0, 75.0, 76.0], true);
+        assert!(!shared.contains("about as long"), "{shared}");
+        assert!(
+            shared.contains("Linux gives each thread or process a share"),
+            "{shared}"
+        );
+        let quiet = compute_note([100.0, 99.0, 75.0, 76.0], false);
+        assert!(!quiet.contains("about as long"), "{quiet}");
+        assert!(
+            quiet.contains("here the modes took green 0.99x, threads 0.75x"),
+            "{quiet}"
+        );
+    }
+}
