@@ -230,12 +230,13 @@ pub fn green(rounds: u64) -> Probe {
         GREEN_BATCH as f64
     };
     let round_trip = median_batch / per_batch;
+    // Each yield of either task is a round trip, as each side's yields are in the OS probes.
     Probe {
         ns: Some(round_trip / 2.0),
         cpu: None,
-        round_trips: stats.switches / 2,
-        asked_round_trips: rounds,
-        cut_by_budget: stats.switches / 2 < rounds,
+        round_trips: stats.switches,
+        asked_round_trips: 2 * rounds,
+        cut_by_budget: stats.switches + 1 < 2 * rounds,
         budget_ms: PROBE_BUDGET.as_secs_f64() * 1e3,
         elapsed_ms: elapsed.as_secs_f64() * 1e3,
         median_round_trip_ns: round_trip,

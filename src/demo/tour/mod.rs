@@ -250,6 +250,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
 /// Which sections other programs disturbed, or that none did, as far as the meter tells: each
 /// section on its own reading, or where that is too short, within the whole tour's (`all`).
 fn trust_note(sections: &[Section], all: &Interference) -> String {
+    // "sections 4, 5 were" or "section 5 was".
+    let were = |numbers: &[String]| match numbers {
+        [one] => format!("section {one} was"),
+        many => format!("sections {} were", many.join(", ")),
+    };
     let numbered = |keep: &dyn Fn(&Interference) -> bool| -> Vec<String> {
         sections
             .iter()
@@ -270,12 +275,17 @@ fn trust_note(sections: &[Section], all: &Interference) -> String {
     });
     if !disturbed.is_empty() {
         format!(
-            "Other programs took CPU time while sections {} were measured{others}: their figures are off, and their answers may not hold on a quiet machine; run the tour again with nothing else running.",
-            disturbed.join(", ")
+            "Other programs took CPU time while {} measured{others}: their figures are off, and their answers may not hold on a quiet machine; run the tour again with nothing else running.",
+            were(&disturbed)
         )
     } else if !unknown.is_empty() {
         format!(
-            "Whether other programs took CPU time could not be told for sections {} (runs too short for the counters, or no /proc/stat){others}.",
+            "Whether other programs took CPU time could not be told for {} {} (runs too short for the counters, or no /proc/stat){others}.",
+            if unknown.len() == 1 {
+                "section"
+            } else {
+                "sections"
+            },
             unknown.join(", ")
         )
     } else {
@@ -291,8 +301,9 @@ fn trust_note(sections: &[Section], all: &Interference) -> String {
                 })
                 .fold(0.0, f64::max);
             format!(
-                "; sections {} were too short for the counters on their own, and within the whole tour other programs can have taken at most {most:.2} CPUs during them",
-                within.join(", ")
+                "; {} too short for the counters on its own, and within the whole tour other programs can have taken at most {most:.2} CPUs during {}",
+                were(&within),
+                if within.len() == 1 { "it" } else { "each" }
             )
         };
         format!(
@@ -322,5 +333,105 @@ fn gil_config(
         repeats,
         progress: false,
         exe: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A section whose own reading of 2 CPUs over `wall_ms` gave `verdict`.
+    fn section(verdict: Verdict, wall_ms: f64) -> Section {
+        let mut interference = Interference::none();
+        interference.verdict = verdict;
+        interference.wall_ms = wall_ms;
+        interference.watched_cpus = vec![0, 1];
+        interference.others_cpus = Some(if verdict == Verdict::Disturbed {
+            0.9
+        } else {
+            0.0
+        });
+        Section {
+            question: "Why?".into(),
+            topic: "why".into(),
+            answer: Vec::new(),
+            key_figure: String::new(),
+            reports: Vec::new(),
+            interference,
+            view: View::default(),
+        }
+    }
+
+    /// A whole tour of 3 s on 2 CPUs that read `others` CPUs, to within one tick per CPU.
+    fn whole(others: f64) -> Interference {
+        let mut all = Interference::none();
+        all.others_cpus = Some(others);
+        all.steal_cpus = Some(0.0);
+        all.resolution_cpus = Some(2.0 * 0.01 / 3.0);
+        all.wall_ms = 3000.0;
+        all.watched_cpus = vec![0, 1];
+        all.threshold_cpus = 0.2;
+        all
+    }
+
+    #[test]
+    fn a_quiet_tour_says_so_and_vouches_for_its_short_sections() {
+        let quiet = [
+            section(Verdict::Quiet, 900.0),
+            section(Verdict::Quiet, 700.0),
+        ];
+        let note = trust_note(&quiet, &whole(0.0));
+        assert!(note.starts_with("Quiet: "), "{note}");
+        assert!(
+            note.contains("(0.00 CPUs over the whole tour of 3.0 s)"),
+            "{note}"
+        );
+        assert!(!note.contains("too short"), "{note}");
+        let short = [
+            section(Verdict::Quiet, 900.0),
+            section(Verdict::Unknown, 160.0),
+        ];
+        let note = trust_note(&short, &whole(0.0));
+        assert!(note.starts_with("Quiet: "), "{note}");
+        assert!(
+            note.contains("section 2 was too short for the counters on its own"),
+            "{note}"
+        );
+        assert!(note.contains("at most 0.12 CPUs during it"), "{note}");
+    }
+
+    #[test]
+    fn what_the_whole_cannot_vouch_for_stays_unknown() {
+        let tiny = [
+            section(Verdict::Quiet, 900.0),
+            section(Verdict::Unknown, 40.0),
+        ];
+        let note = trust_note(&tiny, &whole(0.0));
+        assert!(
+            note.starts_with(
+                "Whether other programs took CPU time could not be told for section 2 "
+            ),
+            "{note}"
+        );
+        let busy_whole = [
+            section(Verdict::Unknown, 160.0),
+            section(Verdict::Unknown, 170.0),
+        ];
+        let note = trust_note(&busy_whole, &whole(0.3));
+        assert!(note.contains("for sections 1, 2 "), "{note}");
+    }
+
+    #[test]
+    fn a_disturbed_section_is_named_whatever_the_rest() {
+        let sections = [
+            section(Verdict::Quiet, 900.0),
+            section(Verdict::Unknown, 160.0),
+            section(Verdict::Disturbed, 400.0),
+        ];
+        let note = trust_note(&sections, &whole(0.1));
+        assert!(
+            note.starts_with("Other programs took CPU time while section 3 was measured"),
+            "{note}"
+        );
     }
 }
