@@ -43,11 +43,14 @@
 //!   `parallel.rs`, and a folder each for `interleave`, `race`, `gil_sim`, `maxprocs` (the run
 //!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`) and
 //!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
-//! - [`report`]: the `Report` model and the tour's, and their renderers (table, JSON, CSV,
-//!   markdown, timeline, Chrome trace, SVG plot).
+//! - [`report`]: the `Report` model (`mod.rs`; its timeline of runs and slices in
+//!   `slices.rs`) and the tour's (`tour.rs`), the results grid the tabular renderers share
+//!   (`grid.rs`), and the renderers (table, JSON, CSV, markdown, HTML, ASCII timeline, Chrome
+//!   trace, SVG plot).
 //! - [`findings`]: each demo's own figures of a mode, typed, as the JSON and the table show them.
 //! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
-//! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4).
+//! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4)
+//!   (`mod.rs`; its tests in `tests.rs`, and in `agreement.rs` over many synthetic findings).
 //! - [`progress`]: the progress bar on stderr.
 //! - [`interrupt`]: Ctrl-C and SIGTERM: kill and reap workers, remove temporary files, exit 130.
 //! - [`output`]: output files (`--trace`, `--plot`), written to whatever their path names.

@@ -290,8 +290,10 @@ pub(crate) fn notes(
     let cpus = machine.schedulable_cpus();
     if workload.tasks > cpus && cpus > 1 {
         notes.push(format!(
-            "{} tasks share {} CPUs: at most {} run at once, the others wait their turn.",
-            workload.tasks, cpus, cpus
+            "{} tasks share {}: at most {} run at once, the others wait their turn.",
+            workload.tasks,
+            crate::maxprocs::cpus_phrase(cpus as f64),
+            cpus
         ));
     }
     notes.extend(super::checksum_note(claims));

@@ -13,7 +13,7 @@
 
 use super::Report;
 use crate::amdahl::{self, AmdahlReport};
-use crate::maxprocs::format_cpus;
+use crate::maxprocs::cpus_phrase;
 use anyhow::Context;
 use plotters::prelude::*;
 use std::path::Path;
@@ -63,8 +63,8 @@ fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "conpar maxprocs: speedup against workers P on {} CPUs",
-                format_cpus(curve.cpus)
+                "conpar maxprocs: speedup against workers P on {}",
+                cpus_phrase(curve.cpus)
             ),
             ("sans-serif", 20),
         )
@@ -123,8 +123,8 @@ fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error
                 cpus_line.stroke_width(1),
             ))?
             .label(format!(
-                "{} CPUs: more workers only take turns",
-                format_cpus(curve.cpus)
+                "{}: more workers only take turns",
+                cpus_phrase(curve.cpus)
             ))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], cpus_line));
     }

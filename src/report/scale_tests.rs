@@ -8,6 +8,7 @@
 use super::*;
 use crate::interference::Interference;
 use crate::trace::Slice;
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// The synthetic machine: 256 logical CPUs.

@@ -240,12 +240,13 @@ fn names(rows: &[Row], which: &[usize], lanes: Lanes) -> String {
         .join(", ")
 }
 
-/// "     0          50         100 ms" under the bar.
+/// "     0          50         100 ms" under the bar, the last label ending where the bar
+/// does, so that the line is no wider than the lanes.
 fn axis(indent: usize, columns: usize, total_ms: f64) -> String {
     let left = "0".to_string();
     let mid = format_number(total_ms / 2.0);
     let right = format!("{} ms", format_number(total_ms));
-    let mut line = vec![' '; columns + 2 + right.len()];
+    let mut line = vec![' '; columns + 2];
     let mut put = |at: usize, text: &str| {
         for (i, ch) in text.chars().enumerate() {
             if let Some(slot) = line.get_mut(at + i) {
@@ -255,10 +256,7 @@ fn axis(indent: usize, columns: usize, total_ms: f64) -> String {
     };
     put(1, &left);
     put((columns / 2 + 1).saturating_sub(mid.len() / 2), &mid);
-    put(
-        columns + 1 - format_number(total_ms).len().min(columns),
-        &right,
-    );
+    put((columns + 2).saturating_sub(right.len()), &right);
     format!(
         "{}{}\n",
         " ".repeat(indent + 1),
@@ -378,10 +376,17 @@ mod tests {
 
     #[test]
     fn lines_fit_the_width() {
-        for width in [MIN_WIDTH, 37, 80, 200] {
+        for width in [MIN_WIDTH, 37, 80, 120, 200] {
             let text = render(&fixture(), &options(Lanes::Cpu, width, None));
             for line in text.lines().filter(|l| l.contains('|')) {
                 assert_eq!(line.chars().count(), width, "{line}");
+            }
+            // The axis too, its unit included: a terminal as wide as --width never wraps it.
+            for axis in text
+                .lines()
+                .filter(|l| l.ends_with(" ms") && l.starts_with(' '))
+            {
+                assert!(axis.chars().count() <= width, "{axis:?} at {width}");
             }
         }
     }

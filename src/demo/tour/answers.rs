@@ -160,9 +160,9 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
         "concurrency vs parallelism",
         answer,
         format!(
-            "one CPU: {:.2}x; {} CPUs: {:.2}x",
+            "one CPU: {:.2}x; {}: {:.2}x",
             speedup(one_core, Interleaved::Green),
-            par_cpus,
+            crate::maxprocs::cpus_phrase(par_cpus as f64),
             speedup(all_cores, Parallel::Threads)
         ),
         vec![one_core.clone(), all_cores.clone()],

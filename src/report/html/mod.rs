@@ -73,7 +73,7 @@ pub(crate) fn tour(tour: &Tour, options: &RenderOptions) -> String {
             }
             (interference(&tour.interference, "the tour"))
             @for note in &tour.notes { p class="note" { (note) } }
-            (machine(&tour.machine))
+            // The machine's facts are question 1's table; the header does not repeat them.
             nav {
                 h2 { "Summary" }
                 ol class="summary" {

@@ -65,8 +65,14 @@ pub(crate) fn report(
         }
         (pictures(report))
         (timelines(report, options, zoom_ms))
-        @if !report.notes.is_empty() {
-            ul class="notes" { @for note in &report.notes { li { (note) } } }
+        // A conclusion is shown once, as its claim, not again among the notes.
+        @let notes: Vec<&String> = report
+            .notes
+            .iter()
+            .filter(|n| !report.claims.iter().any(|c| &c.text == *n))
+            .collect();
+        @if !notes.is_empty() {
+            ul class="notes" { @for note in notes { li { (note) } } }
         }
     }
 }

@@ -398,3 +398,28 @@ fn snapshot_page_body() {
     let body = &page[page.find("<body>").unwrap()..];
     insta::assert_snapshot!(body.replace('>', ">\n"));
 }
+
+#[test]
+fn a_conclusion_is_shown_once_and_the_machine_once() {
+    // The demos put each claim's sentence among their notes too (for the table format).
+    let mut r = report();
+    r.notes.push("The tasks ran at once.".into());
+    let doc = parse(&render(&r, &options()));
+    let text: String = doc.root_element().text().collect();
+    assert_eq!(text.matches("The tasks ran at once.").count(), 1, "{text}");
+    assert_eq!(select(&doc, "ul.notes li").len(), 1, "the other note stays");
+    // In the tour, question 1's table holds the machine's facts; the header does not repeat
+    // them.
+    let mut tour = tour();
+    let mut info = report();
+    info.results.clear();
+    info.demo = "info".into();
+    tour.sections.insert(0, tour.sections[0].clone());
+    tour.sections[0].reports = vec![info];
+    let page = super::tour(&tour, &options());
+    assert_eq!(
+        page.matches("Synthetic CPU").count(),
+        1,
+        "machine facts twice"
+    );
+}
