@@ -104,7 +104,10 @@ fn check_report(report: &Value, tasks: usize, cpu: Option<u64>) -> Option<u64> {
             // shared says so instead of quoting a figure.
             _ if result["switch_cost_ns"].is_null() => {
                 let probe = &result["switch_probe"];
-                assert_eq!(probe["unmeasured"], "shared_cpu", "{ctx}");
+                assert!(
+                    ["shared_cpu", "no_partner"].contains(&string(probe, "unmeasured")),
+                    "{ctx}"
+                );
                 let claim = array(report, "claims")
                     .iter()
                     .find(|c| c["id"] == "interleave.switch_timed" && c["mode"] == mode)
@@ -384,7 +387,10 @@ const BAD_INPUT: &[&[&str]] = &[
     &["--quantum", "9us"],
     &["--quantum-units", "1"],
     &["--wait-every", "1ns"],
-    &["--wait", "200us", "--wait-every", "100us"],
+    // A whole wait below the floor of one pause: refused at any speed of the build, where
+    // `--wait 200us --wait-every 100us` on fixed --units is cut into more or fewer pauses as
+    // the kernel is slower or faster.
+    &["--wait", "99us"],
     // Estimated over an hour, waits included.
     &[
         "--wait", "600s", "--tasks", "256", "--units", "1", "--runs", "1000",

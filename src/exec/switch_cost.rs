@@ -13,7 +13,7 @@
 //! # Sharing the CPU
 //!
 //! Every probe stops at whichever comes first of its count of rounds and its time budget
-//! ([`PROBE_BUDGET`]), and says which. Where another program is runnable on the same CPU, a
+//! ([`PROBE_BUDGET`], counted once both sides are there: [`PARTNER_WAIT`]), and says which. Where another program is runnable on the same CPU, a
 //! yield hands the CPU to *it*, for a whole time slice (milliseconds), and a round trip then
 //! times that program's slice, not a switch: without the budget, thousands of such round trips
 //! took tens of seconds. A probe whose round trips were stretched like that
@@ -41,6 +41,11 @@ pub(crate) const PROBE_BUDGET: Duration = Duration::from_millis(40);
 /// another program held the CPU in between (a time slice is 0.75 ms or more; a switch takes
 /// about a µs, tens on the slowest virtual machines).
 pub(crate) const SHARED_ROUND_TRIP: Duration = Duration::from_micros(100);
+
+/// The longest a side waits for its partner to be there before its budget starts: two
+/// processes started one after the other may be ready tens of ms apart on a loaded machine.
+/// Waiting costs no stretched yields (see `await_partner`), so this can be long.
+pub(crate) const PARTNER_WAIT: Duration = Duration::from_secs(1);
 
 /// The CPU counts as shared when more than this share of the round trips were stretched.
 pub(crate) const SHARED_SHARE: f64 = 0.25;
@@ -247,9 +252,10 @@ pub fn green(rounds: u64) -> Probe {
 }
 
 /// Yields until a yield switches, which shows that someone else is runnable on this CPU: the
-/// partner, once it has started (or another program). Two processes set off one after the
-/// other may start a few ms apart, and a yield with nobody to switch to times nothing. Gives
-/// up at `deadline`, and at once where the OS does not count switches.
+/// partner, once it has started (or another program, which a switch to ends the wait at once:
+/// so no yield here hands another program more than one time slice). Two processes set off
+/// one after the other may start tens of ms apart, and a yield with nobody to switch to times
+/// nothing. Gives up at `deadline`, and at once where the OS does not count switches.
 fn await_partner(deadline: Instant) {
     let Some(mut last) = sys::thread_context_switches() else {
         return;
@@ -264,11 +270,17 @@ fn await_partner(deadline: Instant) {
     }
 }
 
-/// One side of an OS-level ping-pong on this thread: once the partner is there, `rounds`
-/// yields or until `deadline`, each timed; start and end on `clock`.
-fn yield_side(rounds: u64, deadline: Instant, clock: impl Fn() -> u64) -> YieldSide {
+/// One side of an OS-level ping-pong on this thread: once the partner is there (waited for
+/// until `partner_by`), `rounds` yields or `budget`, each timed; start and end on `clock`.
+fn yield_side(
+    rounds: u64,
+    partner_by: Instant,
+    budget: Duration,
+    clock: impl Fn() -> u64,
+) -> YieldSide {
     let mut trips: Vec<u32> = Vec::with_capacity(rounds.min(1 << 20) as usize);
-    await_partner(deadline);
+    await_partner(partner_by);
+    let deadline = Instant::now() + budget;
     let before = sys::thread_context_switches();
     let start_ns = clock();
     let mut last = Instant::now();
@@ -316,7 +328,7 @@ fn median_switching(trips: &mut [u32], switched: Option<u64>) -> u64 {
 pub fn threads(cpu: usize, rounds: u64) -> anyhow::Result<Probe> {
     let gate = Gate::new(2);
     let epoch = Instant::now();
-    let deadline = epoch + PROBE_BUDGET;
+    let partner_by = epoch + PARTNER_WAIT;
     let clock = || epoch.elapsed().as_nanos() as u64;
     let sides = spawn::on_threads(
         "yielding threads",
@@ -325,11 +337,11 @@ pub fn threads(cpu: usize, rounds: u64) -> anyhow::Result<Probe> {
         |_| -> anyhow::Result<YieldSide> {
             // A thread that cannot pin still checks in, so that the other is not left waiting.
             let pinned = sys::pin_current_thread(cpu);
-            if gate.wait(deadline) == Meeting::CalledOff {
+            if gate.wait(partner_by) == Meeting::CalledOff {
                 bail!("the other yielding thread could not be created");
             }
             pinned?;
-            Ok(yield_side(rounds, deadline, clock))
+            Ok(yield_side(rounds, partner_by, PROBE_BUDGET, clock))
         },
     )?;
     let sides = sides.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
@@ -350,8 +362,11 @@ pub(crate) fn yield_worker(args: &YieldWorkerArgs, out: &mut impl Write) -> anyh
     let mut go = [0u8; 1];
     std::io::stdin().read_exact(&mut go)?;
     sys::monotonic_ns().context("no monotonic clock")?;
-    let deadline = Instant::now() + Duration::from_micros(args.budget_us);
-    let side = yield_side(args.rounds, deadline, || sys::monotonic_ns().unwrap_or(0));
+    let partner_by = Instant::now() + PARTNER_WAIT;
+    let budget = Duration::from_micros(args.budget_us);
+    let side = yield_side(args.rounds, partner_by, budget, || {
+        sys::monotonic_ns().unwrap_or(0)
+    });
     writeln!(out, "{}", side.line())?;
     Ok(())
 }
@@ -373,7 +388,7 @@ pub(crate) fn processes(exe: &Path, cpu: usize, rounds: u64) -> anyhow::Result<P
             .write_all(b"g")
             .context("cannot start a yield worker")?;
     }
-    let watch = super::children::Watch::new(PROBE_BUDGET, 2, Duration::ZERO);
+    let watch = super::children::Watch::new(PARTNER_WAIT + PROBE_BUDGET, 2, Duration::ZERO);
     let outputs = super::children::collect(&mut workers, &watch)?;
     let sides = outputs
         .iter()
