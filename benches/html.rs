@@ -77,7 +77,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
         .collect();
     Report {
         schema: SCHEMA,
-        demo: "interleave".into(),
+        demo: conpar::report::Demo::Interleave,
         machine: Machine::detect(),
         workload: None,
         cpu_choice: None,

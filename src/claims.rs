@@ -19,11 +19,99 @@ use serde_json::{Map, Value, json};
 /// below it, starting threads, processes or a pool is a visible part of every run.
 pub(crate) const MIN_JUDGED_MS: f64 = 20.0;
 
+/// Every conclusion conpar draws. Each is known in the JSON by its stable public id
+/// ([`ClaimId::name`], the one place it is spelt), which the README lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClaimId {
+    MachineParallelPossible,
+    ParallelAtOnce,
+    ParallelFaster,
+    ParallelBusyShare,
+    RaceLostUpdates,
+    RaceFixesExact,
+    InterleaveOneCpu,
+    InterleaveWaitsOverlap,
+    InterleaveSwitchTimed,
+    InterleaveGreenCheaper,
+    GilTakeTurns,
+    GilWaitsOverlap,
+    GilNoGilParallel,
+    GilProcessesParallel,
+    GilOldBattle,
+    WorkChecksums,
+    MaxprocsTwoBeatOne,
+    MaxprocsNoGainAboveCpus,
+    MaxprocsFitIsTheWork,
+}
+
+impl ClaimId {
+    /// Every claim, in the README's order.
+    #[cfg(test)]
+    pub(crate) const ALL: [ClaimId; 19] = [
+        ClaimId::MachineParallelPossible,
+        ClaimId::ParallelAtOnce,
+        ClaimId::ParallelFaster,
+        ClaimId::ParallelBusyShare,
+        ClaimId::RaceLostUpdates,
+        ClaimId::RaceFixesExact,
+        ClaimId::InterleaveOneCpu,
+        ClaimId::InterleaveWaitsOverlap,
+        ClaimId::InterleaveSwitchTimed,
+        ClaimId::InterleaveGreenCheaper,
+        ClaimId::GilTakeTurns,
+        ClaimId::GilWaitsOverlap,
+        ClaimId::GilNoGilParallel,
+        ClaimId::GilProcessesParallel,
+        ClaimId::GilOldBattle,
+        ClaimId::WorkChecksums,
+        ClaimId::MaxprocsTwoBeatOne,
+        ClaimId::MaxprocsNoGainAboveCpus,
+        ClaimId::MaxprocsFitIsTheWork,
+    ];
+
+    /// The stable public id, as the JSON and the README name the claim.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClaimId::MachineParallelPossible => "machine.parallel_possible",
+            ClaimId::ParallelAtOnce => "parallel.at_once",
+            ClaimId::ParallelFaster => "parallel.faster",
+            ClaimId::ParallelBusyShare => "parallel.busy_share",
+            ClaimId::RaceLostUpdates => "race.lost_updates",
+            ClaimId::RaceFixesExact => "race.fixes_exact",
+            ClaimId::InterleaveOneCpu => "interleave.one_cpu",
+            ClaimId::InterleaveWaitsOverlap => "interleave.waits_overlap",
+            ClaimId::InterleaveSwitchTimed => "interleave.switch_timed",
+            ClaimId::InterleaveGreenCheaper => "interleave.green_cheaper",
+            ClaimId::GilTakeTurns => "gil.take_turns",
+            ClaimId::GilWaitsOverlap => "gil.waits_overlap",
+            ClaimId::GilNoGilParallel => "gil.no_gil_parallel",
+            ClaimId::GilProcessesParallel => "gil.processes_parallel",
+            ClaimId::GilOldBattle => "gil.old_battle",
+            ClaimId::WorkChecksums => "work.checksums",
+            ClaimId::MaxprocsTwoBeatOne => "maxprocs.two_beat_one",
+            ClaimId::MaxprocsNoGainAboveCpus => "maxprocs.no_gain_above_cpus",
+            ClaimId::MaxprocsFitIsTheWork => "maxprocs.fit_is_the_work",
+        }
+    }
+}
+
+impl std::fmt::Display for ClaimId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for ClaimId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 /// One conclusion, judged on this run's data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Claim {
-    /// Stable identifier, such as `parallel.at_once` (the README lists every one).
-    pub(crate) id: &'static str,
+    /// Which conclusion, serialised as its stable public id (such as `parallel.at_once`).
+    pub(crate) id: ClaimId,
     /// The mode it is about, where it is about one.
     pub(crate) mode: Option<String>,
     /// Does its predicate hold? `None`: this run cannot tell.
@@ -35,7 +123,7 @@ pub struct Claim {
 }
 
 impl Claim {
-    pub(crate) fn new(id: &'static str, mode: Option<&str>) -> Claim {
+    pub(crate) fn new(id: ClaimId, mode: Option<&str>) -> Claim {
         Claim {
             id,
             mode: mode.map(str::to_string),
@@ -91,7 +179,7 @@ pub(crate) fn parallel_possible(machine: &Machine) -> Claim {
     let quota = machine.cgroup_quota_cpus.map_or_else(String::new, |q| {
         format!(" under a cgroup quota of {q:.2} CPUs")
     });
-    let claim = Claim::new("machine.parallel_possible", None)
+    let claim = Claim::new(ClaimId::MachineParallelPossible, None)
         .figure("cpu_capacity", capacity)
         .figure("schedulable_cpus", cpus)
         .figure("cgroup_quota_cpus", machine.cgroup_quota_cpus)
@@ -267,7 +355,7 @@ pub(crate) fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
         .filter(|r| !r.checksum_ok && Some(r.mode.as_str()) != exempt)
         .map(|r| r.mode.as_str())
         .collect();
-    let claim = Claim::new("work.checksums", None).figure("differ", &wrong);
+    let claim = Claim::new(ClaimId::WorkChecksums, None).figure("differ", &wrong);
     if wrong.is_empty() {
         claim.judged(
             Some(true),
@@ -285,7 +373,7 @@ pub(crate) fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
 }
 
 /// The claims with this id (and mode, where given).
-pub(crate) fn find<'a>(claims: &'a [Claim], id: &str, mode: Option<&str>) -> Option<&'a Claim> {
+pub(crate) fn find<'a>(claims: &'a [Claim], id: ClaimId, mode: Option<&str>) -> Option<&'a Claim> {
     claims
         .iter()
         .find(|c| c.id == id && (mode.is_none() || c.mode.as_deref() == mode))
@@ -302,6 +390,25 @@ mod tests {
         m.cgroup_quota_cpus = quota;
         m.available_parallelism = crate::maxprocs::rust_default(&crate::maxprocs::CpuFacts::of(&m));
         m
+    }
+
+    #[test]
+    fn every_claim_has_its_own_public_id_and_the_readme_lists_it() {
+        let readme = include_str!("../README.md");
+        let mut names: Vec<&str> = ClaimId::ALL.iter().map(|c| c.name()).collect();
+        for name in &names {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "{name} is not in the README"
+            );
+            assert_eq!(
+                json!(ClaimId::ALL.iter().find(|c| c.name() == *name).unwrap()),
+                json!(name)
+            );
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ClaimId::ALL.len(), "two claims share an id");
     }
 
     #[test]

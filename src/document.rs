@@ -68,7 +68,7 @@ impl Document {
                 .flat_map(|r| {
                     check::misses(r, expectations)
                         .into_iter()
-                        .map(|m| m.within(&r.demo))
+                        .map(|m| m.within(r.demo.name()))
                 })
                 .collect(),
         }

@@ -2,6 +2,7 @@
 //! predicate is false, and `--check` says exactly what the claims say.
 use super::*;
 use crate::claims::Claim;
+use crate::claims::ClaimId;
 use crate::interference::{Interference, Verdict};
 use crate::report::{SliceReport, Timeline, TimelineRun, WorkloadReport};
 use crate::stats::Summary;
@@ -76,7 +77,7 @@ fn report(
             0,
         )),
         ..crate::demo::report(
-            "parallel",
+            crate::report::Demo::Parallel,
             machine,
             results,
             timeline,
@@ -90,10 +91,10 @@ fn report(
 /// The words that assert each claim: they may appear only where it holds.
 fn asserts(c: &Claim) -> bool {
     match c.id {
-        "parallel.at_once" => c.text.contains("(parallelism)"),
-        "parallel.faster" => c.text.contains(": faster than one after another"),
-        "parallel.busy_share" => c.text.contains("not parallelism"),
-        "machine.parallel_possible" => c.text.contains("can run at the same time"),
+        ClaimId::ParallelAtOnce => c.text.contains("(parallelism)"),
+        ClaimId::ParallelFaster => c.text.contains(": faster than one after another"),
+        ClaimId::ParallelBusyShare => c.text.contains("not parallelism"),
+        ClaimId::MachineParallelPossible => c.text.contains("can run at the same time"),
         _ => false,
     }
 }
@@ -108,7 +109,7 @@ fn sweep_report(
     sweep: &[(f64, f64, f64)],
 ) -> Report {
     let mut r = report(cpus, quota, v, base, &[]);
-    r.demo = "maxprocs".into();
+    r.demo = crate::report::Demo::Maxprocs;
     let capacity = r.machine.cpu_capacity();
     r.results = std::iter::once((1.0, 1.0, 1.0))
         .chain(sweep.iter().copied())
@@ -161,10 +162,10 @@ proptest! {
             prop_assert!(!asserts(c) || c.holds == Some(true), "{c:?}");
             prop_assert!(!c.text.is_empty());
         }
-        let possible = claims::find(&report.claims, "machine.parallel_possible", None).unwrap();
+        let possible = claims::find(&report.claims, ClaimId::MachineParallelPossible, None).unwrap();
         let missed = misses(&report, &Expectations { demo: true, min_speedup: None });
         for r in report.results.iter().skip(1) {
-            let faster = claims::find(&report.claims, "parallel.faster", Some(&r.mode)).unwrap();
+            let faster = claims::find(&report.claims, ClaimId::ParallelFaster, Some(&r.mode)).unwrap();
             let expected = match (possible.holds, faster.holds) {
                 (Some(true), Some(false)) => Some(Miss::Failed(faster.text.clone())),
                 (Some(true), None) => Some(Miss::Inconclusive(faster.text.clone())),
@@ -188,19 +189,19 @@ proptest! {
         for c in &report.claims {
             prop_assert!(!c.text.is_empty());
             let asserted = match c.id {
-                "maxprocs.no_gain_above_cpus" => c.text.contains("gives no further speedup"),
-                "maxprocs.two_beat_one" => c.text.starts_with("P = 2 was faster"),
-                "maxprocs.fit_is_the_work" => !c.text.contains("not") && !c.text.contains("cannot"),
+                ClaimId::MaxprocsNoGainAboveCpus => c.text.contains("gives no further speedup"),
+                ClaimId::MaxprocsTwoBeatOne => c.text.starts_with("P = 2 was faster"),
+                ClaimId::MaxprocsFitIsTheWork => !c.text.contains("not") && !c.text.contains("cannot"),
                 _ => false,
             };
             prop_assert!(!asserted || c.holds == Some(true), "{c:?}");
         }
-        if let Some(fit) = find("maxprocs.fit_is_the_work").filter(|c| c.holds == Some(true)) {
+        if let Some(fit) = find(ClaimId::MaxprocsFitIsTheWork).filter(|c| c.holds == Some(true)) {
             prop_assert_eq!(report.interference.verdict, Verdict::Quiet, "{:?}", fit);
             let capacity = report.machine.cpu_capacity();
             prop_assert!(report.results.iter().all(|r| r.speedup <= capacity.max(1.0) * 1.1));
         }
-        let two = find("maxprocs.two_beat_one");
+        let two = find(ClaimId::MaxprocsTwoBeatOne);
         prop_assert_eq!(two.is_some(), report.results.len() >= 2);
         let possible = claims::parallel_possible(&report.machine).holds == Some(true);
         let expected: Vec<Miss> = two

@@ -2,6 +2,7 @@
 //! counts as.
 
 use super::*;
+use crate::claims::ClaimId;
 use crate::interference::{Interference, Verdict};
 use crate::report::{Report, SCHEMA, Timeline};
 use crate::stats::Summary;
@@ -21,14 +22,14 @@ fn machine(verdict: Verdict, others: f64) -> Interference {
     i
 }
 
-fn report(demo: &str, cpus: usize, results: Vec<ModeResult>) -> Report {
+fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
     let mut machine_facts = Machine::detect();
     machine_facts.available_parallelism = cpus;
     machine_facts.affinity = Some((0..cpus).collect());
     machine_facts.cgroup_quota_cpus = None;
     Report {
         schema: SCHEMA,
-        demo: demo.into(),
+        demo,
         machine: machine_facts,
         cpu_choice: None,
         workload: Some(crate::report::WorkloadReport::new(
@@ -49,15 +50,15 @@ fn report(demo: &str, cpus: usize, results: Vec<ModeResult>) -> Report {
 /// `misses` after judging the report's claims on its (synthetic) findings, as its demo does.
 fn judge(report: &Report, expect: &Expectations) -> Vec<Miss> {
     let mut report = report.clone();
-    report.claims = match report.demo.as_str() {
-        "parallel" => crate::demo::parallel::claims(
+    report.claims = match report.demo {
+        Demo::Parallel => crate::demo::parallel::claims(
             &report.machine,
             &report.workload.as_ref().unwrap().workload,
             &report.results,
             &report.timeline,
             &report.interference,
         ),
-        "gil-sim" => crate::demo::gil_sim::claims(
+        Demo::GilSim => crate::demo::gil_sim::claims(
             &report.machine,
             crate::demo::gil_sim::WorkloadKind::Cpu,
             &report.results,
@@ -96,7 +97,7 @@ fn drawn(report: &mut Report, mode: &str, at_once: bool) {
 }
 
 /// A claim `id` with the outcome `holds`, alone in a `demo` report on `cpus` CPUs.
-fn with_claim(demo: &str, cpus: usize, id: &'static str, holds: Option<bool>) -> Vec<Miss> {
+fn with_claim(demo: Demo, cpus: usize, id: ClaimId, holds: Option<bool>) -> Vec<Miss> {
     let mut r = report(demo, cpus, vec![result("sequential", 1, 1.0, true)]);
     r.claims = vec![claims::Claim::new(id, None).judged(holds, format!("{id} said"))];
     misses(&r, &CHECK)
@@ -105,7 +106,7 @@ fn with_claim(demo: &str, cpus: usize, id: &'static str, holds: Option<bool>) ->
 #[test]
 fn check_reads_the_expected_claims_and_nothing_else() {
     for &(demo, id, how) in EXPECTED {
-        let demo = if demo == "*" { "parallel" } else { demo };
+        let demo = demo.unwrap_or(Demo::Parallel);
         for cpus in [1, 2] {
             let asked = how == Expect::Correct || cpus >= 2;
             assert_eq!(with_claim(demo, cpus, id, Some(true)), []);
@@ -126,11 +127,11 @@ fn check_reads_the_expected_claims_and_nothing_else() {
     }
     // A claim no demo expects, or another demo's, asks nothing.
     assert_eq!(
-        with_claim("parallel", 2, "parallel.busy_share", Some(false)),
+        with_claim(Demo::Parallel, 2, ClaimId::ParallelBusyShare, Some(false)),
         []
     );
     assert_eq!(
-        with_claim("parallel", 2, "race.fixes_exact", Some(false)),
+        with_claim(Demo::Parallel, 2, ClaimId::RaceFixesExact, Some(false)),
         []
     );
 }
@@ -153,10 +154,10 @@ fn speedups_are_asked_for_only_where_cpus_allow() {
         result("sequential", 1, 1.0, true),
         result("no-gil", 2, 0.9, true),
     ];
-    let mut two = report("gil-sim", 2, no_gil.clone());
+    let mut two = report(Demo::GilSim, 2, no_gil.clone());
     drawn(&mut two, "no-gil", true);
     assert_eq!(failed(&judge(&two, &CHECK)), 1);
-    let mut one = report("gil-sim", 1, no_gil);
+    let mut one = report(Demo::GilSim, 1, no_gil);
     drawn(&mut one, "no-gil", false);
     assert!(judge(&one, &CHECK).is_empty());
 }
@@ -167,10 +168,10 @@ fn a_gil_whose_threads_ran_at_once_is_a_failure() {
         result("sequential", 1, 1.0, true),
         result("gil-new", 2, 1.9, true),
     ];
-    let mut apart = report("gil-sim", 2, fast.clone());
+    let mut apart = report(Demo::GilSim, 2, fast.clone());
     drawn(&mut apart, "gil-new", false);
     assert!(judge(&apart, &CHECK).is_empty());
-    let mut together = report("gil-sim", 2, fast);
+    let mut together = report(Demo::GilSim, 2, fast);
     drawn(&mut together, "gil-new", true);
     let found = judge(&together, &CHECK);
     assert_eq!(failed(&found), 1, "{found:?}");
@@ -186,7 +187,7 @@ fn checksums_fail_on_any_machine() {
         result("sequential", 1, 1.0, true),
         result("rayon", 2, 1.5, false),
     ];
-    assert_eq!(failed(&judge(&report("parallel", 1, bad), &CHECK)), 1);
+    assert_eq!(failed(&judge(&report(Demo::Parallel, 1, bad), &CHECK)), 1);
 }
 
 #[test]
@@ -200,10 +201,16 @@ fn min_speedup_applies_to_the_parallel_modes() {
         min_speedup: Some(1.5),
     };
     assert_eq!(
-        failed(&judge(&report("parallel", 2, results.clone()), &expect)),
+        failed(&judge(&report(Demo::Parallel, 2, results.clone()), &expect)),
         1
     );
-    assert!(judge(&report("parallel", 2, results), &Expectations::default()).is_empty());
+    assert!(
+        judge(
+            &report(Demo::Parallel, 2, results),
+            &Expectations::default()
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -214,7 +221,7 @@ fn a_miss_on_a_disturbed_machine_is_inconclusive_not_a_failure() {
         result("processes", 2, 0.95, true),
         result("no-gil", 2, 0.95, false),
     ];
-    let mut busy = report("gil-sim", 2, looks_slow);
+    let mut busy = report(Demo::GilSim, 2, looks_slow);
     drawn(&mut busy, "processes", true);
     drawn(&mut busy, "no-gil", false);
     busy.interference = machine(Verdict::Disturbed, 0.9);
@@ -244,7 +251,7 @@ fn a_miss_on_a_disturbed_machine_is_inconclusive_not_a_failure() {
         disturbed_runs: 3,
     });
     let one = report(
-        "parallel",
+        Demo::Parallel,
         2,
         vec![result("sequential", 1, 1.0, true), mode],
     );
@@ -260,7 +267,7 @@ fn too_little_work_or_an_unknown_machine_is_inconclusive() {
     ];
     tiny[0].wall_ms = Summary::of(&[5.0]).unwrap();
     tiny[1].wall_ms = Summary::of(&[5.05]).unwrap();
-    let found = judge(&report("parallel", 2, tiny), &CHECK);
+    let found = judge(&report(Demo::Parallel, 2, tiny), &CHECK);
     assert_eq!(exit_code(&found), 4);
     assert!(found[0].line().contains("too small"), "{found:?}");
 
@@ -268,10 +275,13 @@ fn too_little_work_or_an_unknown_machine_is_inconclusive() {
         result("sequential", 1, 1.0, true),
         result("rayon", 2, 0.9, true),
     ];
-    let mut unknown = report("parallel", 2, slow.clone());
+    let mut unknown = report(Demo::Parallel, 2, slow.clone());
     unknown.interference = machine(Verdict::Unknown, 0.0);
     assert_eq!(exit_code(&judge(&unknown, &CHECK)), 4);
     // The same miss on a quiet machine with enough work is a real failure.
-    assert_eq!(exit_code(&judge(&report("parallel", 2, slow), &CHECK)), 3);
+    assert_eq!(
+        exit_code(&judge(&report(Demo::Parallel, 2, slow), &CHECK)),
+        3
+    );
     assert_eq!(exit_code(&[]), 0);
 }

@@ -42,7 +42,7 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
     let claims = vec![possible];
     notes.push(now(&interference));
     super::report(
-        "info",
+        crate::report::Demo::Info,
         machine,
         Vec::new(),
         Timeline::default(),

@@ -16,10 +16,11 @@ mod snapshot_tests;
 pub(crate) mod tour;
 
 use crate::claims::Claim;
+use crate::claims::ClaimId;
 pub(crate) use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
 use crate::interference::Interference;
-use crate::report::{ModeResult, Report, SCHEMA, Timeline};
+use crate::report::{Demo, ModeResult, Report, SCHEMA, Timeline};
 use crate::sys::Machine;
 
 /// A way a demo runs its tasks, known in the report by the name of its result row (and of its
@@ -51,7 +52,7 @@ pub(crate) fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&Mode
 /// Amdahl fit are absent, and a demo that has them sets them by struct update:
 /// `Report { workload: Some(…), ..report(…) }`.
 pub(crate) fn report(
-    demo: &str,
+    demo: Demo,
     machine: Machine,
     results: Vec<ModeResult>,
     timeline: Timeline,
@@ -61,7 +62,7 @@ pub(crate) fn report(
 ) -> Report {
     Report {
         schema: SCHEMA,
-        demo: demo.into(),
+        demo,
         machine,
         workload: None,
         cpu_choice: None,
@@ -77,7 +78,7 @@ pub(crate) fn report(
 
 /// The sentence every demo adds when a mode did not reproduce the sequential checksum.
 pub(crate) fn checksum_note(claims: &[Claim]) -> Option<String> {
-    crate::claims::find(claims, "work.checksums", None)
+    crate::claims::find(claims, ClaimId::WorkChecksums, None)
         .filter(|c| c.holds == Some(false))
         .map(|c| c.text.clone())
 }

@@ -5,6 +5,7 @@
 //! median wall time is the baseline of every speedup.
 
 use super::{Mode, Repeats, Sequential};
+use crate::claims::ClaimId;
 use crate::claims::{self, Claim};
 use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::{pool::Pool, sequential, threads};
@@ -110,7 +111,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         maxprocs: Some(maxprocs),
         ..super::report(
-            "parallel",
+            crate::report::Demo::Parallel,
             machine,
             results,
             timeline,
@@ -155,7 +156,7 @@ pub(crate) fn claims(
         let (at_once, wall_ms) = claims::drawn(timeline, mode, false);
         let cpus = crate::sys::cpu_list(&r.cpus_used);
         all.push(
-            Claim::new("parallel.at_once", Some(mode))
+            Claim::new(ClaimId::ParallelAtOnce, Some(mode))
                 .figure("at_once_ms", at_once)
                 .figure("wall_ms", wall_ms)
                 .figure("cpus_used", &r.cpus_used)
@@ -216,7 +217,7 @@ pub(crate) fn claims(
             speed.holds()
         };
         all.push(
-            Claim::new("parallel.faster", Some(mode))
+            Claim::new(ClaimId::ParallelFaster, Some(mode))
                 .figure("speedup", r.speedup)
                 .figure("speedup_interval", r.speedup_interval)
                 .figure("baseline_ms", baseline_ms)
@@ -225,7 +226,7 @@ pub(crate) fn claims(
         );
         let busy_share = at_once.map(|ms| r.speedup > BUSY_SHARE_SPEEDUP && ms == 0.0);
         all.push(
-            Claim::new("parallel.busy_share", Some(mode))
+            Claim::new(ClaimId::ParallelBusyShare, Some(mode))
                 .figure("speedup", r.speedup)
                 .figure("at_once_ms", at_once)
                 .judged(
@@ -261,7 +262,7 @@ pub(crate) fn notes(
     claims: &[Claim],
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    if let Some(possible) = claims::find(claims, "machine.parallel_possible", None) {
+    if let Some(possible) = claims::find(claims, ClaimId::MachineParallelPossible, None) {
         if possible.holds == Some(false) || machine.cgroup_quota_cpus.is_some() {
             notes.push(possible.text.clone());
         }
@@ -278,11 +279,11 @@ pub(crate) fn notes(
             r.efficiency,
             r.cpus_used.len()
         ));
-        for id in ["parallel.at_once", "parallel.faster"] {
+        for id in [ClaimId::ParallelAtOnce, ClaimId::ParallelFaster] {
             notes.extend(claims::find(claims, id, Some(&r.mode)).map(|c| c.text.clone()));
         }
         notes.extend(
-            claims::find(claims, "parallel.busy_share", Some(&r.mode))
+            claims::find(claims, ClaimId::ParallelBusyShare, Some(&r.mode))
                 .filter(|c| c.holds == Some(true))
                 .map(|c| c.text.clone()),
         );
@@ -339,7 +340,7 @@ mod tests {
         env
     }
 
-    fn claim<'a>(report: &'a Report, id: &str, mode: Option<&str>) -> &'a Claim {
+    fn claim<'a>(report: &'a Report, id: ClaimId, mode: Option<&str>) -> &'a Claim {
         claims::find(&report.claims, id, mode).unwrap_or_else(|| panic!("no {id} {mode:?}"))
     }
 
@@ -350,7 +351,7 @@ mod tests {
             m.available_parallelism = 1;
         });
         let report = run(&config(2, 1), &env).unwrap();
-        let possible = claim(&report, "machine.parallel_possible", None);
+        let possible = claim(&report, ClaimId::MachineParallelPossible, None);
         assert_eq!(possible.holds, Some(false));
         assert!(report.notes.contains(&possible.text), "{:?}", report.notes);
         assert!(possible.text.contains("no mode can beat sequential"));
@@ -360,7 +361,7 @@ mod tests {
         });
         let two = run(&config(2, 2), &two).unwrap();
         assert_eq!(
-            claim(&two, "machine.parallel_possible", None).holds,
+            claim(&two, ClaimId::MachineParallelPossible, None).holds,
             Some(true)
         );
         assert!(
@@ -380,7 +381,7 @@ mod tests {
             m.available_parallelism = 1;
         });
         let report = run(&config(2, 2), &env).unwrap();
-        let possible = claim(&report, "machine.parallel_possible", None);
+        let possible = claim(&report, ClaimId::MachineParallelPossible, None);
         assert_eq!(possible.holds, Some(true), "{}", possible.text);
         assert!(possible.text.contains("up to 1.50x"));
         assert!(report.notes.contains(&possible.text));
@@ -499,7 +500,7 @@ mod claim_tests {
         )
     }
 
-    fn holds(claims: &[Claim], id: &str) -> Option<bool> {
+    fn holds(claims: &[Claim], id: ClaimId) -> Option<bool> {
         claims::find(claims, id, Some("threads")).unwrap().holds
     }
 
@@ -511,9 +512,9 @@ mod claim_tests {
             &timeline(Way::Threads, [0, 1], (0.0, 40.0)),
             &quiet(),
         );
-        assert_eq!(holds(&c, "parallel.at_once"), Some(true));
-        assert_eq!(holds(&c, "parallel.faster"), Some(true));
-        assert_eq!(holds(&c, "parallel.busy_share"), Some(false));
+        assert_eq!(holds(&c, ClaimId::ParallelAtOnce), Some(true));
+        assert_eq!(holds(&c, ClaimId::ParallelFaster), Some(true));
+        assert_eq!(holds(&c, ClaimId::ParallelBusyShare), Some(false));
     }
 
     #[test]
@@ -528,15 +529,15 @@ mod claim_tests {
             &timeline(Way::Threads, [1, 1], (40.0, 80.0)),
             &busy,
         );
-        assert_eq!(holds(&c, "parallel.at_once"), Some(false));
-        let at_once = claims::find(&c, "parallel.at_once", Some("threads")).unwrap();
+        assert_eq!(holds(&c, ClaimId::ParallelAtOnce), Some(false));
+        let at_once = claims::find(&c, ClaimId::ParallelAtOnce, Some("threads")).unwrap();
         assert!(
             at_once.text.contains("never ran at the same instant"),
             "{}",
             at_once.text
         );
-        assert_eq!(holds(&c, "parallel.faster"), None);
-        assert_eq!(holds(&c, "parallel.busy_share"), Some(true));
+        assert_eq!(holds(&c, ClaimId::ParallelFaster), None);
+        assert_eq!(holds(&c, ClaimId::ParallelBusyShare), Some(true));
     }
 
     #[test]
@@ -548,14 +549,14 @@ mod claim_tests {
             &quiet(),
         );
         assert_eq!(c[0].holds, Some(false));
-        assert_eq!(holds(&c, "parallel.faster"), Some(false));
-        let faster = claims::find(&c, "parallel.faster", Some("threads")).unwrap();
+        assert_eq!(holds(&c, ClaimId::ParallelFaster), Some(false));
+        let faster = claims::find(&c, ClaimId::ParallelFaster, Some("threads")).unwrap();
         assert!(
             faster.text.contains("only adds switching"),
             "{}",
             faster.text
         );
-        assert_eq!(holds(&c, "parallel.at_once"), Some(false));
+        assert_eq!(holds(&c, ClaimId::ParallelAtOnce), Some(false));
     }
 
     #[test]
@@ -566,9 +567,9 @@ mod claim_tests {
             &timeline(Way::Threads, [0, 1], (10.0, 40.0)),
             &quiet(),
         );
-        assert_eq!(holds(&c, "parallel.faster"), None);
+        assert_eq!(holds(&c, ClaimId::ParallelFaster), None);
         assert!(
-            claims::find(&c, "parallel.faster", Some("threads"))
+            claims::find(&c, ClaimId::ParallelFaster, Some("threads"))
                 .unwrap()
                 .text
                 .contains("disagree")
@@ -584,6 +585,6 @@ mod claim_tests {
             &timeline(Way::Threads, [0, 1], (0.0, 3.0)),
             &quiet(),
         );
-        assert_eq!(holds(&tiny, "parallel.faster"), None);
+        assert_eq!(holds(&tiny, ClaimId::ParallelFaster), None);
     }
 }

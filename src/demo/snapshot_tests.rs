@@ -118,7 +118,7 @@ fn parallel() -> Report {
             0x1234_5678_9abc_def0,
         )),
         ..report(
-            "parallel",
+            crate::report::Demo::Parallel,
             machine(),
             results,
             timeline,
@@ -153,7 +153,7 @@ fn race() -> Report {
     let mut atomic = row("atomic", 2, &[0.5, 0.52, 0.49], 0.5, vec![0, 1]);
     atomic.findings = Findings::Race(finding(vec![0, 0, 0], "one indivisible step"));
     report(
-        "race",
+        crate::report::Demo::Race,
         machine(),
         vec![unsync, atomic],
         Timeline::default(),

@@ -54,7 +54,7 @@ pub(crate) fn write_all(reports: &[&Report], out: &mut dyn Write) -> io::Result<
             }))?;
         }
         let category = serde_json::to_string(&run.mode).expect("a string serialises");
-        let lock = report.demo == "gil-sim";
+        let lock = report.demo == super::Demo::GilSim;
         for s in slices() {
             events.slice(pid, &category, &s)?;
             if lock {

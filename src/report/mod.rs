@@ -38,6 +38,46 @@ pub(crate) use slices::{LANE_SLICES, SliceReport};
 pub(crate) use slices::{Lane, SliceView};
 pub use slices::{LaneKind, Recorded, Timeline, TimelineRun};
 
+/// The subcommand a report comes from, known in the JSON (`demo`) and in titles by its name
+/// ([`Demo::name`], the one place it is spelt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Demo {
+    Info,
+    Interleave,
+    Parallel,
+    Race,
+    GilSim,
+    Maxprocs,
+    Tour,
+}
+
+impl Demo {
+    /// The subcommand's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Demo::Info => "info",
+            Demo::Interleave => "interleave",
+            Demo::Parallel => "parallel",
+            Demo::Race => "race",
+            Demo::GilSim => "gil-sim",
+            Demo::Maxprocs => "maxprocs",
+            Demo::Tour => "tour",
+        }
+    }
+}
+
+impl std::fmt::Display for Demo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Demo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 /// The version of the JSON shape; bumped on any incompatible change.
 pub const SCHEMA: u32 = 1;
 
@@ -46,7 +86,7 @@ pub const SCHEMA: u32 = 1;
 pub struct Report {
     pub schema: u32,
     /// The subcommand that made it.
-    pub demo: String,
+    pub demo: Demo,
     pub machine: Machine,
     /// The work every mode ran (absent for `info`).
     #[serde(skip_serializing_if = "Option::is_none")]

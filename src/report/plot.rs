@@ -190,7 +190,7 @@ mod tests {
             .collect();
         Report {
             schema: SCHEMA,
-            demo: "maxprocs".into(),
+            demo: crate::report::Demo::Maxprocs,
             machine: Machine::detect(),
             cpu_choice: None,
             workload: None,

@@ -15,14 +15,14 @@ use std::collections::HashMap;
 const CPUS: usize = 256;
 
 /// A report of `demo` on a 256-CPU machine with `results` and `timeline`.
-pub(crate) fn report_of(demo: &str, results: Vec<ModeResult>, timeline: Timeline) -> Report {
+pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline) -> Report {
     let mut machine = Machine::detect();
     machine.logical_cpus = CPUS;
     machine.available_parallelism = CPUS;
     machine.affinity = Some((0..CPUS).collect());
     Report {
         schema: SCHEMA,
-        demo: demo.into(),
+        demo,
         machine,
         cpu_choice: None,
         workload: Some(WorkloadReport::new(
@@ -41,7 +41,7 @@ pub(crate) fn report_of(demo: &str, results: Vec<ModeResult>, timeline: Timeline
 }
 
 pub(crate) fn report_with(timeline: Timeline) -> Report {
-    report_of("parallel", vec![result("sequential", 1, 1.0)], timeline)
+    report_of(Demo::Parallel, vec![result("sequential", 1, 1.0)], timeline)
 }
 
 fn result(mode: &str, threads: usize, speedup: f64) -> ModeResult {
@@ -225,7 +225,7 @@ fn every_renderer_handles_256_threads_and_17_maxprocs_points() {
             }
         })
         .collect();
-    let mut report = report_of("maxprocs", results, many_cpu_timeline(64, 100));
+    let mut report = report_of(Demo::Maxprocs, results, many_cpu_timeline(64, 100));
     report.amdahl = Some(crate::amdahl::AmdahlReport::new(curve, CPUS as f64, 0.01));
     let table = render(&report, &options(Format::Table, Lanes::Cpu));
     assert!(
@@ -263,7 +263,7 @@ fn a_gil_timeline_of_256_threads_names_its_lanes_by_thread() {
     let (r, mut rec) = run("gil-new", CPUS, CPUS, 2_000, 50);
     rec.lanes = LaneKind::Thread;
     timeline.add(r, rec);
-    let report = report_of("gil-sim", vec![result("gil-new", CPUS, 1.0)], timeline);
+    let report = report_of(Demo::GilSim, vec![result("gil-new", CPUS, 1.0)], timeline);
     assert!(
         report
             .timeline

@@ -2,7 +2,7 @@
 //! the answer, then the tables (and timelines) that show it, then a summary table. JSON holds
 //! every demo's full report; CSV is the summary.
 
-use super::{Format, RenderOptions, Report};
+use super::{Demo, Format, RenderOptions, Report};
 use crate::interference::Interference;
 use crate::sys::Machine;
 use serde::Serialize;
@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, Serialize)]
 pub struct Tour {
     pub(crate) schema: u32,
-    pub(crate) demo: String,
+    pub(crate) demo: Demo,
     pub(crate) machine: Machine,
     /// Every section's interference together.
     pub(crate) interference: Interference,

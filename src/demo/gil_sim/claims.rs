@@ -3,6 +3,7 @@
 use super::{
     Claim, GilKind, Machine, Mode, ModeResult, Timeline, Variant, WorkloadKind, format_ms,
 };
+use crate::claims::ClaimId;
 use crate::claims::{MIN_EFFECT, Speed};
 use crate::demo::result_of;
 
@@ -36,7 +37,7 @@ pub(crate) fn claims(
                 let (overlap, wall) = drawn(mode, true);
                 let turns = overlap.map(|o| o <= wall * OVERLAP_JITTER);
                 claims.push(
-                    Claim::new("gil.take_turns", Some(mode))
+                    Claim::new(ClaimId::GilTakeTurns, Some(mode))
                         .figure("overlap_ms", overlap)
                         .figure("wall_ms", wall)
                         .judged(turns, match (turns, overlap) {
@@ -78,7 +79,7 @@ pub(crate) fn claims(
                     },
                 };
                 claims.push(
-                    Claim::new("gil.waits_overlap", Some(mode))
+                    Claim::new(ClaimId::GilWaitsOverlap, Some(mode))
                         .figure("speedup_interval", r.speedup_interval)
                         .judged(holds, text),
                 );
@@ -165,9 +166,9 @@ pub(crate) fn claims(
                 claims.push(
                     Claim::new(
                         if processes {
-                            "gil.processes_parallel"
+                            ClaimId::GilProcessesParallel
                         } else {
-                            "gil.no_gil_parallel"
+                            ClaimId::GilNoGilParallel
                         },
                         Some(mode),
                     )
@@ -215,7 +216,7 @@ pub(crate) fn claims(
             ),
         };
         claims.push(
-            Claim::new("gil.old_battle", Some(Variant::GIL_OLD.name()))
+            Claim::new(ClaimId::GilOldBattle, Some(Variant::GIL_OLD.name()))
                 .figure("old_ms", [o.min, o.median, o.max])
                 .figure("new_ms", [n.min, n.median, n.max])
                 .judged(holds, text),

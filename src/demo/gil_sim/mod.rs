@@ -303,7 +303,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     Ok(Report {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         ..super::report(
-            "gil-sim",
+            crate::report::Demo::GilSim,
             machine,
             results,
             timeline,

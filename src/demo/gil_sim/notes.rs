@@ -2,6 +2,7 @@
 //! conclusion taken from its claim.
 
 use super::*;
+use crate::claims::ClaimId;
 
 /// Everything the notes are made from.
 pub(super) struct Notes<'a> {
@@ -97,12 +98,12 @@ impl Notes<'_> {
             notes.extend(
                 self.claims
                     .iter()
-                    .filter(|c| c.mode.as_deref() == Some(&r.mode) && c.id != "gil.old_battle")
+                    .filter(|c| c.mode.as_deref() == Some(&r.mode) && c.id != ClaimId::GilOldBattle)
                     .map(|c| c.text.clone()),
             );
         }
         notes.extend(
-            crate::claims::find(self.claims, "gil.old_battle", None).map(|c| c.text.clone()),
+            crate::claims::find(self.claims, ClaimId::GilOldBattle, None).map(|c| c.text.clone()),
         );
         if config.workload == WorkloadKind::Mixed {
             notes.extend(self.convoy());

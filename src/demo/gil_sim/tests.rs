@@ -2,6 +2,7 @@
 //! findings.
 
 use super::*;
+use crate::claims::ClaimId;
 
 mod run_tests {
     use super::*;
@@ -133,7 +134,7 @@ mod claim_tests {
         i
     }
 
-    fn holds(c: &[Claim], id: &str) -> Option<bool> {
+    fn holds(c: &[Claim], id: ClaimId) -> Option<bool> {
         crate::claims::find(c, id, None).unwrap().holds
     }
 
@@ -153,7 +154,7 @@ mod claim_tests {
             &apart,
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&c, "gil.take_turns"), Some(true));
+        assert_eq!(holds(&c, ClaimId::GilTakeTurns), Some(true));
         let together = drawn(Variant::GIL_NEW, (0.0, 40.0));
         let c = claims(
             &machine(2),
@@ -162,7 +163,7 @@ mod claim_tests {
             &together,
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&c, "gil.take_turns"), Some(false));
+        assert_eq!(holds(&c, ClaimId::GilTakeTurns), Some(false));
     }
 
     #[test]
@@ -179,7 +180,7 @@ mod claim_tests {
             &t,
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&c, "gil.waits_overlap"), Some(true));
+        assert_eq!(holds(&c, ClaimId::GilWaitsOverlap), Some(true));
         let c = claims(
             &machine(1),
             WorkloadKind::Io,
@@ -187,7 +188,7 @@ mod claim_tests {
             &t,
             &verdict(Verdict::Disturbed),
         );
-        assert_eq!(holds(&c, "gil.waits_overlap"), None);
+        assert_eq!(holds(&c, ClaimId::GilWaitsOverlap), None);
     }
 
     #[test]
@@ -204,7 +205,7 @@ mod claim_tests {
             &t,
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&two, "gil.processes_parallel"), Some(true));
+        assert_eq!(holds(&two, ClaimId::GilProcessesParallel), Some(true));
         // One CPU: "no global lock, the threads run at once where there are CPUs" was said here.
         let no_gil = [
             row(Sequential, &SEQ, [1.0, 1.0]),
@@ -217,8 +218,8 @@ mod claim_tests {
             &drawn(Variant::NO_GIL, (40.0, 80.0)),
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&one, "gil.no_gil_parallel"), Some(false));
-        let text = &crate::claims::find(&one, "gil.no_gil_parallel", None)
+        assert_eq!(holds(&one, ClaimId::GilNoGilParallel), Some(false));
+        let text = &crate::claims::find(&one, ClaimId::GilNoGilParallel, None)
             .unwrap()
             .text;
         assert!(text.contains("could not run faster together"), "{text}");
@@ -239,7 +240,7 @@ mod claim_tests {
             &t,
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&c, "gil.old_battle"), Some(true));
+        assert_eq!(holds(&c, ClaimId::GilOldBattle), Some(true));
         let same = [
             row(Sequential, &SEQ, [1.0, 1.0]),
             row(Variant::GIL_NEW, &[100.0, 110.0], [1.0, 1.0]),
@@ -252,7 +253,7 @@ mod claim_tests {
             &t,
             &verdict(Verdict::Quiet),
         );
-        assert_eq!(holds(&c, "gil.old_battle"), Some(false));
+        assert_eq!(holds(&c, ClaimId::GilOldBattle), Some(false));
         let c = claims(
             &machine(2),
             WorkloadKind::Cpu,
@@ -260,6 +261,6 @@ mod claim_tests {
             &t,
             &verdict(Verdict::Disturbed),
         );
-        assert_eq!(holds(&c, "gil.old_battle"), None);
+        assert_eq!(holds(&c, ClaimId::GilOldBattle), None);
     }
 }

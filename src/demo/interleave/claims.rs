@@ -2,6 +2,7 @@
 //! interference.
 
 use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost};
+use crate::claims::ClaimId;
 use crate::report::format_ms;
 use crate::sys;
 
@@ -22,7 +23,7 @@ pub(crate) fn claims(
             .map(|r| format!("{} on {}", r.mode, sys::cpu_list(&r.cpus_used)))
             .collect();
         claims.push(
-            Claim::new("interleave.one_cpu", None)
+            Claim::new(ClaimId::InterleaveOneCpu, None)
                 .figure("cpu", cpu)
                 .figure("off", &off)
                 .judged(
@@ -87,7 +88,7 @@ pub(crate) fn claims(
                 },
             };
             claims.push(
-                Claim::new("interleave.waits_overlap", Some(&best.mode))
+                Claim::new(ClaimId::InterleaveWaitsOverlap, Some(&best.mode))
                     .figure("speedup_interval", best.speedup_interval)
                     .judged(holds, text),
             );
@@ -104,7 +105,7 @@ pub(crate) fn claims(
     if let (Some(green), Some(thread)) = (&costs.green, &costs.threads) {
         let green_ns = green.ns;
         let green = green_ns.unwrap_or(f64::NAN);
-        let claim = Claim::new("interleave.green_cheaper", None)
+        let claim = Claim::new(ClaimId::InterleaveGreenCheaper, None)
             .figure("green_ns", green_ns)
             .figure("thread_ns", thread.ns);
         claims.push(match (thread.ns, thread.why_unmeasured()) {
@@ -147,7 +148,7 @@ fn switch_timed(way: Way, probe: &switch_cost::Probe) -> Claim {
     } else {
         String::new()
     };
-    let claim = Claim::new("interleave.switch_timed", Some(mode))
+    let claim = Claim::new(ClaimId::InterleaveSwitchTimed, Some(mode))
         .figure("ns", probe.ns)
         .figure("median_round_trip_ns", probe.median_round_trip_ns)
         .figure("round_trips", probe.round_trips)

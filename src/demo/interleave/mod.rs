@@ -10,6 +10,7 @@
 
 use super::{Mode, Repeats, Sequential};
 use crate::claims::Claim;
+use crate::claims::ClaimId;
 use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
@@ -298,7 +299,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     );
     // The conclusions first, each as its claim words it.
     // (A checksum is worth a word only where it differs.)
-    let said = |c: &&Claim| !(c.id == "work.checksums" && c.holds == Some(true));
+    let said = |c: &&Claim| !(c.id == ClaimId::WorkChecksums && c.holds == Some(true));
     notes.splice(0..0, claims.iter().filter(said).map(|c| c.text.clone()));
     notes.splice(0..0, choice.iter().map(CpuChoice::sentence));
     let notes = super::notes_with(&outcome.interference, notes);
@@ -306,7 +307,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         cpu_choice: choice,
         ..super::report(
-            "interleave",
+            crate::report::Demo::Interleave,
             machine,
             results,
             timeline,

@@ -2,6 +2,7 @@
 //! findings.
 
 use super::*;
+use crate::claims::ClaimId;
 
 mod run_tests {
     use super::*;
@@ -31,7 +32,7 @@ mod claim_tests {
         i
     }
 
-    fn find<'a>(claims: &'a [Claim], id: &str) -> &'a Claim {
+    fn find(claims: &[Claim], id: ClaimId) -> &Claim {
         crate::claims::find(claims, id, None).unwrap()
     }
 
@@ -46,7 +47,7 @@ mod claim_tests {
         assert_eq!(
             find(
                 &claims(Some(1), &w, &on, &costs, &quiet()),
-                "interleave.one_cpu"
+                ClaimId::InterleaveOneCpu
             )
             .holds,
             Some(true)
@@ -56,9 +57,9 @@ mod claim_tests {
             row(Way::Threads, 60.0, [1.6, 1.7], vec![0, 1]),
         ];
         let c = claims(Some(1), &w, &off, &costs, &quiet());
-        assert_eq!(find(&c, "interleave.one_cpu").holds, Some(false));
+        assert_eq!(find(&c, ClaimId::InterleaveOneCpu).holds, Some(false));
         assert!(
-            find(&c, "interleave.one_cpu")
+            find(&c, ClaimId::InterleaveOneCpu)
                 .text
                 .contains("threads on 0-1")
         );
@@ -75,7 +76,7 @@ mod claim_tests {
         ];
         let c = claims(Some(0), &w, &results, &costs, &quiet());
         assert_eq!(
-            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+            crate::claims::find(&c, ClaimId::InterleaveWaitsOverlap, Some("green"))
                 .unwrap()
                 .holds,
             Some(true)
@@ -84,7 +85,7 @@ mod claim_tests {
         busy.verdict = Verdict::Disturbed;
         let c = claims(Some(0), &w, &results, &costs, &busy);
         assert_eq!(
-            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+            crate::claims::find(&c, ClaimId::InterleaveWaitsOverlap, Some("green"))
                 .unwrap()
                 .holds,
             None
@@ -95,7 +96,7 @@ mod claim_tests {
         ];
         let c = claims(Some(0), &w, &slow, &costs, &quiet());
         assert_eq!(
-            crate::claims::find(&c, "interleave.waits_overlap", Some("green"))
+            crate::claims::find(&c, ClaimId::InterleaveWaitsOverlap, Some("green"))
                 .unwrap()
                 .holds,
             Some(false)
@@ -111,25 +112,27 @@ mod claim_tests {
             ..Default::default()
         };
         let judged = |costs: &switch_cost::SwitchCosts| claims(Some(0), &w, &[], costs, &quiet());
-        assert!(crate::claims::find(&judged(&costs), "interleave.green_cheaper", None).is_none());
+        assert!(
+            crate::claims::find(&judged(&costs), ClaimId::InterleaveGreenCheaper, None).is_none()
+        );
         costs.threads = Some(Probe::synthetic(Some(800.0)));
         assert_eq!(
-            find(&judged(&costs), "interleave.green_cheaper").holds,
+            find(&judged(&costs), ClaimId::InterleaveGreenCheaper).holds,
             Some(true)
         );
         assert_eq!(
-            find(&judged(&costs), "interleave.switch_timed").holds,
+            find(&judged(&costs), ClaimId::InterleaveSwitchTimed).holds,
             Some(true)
         );
         costs.threads = Some(Probe::synthetic(Some(10.0)));
         assert_eq!(
-            find(&judged(&costs), "interleave.green_cheaper").holds,
+            find(&judged(&costs), ClaimId::InterleaveGreenCheaper).holds,
             Some(false)
         );
         // Beside a busy program on the CPU: no figure, and nothing compared with it.
         costs.threads = Some(Probe::synthetic(None));
         let busy = judged(&costs);
-        let timed = find(&busy, "interleave.switch_timed");
+        let timed = find(&busy, ClaimId::InterleaveSwitchTimed);
         assert_eq!(timed.holds, None);
         assert!(
             timed
@@ -143,7 +146,7 @@ mod claim_tests {
             "no figure of milliseconds: {}",
             timed.text
         );
-        let cheaper = find(&busy, "interleave.green_cheaper");
+        let cheaper = find(&busy, ClaimId::InterleaveGreenCheaper);
         assert_eq!(cheaper.holds, None);
         assert!(
             cheaper.text.contains("cannot be judged"),

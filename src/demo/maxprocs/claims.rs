@@ -1,6 +1,7 @@
 //! The sweep's claims: no gain above the CPUs, P = 2 against P = 1, and whether the Amdahl fit describes the work.
 
 use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
+use crate::claims::ClaimId;
 use crate::claims::Speed;
 
 /// A P above the CPUs must beat the best P within them by this much in every round to count
@@ -73,7 +74,7 @@ pub(crate) fn claims(
             ),
         };
         claims.push(
-            Claim::new("maxprocs.no_gain_above_cpus", None)
+            Claim::new(ClaimId::MaxprocsNoGainAboveCpus, None)
                 .figure("cpu_capacity", fit.cpus)
                 .figure("best_within", best_within)
                 .figure("best_over", best_over)
@@ -117,7 +118,7 @@ pub(crate) fn claims(
             (None, None) => (Some(true), format!("{described}; {bound}.")),
         };
         claims.push(
-            Claim::new("maxprocs.fit_is_the_work", None)
+            Claim::new(ClaimId::MaxprocsFitIsTheWork, None)
                 .figure("serial_fraction", s)
                 .figure("rms_error", rms)
                 .figure("cpu_capacity", fit.cpus)
@@ -168,7 +169,7 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
         ),
     };
     Some(
-        Claim::new("maxprocs.two_beat_one", None)
+        Claim::new(ClaimId::MaxprocsTwoBeatOne, None)
             .figure("speedup", two.speedup)
             .figure("speedup_interval", two.speedup_interval)
             .figure("baseline_ms", one.wall_ms.median)

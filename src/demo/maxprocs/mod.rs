@@ -232,7 +232,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         maxprocs: Some(maxprocs),
         amdahl: Some(fit),
         ..super::report(
-            "maxprocs",
+            crate::report::Demo::Maxprocs,
             machine,
             results,
             Timeline::default(),

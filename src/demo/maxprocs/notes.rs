@@ -4,6 +4,7 @@ use super::{
     AmdahlReport, Claim, Limit, ModeResult, NOISY_SPREAD, Workload, amdahl, cpus_phrase,
     format_cpus, format_ms,
 };
+use crate::claims::ClaimId;
 
 /// What the notes are written from.
 pub(super) struct Sweep<'a> {
@@ -43,7 +44,7 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
         notes.push("P = 1 was added to the list: it is the baseline of every speedup.".into());
     }
     let capacity = cpus_phrase(fit.cpus);
-    match crate::claims::find(claims, "maxprocs.fit_is_the_work", None) {
+    match crate::claims::find(claims, ClaimId::MaxprocsFitIsTheWork, None) {
         Some(fit_claim) => notes.push(fit_claim.text.clone()),
         _ if results.len() < 2 => notes.push(
             "No Amdahl fit: only P = 1 was measured, and the fit needs a point where more than one worker could run at once.".into(),
@@ -75,7 +76,7 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
         ));
     }
     notes.extend(
-        crate::claims::find(claims, "maxprocs.no_gain_above_cpus", None).map(|c| c.text.clone()),
+        crate::claims::find(claims, ClaimId::MaxprocsNoGainAboveCpus, None).map(|c| c.text.clone()),
     );
     if let Some(r) = results.iter().find(|r| r.workers == limit.workers) {
         notes.push(format!(

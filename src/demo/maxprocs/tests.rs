@@ -1,6 +1,7 @@
 //! Tests of `maxprocs`: the P lists, a real small sweep, and every claim's outcomes on synthetic sweeps.
 
 use super::*;
+use crate::claims::ClaimId;
 
 mod sweep_tests {
     use super::*;
@@ -55,7 +56,7 @@ mod sweep_tests {
     #[test]
     fn a_small_sweep_reports_every_p_with_its_figures() {
         let report = run(&config(&[1, 2, 3], 0.25), &Env::with_load(0.0)).unwrap();
-        assert_eq!(report.demo, "maxprocs");
+        assert_eq!(report.demo, crate::report::Demo::Maxprocs);
         let threads: Vec<usize> = report.results.iter().map(|r| r.workers).collect();
         assert_eq!(threads, [1, 2, 3]);
         assert!(report.results.iter().all(|r| r.checksum_ok));
@@ -148,7 +149,7 @@ mod claim_tests {
         claims(&results, &fit(&results, cpus), &machine(verdict))
     }
 
-    fn holds(claims: &[Claim], id: &str) -> Option<bool> {
+    fn holds(claims: &[Claim], id: ClaimId) -> Option<bool> {
         crate::claims::find(claims, id, None).unwrap().holds
     }
 
@@ -163,8 +164,8 @@ mod claim_tests {
             2.0,
             Verdict::Quiet,
         );
-        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), Some(true));
-        assert_eq!(holds(&c, "maxprocs.fit_is_the_work"), Some(true));
+        assert_eq!(holds(&c, ClaimId::MaxprocsNoGainAboveCpus), Some(true));
+        assert_eq!(holds(&c, ClaimId::MaxprocsFitIsTheWork), Some(true));
     }
 
     #[test]
@@ -179,8 +180,8 @@ mod claim_tests {
             2.0,
             Verdict::Quiet,
         );
-        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), Some(false));
-        let text = &crate::claims::find(&c, "maxprocs.no_gain_above_cpus", None)
+        assert_eq!(holds(&c, ClaimId::MaxprocsNoGainAboveCpus), Some(false));
+        let text = &crate::claims::find(&c, ClaimId::MaxprocsNoGainAboveCpus, None)
             .unwrap()
             .text;
         assert!(text.starts_with("P = 4 was faster"), "{text}");
@@ -194,7 +195,7 @@ mod claim_tests {
             2.0,
             Verdict::Quiet,
         );
-        assert_eq!(holds(&noise, "maxprocs.fit_is_the_work"), Some(false));
+        assert_eq!(holds(&noise, ClaimId::MaxprocsFitIsTheWork), Some(false));
         // CONPAR_MAXPROCS=1024 --units 200: a baseline of 1 ms cannot be judged.
         let tiny = judge(
             &[
@@ -205,8 +206,8 @@ mod claim_tests {
             2.0,
             Verdict::Quiet,
         );
-        assert_eq!(holds(&tiny, "maxprocs.no_gain_above_cpus"), None);
-        assert_eq!(holds(&tiny, "maxprocs.fit_is_the_work"), None);
+        assert_eq!(holds(&tiny, ClaimId::MaxprocsNoGainAboveCpus), None);
+        assert_eq!(holds(&tiny, ClaimId::MaxprocsFitIsTheWork), None);
     }
 
     #[test]
@@ -221,9 +222,9 @@ mod claim_tests {
             2.0,
             Verdict::Disturbed,
         );
-        assert_eq!(holds(&c, "maxprocs.fit_is_the_work"), None);
-        assert_eq!(holds(&c, "maxprocs.no_gain_above_cpus"), None);
-        let text = &crate::claims::find(&c, "maxprocs.fit_is_the_work", None)
+        assert_eq!(holds(&c, ClaimId::MaxprocsFitIsTheWork), None);
+        assert_eq!(holds(&c, ClaimId::MaxprocsNoGainAboveCpus), None);
+        let text = &crate::claims::find(&c, ClaimId::MaxprocsFitIsTheWork, None)
             .unwrap()
             .text;
         assert!(text.contains("cannot be judged"), "{text}");
@@ -236,15 +237,15 @@ mod claim_tests {
             1.0,
             Verdict::Quiet,
         );
-        assert!(crate::claims::find(&one, "maxprocs.fit_is_the_work", None).is_none());
-        assert_eq!(holds(&one, "maxprocs.no_gain_above_cpus"), Some(true));
+        assert!(crate::claims::find(&one, ClaimId::MaxprocsFitIsTheWork, None).is_none());
+        assert_eq!(holds(&one, ClaimId::MaxprocsNoGainAboveCpus), Some(true));
         let many = judge(
             &[(1, 400.0, [1.0, 1.0]), (8, 52.0, [7.5, 7.8])],
             64.0,
             Verdict::Quiet,
         );
-        assert!(crate::claims::find(&many, "maxprocs.no_gain_above_cpus", None).is_none());
-        assert_eq!(holds(&many, "maxprocs.fit_is_the_work"), Some(true));
+        assert!(crate::claims::find(&many, ClaimId::MaxprocsNoGainAboveCpus, None).is_none());
+        assert_eq!(holds(&many, ClaimId::MaxprocsFitIsTheWork), Some(true));
     }
 
     #[test]
@@ -259,7 +260,7 @@ mod claim_tests {
             1.5,
             Verdict::Quiet,
         );
-        let no_gain = crate::claims::find(&c, "maxprocs.no_gain_above_cpus", None).unwrap();
+        let no_gain = crate::claims::find(&c, ClaimId::MaxprocsNoGainAboveCpus, None).unwrap();
         assert_eq!(no_gain.holds, Some(true), "{}", no_gain.text);
         assert!(no_gain.text.contains("(P = 4)"), "{}", no_gain.text);
         assert!(!no_gain.text.contains("lost time"), "{}", no_gain.text);
@@ -269,7 +270,7 @@ mod claim_tests {
     fn two_beat_one_by_the_median_and_says_so_only_when_judged() {
         let two = |wall: f64, interval: [f64; 2], verdict: Verdict| {
             let c = judge(&[(1, 400.0, [1.0, 1.0]), (2, wall, interval)], 2.0, verdict);
-            crate::claims::find(&c, "maxprocs.two_beat_one", None)
+            crate::claims::find(&c, ClaimId::MaxprocsTwoBeatOne, None)
                 .unwrap()
                 .clone()
         };
@@ -302,6 +303,6 @@ mod claim_tests {
             64.0,
             Verdict::Quiet,
         );
-        assert!(crate::claims::find(&c, "maxprocs.two_beat_one", None).is_none());
+        assert!(crate::claims::find(&c, ClaimId::MaxprocsTwoBeatOne, None).is_none());
     }
 }

@@ -26,6 +26,7 @@
 
 use super::{Mode, Repeats};
 use crate::claims::Claim;
+use crate::claims::ClaimId;
 use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
@@ -203,7 +204,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     Ok(Report {
         cpu_choice: choice,
         ..super::report(
-            "race",
+            crate::report::Demo::Race,
             machine,
             results,
             timeline,
@@ -245,7 +246,7 @@ pub(crate) fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) ->
             )
         };
         claims.push(
-            Claim::new("race.lost_updates", Some(u.mode.name()))
+            Claim::new(ClaimId::RaceLostUpdates, Some(u.mode.name()))
                 .figure("wrong_runs", wrong)
                 .figure("runs", runs)
                 .figure("lost_updates_max", lost_max)
@@ -266,7 +267,7 @@ pub(crate) fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) ->
             .collect();
         let names: Vec<&str> = fixes.iter().map(|r| r.mode.as_str()).collect();
         claims.push(
-            Claim::new("race.fixes_exact", None)
+            Claim::new(ClaimId::RaceFixesExact, None)
                 .figure("modes", &names)
                 .figure("broken", &broken)
                 .judged(

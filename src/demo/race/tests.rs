@@ -1,6 +1,7 @@
 //! Tests of `race`: real runs of every mode, and every claim's outcomes on synthetic runs.
 
 use super::*;
+use crate::claims::ClaimId;
 
 mod run_tests {
     use super::*;
@@ -178,7 +179,7 @@ mod claim_tests {
             &[row(Sharing::Unsync, false)],
             false,
         );
-        assert_eq!(seen[0].id, "race.lost_updates");
+        assert_eq!(seen[0].id, ClaimId::RaceLostUpdates);
         assert_eq!(seen[0].holds, Some(true));
         assert!(seen[0].text.contains("2 of 3 runs") && seen[0].text.contains("at least 120"));
         assert!(seen[0].text.contains("3 different final values"));
@@ -210,7 +211,10 @@ mod claim_tests {
             &[row(Sharing::Atomic, true), row(Sharing::Mutex, true)],
             false,
         );
-        assert_eq!((ok[0].id, ok[0].holds), ("race.fixes_exact", Some(true)));
+        assert_eq!(
+            (ok[0].id, ok[0].holds),
+            (ClaimId::RaceFixesExact, Some(true))
+        );
         let bad = claims(
             &[],
             &[row(Sharing::Atomic, true), row(Sharing::Mutex, false)],

@@ -3,6 +3,7 @@
 //! the reports' claims; the other sentences say what was measured.
 
 use super::{Section, View};
+use crate::claims::ClaimId;
 use crate::demo::gil_sim::Variant;
 use crate::demo::interleave::Way as Interleaved;
 use crate::demo::parallel::Way as Parallel;
@@ -15,7 +16,7 @@ use crate::report::{ModeResult, Report, format_ms};
 use crate::sys::Machine;
 
 /// The sentence of a claim of `report`: conclusions come only from claims.
-fn claim_text(report: &Report, id: &str, mode: Option<&str>) -> String {
+fn claim_text(report: &Report, id: ClaimId, mode: Option<&str>) -> String {
     crate::claims::find(&report.claims, id, mode).map_or_else(String::new, |c| c.text.clone())
 }
 
@@ -133,17 +134,17 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
         format_ms(median(one_core, Sequential)),
     )];
     // Whether the tasks really ran at the same time is a claim on the timeline, not a hope.
-    let possible = claim_text(all_cores, "machine.parallel_possible", None);
-    match crate::claims::find(&all_cores.claims, "machine.parallel_possible", None) {
+    let possible = claim_text(all_cores, ClaimId::MachineParallelPossible, None);
+    match crate::claims::find(&all_cores.claims, ClaimId::MachineParallelPossible, None) {
         Some(c) if c.holds == Some(true) => {
             answer.push(format!(
                 "With one thread per task on this machine's CPUs: {} {} Parallelism needs more than one CPU; concurrency does not.",
-                claim_text(all_cores, "parallel.at_once", Some(Parallel::Threads.name())),
-                claim_text(all_cores, "parallel.faster", Some(Parallel::Threads.name())),
+                claim_text(all_cores, ClaimId::ParallelAtOnce, Some(Parallel::Threads.name())),
+                claim_text(all_cores, ClaimId::ParallelFaster, Some(Parallel::Threads.name())),
             ));
             if let Some(busy) = crate::claims::find(
                 &all_cores.claims,
-                "parallel.busy_share",
+                ClaimId::ParallelBusyShare,
                 Some(Parallel::Threads.name()),
             )
             .filter(|c| c.holds == Some(true))
@@ -182,9 +183,9 @@ pub(super) fn multicore(all_cores: &Report) -> Section {
         format!(
             "More cores only help programs that split their work, where the CPUs let them run at once. Here, with {} tasks: {} {} {}",
             all_cores.workload.as_ref().map_or(0, |w| w.workload.tasks),
-            claim_text(all_cores, "machine.parallel_possible", None),
-            claim_text(all_cores, "parallel.faster", Some(Parallel::Threads.name())),
-            claim_text(all_cores, "parallel.faster", Some(Parallel::Rayon.name())),
+            claim_text(all_cores, ClaimId::MachineParallelPossible, None),
+            claim_text(all_cores, ClaimId::ParallelFaster, Some(Parallel::Threads.name())),
+            claim_text(all_cores, ClaimId::ParallelFaster, Some(Parallel::Rayon.name())),
         ),
     ];
     section(
@@ -238,17 +239,21 @@ pub(super) fn harder(races: &Report) -> Section {
     let unsync = result(races, Sharing::Unsync);
     let wrong = race_found(races, Sharing::Unsync).map_or(0, |f| f.wrong_runs);
     let runs = unsync.map_or(0, |r| r.wall_ms.samples.len());
-    let fixes_exact = crate::claims::find(&races.claims, "race.fixes_exact", None)
+    let fixes_exact = crate::claims::find(&races.claims, ClaimId::RaceFixesExact, None)
         .is_some_and(|c| c.holds == Some(true));
     let answer = vec![
         format!(
             "Both. Harder: two threads adding and subtracting on one shared counter without synchronisation ({} changes each). {}",
             race_found(races, Sharing::Unsync).map_or(0, |f| f.iterations),
-            claim_text(races, "race.lost_updates", Some(Sharing::Unsync.name())),
+            claim_text(
+                races,
+                ClaimId::RaceLostUpdates,
+                Some(Sharing::Unsync.name())
+            ),
         ),
         format!(
             "Easier where the tools fit. {} Per change: {:.1} ns (atomic), {:.1} ns (mutex), {:.1} ns (channel) and {:.1} ns (private counts). Rust refuses data races at compile time, but not race conditions like this read-then-write.",
-            claim_text(races, "race.fixes_exact", None),
+            claim_text(races, ClaimId::RaceFixesExact, None),
             ns_per_op(races, Sharing::Atomic),
             ns_per_op(races, Sharing::Mutex),
             ns_per_op(races, Sharing::Channel),
@@ -281,7 +286,7 @@ fn untimed_switches(report: &Report) -> Vec<String> {
     report
         .claims
         .iter()
-        .filter(|c| c.id == "interleave.switch_timed" && c.holds.is_none())
+        .filter(|c| c.id == ClaimId::InterleaveSwitchTimed && c.holds.is_none())
         .map(|c| c.text.clone())
         .collect()
 }
@@ -359,10 +364,10 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
             1.0 / CPYTHON_SWITCH_INTERVAL.as_secs_f64(),
             against_sequential(cpu, Variant::GIL_NEW),
             speedup(cpu, Variant::GIL_NEW),
-            claim_text(cpu, "gil.take_turns", gil_new),
+            claim_text(cpu, ClaimId::GilTakeTurns, gil_new),
             format_ms(median(cpu, Variant::NO_GIL)),
             speedup(cpu, Variant::NO_GIL),
-            claim_text(cpu, "gil.no_gil_parallel", Some(Variant::NO_GIL.name())),
+            claim_text(cpu, ClaimId::GilNoGilParallel, Some(Variant::NO_GIL.name())),
         )
         .trim_end()
         .to_string(),
@@ -370,7 +375,7 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
             "It does not make multi-threaded programs impossible: a thread waiting on I/O releases the lock, so I/O-bound threads can overlap their waits even under the GIL: {} (speedup {:.2}). {}",
             against_sequential(io, Variant::GIL_NEW),
             speedup(io, Variant::GIL_NEW),
-            claim_text(io, "gil.waits_overlap", gil_new),
+            claim_text(io, ClaimId::GilWaitsOverlap, gil_new),
         )
         .trim_end()
         .to_string(),
@@ -395,7 +400,7 @@ pub(super) fn gil_workaround(cpu: &Report) -> Section {
         "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound processes can run in parallel where there are CPUs for them, at the cost of starting processes and of sending data between them instead of sharing it. Here they took {} (speedup {:.2}). {}",
         against_sequential(cpu, Variant::Processes),
         speedup(cpu, Variant::Processes),
-        claim_text(cpu, "gil.processes_parallel", Some(Variant::Processes.name())),
+        claim_text(cpu, ClaimId::GilProcessesParallel, Some(Variant::Processes.name())),
     )
     .trim_end()
     .to_string()];
@@ -423,8 +428,8 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
         points.join(", ")
     )];
     // Both conclusions are the sweep's claims: said only as far as its runs show them.
-    let no_gain = claim_text(sweep, "maxprocs.no_gain_above_cpus", None);
-    let fitted = claim_text(sweep, "maxprocs.fit_is_the_work", None);
+    let no_gain = claim_text(sweep, ClaimId::MaxprocsNoGainAboveCpus, None);
+    let fitted = claim_text(sweep, ClaimId::MaxprocsFitIsTheWork, None);
     answer.push(match (serial, no_gain.is_empty()) {
         (None, true) => {
             format!("With {cpus} of time there is no curve to fit: more workers only take turns.")
@@ -452,14 +457,14 @@ mod tests {
     use crate::report::Timeline;
 
     /// A gil-sim report where `mode`'s claim `id` was judged `holds`, worded `text`.
-    fn gil_report(mode: Variant, id: &'static str, holds: bool, text: &str) -> Report {
+    fn gil_report(mode: Variant, id: ClaimId, holds: bool, text: &str) -> Report {
         let results = vec![
             ModeResult::synthetic(Sequential.name(), &[100.0], [1.0, 1.0], vec![0]),
             ModeResult::synthetic(mode.name(), &[55.0], [1.7, 1.9], vec![0, 1]),
         ];
         let claims = vec![Claim::new(id, Some(mode.name())).judged(Some(holds), text.into())];
         crate::demo::report(
-            "gil-sim",
+            crate::report::Demo::GilSim,
             Machine::with_cpus(2),
             results,
             Timeline::default(),
@@ -472,7 +477,12 @@ mod tests {
     #[test]
     fn the_workaround_says_processes_ran_in_parallel_only_where_the_claim_holds() {
         let said = |holds: bool, text: &str| {
-            let report = gil_report(Variant::Processes, "gil.processes_parallel", holds, text);
+            let report = gil_report(
+                Variant::Processes,
+                ClaimId::GilProcessesParallel,
+                holds,
+                text,
+            );
             gil_workaround(&report).answer.join(" ")
         };
         let one_cpu = said(false, "processes: could not run faster together.");
@@ -489,11 +499,16 @@ mod tests {
     fn the_gil_answer_takes_turns_and_overlaps_waits_only_as_its_claims_say() {
         let cpu = gil_report(
             Variant::GIL_NEW,
-            "gil.take_turns",
+            ClaimId::GilTakeTurns,
             false,
             "steps overlapped.",
         );
-        let io = gil_report(Variant::GIL_NEW, "gil.waits_overlap", false, "no overlap.");
+        let io = gil_report(
+            Variant::GIL_NEW,
+            ClaimId::GilWaitsOverlap,
+            false,
+            "no overlap.",
+        );
         let answer = gil(&cpu, &io).answer.join(" ");
         assert!(answer.contains("steps overlapped."), "{answer}");
         assert!(answer.contains("no overlap."), "{answer}");

@@ -17,6 +17,7 @@ use answers::{
     problems, what_they_create,
 };
 // The tour's model lives with its renderer, so that report needs nothing of demo.
+use crate::claims::ClaimId;
 pub(crate) use crate::report::tour::{Section, Tour, View};
 use crate::workload::WorkSize;
 use std::time::Duration;
@@ -179,7 +180,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     // bound, until a run goes wrong; only then, if it still did not, say so.
     let searching = std::time::Instant::now();
     let mut iterations = sizes.race_iterations;
-    while crate::claims::find(&races.claims, "race.lost_updates", None)
+    while crate::claims::find(&races.claims, ClaimId::RaceLostUpdates, None)
         .is_some_and(|c| c.holds == Some(false))
         && iterations < sizes.race_iterations * 100
         && searching.elapsed() < RACE_SEARCH
@@ -239,7 +240,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let notes = vec![trust_note(&sections, &interference)];
     Ok(Tour {
         schema: crate::report::SCHEMA,
-        demo: "tour".into(),
+        demo: crate::report::Demo::Tour,
         machine,
         interference,
         sections,

@@ -5,9 +5,10 @@
 use super::figures::fake;
 use super::*;
 use crate::claims::Claim;
+use crate::claims::ClaimId;
 use crate::report::tour::{Section, Tour, View};
 use crate::report::{
-    Format, LaneKind, Lanes, ModeResult, Recorded, SCHEMA, SliceReport, Timeline, TimelineRun,
+    Demo, Format, LaneKind, Lanes, ModeResult, Recorded, SCHEMA, SliceReport, Timeline, TimelineRun,
 };
 use crate::trace::Slice;
 use std::collections::HashMap;
@@ -65,24 +66,29 @@ fn report() -> Report {
     };
     // Built by the scale tests' helper, so this file names no field a demo fills.
     let mut report =
-        crate::report::scale_tests::report_of("parallel", vec![seq, threads], timeline);
+        crate::report::scale_tests::report_of(Demo::Parallel, vec![seq, threads], timeline);
     report.machine = machine();
     report.workload = None;
     report.interference = Interference::none();
     report.claims = vec![
         claim(
-            "parallel.at_once",
+            ClaimId::ParallelAtOnce,
             Some("threads"),
             Some(true),
             "The tasks ran at once.",
         ),
         claim(
-            "parallel.faster",
+            ClaimId::ParallelFaster,
             Some("threads"),
             Some(false),
             "It was not faster.",
         ),
-        claim("parallel.scales", None, None, "Cannot tell on 2 CPUs."),
+        claim(
+            ClaimId::MachineParallelPossible,
+            None,
+            None,
+            "Cannot tell on 2 CPUs.",
+        ),
     ];
     report.notes = vec!["A note with <b>markup</b> & an ampersand.".into()];
     report
@@ -90,7 +96,7 @@ fn report() -> Report {
 
 fn race_report() -> Report {
     let mut r = report();
-    r.demo = "race".into();
+    r.demo = Demo::Race;
     r.timeline = Timeline::default();
     fake::race(&mut r.results[0], &[0, 0, 0]);
     fake::race(&mut r.results[1], &[-120, 0, 4000]);
@@ -99,7 +105,7 @@ fn race_report() -> Report {
 
 fn gil_report() -> Report {
     let mut r = report();
-    r.demo = "gil-sim".into();
+    r.demo = Demo::GilSim;
     fake::gil(&mut r.results[0], "new", &[(100.0, 0.0)], 0.0);
     fake::gil(
         &mut r.results[1],
@@ -122,7 +128,7 @@ fn tour() -> Tour {
     };
     Tour {
         schema: SCHEMA,
-        demo: "tour".into(),
+        demo: Demo::Tour,
         machine: machine(),
         interference: Interference::none(),
         sections: vec![
@@ -222,13 +228,13 @@ fn every_mode_of_every_table_appears() {
 fn claims_are_marked_held_not_held_or_not_judged() {
     let doc = parse(&render(&report(), &options()));
     for (class, id) in [
-        ("held", "parallel.at_once"),
-        ("not-held", "parallel.faster"),
-        ("not-judged", "parallel.scales"),
+        ("held", ClaimId::ParallelAtOnce),
+        ("not-held", ClaimId::ParallelFaster),
+        ("not-judged", ClaimId::MachineParallelPossible),
     ] {
         let marked = select(&doc, &format!("li.claim.{class}"));
         assert_eq!(marked.len(), 1, "{class}");
-        assert!(marked[0].text().collect::<String>().contains(id));
+        assert!(marked[0].text().collect::<String>().contains(id.name()));
     }
 }
 
@@ -342,7 +348,7 @@ fn the_demo_figures_are_drawn() {
         })
         .collect();
     let mut maxprocs = report();
-    maxprocs.demo = "maxprocs".into();
+    maxprocs.demo = Demo::Maxprocs;
     fake::amdahl(
         &mut maxprocs,
         &crate::amdahl::AmdahlReport::new(points, 2.0, 0.0),
@@ -413,7 +419,7 @@ fn a_conclusion_is_shown_once_and_the_machine_once() {
     let mut tour = tour();
     let mut info = report();
     info.results.clear();
-    info.demo = "info".into();
+    info.demo = Demo::Info;
     tour.sections.insert(0, tour.sections[0].clone());
     tour.sections[0].reports = vec![info];
     let page = super::tour(&tour, &options());
