@@ -12,51 +12,13 @@
 use crate::engine::Env;
 use crate::error::UsageError;
 use crate::interference::{DISTURBED_SHARE, Reading};
-use serde::Serialize;
+pub(crate) use crate::report::{ChoiceReason, CpuChoice, CpuLoad};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How long the CPUs are watched before a choice: ten ticks of `/proc/stat`, enough to tell a
 /// CPU another program keeps busy from an idle one.
 pub(crate) const LOOK: Duration = Duration::from_millis(100);
-
-/// Why the CPU was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Reason {
-    /// `--cpu` named it.
-    Asked,
-    /// It is the only CPU this process may use.
-    Only,
-    /// Other programs used it least (or no more than the first of the mask, within what the
-    /// counters can tell).
-    Quietest,
-    /// Every CPU was busy with other programs; this one least.
-    AllBusy,
-    /// How busy the CPUs are cannot be read here: the first of the mask.
-    Unread,
-}
-
-/// How busy one CPU was with other programs over the look.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub(crate) struct CpuLoad {
-    pub(crate) cpu: usize,
-    /// Busy and stolen time over the look, in CPUs (0 to 1).
-    pub(crate) busy: f64,
-}
-
-/// The CPU a one-CPU demo runs on, and why (the report's `cpu_choice`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CpuChoice {
-    pub(crate) cpu: usize,
-    pub(crate) reason: Reason,
-    /// Every CPU of the mask, as the look found it; empty where no look was taken or read.
-    pub(crate) loads: Vec<CpuLoad>,
-    /// How long the CPUs were watched, in ms (0 where they were not).
-    pub(crate) look_ms: f64,
-    /// How far off each load may be: one tick of the counters over the look.
-    pub(crate) resolution: f64,
-}
 
 impl CpuChoice {
     /// The CPU to run on, asked for (`asked`) or chosen from a look at the mask's CPUs (the
@@ -94,7 +56,7 @@ impl CpuChoice {
     fn only(cpu: usize) -> CpuChoice {
         CpuChoice {
             cpu,
-            reason: Reason::Only,
+            reason: ChoiceReason::Only,
             loads: Vec::new(),
             look_ms: 0.0,
             resolution: 0.0,
@@ -112,9 +74,9 @@ impl CpuChoice {
         let resolution = look.tick_share().unwrap_or(1.0);
         let first = mask[0];
         let (cpu, reason) = if let Some(cpu) = asked {
-            (cpu, Reason::Asked)
+            (cpu, ChoiceReason::Asked)
         } else if loads.len() < mask.len() {
-            (first, Reason::Unread)
+            (first, ChoiceReason::Unread)
         } else {
             let least = loads.iter().map(|l| l.busy).fold(f64::INFINITY, f64::min);
             // The first of the mask among those the counters cannot tell from the least busy.
@@ -126,9 +88,9 @@ impl CpuChoice {
             (
                 chosen.cpu,
                 if busy {
-                    Reason::AllBusy
+                    ChoiceReason::AllBusy
                 } else {
-                    Reason::Quietest
+                    ChoiceReason::Quietest
                 },
             )
         };
@@ -138,58 +100,6 @@ impl CpuChoice {
             loads,
             look_ms,
             resolution,
-        }
-    }
-
-    /// How busy `cpu` was over the look, where it was read.
-    fn load(&self, cpu: usize) -> Option<f64> {
-        self.loads.iter().find(|l| l.cpu == cpu).map(|l| l.busy)
-    }
-
-    /// The sentence a report prints: which CPU, and why.
-    pub(crate) fn sentence(&self) -> String {
-        let cpu = self.cpu;
-        let pct = |busy: f64| format!("{:.0}%", 100.0 * busy);
-        let all = self
-            .loads
-            .iter()
-            .map(|l| format!("cpu{} {}", l.cpu, pct(l.busy)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let look = format!("{:.0} ms", self.look_ms);
-        match self.reason {
-            Reason::Asked => match self.load(cpu) {
-                Some(busy) if busy - self.resolution > DISTURBED_SHARE => format!(
-                    "Ran on cpu{cpu}, as --cpu asked; other programs kept it {} busy over the {look} just before ({all}), so the figures share it with them.",
-                    pct(busy)
-                ),
-                _ => format!("Ran on cpu{cpu}, as --cpu asked."),
-            },
-            Reason::Only => format!("Ran on cpu{cpu}, the only CPU this process may use."),
-            Reason::Unread => format!(
-                "Ran on cpu{cpu}, the first CPU this process may use: how busy each CPU is cannot be read here."
-            ),
-            Reason::Quietest => {
-                let busy: Vec<String> = self
-                    .loads
-                    .iter()
-                    .filter(|l| l.busy - self.resolution > DISTURBED_SHARE)
-                    .map(|l| format!("cpu{} was {} busy", l.cpu, pct(l.busy)))
-                    .collect();
-                if busy.is_empty() {
-                    format!(
-                        "Ran on cpu{cpu}: no CPU was busy with other programs over the {look} just before ({all})."
-                    )
-                } else {
-                    format!(
-                        "Ran on cpu{cpu}, the CPU other programs used least: {} with other programs over the {look} just before ({all}).",
-                        busy.join(", ")
-                    )
-                }
-            }
-            Reason::AllBusy => format!(
-                "Ran on cpu{cpu}, the least busy CPU: every CPU this process may use was busy with other programs over the {look} just before ({all}), so the figures share cpu{cpu} with them."
-            ),
         }
     }
 }
@@ -235,7 +145,7 @@ mod tests {
     #[test]
     fn a_quiet_machine_runs_on_the_first_cpu() {
         let quiet = choose(&[0.0, 0.0]);
-        assert_eq!((quiet.cpu, quiet.reason), (0, Reason::Quietest));
+        assert_eq!((quiet.cpu, quiet.reason), (0, ChoiceReason::Quietest));
         assert!(
             quiet.sentence().contains("no CPU was busy"),
             "{}",
@@ -248,7 +158,7 @@ mod tests {
     #[test]
     fn a_busy_first_cpu_is_left_for_a_quiet_one() {
         let moved = choose(&[0.98, 0.0]);
-        assert_eq!((moved.cpu, moved.reason), (1, Reason::Quietest));
+        assert_eq!((moved.cpu, moved.reason), (1, ChoiceReason::Quietest));
         let text = moved.sentence();
         assert!(text.starts_with("Ran on cpu1"), "{text}");
         assert!(text.contains("cpu0 was 100% busy"), "{text}");
@@ -260,7 +170,7 @@ mod tests {
     #[test]
     fn where_every_cpu_is_busy_the_least_busy_is_taken_and_said() {
         let all = choose(&[1.0, 0.6]);
-        assert_eq!((all.cpu, all.reason), (1, Reason::AllBusy));
+        assert_eq!((all.cpu, all.reason), (1, ChoiceReason::AllBusy));
         let text = all.sentence();
         assert!(
             text.contains("every CPU this process may use was busy"),
@@ -273,7 +183,7 @@ mod tests {
     fn an_asked_cpu_is_kept_and_its_load_said() {
         let mask = [0, 1];
         let asked = CpuChoice::from_look(Some(0), &mask, &look(&[1.0, 0.0]));
-        assert_eq!((asked.cpu, asked.reason), (0, Reason::Asked));
+        assert_eq!((asked.cpu, asked.reason), (0, ChoiceReason::Asked));
         assert!(
             asked
                 .sentence()
@@ -288,7 +198,7 @@ mod tests {
         let mut env = Env::with_load(0.0);
         env.machine.affinity = Some(vec![2, 3]);
         let asked = CpuChoice::make(&env, Some(3), None).unwrap().unwrap();
-        assert_eq!((asked.cpu, asked.reason), (3, Reason::Asked));
+        assert_eq!((asked.cpu, asked.reason), (3, ChoiceReason::Asked));
         let refused = CpuChoice::make(&env, Some(5), None).unwrap_err();
         assert!(
             refused
@@ -300,7 +210,7 @@ mod tests {
         let only = CpuChoice::make(&env, None, None).unwrap().unwrap();
         assert_eq!(
             (only.cpu, only.reason, only.look_ms),
-            (4, Reason::Only, 0.0)
+            (4, ChoiceReason::Only, 0.0)
         );
         env.machine.affinity = None;
         assert!(CpuChoice::make(&env, Some(0), None).is_err());
@@ -310,7 +220,7 @@ mod tests {
     #[test]
     fn without_counters_the_first_cpu_is_taken_and_said() {
         let unread = CpuChoice::from_look(None, &[2, 3], &Reading::default());
-        assert_eq!((unread.cpu, unread.reason), (2, Reason::Unread));
+        assert_eq!((unread.cpu, unread.reason), (2, ChoiceReason::Unread));
         assert!(unread.sentence().contains("cannot be read"));
         assert_eq!(
             CpuChoice::only(5).sentence(),

@@ -65,7 +65,7 @@ pub(crate) fn install() -> anyhow::Result<()> {
     }
     let mut signals = signal_hook::iterator::Signals::new(&caught)
         .context("cannot install the handler for Ctrl-C")?;
-    crate::exec::spawn::thread("the signal-handling thread", move || {
+    crate::spawn::thread("the signal-handling thread", move || {
         if signals.forever().next().is_some() {
             on_interrupt();
         }
@@ -101,7 +101,7 @@ fn on_interrupt() -> ! {
 /// at most. Errors are ignored: the exit code says it all.
 fn say_interrupted() {
     let (done, finished) = std::sync::mpsc::channel();
-    let writer = crate::exec::spawn::thread("the interrupt message thread", move || {
+    let writer = crate::spawn::thread("the interrupt message thread", move || {
         crate::progress::clear_active();
         crate::streams::stderr_line("interrupted");
         let _ = done.send(());

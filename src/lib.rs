@@ -14,7 +14,8 @@
 //! - [`limits`]: the largest work, counts and times accepted, each with its reason.
 //! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
 //! - [`workload`]: tasks x units, chunking, calibration from a time budget.
-//! - [`sys`]: CPU facts and control: the machine's facts (`mod.rs`); CPU lists such as
+//! - [`sys`]: CPU facts and control: the machine's facts, the CPU capacity they give, rayon's
+//!   default pool and how CPU counts are written (`mod.rs`); CPU lists such as
 //!   "0-3,5" (`cpu_list.rs`); the cgroup CPU quota (`cgroup.rs`); the OS calls (affinity,
 //!   pinning, current CPU, counters), once for Linux and once for the rest (`os/`: `mod.rs`,
 //!   `linux.rs`, `other.rs`).
@@ -24,7 +25,7 @@
 //! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
 //! - [`cpu_choice`]: where a one-CPU demo runs: the CPU other programs use least, or the
-//!   one `--cpu` names.
+//!   one `--cpu` names (the choice itself is part of the report model).
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, oracle, disturbed rounds
 //!   (`mod.rs`); the budget (`budget.rs`); a mode's samples summed up as its result row
 //!   (`summary.rs`).
@@ -33,20 +34,23 @@
 //!   (`reading.rs`); what the reports say of them (`summary.rs`).
 //! - [`exec`]: executors, one per way of running a workload, each returning a `Run`
 //!   (`sequential.rs`, `threads.rs`, `pool.rs`, `green.rs`, `process.rs`, `gil.rs`), and what
-//!   they share: threads that may be refused (`spawn.rs`), worker child processes started,
-//!   read under a deadline and reaped (`children.rs`), switch costs (`switch_cost.rs`); in
+//!   they share: worker child processes started, watched for progress and reaped
+//!   (`children.rs`), switch costs (`switch_cost.rs`); in
 //!   [`exec::race`], the shared-counter race (`mod.rs`) and the start line that lines its
 //!   threads up (`start_line.rs`); and in [`exec::worker`], the hidden worker processes'
 //!   command line (`command.rs`, read without clap) and output (`report.rs`), both ends.
+//! - [`spawn`]: starting threads, which the OS may refuse: one clear error, and no thread left
+//!   waiting for one that will never exist (a [`spawn::Gate`] with a deadline); used by the
+//!   executors, the progress bar and the interrupt handler alike.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`,
 //!   `parallel.rs`, and a folder each for `interleave`, `race`, `gil_sim`, `maxprocs` (the run
 //!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`) and
 //!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
 //! - [`report`]: the `Report` model (`mod.rs`; its timeline of runs and slices in
-//!   `slices.rs`) and the tour's (`tour.rs`), the results grid the tabular renderers share
-//!   (`grid.rs`), and the renderers (table, JSON, CSV, markdown, HTML, ASCII timeline, Chrome
-//!   trace, SVG plot).
+//!   `slices.rs`, its claims in `claim.rs`, the CPU a one-CPU demo chose in `cpu_choice.rs`)
+//!   and the tour's (`tour.rs`), the results grid the tabular renderers share (`grid.rs`), and
+//!   the renderers (table, JSON, CSV, markdown, HTML, ASCII timeline, Chrome trace, SVG plot).
 //! - [`findings`]: each demo's own figures of a mode, typed, as the JSON and the table show them.
 //! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
 //! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4)
@@ -61,8 +65,9 @@
 //! per outcome) and this file, `lib.rs`, the crate root.
 //!
 //! The layers: [`cli`] sits on top; the engine below it (demos, executors, report, engine,
-//! claims, findings, ...) needs nothing of clap or of `cli`, and [`report`] needs nothing of
-//! [`demo`]. `tests/layering.rs` checks both on the sources.
+//! claims, findings, ...) needs nothing of clap or of `cli`, [`report`] needs nothing of
+//! [`demo`], and no two modules need each other, however far round. `tests/layering.rs`
+//! checks all three on the sources.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]
@@ -102,6 +107,7 @@ pub(crate) mod maxprocs;
 pub mod output;
 pub(crate) mod progress;
 pub mod report;
+pub(crate) mod spawn;
 pub mod stats;
 pub mod streams;
 pub mod sys;

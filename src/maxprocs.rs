@@ -23,7 +23,7 @@
 //! facts themselves come from [`crate::sys`] (which reads the quota of the process's own cgroup,
 //! the leaf, as Go does).
 
-use crate::sys::Machine;
+use crate::sys::{CpuFacts, Machine, rayon_default};
 use serde::Serialize;
 
 /// The environment variable that sets the worker limit, like `GOMAXPROCS` for Go.
@@ -85,42 +85,6 @@ impl Limit {
     }
 }
 
-/// The facts every runtime's rule starts from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct CpuFacts {
-    /// CPUs the OS has online.
-    pub(crate) online: usize,
-    /// CPUs in the affinity mask, where the platform tells.
-    pub(crate) in_mask: Option<usize>,
-    /// The cgroup CPU quota in CPUs (quota / period), when one is set.
-    pub(crate) quota: Option<f64>,
-}
-
-impl CpuFacts {
-    pub(crate) fn of(machine: &Machine) -> CpuFacts {
-        CpuFacts {
-            online: machine.logical_cpus,
-            in_mask: machine.affinity.as_ref().map(Vec::len),
-            quota: machine.cgroup_quota_cpus,
-        }
-    }
-
-    /// The CPUs the process may be scheduled on: the affinity mask, or all online CPUs.
-    pub(crate) fn schedulable(&self) -> usize {
-        self.in_mask
-            .filter(|&n| n > 0)
-            .unwrap_or(self.online)
-            .max(1)
-    }
-
-    /// How many CPUs' worth of time this process can get at once: the schedulable CPUs, capped
-    /// by the quota (which may be fractional). Amdahl's `p` cannot exceed it.
-    pub(crate) fn capacity(&self) -> f64 {
-        let cpus = self.schedulable() as f64;
-        self.quota.map_or(cpus, |q| cpus.min(q))
-    }
-}
-
 /// Rust's `std::thread::available_parallelism` on Linux: the affinity count capped by the
 /// quota rounded down, never below 1.
 pub(crate) fn rust_default(facts: &CpuFacts) -> usize {
@@ -128,40 +92,6 @@ pub(crate) fn rust_default(facts: &CpuFacts) -> usize {
     match facts.quota {
         Some(q) => cpus.min((q.floor() as usize).max(1)),
         None => cpus,
-    }
-}
-
-/// rayon's default pool: how many threads, and the variable that decided it (`None` where
-/// rayon took the available parallelism).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RayonDefault {
-    pub(crate) threads: usize,
-    pub(crate) set_by: Option<&'static str>,
-}
-
-/// The size of rayon's default pool, with the environment read by `env` and `available` as
-/// Rust's available parallelism. rayon-core 1.13's rule (`ThreadPoolBuilder::get_num_threads`,
-/// capped by `max_num_threads` where the registry is built): `RAYON_NUM_THREADS` parsed as is
-/// (no trimming); a positive number decides, 0 means the available parallelism; unset or not a
-/// number, the deprecated `RAYON_RS_NUM_CPUS` decides where it is a positive number; otherwise
-/// the available parallelism. Computed rather than asked, because asking rayon starts its
-/// global pool. The one rule for both `machine.rayon_threads` and `maxprocs.defaults.rayon`.
-pub(crate) fn rayon_default(
-    env: impl Fn(&str) -> Option<String>,
-    available: usize,
-) -> RayonDefault {
-    let read = |name: &'static str| env(name).and_then(|s| s.parse::<usize>().ok());
-    let set_by = match read("RAYON_NUM_THREADS") {
-        Some(n @ 1..) => Some(("RAYON_NUM_THREADS", n)),
-        Some(0) => None,
-        None => read("RAYON_RS_NUM_CPUS")
-            .filter(|&n| n > 0)
-            .map(|n| ("RAYON_RS_NUM_CPUS", n)),
-    };
-    let (threads, set_by) = set_by.map_or((available, None), |(name, n)| (n, Some(name)));
-    RayonDefault {
-        threads: threads.min(rayon::max_num_threads()),
-        set_by,
     }
 }
 
@@ -289,27 +219,11 @@ impl MaxprocsReport {
     }
 }
 
-/// CPUs as people write them: "2", or "1.50" under a fractional quota.
-pub(crate) fn format_cpus(cpus: f64) -> String {
-    if (cpus - cpus.round()).abs() < 1e-9 {
-        format!("{}", cpus.round() as u64)
-    } else {
-        format!("{cpus:.2}")
-    }
-}
-
-/// "1 CPU", "2 CPUs", "1.50 CPUs".
-pub(crate) fn cpus_phrase(cpus: f64) -> String {
-    match format_cpus(cpus).as_str() {
-        "1" => "1 CPU".into(),
-        n => format!("{n} CPUs"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sys::cgroup::{cgroup_quota_at, parse_cfs, parse_cpu_max};
+    use crate::sys::{RayonDefault, cpus_phrase};
     use std::fs;
 
     fn facts(logical: usize, affinity: Option<usize>, quota: Option<f64>) -> CpuFacts {

@@ -6,7 +6,7 @@
 //!
 //! The bar on show is also registered here, so that an interrupt can clear it before it says
 //! "interrupted" ([`clear_active`]). Its spinner is turned by a thread of ours, started the way
-//! every thread is ([`crate::exec::spawn`]): where the OS refuses one, the bar just does not
+//! every thread is ([`crate::spawn`]): where the OS refuses one, the bar just does not
 //! spin.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
@@ -49,7 +49,7 @@ impl Progress {
                 .progress_chars("=> "),
             );
             let ticked = bar.downgrade();
-            let _ = crate::exec::spawn::thread("the progress spinner", move || {
+            let _ = crate::spawn::thread("the progress spinner", move || {
                 loop {
                     std::thread::sleep(TICK);
                     match ticked.upgrade() {

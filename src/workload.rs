@@ -125,6 +125,13 @@ pub(crate) fn steps(
     })
 }
 
+/// How often each mode runs: `warmup` unmeasured runs, then `runs` measured ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Repeats {
+    pub(crate) runs: usize,
+    pub(crate) warmup: usize,
+}
+
 impl Workload {
     /// Sizes a workload at the unit cost on this machine ([`unit_ns`]).
     pub fn new(tasks: usize, size: WorkSize, seed: u64) -> Workload {

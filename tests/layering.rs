@@ -207,3 +207,113 @@ fn the_layout_docs_name_every_module() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// The crate's top-level module a source file belongs to (`src/report/html/mod.rs` is
+/// `report`), or `None` for the crate root and the binary.
+fn top_module(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("src/")?;
+    let first = rest.split('/').next()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (name != "lib" && name != "main").then(|| name.to_string())
+}
+
+/// Which top-level modules each one names in its code (`crate::name`), comments left out.
+fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let modules: std::collections::BTreeSet<String> = modules().into_iter().collect();
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = modules
+        .iter()
+        .map(|m| (m.clone(), Default::default()))
+        .collect();
+    for file in sources() {
+        let path = relative(&file);
+        let Some(from) = top_module(&path) else {
+            continue;
+        };
+        let text = fs::read_to_string(&file).expect("a readable source file");
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            for (at, _) in code.match_indices("crate::") {
+                let name: String = code[at + "crate::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if name != from && modules.contains(&name) {
+                    graph.entry(from.clone()).or_default().insert(name);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// A cycle of modules that name each other, where there is one: a path that comes back.
+fn a_cycle(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|start| visit(start, graph, &mut Vec::new(), &mut done))
+}
+
+/// No two modules need each other, however far round: each can be read, and changed, knowing
+/// only the ones below it.
+#[test]
+fn no_module_imports_itself_round_a_cycle() {
+    let graph = module_graph();
+    assert!(
+        graph
+            .values()
+            .map(std::collections::BTreeSet::len)
+            .sum::<usize>()
+            > 30,
+        "the graph was read: {graph:?}"
+    );
+    if let Some(cycle) = a_cycle(&graph) {
+        panic!(
+            "modules import each other round a cycle: {}",
+            cycle.join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn a_cycle_is_found_where_there_is_one() {
+    let graph = |edges: &[(&str, &str)]| {
+        let mut g: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for (a, b) in edges {
+            g.entry(a.to_string()).or_default().insert(b.to_string());
+            g.entry(b.to_string()).or_default();
+        }
+        g
+    };
+    assert_eq!(a_cycle(&graph(&[("a", "b"), ("b", "c")])), None);
+    let found = a_cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "a")])).unwrap();
+    assert_eq!(found.first(), found.last());
+    assert_eq!(found.len(), 4, "{found:?}");
+}

@@ -25,7 +25,7 @@ fn report(
     machine.affinity = Some((0..cpus).collect());
     machine.cgroup_quota_cpus = quota;
     machine.available_parallelism =
-        crate::maxprocs::rust_default(&crate::maxprocs::CpuFacts::of(&machine));
+        crate::maxprocs::rust_default(&crate::sys::CpuFacts::of(&machine));
     let row = |mode: &str, wall: f64, interval: [f64; 2]| ModeResult {
         mode: mode.into(),
         workers: 2,

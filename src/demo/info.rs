@@ -24,7 +24,7 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
         notes.push(format!(
             "This process may use {} of the machine's {}, limited by {}.",
             machine.available_parallelism,
-            crate::maxprocs::cpus_phrase(machine.logical_cpus as f64),
+            crate::sys::cpus_phrase(machine.logical_cpus as f64),
             machine.limited_by
         ));
     }
@@ -55,7 +55,7 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
 /// What the other programs are taking now, as far as the counters tell.
 fn now(i: &Interference) -> String {
     let look = i.wall_ms.round();
-    let watched = crate::maxprocs::cpus_phrase(i.watched_cpus.len() as f64);
+    let watched = crate::sys::cpus_phrase(i.watched_cpus.len() as f64);
     match (i.others_cpus, i.verdict) {
         (None, _) => "How busy the CPUs are cannot be told here: this system does not offer per-CPU counters (/proc/stat).".into(),
         (Some(o), Verdict::Disturbed) => format!(

@@ -293,7 +293,7 @@ pub(crate) fn notes(
         notes.push(format!(
             "{} tasks share {}: at most {} run at once, the others wait their turn.",
             workload.tasks,
-            crate::maxprocs::cpus_phrase(cpus as f64),
+            crate::sys::cpus_phrase(cpus as f64),
             cpus
         ));
     }

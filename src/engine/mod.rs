@@ -26,6 +26,7 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use crate::workload::Repeats;
 pub(crate) use budget::{MAX_ESTIMATED_RUN, check_budget};
 
 use crate::exec::Run;
@@ -80,13 +81,6 @@ impl Env {
             .clone()
             .unwrap_or_else(|| (0..self.machine.logical_cpus).collect())
     }
-}
-
-/// How often each mode runs: `warmup` unmeasured runs, then `runs` measured ones.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Repeats {
-    pub(crate) runs: usize,
-    pub(crate) warmup: usize,
 }
 
 /// What every executor's run type offers the engine.

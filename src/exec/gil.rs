@@ -15,9 +15,10 @@
 //! [`super::worker`]).
 
 use super::worker::{WorkerArgs, WorkerCommand, WorkerReport};
-use super::{Run, WorkerResult, children, process, spawn};
+use super::{Run, WorkerResult, children, process};
 use crate::gil::{Gil, GilConfig, GilKind, Holder, LockStats, ThreadStats};
 use crate::kernel;
+use crate::spawn;
 use crate::sys;
 use crate::trace::{Recorder, Slice};
 use anyhow::Context;

@@ -5,9 +5,10 @@
 //! sleeps that let the other tasks run meanwhile. One recorder serves every task, because they
 //! all share the one thread.
 
-use super::{Run, WorkerResult, spawn};
+use super::{Run, WorkerResult};
 use crate::green::{Scheduler, SchedulerStats, yield_now};
 use crate::kernel;
+use crate::spawn;
 use crate::sys;
 use crate::trace::Recorder;
 use crate::workload::{After, Workload, steps};

@@ -10,7 +10,6 @@ pub mod pool;
 pub mod process;
 pub mod race;
 pub mod sequential;
-pub(crate) mod spawn;
 pub mod switch_cost;
 pub mod threads;
 pub(crate) mod worker;

@@ -18,7 +18,7 @@ impl Pool {
     /// Starts the pool's threads; fails, with the reason, where they cannot all be created.
     pub fn new(workers: usize) -> anyhow::Result<Pool> {
         let what = || format!("cannot start a rayon pool of {workers} threads");
-        super::spawn::check_room_for(workers).with_context(what)?;
+        crate::spawn::check_room_for(workers).with_context(what)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("conpar-rayon-{i}"))

@@ -1,7 +1,8 @@
 //! The baseline: every task one after another on one thread.
 
-use super::{Run, WorkerResult, run_task, spawn};
+use super::{Run, WorkerResult, run_task};
 use crate::kernel;
+use crate::spawn;
 use crate::sys;
 use crate::trace::Recorder;
 use crate::workload::Workload;

@@ -23,9 +23,9 @@
 //! off if the second thread cannot be created, left when the budget is spent), the processes
 //! when the parent writes one byte to each.
 
-use super::spawn::{self, Gate, Meeting};
 use super::worker::{WorkerCommand, YieldSide, YieldWorkerArgs};
 use crate::green::{Scheduler, yield_now};
+use crate::spawn::{self, Gate, Meeting};
 use crate::sys;
 use anyhow::{Context, bail};
 use serde::Serialize;

@@ -1,7 +1,8 @@
 //! One scoped OS thread per task, scheduled preemptively by the OS: anywhere it likes, or all
 //! pinned to one CPU.
 
-use super::{Run, WorkerResult, run_task, spawn};
+use super::{Run, WorkerResult, run_task};
+use crate::spawn;
 use crate::sys;
 use crate::trace::Recorder;
 use crate::workload::Workload;

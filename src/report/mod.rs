@@ -8,6 +8,8 @@
 //! [`Report`]), never instead of them.
 
 pub(crate) mod chrome;
+mod claim;
+mod cpu_choice;
 pub(crate) mod csv;
 mod grid;
 pub mod html;
@@ -22,14 +24,14 @@ pub(crate) mod timeline;
 pub(crate) mod tour;
 
 use crate::amdahl::AmdahlReport;
-use crate::claims::Claim;
-use crate::cpu_choice::CpuChoice;
 use crate::findings::Findings;
 use crate::interference::{Interference, ModeInterference};
 use crate::maxprocs::MaxprocsReport;
 use crate::stats::Summary;
 use crate::sys::Machine;
 use crate::workload::Workload;
+pub use claim::{Claim, ClaimId};
+pub use cpu_choice::{ChoiceReason, CpuChoice, CpuLoad};
 use serde::Serialize;
 
 pub(crate) use grid::{Grid, format_ms};
@@ -127,7 +129,7 @@ impl WorkloadReport {
     /// The workload as run `repeats` times, with the checksum every mode must reproduce.
     pub(crate) fn new(
         workload: Workload,
-        repeats: crate::engine::Repeats,
+        repeats: crate::workload::Repeats,
         expected: u64,
     ) -> WorkloadReport {
         WorkloadReport {

@@ -13,7 +13,7 @@
 
 use super::Report;
 use crate::amdahl::{self, AmdahlReport};
-use crate::maxprocs::cpus_phrase;
+use crate::sys::cpus_phrase;
 use anyhow::Context;
 use plotters::prelude::*;
 use std::path::Path;

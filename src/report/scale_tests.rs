@@ -27,7 +27,7 @@ pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline
         cpu_choice: None,
         workload: Some(WorkloadReport::new(
             crate::workload::Workload::new(CPUS, crate::workload::WorkSize::Units(1000), 1),
-            crate::engine::Repeats { runs: 1, warmup: 0 },
+            crate::workload::Repeats { runs: 1, warmup: 0 },
             0,
         )),
         results,

@@ -82,7 +82,7 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
             tour.machine.cpu_model,
             tour.machine.logical_cpus,
             tour.machine.schedulable_cpus(),
-            crate::maxprocs::cpus_phrase(tour.machine.cpu_capacity()),
+            crate::sys::cpus_phrase(tour.machine.cpu_capacity()),
             tour.machine.os,
             tour.machine.arch
         );

@@ -46,7 +46,7 @@ pub struct Machine {
     pub(crate) cgroup_quota_cpus: Option<f64>,
     /// Where the quota came from: `"cgroup v2 cpu.max"` or `"cgroup v1 cfs_quota_us"`.
     pub(crate) cgroup_source: Option<String>,
-    /// Worker threads rayon's global pool uses by default here ([`crate::maxprocs::rayon_default`]).
+    /// Worker threads rayon's global pool uses by default here ([`rayon_default`]).
     pub(crate) rayon_threads: usize,
     pub(crate) os: String,
     pub(crate) arch: String,
@@ -75,11 +75,8 @@ impl Machine {
             affinity,
             cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
             cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
-            rayon_threads: crate::maxprocs::rayon_default(
-                |name| std::env::var(name).ok(),
-                available_parallelism,
-            )
-            .threads,
+            rayon_threads: rayon_default(|name| std::env::var(name).ok(), available_parallelism)
+                .threads,
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
@@ -88,14 +85,14 @@ impl Machine {
 
     /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
     pub(crate) fn schedulable_cpus(&self) -> usize {
-        crate::maxprocs::CpuFacts::of(self).schedulable()
+        CpuFacts::of(self).schedulable()
     }
 
     /// How many CPUs' worth of time this process can get at once: the schedulable CPUs,
     /// capped by the quota (1.5 under a 1.5-CPU quota); what parallelism can give. Computed
     /// from the other facts, so a changed fact changes it.
     pub(crate) fn cpu_capacity(&self) -> f64 {
-        crate::maxprocs::CpuFacts::of(self).capacity()
+        CpuFacts::of(self).capacity()
     }
 
     /// This machine's facts as a machine of `cpus` CPUs, all of them in the affinity mask and
@@ -135,10 +132,7 @@ impl Machine {
                     _ => "none".into(),
                 },
             ),
-            (
-                "cpu_capacity",
-                crate::maxprocs::format_cpus(self.cpu_capacity()),
-            ),
+            ("cpu_capacity", format_cpus(self.cpu_capacity())),
             ("rayon_threads", self.rayon_threads.to_string()),
         ]
     }
@@ -198,6 +192,93 @@ fn cpu_model() -> Option<String> {
         })
         .and_then(|l| l.split_once(':'))
         .map(|(_, v)| v.trim().to_string())
+}
+
+/// The facts every runtime's rule starts from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CpuFacts {
+    /// CPUs the OS has online.
+    pub(crate) online: usize,
+    /// CPUs in the affinity mask, where the platform tells.
+    pub(crate) in_mask: Option<usize>,
+    /// The cgroup CPU quota in CPUs (quota / period), when one is set.
+    pub(crate) quota: Option<f64>,
+}
+
+impl CpuFacts {
+    pub(crate) fn of(machine: &Machine) -> CpuFacts {
+        CpuFacts {
+            online: machine.logical_cpus,
+            in_mask: machine.affinity.as_ref().map(Vec::len),
+            quota: machine.cgroup_quota_cpus,
+        }
+    }
+
+    /// The CPUs the process may be scheduled on: the affinity mask, or all online CPUs.
+    pub(crate) fn schedulable(&self) -> usize {
+        self.in_mask
+            .filter(|&n| n > 0)
+            .unwrap_or(self.online)
+            .max(1)
+    }
+
+    /// How many CPUs' worth of time this process can get at once: the schedulable CPUs, capped
+    /// by the quota (which may be fractional). Amdahl's `p` cannot exceed it.
+    pub(crate) fn capacity(&self) -> f64 {
+        let cpus = self.schedulable() as f64;
+        self.quota.map_or(cpus, |q| cpus.min(q))
+    }
+}
+
+/// rayon's default pool: how many threads, and the variable that decided it (`None` where
+/// rayon took the available parallelism).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RayonDefault {
+    pub(crate) threads: usize,
+    pub(crate) set_by: Option<&'static str>,
+}
+
+/// The size of rayon's default pool, with the environment read by `env` and `available` as
+/// Rust's available parallelism. rayon-core 1.13's rule (`ThreadPoolBuilder::get_num_threads`,
+/// capped by `max_num_threads` where the registry is built): `RAYON_NUM_THREADS` parsed as is
+/// (no trimming); a positive number decides, 0 means the available parallelism; unset or not a
+/// number, the deprecated `RAYON_RS_NUM_CPUS` decides where it is a positive number; otherwise
+/// the available parallelism. Computed rather than asked, because asking rayon starts its
+/// global pool. The one rule for both `machine.rayon_threads` and `maxprocs.defaults.rayon`.
+pub(crate) fn rayon_default(
+    env: impl Fn(&str) -> Option<String>,
+    available: usize,
+) -> RayonDefault {
+    let read = |name: &'static str| env(name).and_then(|s| s.parse::<usize>().ok());
+    let set_by = match read("RAYON_NUM_THREADS") {
+        Some(n @ 1..) => Some(("RAYON_NUM_THREADS", n)),
+        Some(0) => None,
+        None => read("RAYON_RS_NUM_CPUS")
+            .filter(|&n| n > 0)
+            .map(|n| ("RAYON_RS_NUM_CPUS", n)),
+    };
+    let (threads, set_by) = set_by.map_or((available, None), |(name, n)| (n, Some(name)));
+    RayonDefault {
+        threads: threads.min(rayon::max_num_threads()),
+        set_by,
+    }
+}
+
+/// CPUs as people write them: "2", or "1.50" under a fractional quota.
+pub(crate) fn format_cpus(cpus: f64) -> String {
+    if (cpus - cpus.round()).abs() < 1e-9 {
+        format!("{}", cpus.round() as u64)
+    } else {
+        format!("{cpus:.2}")
+    }
+}
+
+/// "1 CPU", "2 CPUs", "1.50 CPUs".
+pub(crate) fn cpus_phrase(cpus: f64) -> String {
+    match format_cpus(cpus).as_str() {
+        "1" => "1 CPU".into(),
+        n => format!("{n} CPUs"),
+    }
 }
 
 #[cfg(test)]

@@ -37,9 +37,10 @@ use crate::exec::pool::Pool;
 use crate::findings::{Findings, MaxprocsFindings};
 use crate::interference::Interference;
 use crate::limits::{MAX_TASKS, MAX_THREADS};
-use crate::maxprocs::{CpuFacts, Limit, MaxprocsReport, cpus_phrase, format_cpus};
+use crate::maxprocs::{Limit, MaxprocsReport};
 use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::stats;
+use crate::sys::{CpuFacts, cpus_phrase, format_cpus};
 use crate::workload::{WorkSize, Workload};
 use std::time::Duration;
 

@@ -129,7 +129,7 @@ pub(super) fn notes(
     } else if one_cpu {
         notes.push(format!(
             "This process has {} CPU's worth of time: the threads take turns, so updates are lost only when a thread is preempted between its read and its write.",
-            crate::maxprocs::format_cpus(machine.cpu_capacity())
+            crate::sys::format_cpus(machine.cpu_capacity())
         ));
     }
     // The start line matters most where updates can be lost: unsync's, else the first mode's.

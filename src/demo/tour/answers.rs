@@ -23,7 +23,7 @@ fn claim_text(report: &Report, id: ClaimId, mode: Option<&str>) -> String {
 /// What parallelism this process can have: its CPU capacity ("2 CPUs", "1.50 CPUs"), not a
 /// runtime's pool size.
 fn capacity(m: &Machine) -> String {
-    crate::maxprocs::cpus_phrase(m.cpu_capacity())
+    crate::sys::cpus_phrase(m.cpu_capacity())
 }
 
 fn result(report: &Report, mode: impl Mode) -> Option<&ModeResult> {
@@ -163,7 +163,7 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
         format!(
             "one CPU: {:.2}x; {}: {:.2}x",
             speedup(one_core, Interleaved::Green),
-            crate::maxprocs::cpus_phrase(par_cpus as f64),
+            crate::sys::cpus_phrase(par_cpus as f64),
             speedup(all_cores, Parallel::Threads)
         ),
         vec![one_core.clone(), all_cores.clone()],

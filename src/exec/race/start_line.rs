@@ -43,7 +43,7 @@
 
 use super::RaceRun;
 use crate::exec::Run;
-use crate::exec::spawn::{self, Gate, Meeting};
+use crate::spawn::{self, Gate, Meeting};
 use crate::sys;
 use crate::trace::{Recorder, Slice};
 use std::hint::spin_loop;

@@ -6,8 +6,8 @@
 //! run. So a new demo's report gets the pictures its figures fit without a change here.
 
 use super::{charts, figures, table, timeline};
-use crate::claims::Claim;
 use crate::interference::Verdict;
+use crate::report::Claim;
 use crate::report::{Grid, RenderOptions, Report};
 use maud::{Markup, PreEscaped, html};
 

@@ -4,9 +4,8 @@
 
 use super::figures::fake;
 use super::*;
-use crate::claims::Claim;
-use crate::claims::ClaimId;
 use crate::report::tour::{Section, Tour, View};
+use crate::report::{Claim, ClaimId};
 use crate::report::{
     Demo, Format, LaneKind, Lanes, ModeResult, Recorded, SCHEMA, SliceReport, Timeline, TimelineRun,
 };

@@ -1,0 +1,136 @@
+//! A conclusion as the report holds it: its typed id, the mode it is about, whether it holds
+//! and the sentence for that outcome, with the figures its predicate used. The predicates
+//! themselves, and the wording, are the demos' and [`crate::claims`]'.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// Every conclusion conpar draws. Each is known in the JSON by its stable public id
+/// ([`ClaimId::name`], the one place it is spelt), which the README lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClaimId {
+    MachineParallelPossible,
+    ParallelAtOnce,
+    ParallelFaster,
+    ParallelBusyShare,
+    RaceLostUpdates,
+    RaceFixesExact,
+    InterleaveOneCpu,
+    InterleaveWaitsOverlap,
+    InterleaveSwitchTimed,
+    InterleaveGreenCheaper,
+    GilTakeTurns,
+    GilWaitsOverlap,
+    GilNoGilParallel,
+    GilProcessesParallel,
+    GilOldBattle,
+    WorkChecksums,
+    MaxprocsTwoBeatOne,
+    MaxprocsNoGainAboveCpus,
+    MaxprocsFitIsTheWork,
+}
+
+impl ClaimId {
+    /// Every claim, in the README's order.
+    #[cfg(test)]
+    pub(crate) const ALL: [ClaimId; 19] = [
+        ClaimId::MachineParallelPossible,
+        ClaimId::ParallelAtOnce,
+        ClaimId::ParallelFaster,
+        ClaimId::ParallelBusyShare,
+        ClaimId::RaceLostUpdates,
+        ClaimId::RaceFixesExact,
+        ClaimId::InterleaveOneCpu,
+        ClaimId::InterleaveWaitsOverlap,
+        ClaimId::InterleaveSwitchTimed,
+        ClaimId::InterleaveGreenCheaper,
+        ClaimId::GilTakeTurns,
+        ClaimId::GilWaitsOverlap,
+        ClaimId::GilNoGilParallel,
+        ClaimId::GilProcessesParallel,
+        ClaimId::GilOldBattle,
+        ClaimId::WorkChecksums,
+        ClaimId::MaxprocsTwoBeatOne,
+        ClaimId::MaxprocsNoGainAboveCpus,
+        ClaimId::MaxprocsFitIsTheWork,
+    ];
+
+    /// The stable public id, as the JSON and the README name the claim.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClaimId::MachineParallelPossible => "machine.parallel_possible",
+            ClaimId::ParallelAtOnce => "parallel.at_once",
+            ClaimId::ParallelFaster => "parallel.faster",
+            ClaimId::ParallelBusyShare => "parallel.busy_share",
+            ClaimId::RaceLostUpdates => "race.lost_updates",
+            ClaimId::RaceFixesExact => "race.fixes_exact",
+            ClaimId::InterleaveOneCpu => "interleave.one_cpu",
+            ClaimId::InterleaveWaitsOverlap => "interleave.waits_overlap",
+            ClaimId::InterleaveSwitchTimed => "interleave.switch_timed",
+            ClaimId::InterleaveGreenCheaper => "interleave.green_cheaper",
+            ClaimId::GilTakeTurns => "gil.take_turns",
+            ClaimId::GilWaitsOverlap => "gil.waits_overlap",
+            ClaimId::GilNoGilParallel => "gil.no_gil_parallel",
+            ClaimId::GilProcessesParallel => "gil.processes_parallel",
+            ClaimId::GilOldBattle => "gil.old_battle",
+            ClaimId::WorkChecksums => "work.checksums",
+            ClaimId::MaxprocsTwoBeatOne => "maxprocs.two_beat_one",
+            ClaimId::MaxprocsNoGainAboveCpus => "maxprocs.no_gain_above_cpus",
+            ClaimId::MaxprocsFitIsTheWork => "maxprocs.fit_is_the_work",
+        }
+    }
+}
+
+impl std::fmt::Display for ClaimId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for ClaimId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// One conclusion, judged on this run's data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Claim {
+    /// Which conclusion, serialised as its stable public id (such as `parallel.at_once`).
+    pub(crate) id: ClaimId,
+    /// The mode it is about, where it is about one.
+    pub(crate) mode: Option<String>,
+    /// Does its predicate hold? `None`: this run cannot tell.
+    pub(crate) holds: Option<bool>,
+    /// The sentence for that outcome.
+    pub(crate) text: String,
+    /// The values the predicate used.
+    pub(crate) figures: Map<String, Value>,
+}
+
+impl Claim {
+    pub(crate) fn new(id: ClaimId, mode: Option<&str>) -> Claim {
+        Claim {
+            id,
+            mode: mode.map(str::to_string),
+            holds: None,
+            text: String::new(),
+            figures: Map::new(),
+        }
+    }
+
+    /// Notes a figure the predicate uses.
+    #[must_use]
+    pub(crate) fn figure(mut self, key: &str, value: impl Serialize) -> Claim {
+        self.figures.insert(key.into(), json!(value));
+        self
+    }
+
+    /// The outcome, with its sentence.
+    #[must_use]
+    pub(crate) fn judged(mut self, holds: Option<bool>, text: String) -> Claim {
+        self.holds = holds;
+        self.text = text;
+        self
+    }
+}
