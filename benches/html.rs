@@ -84,6 +84,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
         results,
         maxprocs: None,
         amdahl: None,
+        race: None,
         timeline,
         interference: Interference::none(),
         claims: Vec::new(),

@@ -104,6 +104,33 @@ pub struct RaceFindings {
     pub(crate) reason: &'static str,
     /// When and how the threads counted: what decides whether updates can collide.
     pub(crate) timing: RaceTiming,
+    /// Its time per change against the other modes'.
+    pub(crate) relative: RaceRelative,
+}
+
+/// A race mode's time per change against the other modes' (medians over runs).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct RaceRelative {
+    /// Times the fastest mode's time per change (1 for the fastest).
+    pub(crate) times_fastest: f64,
+    /// Times `unsync`'s time per change, where `unsync` ran: what being right costs.
+    pub(crate) times_unsync: Option<f64>,
+}
+
+/// `race`: what every mode of the race ran, as the report's `race` object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RaceSetup {
+    /// Threads changing the counter, half adding and half subtracting.
+    pub(crate) threads: usize,
+    /// Changes each thread makes per run.
+    pub(crate) iterations: u64,
+    /// Changes per run, all threads together: the most updates one run can lose.
+    pub(crate) changes_per_run: u64,
+    /// Measured runs per mode, and unmeasured ones before them.
+    pub(crate) runs: usize,
+    pub(crate) warmup: usize,
+    /// The one CPU every thread was pinned to (`--one-core`), or `null`.
+    pub(crate) one_core: Option<usize>,
 }
 
 /// The moments of a race's runs that let updates collide, or not.
@@ -155,8 +182,11 @@ pub(crate) struct GilDetail {
     pub(crate) locks: usize,
     pub(crate) switch_interval_ms: f64,
     pub(crate) check_interval: u32,
-    /// Kernel units in one interpreter step.
+    /// Kernel units in one interpreter step, and about how long one takes here.
     pub(crate) step_units: u64,
+    pub(crate) step_us: f64,
+    /// Hand-offs a second the switch interval allows at most: one per interval.
+    pub(crate) interval_handoffs_per_s: f64,
     pub(crate) handoffs: u64,
     pub(crate) handoffs_per_s: f64,
     /// Mean time from a drop to the next holder owning the lock.
@@ -229,6 +259,7 @@ mod tests {
             final_values: vec![0, -3],
             reason: "why",
             timing: RaceTiming::default(),
+            relative: RaceRelative::default(),
         });
         let value = serde_json::to_value(&race).unwrap();
         assert_eq!(value["lost_updates_median"], json!(2));

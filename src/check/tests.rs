@@ -40,6 +40,7 @@ fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
         results,
         maxprocs: None,
         amdahl: None,
+        race: None,
         timeline: Timeline::default(),
         interference: machine(Verdict::Quiet, 0.02),
         claims: Vec::new(),

@@ -5,6 +5,8 @@
 //! The helpers here turn the engine's measurements into the report's shared pieces, so every
 //! demo summarises the same way.
 
+#[cfg(test)]
+mod figures_tests;
 pub(crate) mod gil_sim;
 pub(crate) mod info;
 pub(crate) mod interleave;
@@ -69,6 +71,7 @@ pub(crate) fn report(
         results,
         maxprocs: None,
         amdahl: None,
+        race: None,
         timeline,
         interference,
         claims,

@@ -146,6 +146,10 @@ fn race() -> Report {
             runs_not_lined_up: 0,
             preemptions: Some(0),
         },
+        relative: crate::findings::RaceRelative {
+            times_fastest: 1.0,
+            times_unsync: Some(2.4),
+        },
     };
     let mut unsync = row("unsync", 2, &[0.2, 0.25, 0.21], 0.5, vec![0, 1]);
     unsync.checksum_ok = false;

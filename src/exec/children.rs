@@ -438,11 +438,26 @@ fn read_pipes(children: &mut [Child], _deadline: Instant, _watch: &Watch) -> Res
 /// The running `conpar` binary, to re-execute as a worker: [`SELF_EXE`] where the OS has it,
 /// so that a worker is always the very program that started it.
 pub(crate) fn current_exe() -> anyhow::Result<PathBuf> {
+    // The library's own unit tests run in a test binary that is not conpar: their workers are
+    // the conpar binary built beside it (cargo builds it before it runs any test).
+    #[cfg(test)]
+    if let Some(built) = built_conpar() {
+        return Ok(built);
+    }
     let own = Path::new(SELF_EXE);
     if cfg!(target_os = "linux") && own.exists() {
         return Ok(own.to_path_buf());
     }
     std::env::current_exe().context("cannot find the conpar executable to start workers")
+}
+
+/// In the library's unit tests: the `conpar` binary of the same build (`target/<profile>/conpar`,
+/// beside the `deps/` folder the test binary runs from), where it exists.
+#[cfg(test)]
+pub(crate) fn built_conpar() -> Option<PathBuf> {
+    let test_binary = std::env::current_exe().ok()?;
+    let built = test_binary.parent()?.parent()?.join("conpar");
+    built.exists().then_some(built)
 }
 
 #[cfg(test)]

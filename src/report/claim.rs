@@ -16,6 +16,7 @@ pub enum ClaimId {
     RaceLostUpdates,
     RaceFixesExact,
     InterleaveOneCpu,
+    InterleaveAsLongAsSequential,
     InterleaveWaitsOverlap,
     InterleaveSwitchTimed,
     InterleaveGreenCheaper,
@@ -33,7 +34,7 @@ pub enum ClaimId {
 impl ClaimId {
     /// Every claim, in the README's order.
     #[cfg(test)]
-    pub(crate) const ALL: [ClaimId; 19] = [
+    pub(crate) const ALL: [ClaimId; 20] = [
         ClaimId::MachineParallelPossible,
         ClaimId::ParallelAtOnce,
         ClaimId::ParallelFaster,
@@ -41,6 +42,7 @@ impl ClaimId {
         ClaimId::RaceLostUpdates,
         ClaimId::RaceFixesExact,
         ClaimId::InterleaveOneCpu,
+        ClaimId::InterleaveAsLongAsSequential,
         ClaimId::InterleaveWaitsOverlap,
         ClaimId::InterleaveSwitchTimed,
         ClaimId::InterleaveGreenCheaper,
@@ -65,6 +67,7 @@ impl ClaimId {
             ClaimId::RaceLostUpdates => "race.lost_updates",
             ClaimId::RaceFixesExact => "race.fixes_exact",
             ClaimId::InterleaveOneCpu => "interleave.one_cpu",
+            ClaimId::InterleaveAsLongAsSequential => "interleave.as_long_as_sequential",
             ClaimId::InterleaveWaitsOverlap => "interleave.waits_overlap",
             ClaimId::InterleaveSwitchTimed => "interleave.switch_timed",
             ClaimId::InterleaveGreenCheaper => "interleave.green_cheaper",

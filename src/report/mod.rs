@@ -24,7 +24,7 @@ pub(crate) mod timeline;
 pub(crate) mod tour;
 
 use crate::amdahl::AmdahlReport;
-use crate::findings::Findings;
+use crate::findings::{Findings, RaceSetup};
 use crate::interference::{Interference, ModeInterference};
 use crate::maxprocs::MaxprocsReport;
 use crate::stats::Summary;
@@ -104,6 +104,9 @@ pub struct Report {
     /// The speedup curve and its Amdahl fit (`maxprocs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amdahl: Option<AmdahlReport>,
+    /// What every mode of the race ran (`race`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub race: Option<RaceSetup>,
     pub timeline: Timeline,
     /// What other programs and the hypervisor took from the CPUs while the figures were
     /// measured, and whether the run is fit to be believed.
@@ -123,6 +126,9 @@ pub struct WorkloadReport {
     pub(crate) warmup: usize,
     /// The combined checksum of all tasks run one after another (hexadecimal).
     pub(crate) expected_checksum: String,
+    /// About how long one pass over all tasks takes on one CPU here, waits left out: units
+    /// times the calibrated cost of one.
+    pub(crate) estimated_pass_ms: f64,
 }
 
 impl WorkloadReport {
@@ -133,6 +139,10 @@ impl WorkloadReport {
         expected: u64,
     ) -> WorkloadReport {
         WorkloadReport {
+            estimated_pass_ms: crate::stats::round_to(
+                workload.estimated_pass().as_secs_f64() * 1e3,
+                3,
+            ),
             workload,
             runs: repeats.runs,
             warmup: repeats.warmup,

@@ -197,6 +197,7 @@ mod tests {
             results: Vec::new(),
             maxprocs: None,
             amdahl: Some(AmdahlReport::new(points, cpus, serial)),
+            race: None,
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),
             claims: Vec::new(),

@@ -33,6 +33,7 @@ pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline
         results,
         maxprocs: None,
         amdahl: None,
+        race: None,
         timeline,
         interference: Interference::none(),
         claims: Vec::new(),

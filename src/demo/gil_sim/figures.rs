@@ -116,6 +116,8 @@ impl Figures {
             switch_interval_ms: plan.lock.switch_interval.as_secs_f64() * 1e3,
             check_interval: plan.lock.check_interval,
             step_units: plan.step_units,
+            step_us: step_us(plan),
+            interval_handoffs_per_s: round(1.0 / plan.lock.switch_interval.as_secs_f64(), 1),
             handoffs: run.lock.handoffs,
             handoffs_per_s: round(self.handoffs_per_s, 1),
             handoff_latency_us: run
@@ -148,4 +150,9 @@ impl Figures {
             io,
         }
     }
+}
+
+/// About how long one step of `plan` takes here, in µs (as the JSON keeps it).
+pub(super) fn step_us(plan: &GilPlan) -> f64 {
+    round(plan.step_units as f64 * plan.unit_ns / 1e3, 2)
 }

@@ -283,7 +283,6 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         config,
         machine: &machine,
         plan: &plan,
-        unit_ns,
         measured: &measured,
         results: &results,
         figures: &figures,

@@ -9,7 +9,6 @@ pub(super) struct Notes<'a> {
     pub(super) config: &'a Config,
     pub(super) machine: &'a Machine,
     pub(super) plan: &'a GilPlan,
-    pub(super) unit_ns: f64,
     pub(super) measured: &'a [GilMeasured],
     pub(super) results: &'a [ModeResult],
     pub(super) figures: &'a [Figures],
@@ -21,7 +20,6 @@ impl Notes<'_> {
         let mut notes = Vec::new();
         let config = self.config;
         let interval = config.switch_interval;
-        let per_interval = 1.0 / interval.as_secs_f64();
         let possible = crate::claims::parallel_possible(self.machine);
         if possible.holds == Some(false) || self.machine.cgroup_quota_cpus.is_some() {
             notes.push(possible.text);
@@ -31,7 +29,9 @@ impl Notes<'_> {
             config.workload.name(),
             config.threads,
             self.plan.step_units,
-            human(Duration::from_secs_f64(self.plan.step_units as f64 * self.unit_ns / 1e9)),
+            human(Duration::from_secs_f64(
+                super::figures::step_us(self.plan) / 1e6
+            )),
             human(interval),
             config.check_interval
         ));
@@ -65,7 +65,9 @@ impl Notes<'_> {
                 (Some(Variant::Threads(GilKind::New)), WorkloadKind::Cpu) => format!(
                     ". The lock changed hands {:.0} times a second (1/switch interval = {:.0}), after {} drop requests and {} forced switches{}.",
                     f.handoffs_per_s,
-                    per_interval,
+                    r.findings
+                        .gil()
+                        .map_or(f64::NAN, |g| g.gil.interval_handoffs_per_s),
                     total(run, |t| t.drop_requests),
                     total(run, |t| t.forced_switches),
                     run.lock

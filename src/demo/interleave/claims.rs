@@ -4,6 +4,7 @@
 use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost};
 use crate::claims::ClaimId;
 use crate::report::format_ms;
+use crate::stats::round_to;
 use crate::sys;
 
 /// The claims of `interleave`: every mode on the one CPU, waits overlapped by interleaving,
@@ -38,6 +39,9 @@ pub(crate) fn claims(
                     },
                 ),
         );
+    }
+    if let (None, Some(_)) = (workload.wait, cpu) {
+        claims.extend(as_long_as_sequential(results, interference));
     }
     if let (Some(_), Some(seq)) = (workload.wait, results.first().filter(|_| cpu.is_some())) {
         let best = results
@@ -170,4 +174,72 @@ fn switch_timed(way: Way, probe: &switch_cost::Probe) -> Claim {
             ),
         ),
     }
+}
+
+/// Modes within this share of the sequential time (or twice that above it, for the switches)
+/// took "about as long".
+pub(crate) const ALIKE: f64 = 0.1;
+
+/// `interleave.as_long_as_sequential`, with compute only: did every way of sharing the one CPU
+/// take about as long as one after another ([`ALIKE`])? One CPU cannot do more work by
+/// switching. Not judged where some mode took less on a CPU other programs shared: Linux gives
+/// each thread or process a share of its own, so modes of several took a larger part of it.
+fn as_long_as_sequential(
+    results: &[ModeResult],
+    interference: &crate::interference::Interference,
+) -> Option<Claim> {
+    let seq = results.first()?;
+    let ratios: Vec<(&str, f64)> = results
+        .iter()
+        .skip(1)
+        .map(|r| {
+            // The figure as the JSON keeps it, so that the sentence quotes exactly that.
+            (
+                r.mode.as_str(),
+                round_to(r.wall_ms.median / seq.wall_ms.median, 3),
+            )
+        })
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    let timing = ratios
+        .iter()
+        .map(|(mode, x)| format!("{mode} {x:.2}x"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let alike = ratios
+        .iter()
+        .all(|(_, x)| (1.0 - ALIKE..=1.0 + 2.0 * ALIKE).contains(x));
+    let faster = ratios.iter().any(|(_, x)| *x < 1.0 - ALIKE);
+    let disturbed = interference.verdict == crate::interference::Verdict::Disturbed;
+    let figures: serde_json::Map<String, serde_json::Value> = ratios
+        .iter()
+        .map(|(mode, x)| ((*mode).to_string(), serde_json::json!(x)))
+        .collect();
+    let claim = Claim::new(ClaimId::InterleaveAsLongAsSequential, None)
+        .figure("time_vs_sequential", figures)
+        .figure("alike", ALIKE);
+    Some(if alike {
+        claim.judged(
+            Some(true),
+            format!(
+                "Compute only: one CPU cannot do more work by switching, so each mode took about as long as one after another ({timing} the sequential time); the difference is switching overhead."
+            ),
+        )
+    } else if faster && disturbed {
+        claim.judged(
+            None,
+            format!(
+                "Compute only: one CPU cannot do more work by switching, yet here some modes took less time than one after another ({timing} the sequential time): other programs shared the CPU, and Linux gives each thread or process a share of its own, so modes of several took a larger part of it."
+            ),
+        )
+    } else {
+        claim.judged(
+            Some(false),
+            format!(
+                "Compute only: one CPU cannot do more work by switching; here the modes took {timing} the sequential time."
+            ),
+        )
+    })
 }

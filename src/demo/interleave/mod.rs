@@ -288,15 +288,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         &switch_costs,
         &outcome.interference,
     );
-    let disturbed = outcome.interference.verdict == crate::interference::Verdict::Disturbed;
-    let mut notes = notes(
-        disturbed,
-        cpu,
-        &workload,
-        &results,
-        &switch_costs,
-        task_bytes,
-    );
+    let mut notes = notes(cpu, &workload, &results, &switch_costs, task_bytes);
     // The conclusions first, each as its claim words it.
     // (A checksum is worth a word only where it differs.)
     let said = |c: &&Claim| !(c.id == ClaimId::WorkChecksums && c.holds == Some(true));

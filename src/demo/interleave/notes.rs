@@ -11,13 +11,7 @@ fn found(result: &ModeResult) -> InterleaveFindings {
     result.findings.interleave().cloned().unwrap_or_default()
 }
 
-/// Modes within this share of the sequential time (or twice that above it, for the switches)
-/// took "about as long".
-const ALIKE: f64 = 0.1;
-
-/// `disturbed`: other programs shared the CPU while the modes ran.
 pub(super) fn notes(
-    disturbed: bool,
     cpu: Option<usize>,
     workload: &Workload,
     results: &[ModeResult],
@@ -40,32 +34,8 @@ pub(super) fn notes(
         .collect();
     if cpu.is_some() && !timing.is_empty() {
         match workload.wait {
-            None => {
-                let ratios = || {
-                    results
-                        .iter()
-                        .skip(1)
-                        .map(|r| r.wall_ms.median / seq.wall_ms.median)
-                };
-                let alike = ratios().all(|x| (1.0 - ALIKE..=1.0 + 2.0 * ALIKE).contains(&x));
-                let faster = ratios().any(|x| x < 1.0 - ALIKE);
-                notes.push(if alike {
-                    format!(
-                        "Compute only: one CPU cannot do more work by switching, so each mode took about as long as one after another ({} the sequential time); the difference is switching overhead.",
-                        timing.join(", ")
-                    )
-                } else if faster && disturbed {
-                    format!(
-                        "Compute only: one CPU cannot do more work by switching, yet here some modes took less time than one after another ({} the sequential time): other programs shared the CPU, and Linux gives each thread or process a share of its own, so modes of several took a larger part of it.",
-                        timing.join(", ")
-                    )
-                } else {
-                    format!(
-                        "Compute only: one CPU cannot do more work by switching; here the modes took {} the sequential time.",
-                        timing.join(", ")
-                    )
-                });
-            }
+            // Compute only: what it shows is the claim `interleave.as_long_as_sequential`.
+            None => {}
             Some(w) => {
                 let compute_ms = workload.estimated_pass().as_secs_f64() * 1e3;
                 let ideal = found(seq).bound_ms.unwrap_or(f64::NAN);

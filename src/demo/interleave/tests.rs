@@ -156,11 +156,13 @@ mod claim_tests {
     }
 }
 
-mod note_tests {
-    //! The compute-only note says "about as long" only where the modes were.
+mod compute_only_tests {
+    //! `interleave.as_long_as_sequential` says "about as long" only where the modes were.
     use super::*;
+    use crate::interference::{Interference, Verdict};
+    use crate::workload::WorkSize;
 
-    fn compute_note(walls: [f64; 4], disturbed: bool) -> String {
+    fn judged(walls: [f64; 4], verdict: Verdict) -> Claim {
         let w = Workload::new(2, WorkSize::Units(1), 1);
         let modes = [Sequential.name(), "green", "threads", "processes"];
         let rows: Vec<ModeResult> = modes
@@ -168,32 +170,49 @@ mod note_tests {
             .zip(walls)
             .map(|(m, wall)| ModeResult::synthetic(m, &[wall], [1.0, 1.0], vec![0]))
             .collect();
+        let mut interference = Interference::none();
+        interference.verdict = verdict;
         let costs = switch_cost::SwitchCosts::default();
-        notes(disturbed, Some(0), &w, &rows, &costs, 0)
-            .into_iter()
-            .find(|n| n.starts_with("Compute only"))
-            .unwrap()
+        crate::claims::find(
+            &claims(Some(0), &w, &rows, &costs, &interference),
+            ClaimId::InterleaveAsLongAsSequential,
+            None,
+        )
+        .expect("judged with compute only")
+        .clone()
     }
 
     #[test]
     fn modes_alike_take_about_as_long() {
-        let note = compute_note([100.0, 101.0, 100.5, 112.0], false);
-        assert!(note.contains("took about as long"), "{note}");
+        let alike = judged([100.0, 101.0, 100.5, 112.0], Verdict::Quiet);
+        assert_eq!(alike.holds, Some(true));
+        assert!(alike.text.contains("took about as long"), "{}", alike.text);
+        assert_eq!(
+            alike.figures["time_vs_sequential"]["processes"],
+            serde_json::json!(1.12)
+        );
     }
 
     #[test]
     fn modes_faster_on_a_shared_cpu_are_explained_not_called_alike() {
-        let shared = compute_note([100.0, 99.0, 75.0, 76.0], true);
-        assert!(!shared.contains("about as long"), "{shared}");
+        let shared = judged([100.0, 99.0, 75.0, 76.0], Verdict::Disturbed);
+        assert_eq!(shared.holds, None);
+        assert!(!shared.text.contains("about as long"), "{}", shared.text);
         assert!(
-            shared.contains("Linux gives each thread or process a share"),
-            "{shared}"
+            shared
+                .text
+                .contains("Linux gives each thread or process a share"),
+            "{}",
+            shared.text
         );
-        let quiet = compute_note([100.0, 99.0, 75.0, 76.0], false);
-        assert!(!quiet.contains("about as long"), "{quiet}");
+        let quiet = judged([100.0, 99.0, 75.0, 76.0], Verdict::Quiet);
+        assert_eq!(quiet.holds, Some(false));
         assert!(
-            quiet.contains("here the modes took green 0.99x, threads 0.75x"),
-            "{quiet}"
+            quiet
+                .text
+                .contains("here the modes took green 0.99x, threads 0.75x"),
+            "{}",
+            quiet.text
         );
     }
 }

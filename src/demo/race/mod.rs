@@ -30,7 +30,7 @@ use crate::claims::ClaimId;
 use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
-use crate::findings::{Findings, RaceFindings, RaceTiming};
+use crate::findings::{Findings, RaceFindings, RaceRelative, RaceSetup, RaceTiming};
 use crate::report::{ModeResult, Report, format_ms};
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
@@ -184,25 +184,46 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .iter()
         .position(|m| m.mode == Sharing::Atomic)
         .unwrap_or(0);
+    let per_change = |m: &ModeRuns| m.ns_per_op(operations).median;
+    let fastest = all.iter().map(per_change).fold(f64::INFINITY, f64::min);
+    let unsync = all
+        .iter()
+        .find(|m| m.mode == Sharing::Unsync)
+        .map(per_change);
     let results: Vec<ModeResult> = all
         .iter()
         .zip(measured)
         .map(|(m, meas)| {
             let mut result = meas.result(&measured[base], 0);
-            result.findings = Findings::Race(findings(m, config.iterations, operations));
+            let relative = RaceRelative {
+                times_fastest: stats::round_to(per_change(m) / fastest, 2),
+                times_unsync: unsync.map(|u| stats::round_to(per_change(m) / u, 2)),
+            };
+            result.findings = Findings::Race(RaceFindings {
+                relative,
+                ..findings(m, config.iterations, operations)
+            });
             result
         })
         .collect();
     let timeline = super::timeline_of(measured);
     let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
     let claims = claims(&all, &results, one_cpu);
-    let mut notes = notes(config, &machine, pin, &all, &results, base);
+    let mut notes = notes(config, &machine, pin, &results, base);
     // The conclusions, after the figures they come from.
     notes.splice(2..2, claims.iter().map(|c| c.text.clone()));
     notes.splice(0..0, choice.iter().map(CpuChoice::sentence));
     let notes = super::notes_with(&outcome.interference, notes);
     Ok(Report {
         cpu_choice: choice,
+        race: Some(RaceSetup {
+            threads: config.threads,
+            iterations: config.iterations,
+            changes_per_run: operations,
+            runs: config.runs,
+            warmup: config.warmup,
+            one_core: pin,
+        }),
         ..super::report(
             crate::report::Demo::Race,
             machine,
@@ -308,6 +329,7 @@ fn findings(m: &ModeRuns, iterations: u64, operations: u64) -> RaceFindings {
         final_values: m.finals(),
         reason: reason(m.mode, m.wrong_runs()),
         timing: timing(m),
+        relative: RaceRelative::default(),
     }
 }
 

@@ -64,7 +64,6 @@ pub(super) fn notes(
     config: &Config,
     machine: &Machine,
     pin: Option<usize>,
-    all: &[ModeRuns],
     results: &[ModeResult],
     base: usize,
 ) -> Vec<String> {
@@ -150,20 +149,24 @@ pub(super) fn notes(
             },
         ));
     }
-    let speed: Vec<(Sharing, f64)> = all
+    // Each mode's figures as its row holds them, so that the sentence quotes exactly those.
+    let speed: Vec<(&str, &RaceFindings)> = results
         .iter()
-        .map(|m| (m.mode, m.ns_per_op(operations).median))
+        .filter_map(|r| Some((r.mode.as_str(), r.findings.race()?)))
         .collect();
     if speed.len() > 1 {
-        let fastest = speed.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
-        let slowest = speed.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        let by_time = |a: &&(&str, &RaceFindings), b: &&(&str, &RaceFindings)| {
+            a.1.ns_per_op.total_cmp(&b.1.ns_per_op)
+        };
+        let fastest = speed.iter().min_by(by_time).unwrap();
+        let slowest = speed.iter().max_by(by_time).unwrap();
         notes.push(format!(
             "{} was the fastest at {:.2} ns per change and {} the slowest at {:.2} ns ({:.0} times slower); speedup is against {}'s median wall time ({} ms){}.",
-            fastest.0.name(),
-            fastest.1,
-            slowest.0.name(),
-            slowest.1,
-            stats::speedup(slowest.1, fastest.1),
+            fastest.0,
+            fastest.1.ns_per_op,
+            slowest.0,
+            slowest.1.ns_per_op,
+            slowest.1.relative.times_fastest,
             results[base].mode,
             format_ms(results[base].wall_ms.median),
             if results[base].mode == Sharing::Atomic.name() {

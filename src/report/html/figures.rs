@@ -104,6 +104,8 @@ pub(crate) mod fake {
                 switch_interval_ms: 5.0,
                 check_interval: 100,
                 step_units: 1,
+                step_us: 0.1,
+                interval_handoffs_per_s: 200.0,
                 handoffs: 0,
                 handoffs_per_s,
                 handoff_latency_us: None,
