@@ -100,6 +100,7 @@ fn bench(c: &mut Criterion) {
         width: 100,
         zoom_ms: None,
         color: false,
+        timeline_full: false,
     };
     let section = report(
         &["sequential", "green", "threads", "processes"],

@@ -1,14 +1,15 @@
 //! What a run shows, and the one output pipeline over it.
 //!
 //! A run of a demo gives one [`Report`], the tour a [`Tour`] of many; both are a [`Document`].
-//! The binary takes every document the same way: full timelines where `--timeline-full` asks,
-//! [`Document::render`] for stdout, [`Document::write_trace`] for `--trace`, and
-//! [`Document::misses`] for `--check` and `--min-speedup`.
+//! The binary takes every document the same way: [`Document::render`] for stdout, each
+//! [`OutputFile`] of the command line (`--trace`, `--plot`) written from it after the run, and
+//! [`Document::misses`] for `--check` and `--min-speedup`. None of it changes the document.
 
 use crate::check::{self, Expectations, Miss};
 use crate::report::tour::Tour;
 use crate::report::{self, RenderOptions, Report};
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// One demo's report, or the tour with every demo's (boxed: both are large).
 #[derive(Debug)]
@@ -35,18 +36,6 @@ impl Document {
         match self {
             Document::Report(report) => vec![&**report],
             Document::Tour(tour) => tour.sections.iter().flat_map(|s| &s.reports).collect(),
-        }
-    }
-
-    /// Puts every recorded slice in the JSON timelines (`--timeline-full`).
-    pub fn set_full_timelines(&mut self) {
-        match self {
-            Document::Report(report) => report.timeline.set_full(),
-            Document::Tour(tour) => {
-                for report in tour.sections.iter_mut().flat_map(|s| &mut s.reports) {
-                    report.timeline.set_full();
-                }
-            }
         }
     }
 
@@ -77,5 +66,44 @@ impl Document {
     /// Writes every report's slices as one Chrome trace, streamed (see [`report::chrome`]).
     pub fn write_trace(&self, out: &mut dyn Write) -> io::Result<()> {
         report::chrome::write_all(&self.reports(), out)
+    }
+}
+
+/// A file the command line asks for besides stdout, written whole or not at all
+/// ([`crate::output`]) after the run, from the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputFile {
+    /// `--trace FILE`: every report's slices as one Chrome trace.
+    Trace(PathBuf),
+    /// `--plot FILE.svg`: the speedup curve of a `maxprocs` report.
+    Plot(PathBuf),
+}
+
+impl OutputFile {
+    /// What the file is, as its flag names it (and messages say).
+    pub fn what(&self) -> &'static str {
+        match self {
+            OutputFile::Trace(_) => "trace",
+            OutputFile::Plot(_) => "plot",
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            OutputFile::Trace(path) | OutputFile::Plot(path) => path,
+        }
+    }
+
+    /// Writes the file from `document`.
+    pub fn write(&self, document: &Document) -> anyhow::Result<()> {
+        match (self, document) {
+            (OutputFile::Trace(path), _) => {
+                crate::output::write_with("trace", path, &|out| document.write_trace(out))
+            }
+            (OutputFile::Plot(path), Document::Report(report)) => report::plot::write(report, path),
+            (OutputFile::Plot(_), Document::Tour(_)) => {
+                anyhow::bail!("the tour has no single speedup curve to plot")
+            }
+        }
     }
 }

@@ -7,10 +7,11 @@
 //!
 //! - [`cli`]: the command line, the one part that knows clap: flags and their help (`mod.rs`,
 //!   `args.rs`), enum values (`values.rs`), value parsers (`parse.rs`), colour (`color.rs`),
-//!   the mapping to demo configs (`config.rs`) and the one dispatch (`run.rs`); the hidden
+//!   the mapping to demo configs (`config.rs`) and the command line resolved once into what
+//!   to run, how to draw it, what to check and which files to write (`invocation.rs`); the hidden
 //!   workers' subcommands only take their raw arguments, for [`exec::worker`] to read.
 //! - [`document`]: what a run shows (a demo's report or the tour) and the one output pipeline
-//!   over it: render, trace, check.
+//!   over it: render, the output files (`--trace`, `--plot`), check.
 //! - [`limits`]: the largest work, counts and times accepted, each with its reason.
 //! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
 //! - [`workload`]: tasks x units, chunking, calibration from a time budget.
@@ -92,7 +93,7 @@ pub(crate) mod claims;
 pub mod cli;
 pub(crate) mod cpu_choice;
 pub(crate) mod demo;
-pub(crate) mod document;
+pub mod document;
 pub(crate) mod engine;
 pub mod error;
 pub mod exec;

@@ -6,11 +6,12 @@
 
 use clap::error::ErrorKind;
 use conpar::check::Miss;
-use conpar::cli::{Cli, ColorChoice, Outcome};
+use conpar::cli::{Cli, ColorChoice, Invocation, Outcome};
+use conpar::document::Document;
 use conpar::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError};
 use conpar::interrupt;
 use conpar::streams;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -18,50 +19,40 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(&error),
     };
-    match cli.run() {
-        Err(error) => finish(Err(error)),
-        Ok(Outcome::Worked) => finish(Ok(())),
-        Ok(Outcome::Script(script)) => exit_code(print("the completion script", &script)),
-        Ok(Outcome::Document(mut document)) => {
-            if cli.output.timeline_full {
-                document.set_full_timelines();
-            }
-            let text = document.render(&cli.render_options());
-            let missed = document.misses(&cli.expectations());
-            let write_trace = |out: &mut dyn Write| document.write_trace(out);
-            let trace = cli
-                .output
-                .trace
-                .as_ref()
-                .map(|path| (path, &write_trace as _));
-            emit(&text, trace, &missed)
-        }
-    }
-}
-
-/// Prints the results, writes the trace (streamed, see [`conpar::report::chrome`]), reports
-/// missed checks; the common end of every run that gives a document.
-fn emit(
-    text: &str,
-    trace: Option<(&std::path::PathBuf, &conpar::output::Body<'_>)>,
-    missed: &[Miss],
-) -> ExitCode {
-    if let Err(code) = print("the results", text.as_bytes()) {
-        return code;
-    }
-    if let Some((path, write_trace)) = trace {
-        if let Err(error) = conpar::output::write_with("trace", path, write_trace) {
+    let invocation = cli.invocation();
+    // A worker writes no file; everyone else's files are checked before any work.
+    if !invocation.is_worker() {
+        if let Err(error) = invocation.check_files() {
             return finish(Err(error));
         }
     }
-    for miss in missed {
-        streams::stderr_line(&miss.line());
+    match invocation.run() {
+        Err(error) => finish(Err(error)),
+        Ok(Outcome::Worked) => finish(Ok(())),
+        Ok(Outcome::Script(script)) => exit_code(print("the completion script", &script)),
+        Ok(Outcome::Document(document)) => emit(&invocation, &document),
     }
-    ExitCode::from(conpar::check::exit_code(missed))
 }
 
-/// Writes `bytes`, the `what`, to stdout. Where that fails (other than by a closed pipe, see
-/// [`streams`]), says so in one line on stderr and returns exit code 1.
+/// The document's text on stdout, then every file of the invocation's list, then what
+/// `--check` found: one line each on stderr, and the exit code.
+fn emit(invocation: &Invocation, document: &Document) -> ExitCode {
+    let text = document.render(&invocation.render);
+    if let Err(code) = print("the results", text.as_bytes()) {
+        return code;
+    }
+    for file in &invocation.files {
+        if let Err(error) = file.write(document) {
+            return finish(Err(error));
+        }
+    }
+    let missed: Vec<Miss> = document.misses(&invocation.expectations);
+    for miss in &missed {
+        streams::stderr_line(&miss.line());
+    }
+    ExitCode::from(conpar::check::exit_code(&missed))
+}
+
 fn print(what: &str, bytes: &[u8]) -> Result<(), ExitCode> {
     streams::stdout(bytes).map_err(|e| {
         streams::stderr_line(&format!("error: cannot write {what} to stdout: {e}"));

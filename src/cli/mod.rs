@@ -11,7 +11,8 @@
 //! - [`parse`]: the value parsers, which refuse bad input;
 //! - [`color`]: whether output gets colour (`--color`, `NO_COLOR`, `TERM`);
 //! - [`config`]: each subcommand's flags turned into its demo's `Config`;
-//! - [`run`]: dispatch: the chosen subcommand run, its output files checked and written.
+//! - [`invocation`]: the command line resolved once: what to run, how to draw it, what to
+//!   check, which files to write.
 //!
 //! The limits the parsers enforce are in [`crate::limits`]. The hidden workers' subcommands
 //! only take their raw arguments here: their flags are read, and checked, by
@@ -31,17 +32,18 @@ use std::ffi::OsString;
 pub(crate) mod args;
 pub(crate) mod color;
 pub(crate) mod config;
+pub(crate) mod invocation;
 pub(crate) mod parse;
-pub(crate) mod run;
 pub(crate) mod values;
 
 pub(crate) use args::{
-    GilSimArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, TourArgs, WorkArgs,
+    GilSimArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, TimelineArgs, TourArgs,
+    WorkArgs,
 };
 pub use color::ColorChoice;
 pub(crate) use config::Globals;
+pub use invocation::{Invocation, Outcome};
 pub(crate) use parse::ranged;
-pub use run::Outcome;
 pub(crate) use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
 
 #[derive(Debug, Parser)]

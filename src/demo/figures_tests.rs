@@ -15,6 +15,7 @@ fn options(format: Format) -> RenderOptions {
         width: 100,
         zoom_ms: None,
         color: false,
+        timeline_full: false,
     }
 }
 

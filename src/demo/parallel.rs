@@ -329,6 +329,7 @@ mod tests {
                 width: 100,
                 zoom_ms: None,
                 color: false,
+                timeline_full: false,
             },
         )
     }

@@ -175,6 +175,7 @@ fn options(format: Format) -> RenderOptions {
         width: 80,
         zoom_ms: None,
         color: false,
+        timeline_full: false,
     }
 }
 

@@ -234,6 +234,8 @@ pub struct RenderOptions {
     /// Draw only the first this many ms of each run, to see switches finer than a column.
     pub zoom_ms: Option<f64>,
     pub color: bool,
+    /// Every recorded slice in the JSON timelines (`--timeline-full`), not the merged ones.
+    pub timeline_full: bool,
 }
 
 /// Output formats of `--format`.
@@ -264,7 +266,7 @@ pub enum Lanes {
 pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
     match options.format {
         Format::Table => table::render(report, options),
-        Format::Json => json::render(report),
+        Format::Json => json::render(report, options),
         Format::Csv => csv::render(report),
         Format::Markdown => markdown::render(report, options),
         Format::Html => html::render(report, options),

@@ -113,6 +113,7 @@ fn options(format: Format, lanes: Lanes) -> RenderOptions {
         width: 100,
         zoom_ms: None,
         color: false,
+        timeline_full: false,
     }
 }
 
@@ -157,16 +158,25 @@ fn the_json_timeline_is_bounded_per_lane_and_says_it_was_merged() {
         .map(|s| s.duration_ns() as f64 / 1e3)
         .sum();
     assert!((busy(0) - recorded_busy).abs() < 1e-3 * recorded_busy);
-    let json = json::render(&report_with(timeline.clone()));
+    let report = report_with(timeline);
+    let json = json::render(&report, &options(Format::Json, Lanes::Cpu));
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["timeline"]["merged_to_us"], merged);
     assert_eq!(value["timeline"]["runs"].as_array().unwrap().len(), 1);
 
-    // --timeline-full: every slice, and nothing merged.
-    let mut full = timeline;
-    full.set_full();
-    assert_eq!(full.slices.len(), recorded);
-    assert_eq!(full.merged_to_us, None);
+    // --timeline-full: every slice in the JSON, nothing merged, and the report as it was.
+    let full_options = RenderOptions {
+        timeline_full: true,
+        ..options(Format::Json, Lanes::Cpu)
+    };
+    let full: Value = serde_json::from_str(&json::render(&report, &full_options)).unwrap();
+    assert_eq!(
+        full["timeline"]["slices"].as_array().unwrap().len(),
+        recorded
+    );
+    assert!(full["timeline"]["merged_to_us"].is_null());
+    assert_eq!(full["timeline"]["runs"], value["timeline"]["runs"]);
+    assert_eq!(report.timeline.merged_to_us, Some(merged));
 }
 
 #[test]
@@ -177,7 +187,8 @@ fn a_small_timeline_is_not_merged() {
     timeline.add(r, rec);
     assert_eq!(timeline.slices.len(), n);
     assert_eq!(timeline.merged_to_us, None);
-    let value: Value = serde_json::from_str(&json::render(&report_with(timeline))).unwrap();
+    let json = json::render(&report_with(timeline), &options(Format::Json, Lanes::Cpu));
+    let value: Value = serde_json::from_str(&json).unwrap();
     assert!(value["timeline"]["merged_to_us"].is_null());
 }
 
@@ -240,7 +251,7 @@ fn every_renderer_handles_256_threads_and_17_maxprocs_points() {
     }
     let csv = csv::render(&report);
     assert_eq!(csv.lines().count(), 1 + points.len());
-    let json = json::render(&report);
+    let json = json::render(&report, &options(Format::Json, Lanes::Cpu));
     assert!(json.len() < 64 << 20, "{} bytes", json.len());
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["results"].as_array().unwrap().len(), points.len());

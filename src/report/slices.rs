@@ -130,10 +130,13 @@ impl Timeline {
         self.rebuild();
     }
 
-    /// Puts every recorded slice into `slices`, unmerged (`--timeline-full`).
-    pub(crate) fn set_full(&mut self) {
-        self.full = true;
-        self.rebuild();
+    /// The same timeline with every recorded slice in `slices`, unmerged, for the JSON of
+    /// `--timeline-full`; this one stays as it is.
+    pub(crate) fn at_full_resolution(&self) -> Timeline {
+        let mut full = self.clone();
+        full.full = true;
+        full.rebuild();
+        full
     }
 
     /// Is there nothing to draw?

@@ -331,6 +331,7 @@ mod tests {
             width,
             zoom_ms,
             color: false,
+            timeline_full: false,
         }
     }
 

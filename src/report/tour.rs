@@ -51,9 +51,15 @@ pub(crate) struct View {
 pub(crate) fn render(tour: &Tour, options: &RenderOptions) -> String {
     match options.format {
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(tour).expect("a tour always serialises");
-            text.push('\n');
-            text
+            let mut value = serde_json::to_value(tour).expect("a tour always serialises");
+            if options.timeline_full {
+                for (i, section) in tour.sections.iter().enumerate() {
+                    for (j, report) in section.reports.iter().enumerate() {
+                        super::json::full_timeline(report, &mut value["sections"][i]["reports"][j]);
+                    }
+                }
+            }
+            super::json::pretty(&value)
         }
         Format::Csv => {
             let mut writer = ::csv::Writer::from_writer(Vec::new());

@@ -31,6 +31,7 @@ fn options() -> RenderOptions {
         width: 100,
         zoom_ms: None,
         color: false,
+        timeline_full: false,
     }
 }
 
