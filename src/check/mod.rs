@@ -1,6 +1,7 @@
 //! `--check`: does this run show what its demo exists to show, where this machine can show it?
 //!
-//! For CI smoke tests. Each expectation is one of the report's claims (the table `EXPECTED`), and
+//! For CI smoke tests. Each expectation is one of the report's claims, declared by its demo
+//! (each demo's `CHECKS`, and [`crate::demo::EVERY_DEMO`]'s for all), and
 //! a speedup is expected only where the machine can give one (more than one CPU's worth of
 //! time: [`claims::parallel_possible`]). Speedups are judged as the claims judge them: by the
 //! medians, as the table shows them, with the per-round interval saying how sure.
@@ -13,8 +14,8 @@
 //! quiet machine is a failure: exit code 3. Correctness (checksums, the race's fixes, the
 //! pinning of `interleave`) does not depend on the machine and always fails outright.
 
-use crate::claims::{self, ClaimId};
-use crate::report::{Demo, ModeResult, Report};
+use crate::claims;
+use crate::report::{Expect, ModeResult, Report};
 
 /// What the user asked to be checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -65,50 +66,6 @@ pub fn exit_code(misses: &[Miss]) -> u8 {
     }
 }
 
-/// What `--check` asks of a claim.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Expect {
-    /// Right or wrong on any machine (checksums, the fixes of the race, the pinning): a claim
-    /// that does not hold fails.
-    Correct,
-    /// A speedup: asked only of work of more than one task, where this process has more than
-    /// one CPU's worth of time (`machine.parallel_possible`); a claim that cannot be judged is
-    /// inconclusive.
-    Faster,
-}
-
-/// The claims `--check` expects to hold: what each demo exists to show (`None`: every demo).
-const EXPECTED: &[(Option<Demo>, ClaimId, Expect)] = &[
-    (None, ClaimId::WorkChecksums, Expect::Correct),
-    (
-        Some(Demo::Parallel),
-        ClaimId::ParallelFaster,
-        Expect::Faster,
-    ),
-    (
-        Some(Demo::Interleave),
-        ClaimId::InterleaveOneCpu,
-        Expect::Correct,
-    ),
-    (Some(Demo::Race), ClaimId::RaceFixesExact, Expect::Correct),
-    (Some(Demo::GilSim), ClaimId::GilTakeTurns, Expect::Correct),
-    (
-        Some(Demo::GilSim),
-        ClaimId::GilNoGilParallel,
-        Expect::Faster,
-    ),
-    (
-        Some(Demo::GilSim),
-        ClaimId::GilProcessesParallel,
-        Expect::Faster,
-    ),
-    (
-        Some(Demo::Maxprocs),
-        ClaimId::MaxprocsTwoBeatOne,
-        Expect::Faster,
-    ),
-];
-
 /// Every expectation that did not hold, one sentence each; empty when all hold.
 ///
 /// `--check` reads nothing but the report's claims: a claim it expects that does not hold is a
@@ -121,9 +78,7 @@ pub(crate) fn misses(report: &Report, expect: &Expectations) -> Vec<Miss> {
         let parallelism =
             tasks >= 2 && claims::parallel_possible(&report.machine).holds == Some(true);
         let expected = |c: &claims::Claim| {
-            EXPECTED.iter().find_map(|&(demo, id, how)| {
-                (id == c.id && demo.is_none_or(|d| d == report.demo)).then_some(how)
-            })
+            crate::demo::checks(report.demo).find_map(|&(id, how)| (id == c.id).then_some(how))
         };
         for c in &report.claims {
             let miss = match (expected(c), c.holds) {

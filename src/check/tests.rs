@@ -4,6 +4,7 @@
 use super::*;
 use crate::claims::ClaimId;
 use crate::interference::{Interference, Verdict};
+use crate::report::{Demo, Expect};
 use crate::report::{Report, SCHEMA, Timeline};
 use crate::stats::Summary;
 use crate::sys::Machine;
@@ -106,8 +107,17 @@ fn with_claim(demo: Demo, cpus: usize, id: ClaimId, holds: Option<bool>) -> Vec<
 
 #[test]
 fn check_reads_the_expected_claims_and_nothing_else() {
-    for &(demo, id, how) in EXPECTED {
-        let demo = demo.unwrap_or(Demo::Parallel);
+    let demos = [
+        Demo::Parallel,
+        Demo::Interleave,
+        Demo::Race,
+        Demo::GilSim,
+        Demo::Maxprocs,
+    ];
+    for (demo, &(id, how)) in demos
+        .into_iter()
+        .flat_map(|d| crate::demo::checks(d).map(move |c| (d, c)))
+    {
         for cpus in [1, 2] {
             let asked = how == Expect::Correct || cpus >= 2;
             assert_eq!(with_claim(demo, cpus, id, Some(true)), []);

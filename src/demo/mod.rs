@@ -22,7 +22,7 @@ use crate::claims::ClaimId;
 pub(crate) use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
 use crate::interference::Interference;
-use crate::report::{Demo, ModeResult, Report, SCHEMA, Timeline};
+use crate::report::{Demo, Expect, ModeResult, Report, SCHEMA, Timeline};
 use crate::sys::Machine;
 
 /// A way a demo runs its tasks, known in the report by the name of its result row (and of its
@@ -43,6 +43,23 @@ impl Mode for Sequential {
     fn name(self) -> &'static str {
         "sequential"
     }
+}
+
+/// What `--check` asks of every demo's report.
+pub(crate) const EVERY_DEMO: &[(ClaimId, Expect)] = &[(ClaimId::WorkChecksums, Expect::Correct)];
+
+/// What `--check` asks of `demo`'s report: the claims it exists to show ([`EVERY_DEMO`]'s and
+/// its own `CHECKS`).
+pub(crate) fn checks(demo: Demo) -> impl Iterator<Item = &'static (ClaimId, Expect)> {
+    let own: &[(ClaimId, Expect)] = match demo {
+        Demo::Parallel => parallel::CHECKS,
+        Demo::Interleave => interleave::CHECKS,
+        Demo::Race => race::CHECKS,
+        Demo::GilSim => gil_sim::CHECKS,
+        Demo::Maxprocs => maxprocs::CHECKS,
+        Demo::Info | Demo::Tour => &[],
+    };
+    EVERY_DEMO.iter().chain(own)
 }
 
 /// The row of `mode` among `results`, where it ran.

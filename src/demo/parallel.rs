@@ -15,6 +15,13 @@ use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
+/// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
+/// it exists to show.
+pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
+    crate::report::ClaimId::ParallelFaster,
+    crate::report::Expect::Faster,
+)];
+
 /// A way of running the tasks at once, besides [`Sequential`], which always runs first as the
 /// baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

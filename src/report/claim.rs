@@ -137,3 +137,15 @@ impl Claim {
         self
     }
 }
+
+/// What `--check` asks of a claim its demo declares (each demo's `CHECKS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Right or wrong on any machine (checksums, the fixes of the race, the pinning): a claim
+    /// that does not hold fails.
+    Correct,
+    /// A speedup: asked only of work of more than one task, where this process has more than
+    /// one CPU's worth of time (`machine.parallel_possible`); a claim that cannot be judged is
+    /// inconclusive.
+    Faster,
+}

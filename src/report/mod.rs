@@ -30,6 +30,7 @@ use crate::maxprocs::MaxprocsReport;
 use crate::stats::Summary;
 use crate::sys::Machine;
 use crate::workload::Workload;
+pub(crate) use claim::Expect;
 pub use claim::{Claim, ClaimId};
 pub use cpu_choice::{ChoiceReason, CpuChoice, CpuLoad};
 use serde::Serialize;

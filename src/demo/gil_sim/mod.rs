@@ -41,6 +41,23 @@ use notes::Notes;
 use notes::human;
 use notes::total;
 
+/// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
+/// it exists to show.
+pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[
+    (
+        crate::report::ClaimId::GilTakeTurns,
+        crate::report::Expect::Correct,
+    ),
+    (
+        crate::report::ClaimId::GilNoGilParallel,
+        crate::report::Expect::Faster,
+    ),
+    (
+        crate::report::ClaimId::GilProcessesParallel,
+        crate::report::Expect::Faster,
+    ),
+];
+
 /// What the threads do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WorkloadKind {

@@ -31,6 +31,13 @@ mod tests;
 pub(crate) use claims::claims;
 use notes::notes;
 
+/// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
+/// it exists to show.
+pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
+    crate::report::ClaimId::InterleaveOneCpu,
+    crate::report::Expect::Correct,
+)];
+
 /// A way of sharing the one CPU, besides [`Sequential`], which runs first as the baseline
 /// wherever the tasks can be pinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,13 @@ mod tests;
 pub(crate) use claims::claims;
 use notes::{Sweep, sweep_notes};
 
+/// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
+/// it exists to show.
+pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
+    crate::report::ClaimId::MaxprocsTwoBeatOne,
+    crate::report::Expect::Faster,
+)];
+
 /// Tasks per CPU by default: enough for rayon to balance the load at every P of the default
 /// list (4 per worker at twice the CPU count).
 pub(crate) const TASKS_PER_CPU: usize = 8;

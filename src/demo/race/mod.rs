@@ -44,6 +44,13 @@ mod tests;
 
 use notes::{notes, reason};
 
+/// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
+/// it exists to show.
+pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
+    crate::report::ClaimId::RaceFixesExact,
+    crate::report::Expect::Correct,
+)];
+
 /// What `race` runs.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
