@@ -9,11 +9,9 @@
 #![allow(clippy::cast_precision_loss)]
 
 use conpar::interference::Interference;
+use conpar::model::{LaneKind, ModeResult, Recorded, Report, SCHEMA, Timeline, TimelineRun};
 use conpar::report::html;
-use conpar::report::{
-    Format, LaneKind, Lanes, ModeResult, Recorded, RenderOptions, Report, SCHEMA, Timeline,
-    TimelineRun,
-};
+use conpar::report::{Format, Lanes, RenderOptions};
 use conpar::stats::Summary;
 use conpar::sys::Machine;
 use conpar::trace::Slice;
@@ -71,13 +69,13 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
                 efficiency: 0.5,
                 checksum_ok: true,
                 interference: None,
-                findings: conpar::findings::Findings::default(),
+                findings: conpar::model::findings::Findings::default(),
             }
         })
         .collect();
     Report {
         schema: SCHEMA,
-        demo: conpar::report::Demo::Interleave,
+        demo: conpar::model::Demo::Interleave,
         machine: Machine::detect(),
         workload: None,
         cpu_choice: None,

@@ -10,8 +10,8 @@
 //! Notes, the tour's answers and `--check` read the same claims, so they cannot disagree.
 
 use crate::interference::{Interference, Verdict};
-pub(crate) use crate::report::{Claim, ClaimId};
-use crate::report::{ModeResult, Timeline};
+pub(crate) use crate::model::{Claim, ClaimId};
+use crate::model::{ModeResult, Timeline};
 use crate::sys::Machine;
 
 /// The baseline must take at least this long per run (median) for a speed claim to be judged:

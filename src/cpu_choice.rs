@@ -12,7 +12,7 @@
 use crate::engine::Env;
 use crate::error::UsageError;
 use crate::interference::{DISTURBED_SHARE, Reading};
-pub(crate) use crate::report::{ChoiceReason, CpuChoice, CpuLoad};
+pub(crate) use crate::model::{ChoiceReason, CpuChoice, CpuLoad};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -6,8 +6,9 @@
 //! [`Document::misses`] for `--check` and `--min-speedup`. None of it changes the document.
 
 use crate::check::{self, Expectations, Miss};
-use crate::report::tour::Tour;
-use crate::report::{self, RenderOptions, Report};
+use crate::model::Report;
+use crate::model::Tour;
+use crate::report::{self, RenderOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 

@@ -48,11 +48,13 @@
 //!   `parallel.rs`, and a folder each for `interleave`, `race`, `gil_sim`, `maxprocs` (the run
 //!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`) and
 //!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
-//! - [`report`]: the `Report` model (`mod.rs`; its timeline of runs and slices in
-//!   `slices.rs`, its claims in `claim.rs`, the CPU a one-CPU demo chose in `cpu_choice.rs`)
-//!   and the tour's (`tour.rs`), the results grid the tabular renderers share (`grid.rs`), and
-//!   the renderers (table, JSON, CSV, markdown, HTML, ASCII timeline, Chrome trace, SVG plot).
-//! - [`findings`]: each demo's own figures of a mode, typed, as the JSON and the table show them.
+//! - [`model`]: what a run found, as data: a demo's `Report` (`mod.rs`; its timeline of runs
+//!   and slices in `slices.rs`, its claims in `claim.rs`, the CPU a one-CPU demo chose in
+//!   `cpu_choice.rs`, each demo's own typed figures of a mode in `findings.rs`) and the tour's
+//!   (`tour.rs`). It imports no renderer, demo or command line.
+//! - [`report`]: the renderers, which only read the model: table, JSON, CSV, markdown, HTML,
+//!   ASCII timeline, Chrome trace, SVG plot, the tour's; the results grid the tabular ones
+//!   share (`grid.rs`).
 //! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
 //! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4)
 //!   (`mod.rs`; its tests in `tests.rs`, and in `agreement.rs` over many synthetic findings).
@@ -66,9 +68,9 @@
 //! per outcome) and this file, `lib.rs`, the crate root.
 //!
 //! The layers: [`cli`] sits on top; the engine below it (demos, executors, report, engine,
-//! claims, findings, ...) needs nothing of clap or of `cli`, [`report`] needs nothing of
-//! [`demo`], and no two modules need each other, however far round. `tests/layering.rs`
-//! checks all three on the sources.
+//! claims, model, ...) needs nothing of clap or of `cli`, [`report`] needs nothing of
+//! [`demo`], [`model`] needs no renderer, demo or command line, and no two modules need each
+//! other, however far round. `tests/layering.rs` checks all four on the sources.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]
@@ -97,7 +99,6 @@ pub mod document;
 pub(crate) mod engine;
 pub mod error;
 pub mod exec;
-pub mod findings;
 pub mod gil;
 pub(crate) mod green;
 pub mod interference;
@@ -105,6 +106,7 @@ pub mod interrupt;
 pub mod kernel;
 pub(crate) mod limits;
 pub(crate) mod maxprocs;
+pub mod model;
 pub mod output;
 pub(crate) mod progress;
 pub mod report;

@@ -127,7 +127,7 @@ fn the_rules_cover_the_engine() {
         "src/report/",
         "src/engine/",
         "src/claims.rs",
-        "src/findings.rs",
+        "src/model/",
     ] {
         assert!(
             paths.iter().any(|p| p.starts_with(part)),
@@ -316,4 +316,34 @@ fn a_cycle_is_found_where_there_is_one() {
     let found = a_cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "a")])).unwrap();
     assert_eq!(found.first(), found.last());
     assert_eq!(found.len(), 4, "{found:?}");
+}
+
+/// The report model is data that every renderer, script and test reads: it needs no
+/// renderer, no demo and no command line to exist.
+#[test]
+fn the_model_needs_no_renderer_demo_or_command_line() {
+    let mut found = Vec::new();
+    let mut model_files = 0;
+    for file in sources() {
+        let path = relative(&file);
+        if !path.starts_with("src/model/") {
+            continue;
+        }
+        model_files += 1;
+        let text = fs::read_to_string(&file).expect("a readable source file");
+        let code: String = text
+            .lines()
+            .map(|line| line.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for name in ["crate::report", "crate::demo", "crate::cli", "clap"] {
+            found.extend(mentions(&path, &code, name));
+        }
+    }
+    assert!(model_files >= 5, "the walk found the model's sources");
+    assert!(
+        found.is_empty(),
+        "src/model must need no renderer, demo or command line:\n{}",
+        found.join("\n")
+    );
 }

@@ -4,7 +4,7 @@ use super::*;
 use crate::claims::Claim;
 use crate::claims::ClaimId;
 use crate::interference::{Interference, Verdict};
-use crate::report::{SliceReport, Timeline, TimelineRun, WorkloadReport};
+use crate::model::{SliceReport, Timeline, TimelineRun, WorkloadReport};
 use crate::stats::Summary;
 use crate::sys::Machine;
 use proptest::prelude::*;
@@ -36,7 +36,7 @@ fn report(
         efficiency: base / wall / 2.0,
         checksum_ok: true,
         interference: None,
-        findings: crate::findings::Findings::default(),
+        findings: crate::model::findings::Findings::default(),
     };
     let mut results = vec![row("sequential", base, [1.0, 1.0])];
     let mut timeline = Timeline::default();
@@ -77,7 +77,7 @@ fn report(
             0,
         )),
         ..crate::demo::report(
-            crate::report::Demo::Parallel,
+            crate::model::Demo::Parallel,
             machine,
             results,
             timeline,
@@ -109,7 +109,7 @@ fn sweep_report(
     sweep: &[(f64, f64, f64)],
 ) -> Report {
     let mut r = report(cpus, quota, v, base, &[]);
-    r.demo = crate::report::Demo::Maxprocs;
+    r.demo = crate::model::Demo::Maxprocs;
     let capacity = r.machine.cpu_capacity();
     r.results = std::iter::once((1.0, 1.0, 1.0))
         .chain(sweep.iter().copied())
@@ -127,7 +127,7 @@ fn sweep_report(
                 efficiency: speedup / (i + 1) as f64,
                 checksum_ok: true,
                 interference: None,
-                findings: crate::findings::Findings::default(),
+                findings: crate::model::findings::Findings::default(),
             }
         })
         .collect();

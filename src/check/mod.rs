@@ -15,7 +15,7 @@
 //! pinning of `interleave`) does not depend on the machine and always fails outright.
 
 use crate::claims;
-use crate::report::{Expect, ModeResult, Report};
+use crate::model::{Expect, ModeResult, Report};
 
 /// What the user asked to be checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

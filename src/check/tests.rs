@@ -4,8 +4,8 @@
 use super::*;
 use crate::claims::ClaimId;
 use crate::interference::{Interference, Verdict};
-use crate::report::{Demo, Expect};
-use crate::report::{Report, SCHEMA, Timeline};
+use crate::model::{Demo, Expect};
+use crate::model::{Report, SCHEMA, Timeline};
 use crate::stats::Summary;
 use crate::sys::Machine;
 
@@ -33,7 +33,7 @@ fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
         demo,
         machine: machine_facts,
         cpu_choice: None,
-        workload: Some(crate::report::WorkloadReport::new(
+        workload: Some(crate::model::WorkloadReport::new(
             crate::workload::Workload::new(2, crate::workload::WorkSize::Units(1), 1),
             crate::engine::Repeats { runs: 1, warmup: 0 },
             0,
@@ -74,7 +74,7 @@ fn judge(report: &Report, expect: &Expectations) -> Vec<Miss> {
 
 /// Draws `mode`'s run as two workers on two CPUs, at once or one after the other.
 fn drawn(report: &mut Report, mode: &str, at_once: bool) {
-    use crate::report::{SliceReport, TimelineRun};
+    use crate::model::{SliceReport, TimelineRun};
     report.timeline.runs.push(TimelineRun {
         mode: mode.into(),
         run: 0,

@@ -3,7 +3,7 @@
 
 use crate::engine::Env;
 use crate::interference::{Interference, Reading, Rounds, Verdict};
-use crate::report::{Report, Timeline};
+use crate::model::{Report, Timeline};
 use std::time::Duration;
 
 /// How long `info` watches the CPUs to say what other programs are taking now.
@@ -42,7 +42,7 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
     let claims = vec![possible];
     notes.push(now(&interference));
     super::report(
-        crate::report::Demo::Info,
+        crate::model::Demo::Info,
         machine,
         Vec::new(),
         Timeline::default(),

@@ -1,5 +1,5 @@
 //! Demos: one per subcommand. A demo decides what to run and compare, runs it through the
-//! measurement engine ([`crate::engine`]) and returns a [`crate::report::Report`]; it never
+//! measurement engine ([`crate::engine`]) and returns a [`crate::model::Report`]; it never
 //! prints.
 //!
 //! The helpers here turn the engine's measurements into the report's shared pieces, so every
@@ -22,7 +22,7 @@ use crate::claims::ClaimId;
 pub(crate) use crate::engine::Repeats;
 use crate::engine::{Measured, Measurement};
 use crate::interference::Interference;
-use crate::report::{Demo, Expect, ModeResult, Report, SCHEMA, Timeline};
+use crate::model::{Demo, Expect, ModeResult, Report, SCHEMA, Timeline};
 use crate::sys::Machine;
 
 /// A way a demo runs its tasks, known in the report by the name of its result row (and of its

@@ -11,15 +11,16 @@ use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
-use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
+use crate::model::{ModeResult, Report, Timeline, WorkloadReport};
+use crate::report::format_ms;
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
-pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
-    crate::report::ClaimId::ParallelFaster,
-    crate::report::Expect::Faster,
+pub(crate) const CHECKS: &[(crate::model::ClaimId, crate::model::Expect)] = &[(
+    crate::model::ClaimId::ParallelFaster,
+    crate::model::Expect::Faster,
 )];
 
 /// A way of running the tasks at once, besides [`Sequential`], which always runs first as the
@@ -118,7 +119,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         maxprocs: Some(maxprocs),
         ..super::report(
-            crate::report::Demo::Parallel,
+            crate::model::Demo::Parallel,
             machine,
             results,
             timeline,
@@ -454,7 +455,7 @@ mod claim_tests {
     //! Every outcome of every `parallel` claim, on synthetic findings.
     use super::*;
     use crate::interference::Verdict;
-    use crate::report::{SliceReport, TimelineRun};
+    use crate::model::{SliceReport, TimelineRun};
 
     fn result(mode: impl Mode, wall: f64, interval: [f64; 2], cpus: Vec<usize>) -> ModeResult {
         ModeResult::synthetic(mode.name(), &[wall], interval, cpus)

@@ -5,9 +5,10 @@
 //! from this machine, so the snapshots are the same everywhere.
 
 use super::report;
-use crate::findings::{Findings, RaceFindings, RaceTiming};
 use crate::interference::summary::SampleReport;
 use crate::interference::{Interference, ModeInterference, Rounds, Verdict};
+use crate::model::findings::{Findings, RaceFindings, RaceTiming};
+use crate::model::*;
 use crate::report::*;
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
@@ -118,7 +119,7 @@ fn parallel() -> Report {
             0x1234_5678_9abc_def0,
         )),
         ..report(
-            crate::report::Demo::Parallel,
+            crate::model::Demo::Parallel,
             machine(),
             results,
             timeline,
@@ -146,7 +147,7 @@ fn race() -> Report {
             runs_not_lined_up: 0,
             preemptions: Some(0),
         },
-        relative: crate::findings::RaceRelative {
+        relative: crate::model::findings::RaceRelative {
             times_fastest: 1.0,
             times_unsync: Some(2.4),
         },
@@ -157,7 +158,7 @@ fn race() -> Report {
     let mut atomic = row("atomic", 2, &[0.5, 0.52, 0.49], 0.5, vec![0, 1]);
     atomic.findings = Findings::Race(finding(vec![0, 0, 0], "one indivisible step"));
     report(
-        crate::report::Demo::Race,
+        crate::model::Demo::Race,
         machine(),
         vec![unsync, atomic],
         Timeline::default(),

@@ -4,7 +4,7 @@
 use super::{Measured, Measurement, Sample};
 use crate::exec::Run;
 use crate::interference::{ModeInterference, Reading, Verdict};
-use crate::report::{LaneKind, ModeResult, Recorded, TimelineRun};
+use crate::model::{LaneKind, ModeResult, Recorded, TimelineRun};
 use crate::stats::{self, Summary};
 
 impl<R: Measurement> Measured<R> {
@@ -99,7 +99,7 @@ impl<R: Measurement> Measured<R> {
                 .all(|s| s.value.run().checksum == expected_checksum),
             wall_ms,
             interference: Some(self.interference()),
-            findings: crate::findings::Findings::None,
+            findings: crate::model::findings::Findings::None,
         }
     }
 

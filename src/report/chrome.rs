@@ -10,7 +10,7 @@
 //! and is written event by event ([`write_all`]) rather than built in memory, so a run of a
 //! million slices costs the file, not a million JSON values.
 
-use super::{Report, SliceView};
+use crate::model::{Report, SliceView};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -54,7 +54,7 @@ pub(crate) fn write_all(reports: &[&Report], out: &mut dyn Write) -> io::Result<
             }))?;
         }
         let category = serde_json::to_string(&run.mode).expect("a string serialises");
-        let lock = report.demo == super::Demo::GilSim;
+        let lock = report.demo == crate::model::Demo::GilSim;
         for s in slices() {
             events.slice(pid, &category, &s)?;
             if lock {
@@ -112,7 +112,7 @@ impl Events<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{LaneKind, Recorded, Timeline, TimelineRun};
+    use crate::model::{LaneKind, Recorded, Timeline, TimelineRun};
     use crate::trace::Slice;
 
     #[test]

@@ -1,6 +1,7 @@
 //! `--format csv`: one header row, then one row per result (or per machine fact for `info`).
 
-use super::{Grid, Report};
+use super::Grid;
+use crate::model::Report;
 
 pub(crate) fn render(report: &Report) -> String {
     let grid = Grid::of_report(report);

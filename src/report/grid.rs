@@ -1,7 +1,7 @@
 //! The cells of the results table, shared by the table, CSV, markdown and HTML renderers, so
 //! that they always show the same figures, and the number formats they share.
 
-use super::{ModeResult, Report};
+use crate::model::{ModeResult, Report};
 use crate::sys::Machine;
 use serde_json::{Map, Value};
 

@@ -1,7 +1,8 @@
 //! `--format json`: the whole report, pretty-printed; with `--timeline-full`, its timeline at
 //! full resolution, every recorded slice (the report itself keeps its merged one).
 
-use super::{RenderOptions, Report};
+use super::RenderOptions;
+use crate::model::Report;
 use serde_json::Value;
 
 pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {

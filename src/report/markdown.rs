@@ -1,7 +1,8 @@
 //! `--format markdown`: a table ready to paste into a report, with the notes and, when asked,
 //! the timeline as a code block.
 
-use super::{Grid, RenderOptions, Report, timeline};
+use super::{Grid, RenderOptions, timeline};
+use crate::model::Report;
 use std::fmt::Write as _;
 
 pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {

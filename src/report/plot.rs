@@ -11,8 +11,8 @@
 //! Amdahl's formula. The file is written whole or not at all: into a temporary file in the same
 //! directory, then renamed over the target.
 
-use super::Report;
 use crate::amdahl::{self, AmdahlReport};
+use crate::model::Report;
 use crate::sys::cpus_phrase;
 use anyhow::Context;
 use plotters::prelude::*;
@@ -171,7 +171,7 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::amdahl::Point;
-    use crate::report::{SCHEMA, Timeline};
+    use crate::model::{SCHEMA, Timeline};
     use crate::sys::Machine;
 
     fn report(serial: f64, cpus: f64, procs: &[usize]) -> Report {
@@ -190,7 +190,7 @@ mod tests {
             .collect();
         Report {
             schema: SCHEMA,
-            demo: crate::report::Demo::Maxprocs,
+            demo: crate::model::Demo::Maxprocs,
             machine: Machine::detect(),
             cpu_choice: None,
             workload: None,

@@ -7,6 +7,8 @@
 
 use super::*;
 use crate::interference::Interference;
+use crate::model::*;
+use crate::sys::Machine;
 use crate::trace::Slice;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -56,7 +58,7 @@ fn result(mode: &str, threads: usize, speedup: f64) -> ModeResult {
         efficiency: speedup / threads as f64,
         checksum_ok: true,
         interference: None,
-        findings: crate::findings::Findings::default(),
+        findings: crate::model::findings::Findings::default(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! `--format table` (the default): an aligned table for people, then the notes and, with
 //! `--timeline`, the timeline. Colour only when asked for by [`RenderOptions::color`].
 
-use super::{Grid, RenderOptions, Report, timeline};
+use super::{Grid, RenderOptions, timeline};
+use crate::model::Report;
 use console::Style;
 use std::fmt::Write as _;
 

@@ -14,7 +14,8 @@
 //! (full resolution, no strings), so time and memory grow with lanes × columns, not with the
 //! slices a JSON would hold.
 
-use super::{Lane, Lanes, RenderOptions, SliceView, Timeline, TimelineRun};
+use super::{Lanes, RenderOptions};
+use crate::model::{Lane, SliceView, Timeline, TimelineRun};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -291,7 +292,7 @@ fn format_us(us: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::SliceReport;
+    use crate::model::SliceReport;
 
     fn slice(mode: &str, cpu: usize, task: usize, start_us: f64, end_us: f64) -> SliceReport {
         SliceReport::on_cpu(mode, cpu, task, start_us, end_us)

@@ -1,52 +1,10 @@
-//! The tour's model ([`Tour`], which the tour demo builds) and its rendering: per question
+//! The tour's rendering ([`crate::model::Tour`], which the tour demo builds): per question
 //! the answer, then the tables (and timelines) that show it, then a summary table. JSON holds
 //! every demo's full report; CSV is the summary.
 
-use super::{Demo, Format, RenderOptions, Report};
-use crate::interference::Interference;
-use crate::sys::Machine;
-use serde::Serialize;
+use super::{Format, RenderOptions};
+use crate::model::Tour;
 use std::fmt::Write as _;
-
-/// The whole tour: every section's full report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tour {
-    pub(crate) schema: u32,
-    pub(crate) demo: Demo,
-    pub(crate) machine: Machine,
-    /// Every section's interference together.
-    pub(crate) interference: Interference,
-    pub(crate) sections: Vec<Section>,
-    /// What a person must know before believing the answers: whether other programs took
-    /// CPU time while they were measured.
-    pub(crate) notes: Vec<String>,
-}
-
-/// One question, its measured answer, and the reports that show it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Section {
-    pub(crate) question: String,
-    /// The short form used in the summary table.
-    pub(crate) topic: String,
-    /// One or two plain sentences with the figures.
-    pub(crate) answer: Vec<String>,
-    /// The figure the summary table shows.
-    pub(crate) key_figure: String,
-    /// The demo reports that show it (a report appears in the first section that uses it).
-    pub(crate) reports: Vec<Report>,
-    /// The interference of those reports together.
-    pub(crate) interference: Interference,
-    /// How to draw the section's timeline, if it has one.
-    #[serde(skip)]
-    pub(crate) view: View,
-}
-
-/// How a section's reports are drawn in the table and markdown formats.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct View {
-    pub(crate) timeline: bool,
-    pub(crate) zoom_ms: Option<f64>,
-}
 
 pub(crate) fn render(tour: &Tour, options: &RenderOptions) -> String {
     match options.format {

@@ -18,9 +18,10 @@ use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::children;
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
-use crate::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
 use crate::gil::{GilConfig, GilKind};
-use crate::report::{LaneKind, ModeResult, Report, Timeline, WorkloadReport, format_ms};
+use crate::model::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
+use crate::model::{LaneKind, ModeResult, Report, Timeline, WorkloadReport};
+use crate::report::format_ms;
 use crate::stats::{percentile, round_to as round};
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
@@ -43,18 +44,18 @@ use notes::total;
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
-pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[
+pub(crate) const CHECKS: &[(crate::model::ClaimId, crate::model::Expect)] = &[
     (
-        crate::report::ClaimId::GilTakeTurns,
-        crate::report::Expect::Correct,
+        crate::model::ClaimId::GilTakeTurns,
+        crate::model::Expect::Correct,
     ),
     (
-        crate::report::ClaimId::GilNoGilParallel,
-        crate::report::Expect::Faster,
+        crate::model::ClaimId::GilNoGilParallel,
+        crate::model::Expect::Faster,
     ),
     (
-        crate::report::ClaimId::GilProcessesParallel,
-        crate::report::Expect::Faster,
+        crate::model::ClaimId::GilProcessesParallel,
+        crate::model::Expect::Faster,
     ),
 ];
 
@@ -319,7 +320,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     Ok(Report {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         ..super::report(
-            crate::report::Demo::GilSim,
+            crate::model::Demo::GilSim,
             machine,
             results,
             timeline,

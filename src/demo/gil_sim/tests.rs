@@ -94,7 +94,7 @@ mod claim_tests {
     //! Every outcome of the gil-sim claims, on synthetic findings.
     use super::*;
     use crate::interference::{Interference, Verdict};
-    use crate::report::{SliceReport, TimelineRun};
+    use crate::model::{SliceReport, TimelineRun};
 
     fn row(mode: impl Mode, walls: &[f64], interval: [f64; 2]) -> ModeResult {
         ModeResult::synthetic(mode.name(), walls, interval, vec![0, 1])

@@ -15,9 +15,9 @@ use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, children, green, process, sequential, switch_cost, threads};
-use crate::findings::{Findings, InterleaveFindings};
 use crate::interference::Reading;
-use crate::report::{ModeResult, Report, Timeline, WorkloadReport};
+use crate::model::findings::{Findings, InterleaveFindings};
+use crate::model::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
 use crate::sys::ContextSwitches;
 use crate::workload::{WorkSize, Workload};
@@ -33,9 +33,9 @@ use notes::notes;
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
-pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
-    crate::report::ClaimId::InterleaveOneCpu,
-    crate::report::Expect::Correct,
+pub(crate) const CHECKS: &[(crate::model::ClaimId, crate::model::Expect)] = &[(
+    crate::model::ClaimId::InterleaveOneCpu,
+    crate::model::Expect::Correct,
 )];
 
 /// A way of sharing the one CPU, besides [`Sequential`], which runs first as the baseline
@@ -306,7 +306,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         cpu_choice: choice,
         ..super::report(
-            crate::report::Demo::Interleave,
+            crate::model::Demo::Interleave,
             machine,
             results,
             timeline,

@@ -34,11 +34,12 @@ use crate::claims::Claim;
 use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::Run;
 use crate::exec::pool::Pool;
-use crate::findings::{Findings, MaxprocsFindings};
 use crate::interference::Interference;
 use crate::limits::{MAX_TASKS, MAX_THREADS};
 use crate::maxprocs::{Limit, MaxprocsReport};
-use crate::report::{ModeResult, Report, Timeline, WorkloadReport, format_ms};
+use crate::model::findings::{Findings, MaxprocsFindings};
+use crate::model::{ModeResult, Report, Timeline, WorkloadReport};
+use crate::report::format_ms;
 use crate::stats;
 use crate::sys::{CpuFacts, cpus_phrase, format_cpus};
 use crate::workload::{WorkSize, Workload};
@@ -54,9 +55,9 @@ use notes::{Sweep, sweep_notes};
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
-pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
-    crate::report::ClaimId::MaxprocsTwoBeatOne,
-    crate::report::Expect::Faster,
+pub(crate) const CHECKS: &[(crate::model::ClaimId, crate::model::Expect)] = &[(
+    crate::model::ClaimId::MaxprocsTwoBeatOne,
+    crate::model::Expect::Faster,
 )];
 
 /// Tasks per CPU by default: enough for rayon to balance the load at every P of the default
@@ -240,7 +241,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         maxprocs: Some(maxprocs),
         amdahl: Some(fit),
         ..super::report(
-            crate::report::Demo::Maxprocs,
+            crate::model::Demo::Maxprocs,
             machine,
             results,
             Timeline::default(),

@@ -56,7 +56,7 @@ mod sweep_tests {
     #[test]
     fn a_small_sweep_reports_every_p_with_its_figures() {
         let report = run(&config(&[1, 2, 3], 0.25), &Env::with_load(0.0)).unwrap();
-        assert_eq!(report.demo, crate::report::Demo::Maxprocs);
+        assert_eq!(report.demo, crate::model::Demo::Maxprocs);
         let threads: Vec<usize> = report.results.iter().map(|r| r.workers).collect();
         assert_eq!(threads, [1, 2, 3]);
         assert!(report.results.iter().all(|r| r.checksum_ok));

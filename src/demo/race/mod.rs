@@ -30,8 +30,9 @@ use crate::claims::ClaimId;
 use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
-use crate::findings::{Findings, RaceFindings, RaceRelative, RaceSetup, RaceTiming};
-use crate::report::{ModeResult, Report, format_ms};
+use crate::model::findings::{Findings, RaceFindings, RaceRelative, RaceSetup, RaceTiming};
+use crate::model::{ModeResult, Report};
+use crate::report::format_ms;
 use crate::stats::{self, Summary};
 use crate::sys::Machine;
 use anyhow::Context;
@@ -46,9 +47,9 @@ use notes::{notes, reason};
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
-pub(crate) const CHECKS: &[(crate::report::ClaimId, crate::report::Expect)] = &[(
-    crate::report::ClaimId::RaceFixesExact,
-    crate::report::Expect::Correct,
+pub(crate) const CHECKS: &[(crate::model::ClaimId, crate::model::Expect)] = &[(
+    crate::model::ClaimId::RaceFixesExact,
+    crate::model::Expect::Correct,
 )];
 
 /// What `race` runs.
@@ -232,7 +233,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             one_core: pin,
         }),
         ..super::report(
-            crate::report::Demo::Race,
+            crate::model::Demo::Race,
             machine,
             results,
             timeline,

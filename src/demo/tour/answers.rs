@@ -9,10 +9,11 @@ use crate::demo::interleave::Way as Interleaved;
 use crate::demo::parallel::Way as Parallel;
 use crate::demo::{Mode, Sequential, result_of};
 use crate::exec::race::Sharing;
-use crate::findings::{InterleaveFindings, RaceFindings};
 use crate::gil::CPYTHON_SWITCH_INTERVAL;
 use crate::interference::Interference;
-use crate::report::{ModeResult, Report, format_ms};
+use crate::model::findings::{InterleaveFindings, RaceFindings};
+use crate::model::{ModeResult, Report};
+use crate::report::format_ms;
 use crate::sys::Machine;
 
 /// The sentence of a claim of `report`: conclusions come only from claims.
@@ -454,7 +455,7 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
 mod tests {
     use super::*;
     use crate::claims::Claim;
-    use crate::report::Timeline;
+    use crate::model::Timeline;
 
     /// A gil-sim report where `mode`'s claim `id` was judged `holds`, worded `text`.
     fn gil_report(mode: Variant, id: ClaimId, holds: bool, text: &str) -> Report {
@@ -464,7 +465,7 @@ mod tests {
         ];
         let claims = vec![Claim::new(id, Some(mode.name())).judged(Some(holds), text.into())];
         crate::demo::report(
-            crate::report::Demo::GilSim,
+            crate::model::Demo::GilSim,
             Machine::with_cpus(2),
             results,
             Timeline::default(),

@@ -18,7 +18,7 @@ use answers::{
 };
 // The tour's model lives with its renderer, so that report needs nothing of demo.
 use crate::claims::ClaimId;
-pub(crate) use crate::report::tour::{Section, Tour, View};
+pub(crate) use crate::model::{Section, Tour, View};
 use crate::workload::WorkSize;
 use std::time::Duration;
 
@@ -239,8 +239,8 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     );
     let notes = vec![trust_note(&sections, &interference)];
     Ok(Tour {
-        schema: crate::report::SCHEMA,
-        demo: crate::report::Demo::Tour,
+        schema: crate::model::SCHEMA,
+        demo: crate::model::Demo::Tour,
         machine,
         interference,
         sections,

@@ -7,7 +7,8 @@
 
 use super::N;
 use super::figures::Gil;
-use crate::report::{ModeResult, format_ms};
+use crate::model::ModeResult;
+use crate::report::format_ms;
 use maud::{Markup, html};
 
 const WIDTH: f64 = 800.0;

@@ -6,7 +6,7 @@
 
 use crate::amdahl::AmdahlReport;
 use crate::gil::GilKind;
-use crate::report::{ModeResult, Report};
+use crate::model::{ModeResult, Report};
 
 /// The counter's final value after every run of a race mode (0 is right).
 pub(crate) fn race_finals(r: &ModeResult) -> Option<Vec<i64>> {
@@ -63,9 +63,9 @@ pub(crate) fn amdahl(report: &Report) -> Option<AmdahlReport> {
 #[cfg(test)]
 pub(crate) mod fake {
     //! The same figures written into a synthetic report, for the page's tests.
-    use crate::findings::{Findings, GilDetail, GilFindings, GilThread, RaceFindings};
     use crate::gil::{GilKind, ThreadStats};
-    use crate::report::ModeResult;
+    use crate::model::ModeResult;
+    use crate::model::findings::{Findings, GilDetail, GilFindings, GilThread, RaceFindings};
     use std::time::Duration;
 
     pub(crate) fn race(r: &mut ModeResult, finals: &[i64]) {
@@ -118,7 +118,7 @@ pub(crate) mod fake {
         });
     }
 
-    pub(crate) fn amdahl(report: &mut crate::report::Report, fit: &crate::amdahl::AmdahlReport) {
+    pub(crate) fn amdahl(report: &mut crate::model::Report, fit: &crate::amdahl::AmdahlReport) {
         report.amdahl = Some(fit.clone());
     }
 }

@@ -19,7 +19,7 @@ pub(crate) mod timeline;
 
 use super::{Grid, RenderOptions, Report};
 use crate::interference::{Interference, Verdict};
-use crate::report::tour::Tour;
+use crate::model::Tour;
 use crate::sys::Machine;
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 

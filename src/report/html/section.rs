@@ -7,8 +7,9 @@
 
 use super::{charts, figures, table, timeline};
 use crate::interference::Verdict;
-use crate::report::Claim;
-use crate::report::{Grid, RenderOptions, Report};
+use crate::model::Claim;
+use crate::model::Report;
+use crate::report::{Grid, RenderOptions};
 use maud::{Markup, PreEscaped, html};
 
 /// `report` with its heading at level `level` (2 on a subcommand's page, 3 in the tour);

@@ -4,11 +4,12 @@
 
 use super::figures::fake;
 use super::*;
-use crate::report::tour::{Section, Tour, View};
-use crate::report::{Claim, ClaimId};
-use crate::report::{
-    Demo, Format, LaneKind, Lanes, ModeResult, Recorded, SCHEMA, SliceReport, Timeline, TimelineRun,
+use crate::model::{Claim, ClaimId};
+use crate::model::{
+    Demo, LaneKind, ModeResult, Recorded, SCHEMA, SliceReport, Timeline, TimelineRun,
 };
+use crate::model::{Section, Tour, View};
+use crate::report::{Format, Lanes};
 use crate::trace::Slice;
 use std::collections::HashMap;
 

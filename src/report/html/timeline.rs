@@ -14,8 +14,9 @@
 //! rectangle has a tooltip (`<title>`) with its task, CPU, start and end.
 
 use super::N;
+use crate::model::{Lane, Timeline, TimelineRun};
+use crate::report::Lanes;
 use crate::report::timeline::MAX_LANES;
-use crate::report::{Lane, Lanes, Timeline, TimelineRun};
 use maud::{Markup, html};
 use std::collections::{BTreeSet, HashMap};
 
