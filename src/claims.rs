@@ -10,6 +10,7 @@
 //! Notes, the tour's answers and `--check` read the same claims, so they cannot disagree.
 
 use crate::interference::{Interference, Verdict};
+use crate::model::claim_figures::{ChecksumsFigures, ParallelPossibleFigures};
 pub(crate) use crate::model::{Claim, ClaimId};
 use crate::model::{ModeResult, Timeline};
 use crate::sys::Machine;
@@ -48,11 +49,12 @@ pub(crate) fn parallel_possible(machine: &Machine) -> Claim {
     let quota = machine.cgroup_quota_cpus.map_or_else(String::new, |q| {
         format!(" under a cgroup quota of {q:.2} CPUs")
     });
-    let claim = Claim::new(ClaimId::MachineParallelPossible, None)
-        .figure("cpu_capacity", capacity)
-        .figure("schedulable_cpus", cpus)
-        .figure("cgroup_quota_cpus", machine.cgroup_quota_cpus)
-        .figure("available_parallelism", machine.available_parallelism);
+    let claim = Claim::new(ClaimId::MachineParallelPossible, None).with(ParallelPossibleFigures {
+        cpu_capacity: capacity,
+        schedulable_cpus: cpus,
+        cgroup_quota_cpus: machine.cgroup_quota_cpus,
+        available_parallelism: machine.available_parallelism,
+    });
     if capacity > 1.0 + 1e-9 {
         let pool = if machine.available_parallelism < capacity.ceil() as usize {
             format!(
@@ -224,7 +226,9 @@ pub(crate) fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
         .filter(|r| !r.checksum_ok && Some(r.mode.as_str()) != exempt)
         .map(|r| r.mode.as_str())
         .collect();
-    let claim = Claim::new(ClaimId::WorkChecksums, None).figure("differ", &wrong);
+    let claim = Claim::new(ClaimId::WorkChecksums, None).with(ChecksumsFigures {
+        differ: wrong.iter().map(ToString::to_string).collect(),
+    });
     if wrong.is_empty() {
         claim.judged(
             Some(true),
@@ -251,6 +255,7 @@ pub(crate) fn find<'a>(claims: &'a [Claim], id: ClaimId, mode: Option<&str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::claim_figures::ClaimFigures;
     use serde_json::json;
 
     fn machine(cpus: usize, quota: Option<f64>) -> Machine {
@@ -295,7 +300,14 @@ mod tests {
             "{}",
             quota.text
         );
-        assert_eq!(quota.figures["cpu_capacity"], json!(1.5));
+        let ClaimFigures::ParallelPossible(figures) = &quota.figures else {
+            panic!(
+                "the figures of machine.parallel_possible: {:?}",
+                quota.figures
+            );
+        };
+        assert_eq!(figures.cpu_capacity, 1.5);
+        assert_eq!(json!(quota.figures)["cpu_capacity"], json!(1.5));
         let half = parallel_possible(&machine(2, Some(0.5)));
         assert_eq!(half.holds, Some(false));
         let many = parallel_possible(&machine(64, None));

@@ -11,6 +11,7 @@ use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
+use crate::model::claim_figures::{AtOnceFigures, BusyShareFigures, SpeedFigures};
 use crate::model::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::report::format_ms;
 use crate::sys::Machine;
@@ -165,9 +166,11 @@ pub(crate) fn claims(
         let cpus = crate::sys::cpu_list(&r.cpus_used);
         all.push(
             Claim::new(ClaimId::ParallelAtOnce, Some(mode))
-                .figure("at_once_ms", at_once)
-                .figure("wall_ms", wall_ms)
-                .figure("cpus_used", &r.cpus_used)
+                .with(AtOnceFigures {
+                    at_once_ms: at_once,
+                    wall_ms,
+                    cpus_used: r.cpus_used.clone(),
+                })
                 .judged(
                     at_once.map(|ms| ms > 0.0),
                     match at_once {
@@ -226,17 +229,21 @@ pub(crate) fn claims(
         };
         all.push(
             Claim::new(ClaimId::ParallelFaster, Some(mode))
-                .figure("speedup", r.speedup)
-                .figure("speedup_interval", r.speedup_interval)
-                .figure("baseline_ms", baseline_ms)
-                .figure("verdict", interference.verdict)
+                .with(SpeedFigures {
+                    speedup: r.speedup,
+                    speedup_interval: r.speedup_interval,
+                    baseline_ms,
+                    verdict: interference.verdict,
+                })
                 .judged(holds, text),
         );
         let busy_share = at_once.map(|ms| r.speedup > BUSY_SHARE_SPEEDUP && ms == 0.0);
         all.push(
             Claim::new(ClaimId::ParallelBusyShare, Some(mode))
-                .figure("speedup", r.speedup)
-                .figure("at_once_ms", at_once)
+                .with(BusyShareFigures {
+                    speedup: r.speedup,
+                    at_once_ms: at_once,
+                })
                 .judged(
                     busy_share,
                     match busy_share {

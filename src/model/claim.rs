@@ -2,8 +2,8 @@
 //! and the sentence for that outcome, with the figures its predicate used. The predicates
 //! themselves, and the wording, are the demos' and [`crate::claims`]'.
 
+use super::claim_figures::ClaimFigures;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 /// Every conclusion conpar draws. Each is known in the JSON by its stable public id
 /// ([`ClaimId::name`], the one place it is spelt), which the README lists.
@@ -107,8 +107,8 @@ pub struct Claim {
     pub(crate) holds: Option<bool>,
     /// The sentence for that outcome.
     pub(crate) text: String,
-    /// The values the predicate used.
-    pub(crate) figures: Map<String, Value>,
+    /// The values the predicate used, typed per claim.
+    pub(crate) figures: ClaimFigures,
 }
 
 impl Claim {
@@ -118,14 +118,14 @@ impl Claim {
             mode: mode.map(str::to_string),
             holds: None,
             text: String::new(),
-            figures: Map::new(),
+            figures: ClaimFigures::default(),
         }
     }
 
-    /// Notes a figure the predicate uses.
+    /// The figures the predicate uses.
     #[must_use]
-    pub(crate) fn figure(mut self, key: &str, value: impl Serialize) -> Claim {
-        self.figures.insert(key.into(), json!(value));
+    pub(crate) fn with(mut self, figures: impl Into<ClaimFigures>) -> Claim {
+        self.figures = figures.into();
         self
     }
 

@@ -7,6 +7,7 @@
 //! [`ModeResult`], and their objects in the [`Report`]), never instead of them.
 
 mod claim;
+pub mod claim_figures;
 mod cpu_choice;
 pub mod findings;
 mod slices;

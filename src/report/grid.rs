@@ -125,11 +125,35 @@ fn format_value(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() => format!("{f:.2}"),
+            Some(f) if n.is_f64() => {
+                let text = format!("{f:.2}");
+                // A tiny negative figure rounds to "-0.00", which no reader should see.
+                if text == "-0.00" {
+                    "0.00".to_string()
+                } else {
+                    text
+                }
+            }
             _ => n.to_string(),
         },
         Value::Null => String::new(),
         Value::Array(items) => items.iter().map(format_value).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn figures_read_as_written_and_no_negative_zero() {
+        assert_eq!(format_value(&json!(-0.001)), "0.00");
+        assert_eq!(format_value(&json!(-0.006)), "-0.01");
+        assert_eq!(format_value(&json!(1.999)), "2.00");
+        assert_eq!(format_value(&json!(3)), "3");
+        assert_eq!(format_value(&json!([1, 2])), "1;2");
+        assert_eq!(format_value(&json!(null)), "");
     }
 }

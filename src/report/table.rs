@@ -126,13 +126,28 @@ fn aligned(headers: &[String], rows: &[Vec<String>], color: bool) -> String {
     out
 }
 
+/// A figure, right-aligned: starts with a digit (after a minus sign) and holds no letter; a
+/// list (`-412;0;37`) is not one.
 fn looks_numeric(cell: &str) -> bool {
-    cell.chars().next().is_some_and(|c| c.is_ascii_digit()) && !cell.contains(char::is_alphabetic)
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    digits.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && !cell.contains(char::is_alphabetic)
+        && !cell.contains(';')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_figures_align_as_figures() {
+        assert!(looks_numeric("-0.01"));
+        assert!(looks_numeric("12.5 (10-14)"));
+        assert!(!looks_numeric("-"));
+        assert!(!looks_numeric("cpu0"));
+        assert!(!looks_numeric("true"));
+        assert!(!looks_numeric("-412;0;37"));
+    }
 
     #[test]
     fn wide_columns_move_under_the_table() {

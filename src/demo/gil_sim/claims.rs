@@ -6,6 +6,9 @@ use super::{
 use crate::claims::ClaimId;
 use crate::claims::{MIN_EFFECT, Speed};
 use crate::demo::result_of;
+use crate::model::claim_figures::{
+    IntervalFigures, OldBattleFigures, RunAtOnceFigures, TakeTurnsFigures,
+};
 
 /// Steps of two threads overlapping for less than this share of a run is recording jitter
 /// around a hand-off, not two threads running at once.
@@ -38,8 +41,10 @@ pub(crate) fn claims(
                 let turns = overlap.map(|o| o <= wall * OVERLAP_JITTER);
                 claims.push(
                     Claim::new(ClaimId::GilTakeTurns, Some(mode))
-                        .figure("overlap_ms", overlap)
-                        .figure("wall_ms", wall)
+                        .with(TakeTurnsFigures {
+                            overlap_ms: overlap,
+                            wall_ms: wall,
+                        })
                         .judged(turns, match (turns, overlap) {
                             (Some(true), _) => format!("{mode}: only the thread holding the lock ran: no two threads ran a step at the same time in the run drawn, so the CPU-bound threads took turns ({figures})."),
                             (Some(false), Some(o)) => format!("{mode}: threads ran steps at the same time for {} of {} ms in the run drawn: the lock did not keep them apart.", format_ms(o), format_ms(wall)),
@@ -80,7 +85,9 @@ pub(crate) fn claims(
                 };
                 claims.push(
                     Claim::new(ClaimId::GilWaitsOverlap, Some(mode))
-                        .figure("speedup_interval", r.speedup_interval)
+                        .with(IntervalFigures {
+                            speedup_interval: r.speedup_interval,
+                        })
                         .judged(holds, text),
                 );
             }
@@ -172,8 +179,10 @@ pub(crate) fn claims(
                         },
                         Some(mode),
                     )
-                    .figure("at_once_ms", at_once)
-                    .figure("speedup_interval", r.speedup_interval)
+                    .with(RunAtOnceFigures {
+                        at_once_ms: at_once,
+                        speedup_interval: r.speedup_interval,
+                    })
                     .judged(holds, text),
                 );
             }
@@ -217,8 +226,10 @@ pub(crate) fn claims(
         };
         claims.push(
             Claim::new(ClaimId::GilOldBattle, Some(Variant::GIL_OLD.name()))
-                .figure("old_ms", [o.min, o.median, o.max])
-                .figure("new_ms", [n.min, n.median, n.max])
+                .with(OldBattleFigures {
+                    old_ms: [o.min, o.median, o.max],
+                    new_ms: [n.min, n.median, n.max],
+                })
                 .judged(holds, text),
         );
     }

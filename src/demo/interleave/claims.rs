@@ -3,6 +3,10 @@
 
 use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost};
 use crate::claims::ClaimId;
+use crate::model::claim_figures::{
+    AsLongAsSequentialFigures, GreenCheaperFigures, IntervalFigures, OneCpuFigures,
+    SwitchTimedFigures,
+};
 use crate::report::format_ms;
 use crate::stats::round_to;
 use crate::sys;
@@ -25,8 +29,10 @@ pub(crate) fn claims(
             .collect();
         claims.push(
             Claim::new(ClaimId::InterleaveOneCpu, None)
-                .figure("cpu", cpu)
-                .figure("off", &off)
+                .with(OneCpuFigures {
+                    cpu,
+                    off: off.clone(),
+                })
                 .judged(
                     Some(off.is_empty()),
                     if off.is_empty() {
@@ -93,7 +99,9 @@ pub(crate) fn claims(
             };
             claims.push(
                 Claim::new(ClaimId::InterleaveWaitsOverlap, Some(&best.mode))
-                    .figure("speedup_interval", best.speedup_interval)
+                    .with(IntervalFigures {
+                        speedup_interval: best.speedup_interval,
+                    })
                     .judged(holds, text),
             );
         }
@@ -109,9 +117,10 @@ pub(crate) fn claims(
     if let (Some(green), Some(thread)) = (&costs.green, &costs.threads) {
         let green_ns = green.ns;
         let green = green_ns.unwrap_or(f64::NAN);
-        let claim = Claim::new(ClaimId::InterleaveGreenCheaper, None)
-            .figure("green_ns", green_ns)
-            .figure("thread_ns", thread.ns);
+        let claim = Claim::new(ClaimId::InterleaveGreenCheaper, None).with(GreenCheaperFigures {
+            green_ns,
+            thread_ns: thread.ns,
+        });
         claims.push(match (thread.ns, thread.why_unmeasured()) {
             (Some(t), _) => claim.judged(
                 Some(green < t),
@@ -152,12 +161,13 @@ fn switch_timed(way: Way, probe: &switch_cost::Probe) -> Claim {
     } else {
         String::new()
     };
-    let claim = Claim::new(ClaimId::InterleaveSwitchTimed, Some(mode))
-        .figure("ns", probe.ns)
-        .figure("median_round_trip_ns", probe.median_round_trip_ns)
-        .figure("round_trips", probe.round_trips)
-        .figure("stretched", probe.stretched)
-        .figure("unmeasured", probe.unmeasured);
+    let claim = Claim::new(ClaimId::InterleaveSwitchTimed, Some(mode)).with(SwitchTimedFigures {
+        ns: probe.ns,
+        median_round_trip_ns: probe.median_round_trip_ns,
+        round_trips: probe.round_trips,
+        stretched: probe.stretched,
+        unmeasured: probe.unmeasured,
+    });
     match (probe.ns, probe.why_unmeasured()) {
         (Some(ns), _) => claim.judged(
             Some(true),
@@ -217,9 +227,11 @@ fn as_long_as_sequential(
         .iter()
         .map(|(mode, x)| ((*mode).to_string(), serde_json::json!(x)))
         .collect();
-    let claim = Claim::new(ClaimId::InterleaveAsLongAsSequential, None)
-        .figure("time_vs_sequential", figures)
-        .figure("alike", ALIKE);
+    let claim =
+        Claim::new(ClaimId::InterleaveAsLongAsSequential, None).with(AsLongAsSequentialFigures {
+            time_vs_sequential: figures,
+            alike: ALIKE,
+        });
     Some(if alike {
         claim.judged(
             Some(true),

@@ -188,7 +188,7 @@ mod compute_only_tests {
         assert_eq!(alike.holds, Some(true));
         assert!(alike.text.contains("took about as long"), "{}", alike.text);
         assert_eq!(
-            alike.figures["time_vs_sequential"]["processes"],
+            serde_json::json!(alike.figures)["time_vs_sequential"]["processes"],
             serde_json::json!(1.12)
         );
     }

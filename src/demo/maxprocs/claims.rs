@@ -3,6 +3,7 @@
 use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
 use crate::claims::ClaimId;
 use crate::claims::Speed;
+use crate::model::claim_figures::{FitIsTheWorkFigures, NoGainAboveCpusFigures, SpeedFigures};
 
 /// A P above the CPUs must beat the best P within them by this much in every round to count
 /// as a gain: less is within the noise of the runs.
@@ -75,13 +76,12 @@ pub(crate) fn claims(
         };
         claims.push(
             Claim::new(ClaimId::MaxprocsNoGainAboveCpus, None)
-                .figure("cpu_capacity", fit.cpus)
-                .figure("best_within", best_within)
-                .figure("best_over", best_over)
-                .figure(
-                    "gained",
-                    gained.iter().map(|r| r.workers).collect::<Vec<_>>(),
-                )
+                .with(NoGainAboveCpusFigures {
+                    cpu_capacity: fit.cpus,
+                    best_within,
+                    best_over,
+                    gained: gained.iter().map(|r| r.workers).collect(),
+                })
                 .judged(holds, text),
         );
     }
@@ -119,11 +119,13 @@ pub(crate) fn claims(
         };
         claims.push(
             Claim::new(ClaimId::MaxprocsFitIsTheWork, None)
-                .figure("serial_fraction", s)
-                .figure("rms_error", rms)
-                .figure("cpu_capacity", fit.cpus)
-                .figure("verdict", interference.verdict)
-                .figure("baseline_ms", baseline_ms)
+                .with(FitIsTheWorkFigures {
+                    serial_fraction: s,
+                    rms_error: rms,
+                    cpu_capacity: fit.cpus,
+                    verdict: interference.verdict,
+                    baseline_ms,
+                })
                 .judged(holds, text),
         );
     }
@@ -170,10 +172,12 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
     };
     Some(
         Claim::new(ClaimId::MaxprocsTwoBeatOne, None)
-            .figure("speedup", two.speedup)
-            .figure("speedup_interval", two.speedup_interval)
-            .figure("baseline_ms", one.wall_ms.median)
-            .figure("verdict", interference.verdict)
+            .with(SpeedFigures {
+                speedup: two.speedup,
+                speedup_interval: two.speedup_interval,
+                baseline_ms: one.wall_ms.median,
+                verdict: interference.verdict,
+            })
             .judged(speed.holds(), text),
     )
 }

@@ -98,16 +98,18 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             workload.tasks
         ));
     }
-    if let Some((r, spread)) = results
+    if let Some((r, _)) = results
         .iter()
         .map(|r| (r, (r.wall_ms.max - r.wall_ms.min) / r.wall_ms.median))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .filter(|&(_, spread)| spread > NOISY_SPREAD)
     {
         notes.push(format!(
-            "The runs of P = {} spread by {:.0}% of their median: this machine was noisy, so every speedup here is only good to about that much (--runs 9, or a quieter moment, gives steadier figures).",
+            "The runs of P = {} took from {} to {} ms around a median of {} ms: this machine was noisy, so every speedup here is only good to about that spread (--runs 9, or a quieter moment, gives steadier figures).",
             r.workers,
-            spread * 100.0
+            format_ms(r.wall_ms.min),
+            format_ms(r.wall_ms.max),
+            format_ms(r.wall_ms.median)
         ));
     }
     notes.extend(crate::demo::checksum_note(sweep.claims));

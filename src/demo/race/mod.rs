@@ -43,6 +43,7 @@ mod notes;
 #[cfg(test)]
 mod tests;
 
+use crate::model::claim_figures::{FixesExactFigures, LostUpdatesFigures};
 use notes::{notes, reason};
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
@@ -276,11 +277,13 @@ pub(crate) fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) ->
         };
         claims.push(
             Claim::new(ClaimId::RaceLostUpdates, Some(u.mode.name()))
-                .figure("wrong_runs", wrong)
-                .figure("runs", runs)
-                .figure("lost_updates_max", lost_max)
-                .figure("distinct_final_values", distinct)
-                .figure("one_cpu", one_cpu)
+                .with(LostUpdatesFigures {
+                    wrong_runs: wrong,
+                    runs,
+                    lost_updates_max: lost_max,
+                    distinct_final_values: distinct,
+                    one_cpu,
+                })
                 .judged(Some(wrong > 0), text),
         );
     }
@@ -297,8 +300,10 @@ pub(crate) fn claims(all: &[ModeRuns], results: &[ModeResult], one_cpu: bool) ->
         let names: Vec<&str> = fixes.iter().map(|r| r.mode.as_str()).collect();
         claims.push(
             Claim::new(ClaimId::RaceFixesExact, None)
-                .figure("modes", &names)
-                .figure("broken", &broken)
+                .with(FixesExactFigures {
+                    modes: names.iter().map(ToString::to_string).collect(),
+                    broken: broken.iter().map(ToString::to_string).collect(),
+                })
                 .judged(
                     Some(broken.is_empty()),
                     if broken.is_empty() {
