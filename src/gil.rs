@@ -99,7 +99,13 @@ pub struct ThreadStats {
 }
 
 fn as_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+    s.serialize_f64(ms(*d))
+}
+
+/// A lock time in milliseconds as the JSON gives it (to the microsecond): the text quotes
+/// this value, so that it rounds as the JSON does.
+pub fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 /// One thread's handle on the lock: its identity, whether it holds the lock, and its counts.

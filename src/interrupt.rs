@@ -175,11 +175,13 @@ pub(crate) fn try_reap(child: &mut Child) -> std::io::Result<Option<ExitStatus>>
     Ok(status)
 }
 
-/// Kills `child` if it still runs (forgets it if it has been reaped meanwhile).
+/// Kills `child` if it still runs, with its process group where it leads one (a Python
+/// interpreter and its `multiprocessing` workers); forgets it if it has been reaped meanwhile.
 pub(crate) fn kill_child(child: &mut Child) {
     let mut registry = children();
     match child.try_wait() {
         Ok(None) => {
+            kill_group(child.id());
             let _ = child.kill();
         }
         Ok(Some(_)) => {
@@ -203,6 +205,7 @@ fn kill_and_reap(pids: &[u32]) {
         .filter_map(|&p| i32::try_from(p).ok().map(Pid::from_raw))
         .collect();
     for &pid in &pids {
+        kill_group(pid.as_raw().unsigned_abs());
         let _ = kill(pid, Signal::SIGKILL);
     }
     let deadline = Instant::now() + REAP_WAIT;
@@ -218,6 +221,23 @@ fn kill_and_reap(pids: &[u32]) {
 
 #[cfg(not(target_os = "linux"))]
 fn kill_and_reap(_pids: &[u32]) {}
+
+/// Kills the process group that child `pid` leads, if it leads one: every process it started
+/// that stayed in it dies with it. A child in conpar's own group leads none, and nothing
+/// happens. Its pid is not reused while the child is not reaped, so the group is its own.
+#[cfg(target_os = "linux")]
+fn kill_group(pid: u32) {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(pid) {
+        if nix::unistd::getpgid(Some(Pid::from_raw(pid))).ok() == Some(Pid::from_raw(pid)) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kill_group(_pid: u32) {}
 
 /// Notes a temporary file to remove on interruption.
 pub(crate) fn register_temp_file(path: &Path) {

@@ -174,6 +174,12 @@ impl Workload {
         Duration::from_secs_f64(self.total_units() as f64 * self.unit_ns / 1e9)
     }
 
+    /// [`Workload::estimated_pass`] in milliseconds to the microsecond, as the JSON gives it
+    /// and the text quotes it.
+    pub(crate) fn estimated_pass_ms(&self) -> f64 {
+        crate::stats::round_to(self.estimated_pass().as_secs_f64() * 1e3, 3)
+    }
+
     /// All the waiting of one task (none without `--wait`).
     pub(crate) fn wait_per_task(&self) -> Duration {
         self.wait.map_or(Duration::ZERO, |w| {

@@ -42,6 +42,7 @@ fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
         maxprocs: None,
         amdahl: None,
         race: None,
+        cpython: None,
         timeline: Timeline::default(),
         interference: machine(Verdict::Quiet, 0.02),
         claims: Vec::new(),

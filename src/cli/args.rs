@@ -176,6 +176,11 @@ pub(crate) struct GilSimArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = ranged::<1, MAX_REQUESTS>)]
     pub(crate) requests: Option<u64>,
 
+    /// Also run the same work in real CPython, in the same rounds: sequential, threads and
+    /// processes (multiprocessing), beside the model [PATH default: python3 on PATH]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "python3")]
+    pub(crate) python: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub(crate) work: WorkArgs,
 

@@ -124,6 +124,7 @@ impl GilSimArgs {
             repeats: self.work.repeats(),
             progress: globals.progress,
             exe: None,
+            python: self.python.clone(),
         }
     }
 }

@@ -89,6 +89,7 @@ pub(crate) fn report(
         maxprocs: None,
         amdahl: None,
         race: None,
+        cpython: None,
         timeline,
         interference,
         claims,

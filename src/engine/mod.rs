@@ -94,6 +94,13 @@ impl Measurement for Run {
     }
 }
 
+/// A run of real `CPython`: the measurement is its run, the rest is what it adds.
+impl Measurement for crate::exec::cpython::PyRun {
+    fn run(&self) -> &Run {
+        &self.run
+    }
+}
+
 /// One way of running the work.
 pub(crate) struct Runner<'a, R> {
     pub(crate) name: String,
@@ -163,6 +170,30 @@ pub(crate) struct Measured<R> {
     pub(crate) samples: Vec<Sample<R>>,
     /// Runs of disturbed rounds that were replaced: not in the figures, still reported.
     pub(crate) set_aside: Vec<Sample<R>>,
+}
+
+impl<R> Measured<R> {
+    /// The same runs with each value turned by `f`: a demo that measured modes of two kinds
+    /// in one set of rounds (the GIL's model and `CPython`) takes each kind back apart.
+    pub(crate) fn map<S>(self, f: impl Fn(R) -> S) -> Measured<S> {
+        let each = |samples: Vec<Sample<R>>| -> Vec<Sample<S>> {
+            samples
+                .into_iter()
+                .map(|s| Sample {
+                    value: f(s.value),
+                    round: s.round,
+                    cpu_time: s.cpu_time,
+                    reading: s.reading,
+                })
+                .collect()
+        };
+        Measured {
+            mode: self.mode,
+            threads: self.threads,
+            samples: each(self.samples),
+            set_aside: each(self.set_aside),
+        }
+    }
 }
 
 /// Everything the engine measured.

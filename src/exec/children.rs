@@ -329,13 +329,27 @@ impl Late {
                 format!("it did not finish within {}", ms(timeout)),
             ),
         };
-        anyhow::anyhow!(
+        anyhow::Error::new(Stalled(format!(
             "worker process {} of {} (pid {pid}) {state}: {why}, so the run was abandoned and every worker killed",
             i + 1,
             children.len(),
-        )
+        )))
     }
 }
+
+/// The error of a child that stopped making progress (stopped, hung, spinning), as against
+/// one that ended and failed: a caller that starts a program of the user's own (`--python`)
+/// tells a program that is not what it should be from one that hangs.
+#[derive(Debug)]
+pub(crate) struct Stalled(String);
+
+impl std::fmt::Display for Stalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Stalled {}
 
 /// Each child's whole stdout and stderr, read in one `poll` loop until every pipe is closed, or
 /// a child still writing stalls as `watch` says (or, where its CPU time cannot be read,

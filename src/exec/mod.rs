@@ -4,6 +4,7 @@
 //! [`run_task`], so the only thing that differs between them is who runs the tasks where.
 
 pub(crate) mod children;
+pub(crate) mod cpython;
 pub mod gil;
 pub(crate) mod green;
 pub mod pool;

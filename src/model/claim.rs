@@ -25,6 +25,7 @@ pub enum ClaimId {
     GilNoGilParallel,
     GilProcessesParallel,
     GilOldBattle,
+    GilModelMatchesCpython,
     WorkChecksums,
     MaxprocsTwoBeatOne,
     MaxprocsNoGainAboveCpus,
@@ -34,7 +35,7 @@ pub enum ClaimId {
 impl ClaimId {
     /// Every claim, in the README's order.
     #[cfg(test)]
-    pub(crate) const ALL: [ClaimId; 20] = [
+    pub(crate) const ALL: [ClaimId; 21] = [
         ClaimId::MachineParallelPossible,
         ClaimId::ParallelAtOnce,
         ClaimId::ParallelFaster,
@@ -51,6 +52,7 @@ impl ClaimId {
         ClaimId::GilNoGilParallel,
         ClaimId::GilProcessesParallel,
         ClaimId::GilOldBattle,
+        ClaimId::GilModelMatchesCpython,
         ClaimId::WorkChecksums,
         ClaimId::MaxprocsTwoBeatOne,
         ClaimId::MaxprocsNoGainAboveCpus,
@@ -76,6 +78,7 @@ impl ClaimId {
             ClaimId::GilNoGilParallel => "gil.no_gil_parallel",
             ClaimId::GilProcessesParallel => "gil.processes_parallel",
             ClaimId::GilOldBattle => "gil.old_battle",
+            ClaimId::GilModelMatchesCpython => "gil.model_matches_cpython",
             ClaimId::WorkChecksums => "work.checksums",
             ClaimId::MaxprocsTwoBeatOne => "maxprocs.two_beat_one",
             ClaimId::MaxprocsNoGainAboveCpus => "maxprocs.no_gain_above_cpus",

@@ -29,6 +29,7 @@ pub enum ClaimFigures {
     AsLongAsSequential(AsLongAsSequentialFigures),
     GreenCheaper(GreenCheaperFigures),
     SwitchTimed(SwitchTimedFigures),
+    ModelMatchesCpython(ModelMatchesCpythonFigures),
 }
 
 impl Default for ClaimFigures {
@@ -177,6 +178,22 @@ pub struct SwitchTimedFigures {
     pub(crate) unmeasured: Option<Unmeasured>,
 }
 
+/// `gil.model_matches_cpython`: a model mode's time against its sequential run, and the
+/// `CPython` mode's, with the single rounds' spread, as multiples of the sequential time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelMatchesCpythonFigures {
+    pub(crate) cpython_mode: String,
+    pub(crate) model_time_vs_sequential: f64,
+    pub(crate) cpython_time_vs_sequential: f64,
+    pub(crate) cpython_rounds: [f64; 2],
+    /// How far the model's time is from `CPython`'s, in % of `CPython`'s.
+    pub(crate) off_by_pct: f64,
+    /// For processes: how long after the start every process had begun its task, in the
+    /// model and in `CPython`'s `multiprocessing`.
+    pub(crate) model_started_ms: Option<f64>,
+    pub(crate) cpython_started_ms: Option<f64>,
+}
+
 /// Each shape turns into its variant, so that a claim takes its figures as they are.
 macro_rules! into_figures {
     ($($variant:ident($shape:ident)),* $(,)?) => {
@@ -206,4 +223,5 @@ into_figures!(
     AsLongAsSequential(AsLongAsSequentialFigures),
     GreenCheaper(GreenCheaperFigures),
     SwitchTimed(SwitchTimedFigures),
+    ModelMatchesCpython(ModelMatchesCpythonFigures),
 );

@@ -133,6 +133,39 @@ pub struct RaceSetup {
     pub(crate) one_core: Option<usize>,
 }
 
+/// `gil-sim --python`: the same work in real `CPython`, run in the same rounds as the model's
+/// modes, as the report's `cpython` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct CpythonReport {
+    /// The interpreter run, as found.
+    pub(crate) executable: String,
+    /// `platform.python_version()`, such as `3.11.7`.
+    pub(crate) version: String,
+    /// `platform.python_implementation()`: `CPython`, or another.
+    pub(crate) implementation: String,
+    /// A free-threaded build (`Py_GIL_DISABLED`), whose threads ran with the GIL on and off.
+    pub(crate) free_threaded: bool,
+    /// Whether its GIL is on by default.
+    pub(crate) gil_enabled: bool,
+    /// `multiprocessing`'s default start method, which the processes used.
+    pub(crate) start_method: String,
+    /// Units of the script's kernel per task, and what one costs in it, in ns (calibrated by
+    /// the interpreter itself to about the model's task time).
+    pub(crate) units_per_task: u64,
+    pub(crate) ns_per_unit: f64,
+    /// The interpreter's own start and exit per run (median), apart from the work.
+    pub(crate) startup_ms: f64,
+    /// Times the running thread changed per second in the threads run drawn (the run closest
+    /// to the median), beside the model's `handoffs_per_s`.
+    pub(crate) handoffs_per_s: Option<f64>,
+    /// How long after the work's start the last process began its task (median), where
+    /// processes ran: what starting them cost.
+    pub(crate) processes_started_ms: Option<f64>,
+    /// One row per way it ran the tasks, against its own sequential run; `checksum_ok`
+    /// against the checksum conpar computes of the script's kernel.
+    pub(crate) results: Vec<crate::model::ModeResult>,
+}
+
 /// The moments of a race's runs that let updates collide, or not.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub(crate) struct RaceTiming {

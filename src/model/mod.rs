@@ -22,7 +22,7 @@ use crate::workload::Workload;
 pub(crate) use claim::Expect;
 pub use claim::{Claim, ClaimId};
 pub use cpu_choice::{ChoiceReason, CpuChoice, CpuLoad};
-use findings::{Findings, RaceSetup};
+use findings::{CpythonReport, Findings, RaceSetup};
 use serde::Serialize;
 #[cfg(test)]
 pub(crate) use slices::{LANE_SLICES, SliceReport};
@@ -98,6 +98,9 @@ pub struct Report {
     /// What every mode of the race ran (`race`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub race: Option<RaceSetup>,
+    /// The same work in real `CPython` (`gil-sim --python`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpython: Option<CpythonReport>,
     pub timeline: Timeline,
     /// What other programs and the hypervisor took from the CPUs while the figures were
     /// measured, and whether the run is fit to be believed.
@@ -130,10 +133,7 @@ impl WorkloadReport {
         expected: u64,
     ) -> WorkloadReport {
         WorkloadReport {
-            estimated_pass_ms: crate::stats::round_to(
-                workload.estimated_pass().as_secs_f64() * 1e3,
-                3,
-            ),
+            estimated_pass_ms: workload.estimated_pass_ms(),
             workload,
             runs: repeats.runs,
             warmup: repeats.warmup,

@@ -91,12 +91,25 @@ impl Grid {
         }
     }
 
-    /// The grid a report shows: its results, or the machine facts where it has none.
+    /// The grid a report shows: its results (and under them, `CPython`'s, marked as such), or
+    /// the machine facts where it has none.
     pub(crate) fn of_report(report: &Report) -> Grid {
         if report.results.is_empty() {
-            Grid::of_machine(&report.machine)
-        } else {
-            Grid::of_results(&report.results)
+            return Grid::of_machine(&report.machine);
+        }
+        match &report.cpython {
+            None => Grid::of_results(&report.results),
+            Some(cpython) => {
+                let mut rows = report.results.clone();
+                rows.extend(cpython.results.iter().map(|r| ModeResult {
+                    mode: format!(
+                        "{} ({} {})",
+                        r.mode, cpython.implementation, cpython.version
+                    ),
+                    ..r.clone()
+                }));
+                Grid::of_results(&rows)
+            }
         }
     }
 }

@@ -198,6 +198,7 @@ mod tests {
             maxprocs: None,
             amdahl: Some(AmdahlReport::new(points, cpus, serial)),
             race: None,
+            cpython: None,
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),
             claims: Vec::new(),

@@ -36,6 +36,7 @@ pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline
         maxprocs: None,
         amdahl: None,
         race: None,
+        cpython: None,
         timeline,
         interference: Interference::none(),
         claims: Vec::new(),

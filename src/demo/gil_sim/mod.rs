@@ -17,6 +17,7 @@ use crate::claims::Claim;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::children;
+use crate::exec::cpython::{Interpreter, PyMode, PyRun};
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::gil::{GilConfig, GilKind};
 use crate::model::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
@@ -32,6 +33,7 @@ use std::time::Duration;
 mod claims;
 mod figures;
 mod notes;
+mod python;
 #[cfg(test)]
 mod tests;
 
@@ -144,6 +146,9 @@ pub(crate) struct Config {
     pub(crate) progress: bool,
     /// The `conpar` binary to start as worker processes (default: this executable).
     pub(crate) exe: Option<PathBuf>,
+    /// A Python interpreter to run the same work in beside the model (`--python`): a path,
+    /// or a name to look up on `PATH`.
+    pub(crate) python: Option<PathBuf>,
 }
 
 /// One mode's measured runs with what the lock did in each.
@@ -165,6 +170,21 @@ impl Measurement for GilRun {
     }
 }
 
+/// One run of either kind measured in the same rounds: the model's, or `CPython`'s.
+enum Ran {
+    Model(GilRun),
+    Python(PyRun),
+}
+
+impl Measurement for Ran {
+    fn run(&self) -> &crate::exec::Run {
+        match self {
+            Ran::Model(r) => &r.run,
+            Ran::Python(r) => &r.run,
+        }
+    }
+}
+
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     if config.workload == WorkloadKind::Mixed && config.threads < 2 {
         return Err(UsageError(
@@ -173,6 +193,12 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         )
         .into());
     }
+    // A Python that is not one, or too old, is bad input: found out before any work.
+    let interpreter = config
+        .python
+        .as_deref()
+        .map(|given| Interpreter::open(&crate::exec::cpython::locate(given)?))
+        .transpose()?;
     let machine = env.machine.clone();
     let cpu_workload = Workload::new(config.threads, config.size, config.seed);
     let unit_ns = cpu_workload.unit_ns;
@@ -236,20 +262,42 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             _ => plan.clone(),
         })
         .collect();
-    let modes: Vec<Runner<'_, GilRun>> = kinds
+    let python = interpreter
+        .as_ref()
+        .and_then(|i| python::PythonPlan::of(i, config, cpu_task_time, step_time, requests));
+    let mut modes: Vec<Runner<'_, Ran>> = kinds
         .iter()
         .zip(&plans)
         .map(|(&(name, threads, variant), plan)| {
             let exe = exe.as_deref();
-            Runner::new(name, threads, pass, move || match variant {
-                None => exec_gil::run_sequential(plan),
-                Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
-                Some(Variant::Processes) => {
-                    exec_gil::run_processes(exe.expect("the executable was found above"), plan)
+            Runner::new(name, threads, pass, move || {
+                match variant {
+                    None => exec_gil::run_sequential(plan),
+                    Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
+                    Some(Variant::Processes) => {
+                        exec_gil::run_processes(exe.expect("the executable was found above"), plan)
+                    }
                 }
+                .map(Ran::Model)
             })
         })
         .collect();
+    // CPython's modes in the same rounds, after the model's.
+    if let Some(py) = &python {
+        modes.extend(py.modes.iter().map(|&mode| {
+            let threads = if mode == PyMode::Sequential {
+                1
+            } else {
+                config.threads
+            };
+            Runner::new(
+                format!("cpython {}", mode.name()),
+                threads,
+                py.estimate(mode),
+                move || py.interpreter.run(mode, &py.work).map(Ran::Python),
+            )
+        }));
+    }
     let engine_plan = Plan {
         repeats: config.repeats,
         watch: env.mask(),
@@ -260,11 +308,27 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let outcome = engine::measure(env, modes, &engine_plan)?;
     let expected = outcome.expected;
     let interference = outcome.interference;
-    let measured: Vec<GilMeasured> = outcome
-        .modes
+    let mut all = outcome.modes;
+    let python_measured: Vec<Measured<PyRun>> = all
+        .split_off(kinds.len())
+        .into_iter()
+        .map(|m| {
+            m.map(|ran| match ran {
+                Ran::Python(r) => r,
+                Ran::Model(_) => unreachable!("the modes after the model's are CPython's"),
+            })
+        })
+        .collect();
+    let measured: Vec<GilMeasured> = all
         .into_iter()
         .zip(&kinds)
-        .map(|(measured, &(_, _, variant))| GilMeasured { measured, variant })
+        .map(|(measured, &(_, _, variant))| GilMeasured {
+            measured: measured.map(|ran| match ran {
+                Ran::Model(r) => r,
+                Ran::Python(_) => unreachable!("the model's modes come first"),
+            }),
+            variant,
+        })
         .collect();
 
     let figures: Vec<Figures> = measured
@@ -290,14 +354,23 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         };
         timeline.add(run, recorded);
     }
-    let claims = claims(
+    let mut claims = claims(
         &machine,
         config.workload,
         &results,
         &timeline,
         &interference,
     );
-    let notes = Notes {
+    let cpython = python
+        .as_ref()
+        .map(|py| python::report(py, &python_measured));
+    if let Some(cpython) = &cpython {
+        let started = python::model_processes_started_ms(&measured);
+        let checksums = claims.pop();
+        claims.extend(python::claims(&results, cpython, started, &interference));
+        claims.extend(checksums);
+    }
+    let mut notes = Notes {
         config,
         machine: &machine,
         plan: &plan,
@@ -307,6 +380,22 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         claims: &claims,
     }
     .sentences();
+    match (&cpython, &interpreter) {
+        (Some(cpython), _) => {
+            let model_handoffs = results
+                .iter()
+                .find(|r| r.mode == Variant::GIL_NEW.name())
+                .and_then(|r| r.findings.gil())
+                .map(|g| g.handoffs_per_s);
+            // Its claims are among each mode's sentences above.
+            notes.push(python::note(cpython, model_handoffs));
+        }
+        (None, Some(_)) => notes.push(
+            "CPython ran nothing: the mixed workload's tasks differ from one another, which conpar's CPython script does not do; the model alone ran it."
+                .into(),
+        ),
+        (None, None) => {}
+    }
     let workload = Workload {
         tasks: config.threads,
         units_per_task: match config.workload {
@@ -319,6 +408,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let notes = super::notes_with(&interference, notes);
     Ok(Report {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
+        cpython,
         ..super::report(
             crate::model::Demo::GilSim,
             machine,

@@ -121,9 +121,9 @@ impl Notes<'_> {
                 notes.push(format!(
                     "{} thread{t}: held the lock {} ms, waited {} ms (longest {} ms), {} acquisitions, {} drop requests, {} forced switches, {} futile wake-ups.",
                     r.mode,
-                    format_ms(stats.hold.as_secs_f64() * 1e3),
-                    format_ms(stats.wait.as_secs_f64() * 1e3),
-                    format_ms(stats.max_wait.as_secs_f64() * 1e3),
+                    format_ms(crate::gil::ms(stats.hold)),
+                    format_ms(crate::gil::ms(stats.wait)),
+                    format_ms(crate::gil::ms(stats.max_wait)),
                     stats.acquisitions,
                     stats.drop_requests,
                     stats.forced_switches,

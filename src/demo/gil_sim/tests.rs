@@ -30,6 +30,7 @@ mod run_tests {
             repeats: Repeats { runs: 1, warmup: 0 },
             progress: false,
             exe: None,
+            python: None,
         }
     }
 

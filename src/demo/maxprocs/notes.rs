@@ -38,7 +38,7 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
         "Every run does the same work: {} tasks of {} units, about {} ms on one CPU{serial}. Speedup is P = 1's median over P's; karp_flatt is the serial fraction each speedup implies, (1/speedup - 1/P) / (1 - 1/P).",
         workload.tasks,
         workload.units_per_task,
-        format_ms(workload.estimated_pass().as_secs_f64() * 1e3),
+        format_ms(workload.estimated_pass_ms()),
     ));
     if added_one {
         notes.push("P = 1 was added to the list: it is the baseline of every speedup.".into());

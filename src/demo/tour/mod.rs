@@ -334,6 +334,7 @@ fn gil_config(
         repeats,
         progress: false,
         exe: None,
+        python: None,
     }
 }
 
