@@ -162,7 +162,7 @@ pub(crate) fn claims(
                                     }
                                 },
                                 if processes {
-                                    ", at the cost of starting processes"
+                                    ", at the cost of starting processes (the model starts conpar processes, which have no Python interpreter to start: --python measures what multiprocessing's cost)"
                                 } else {
                                     ""
                                 }

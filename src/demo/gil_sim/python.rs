@@ -225,7 +225,12 @@ pub(super) fn claims(
                         figures.off_by_pct,
                         match (figures.model_started_ms, figures.cpython_started_ms) {
                             (Some(model), Some(real)) => format!(
-                                ": the model's processes had all begun their tasks {} ms after the start; multiprocessing ({}) took {} ms here",
+                                ": {} its processes had all begun their tasks {} ms after the start, multiprocessing's ({}) {} ms after it here",
+                                if model < real {
+                                    "the model starts processes faster than multiprocessing does:"
+                                } else {
+                                    "the model's processes started no faster than multiprocessing's:"
+                                },
                                 format_ms(model),
                                 cpython.start_method,
                                 format_ms(real)

@@ -265,3 +265,140 @@ mod claim_tests {
         assert_eq!(holds(&c, ClaimId::GilOldBattle), None);
     }
 }
+
+mod cpython_claim_tests {
+    //! `gil.model_matches_cpython` on synthetic findings: within `CPython`'s spread, off by
+    //! some amount (with the processes' start worded as what it is), and not judged.
+    use super::*;
+    use crate::interference::{Interference, Verdict};
+    use crate::model::findings::CpythonReport;
+
+    /// `CPython`'s rows: sequential 100 ms, threads at `threads` ms, processes at `processes` ms
+    /// (each a few rounds either side).
+    fn cpython(threads: f64, processes: f64) -> CpythonReport {
+        let rows = [
+            ("sequential", 100.0),
+            ("threads", threads),
+            ("processes", processes),
+        ];
+        CpythonReport {
+            executable: "/usr/bin/python3".into(),
+            version: "3.11.7".into(),
+            implementation: "CPython".into(),
+            free_threaded: false,
+            gil_enabled: true,
+            start_method: "fork".into(),
+            units_per_task: 1000,
+            ns_per_unit: 90.0,
+            startup_ms: 20.0,
+            handoffs_per_s: Some(100.0),
+            processes_started_ms: Some(30.0),
+            results: rows
+                .iter()
+                .map(|&(mode, ms)| {
+                    ModeResult::against(mode, 2, &[ms * 0.97, ms, ms * 1.03], 100.0, vec![0, 1])
+                })
+                .collect(),
+        }
+    }
+
+    fn model(gil_new: f64, processes: f64) -> Vec<ModeResult> {
+        vec![
+            ModeResult::against("sequential", 1, &[100.0], 100.0, vec![0]),
+            ModeResult::against(Variant::GIL_NEW.name(), 2, &[gil_new], 100.0, vec![0, 1]),
+            ModeResult::against(
+                Variant::Processes.name(),
+                2,
+                &[processes],
+                100.0,
+                vec![0, 1],
+            ),
+        ]
+    }
+
+    fn quiet() -> Interference {
+        let mut i = Interference::none();
+        i.verdict = Verdict::Quiet;
+        i.others_cpus = Some(0.0);
+        i
+    }
+
+    fn claim_of<'a>(claims: &'a [Claim], mode: Variant) -> &'a Claim {
+        claims
+            .iter()
+            .find(|c| c.mode.as_deref() == Some(mode.name()))
+            .expect("a claim for the mode")
+    }
+
+    #[test]
+    fn a_model_within_the_rounds_of_cpython_matches() {
+        let c = python::claims(
+            &model(101.0, 74.0),
+            &cpython(100.0, 73.0),
+            Some(3.0),
+            &quiet(),
+        );
+        assert_eq!(c.len(), 2, "{c:#?}");
+        assert!(c.iter().all(|c| c.id == ClaimId::GilModelMatchesCpython));
+        for mode in [Variant::GIL_NEW, Variant::Processes] {
+            let claim = claim_of(&c, mode);
+            assert_eq!(claim.holds, Some(true), "{}", claim.text);
+            assert!(
+                claim.text.contains("within CPython's spread"),
+                "{}",
+                claim.text
+            );
+        }
+    }
+
+    #[test]
+    fn a_model_outside_says_by_how_much_and_why_for_processes() {
+        let c = python::claims(
+            &model(101.0, 55.0),
+            &cpython(100.0, 73.0),
+            Some(3.0),
+            &quiet(),
+        );
+        let threads = claim_of(&c, Variant::GIL_NEW);
+        assert_eq!(threads.holds, Some(true), "{}", threads.text);
+        let processes = claim_of(&c, Variant::Processes);
+        assert_eq!(processes.holds, Some(false), "{}", processes.text);
+        assert!(processes.text.contains("off by -25%"), "{}", processes.text);
+        assert!(
+            processes
+                .text
+                .contains("the model starts processes faster than multiprocessing does"),
+            "{}",
+            processes.text
+        );
+        // Where the model's processes started later, it is not said to start them faster.
+        let c = python::claims(
+            &model(101.0, 55.0),
+            &cpython(100.0, 73.0),
+            Some(40.0),
+            &quiet(),
+        );
+        let processes = claim_of(&c, Variant::Processes);
+        assert!(
+            processes.text.contains("started no faster"),
+            "{}",
+            processes.text
+        );
+    }
+
+    #[test]
+    fn a_disturbed_run_cannot_judge_the_model() {
+        let mut busy = Interference::none();
+        busy.verdict = Verdict::Disturbed;
+        busy.others_cpus = Some(0.9);
+        let c = python::claims(&model(101.0, 55.0), &cpython(100.0, 73.0), Some(3.0), &busy);
+        for claim in &c {
+            assert_eq!(claim.holds, None, "{}", claim.text);
+            assert!(
+                claim.text.contains("cannot be judged here"),
+                "{}",
+                claim.text
+            );
+        }
+    }
+}
