@@ -323,7 +323,7 @@ mod cpython_claim_tests {
         i
     }
 
-    fn claim_of<'a>(claims: &'a [Claim], mode: Variant) -> &'a Claim {
+    fn claim_of(claims: &[Claim], mode: Variant) -> &Claim {
         claims
             .iter()
             .find(|c| c.mode.as_deref() == Some(mode.name()))
