@@ -288,3 +288,47 @@ fn real_cpython_runs_beside_the_model_and_does_all_the_work() {
         "the script is removed"
     );
 }
+
+#[test]
+fn the_tour_refuses_a_named_python_before_any_work_and_answers_without_one_it_cannot_find() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = conpar()
+        .args(["tour", "--quick", "-q", "--python", "/nonexistent/python3"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .expect("conpar runs");
+    refused(&output, 2, tmp.path(), "/nonexistent/python3");
+    let both = conpar()
+        .args(["tour", "--quick", "--python", "python3", "--no-python"])
+        .output()
+        .expect("conpar runs");
+    assert_eq!(both.status.code(), Some(2));
+
+    // No python3 on PATH: the tour says so in one line and answers from the model alone.
+    let empty = tempfile::tempdir().unwrap();
+    let output = conpar()
+        .args(["tour", "--quick", "-q", "--format", "json"])
+        .env("PATH", empty.path())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .expect("conpar runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tour: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let gil = array(&tour, "sections")
+        .iter()
+        .find(|s| s["topic"] == "the GIL")
+        .expect("the GIL section");
+    let said: Vec<&str> = array(gil, "answer")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|a| a.contains("No real Python"))
+        .collect();
+    assert_eq!(said.len(), 1, "{gil:#}");
+    assert!(said[0].contains("no such program on PATH"), "{}", said[0]);
+    assert!(array(gil, "reports")[0]["cpython"].is_null(), "{gil:#}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+}

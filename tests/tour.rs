@@ -55,6 +55,26 @@ fn the_quick_tour_answers_every_question_from_real_reports() {
         .collect();
     assert!(questions.iter().any(|q| q.contains("GIL")));
     assert!(questions.iter().any(|q| q.contains("pthread_create")));
+    // Where a python3 ran beside the model, both GIL answers and their figures name it.
+    let gil = sections.iter().find(|s| s["topic"] == "the GIL").unwrap();
+    let cpython = &gil["reports"][0]["cpython"];
+    if let Some(version) = cpython["version"].as_str() {
+        let name = format!("{} {version}", cpython["implementation"].as_str().unwrap());
+        for topic in ["the GIL", "the GIL workaround"] {
+            let s = sections.iter().find(|s| s["topic"] == topic).unwrap();
+            assert!(s["key_figure"].as_str().unwrap().contains(&name), "{s}");
+            assert!(
+                s["answer"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a.as_str().unwrap().contains(&format!("{name}'s"))),
+                "{s}"
+            );
+        }
+    } else {
+        eprintln!("no python3 ran beside the model here: its answers were not checked");
+    }
 }
 
 #[test]

@@ -91,6 +91,15 @@ pub(crate) struct TourArgs {
     /// Seed of the kernel
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+
+    /// The Python interpreter to run beside the GIL model [default: python3 on PATH where it
+    /// is 3.8 or newer; the model alone where not]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_python")]
+    pub(crate) python: Option<std::path::PathBuf>,
+
+    /// Answer the GIL questions from the model alone, without a real Python
+    #[arg(long)]
+    pub(crate) no_python: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,6 +39,11 @@ impl TourArgs {
             limit: globals.limit,
             progress: globals.progress && std::io::stderr().is_terminal(),
             seed: self.seed,
+            python: match (&self.python, self.no_python) {
+                (_, true) => demo::tour::PythonWanted::Off,
+                (Some(path), false) => demo::tour::PythonWanted::Named(path.clone()),
+                (None, false) => demo::tour::PythonWanted::Found,
+            },
         }
     }
 }
@@ -124,7 +129,7 @@ impl GilSimArgs {
             repeats: self.work.repeats(),
             progress: globals.progress,
             exe: None,
-            python: self.python.clone(),
+            python: self.python.clone().map(crate::demo::gil_sim::Python::Named),
         }
     }
 }

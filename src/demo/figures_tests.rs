@@ -29,9 +29,10 @@ struct Written {
 }
 
 /// Every number in `text` but those of the ASCII timelines (a drawing, whose scale is no
-/// figure) and of [`NOT_FIGURES`]; a number glued to a letter before it (`cpu0`, `x86_64`)
-/// is a name, not a figure, and a sign is left off.
-fn numbers_in_text(text: &str) -> Vec<Written> {
+/// figure), of [`NOT_FIGURES`] and of `names` (strings the JSON holds as written: a version,
+/// a path); a number glued to a letter before it (`cpu0`, `x86_64`) is a name, not a
+/// figure, and a sign is left off.
+fn numbers_in_text(text: &str, names: &[String]) -> Vec<Written> {
     let mut found = Vec::new();
     for line in text.lines() {
         let drawing = line.contains(" |") && line.ends_with('|')
@@ -45,7 +46,11 @@ fn numbers_in_text(text: &str) -> Vec<Written> {
             continue;
         }
         let mut line = line.to_string();
-        for not in NOT_FIGURES {
+        for not in NOT_FIGURES
+            .iter()
+            .copied()
+            .chain(names.iter().map(String::as_str))
+        {
             line = line.replace(not, "");
         }
         let chars: Vec<char> = line.chars().collect();
@@ -72,6 +77,19 @@ fn numbers_in_text(text: &str) -> Vec<Written> {
         }
     }
     found
+}
+
+/// The JSON's one-word strings that hold a digit (versions, paths), longest first so that a
+/// path goes before a version inside it.
+fn names_in_json(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(s) if !s.contains(' ') && s.chars().any(|c| c.is_ascii_digit()) => {
+            into.push(s.clone());
+        }
+        Value::Array(items) => items.iter().for_each(|v| names_in_json(v, into)),
+        Value::Object(map) => map.values().for_each(|v| names_in_json(v, into)),
+        _ => {}
+    }
 }
 
 fn numbers_in_json(value: &Value, into: &mut Vec<f64>) {
@@ -106,6 +124,7 @@ fn quick_tour() -> Option<(String, Value)> {
             limit: crate::maxprocs::Limit::default_here(),
             progress: false,
             seed: 1,
+            python: crate::demo::tour::PythonWanted::Found,
         },
         &Env::detect(),
     )
@@ -123,7 +142,10 @@ fn every_number_in_the_tour_text_is_in_its_json() {
     };
     let mut numbers = Vec::new();
     numbers_in_json(&json, &mut numbers);
-    let written = numbers_in_text(&text);
+    let mut names = Vec::new();
+    names_in_json(&json, &mut names);
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let written = numbers_in_text(&text, &names);
     assert!(written.len() > 200, "the text was read: {}", written.len());
     let missing: Vec<String> = written
         .iter()
@@ -147,9 +169,13 @@ fn a_number_is_found_as_written_or_in_another_unit() {
     for written in ["15.5", "7", "0.9"] {
         assert!(!found_in(written, &numbers), "{written}");
     }
-    let texts: Vec<String> = numbers_in_text("cpu0 took 1.5 ms, x86_64, Go 1.25, 97%\n")
-        .into_iter()
-        .map(|w| w.text)
-        .collect();
+    let names = ["3.11.7".to_string()];
+    let texts: Vec<String> = numbers_in_text(
+        "cpu0 took 1.5 ms, x86_64, Go 1.25, CPython 3.11.7, 97%\n",
+        &names,
+    )
+    .into_iter()
+    .map(|w| w.text)
+    .collect();
     assert_eq!(texts, ["1.5", "97"]);
 }

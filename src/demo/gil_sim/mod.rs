@@ -28,6 +28,7 @@ use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod claims;
@@ -146,9 +147,16 @@ pub(crate) struct Config {
     pub(crate) progress: bool,
     /// The `conpar` binary to start as worker processes (default: this executable).
     pub(crate) exe: Option<PathBuf>,
-    /// A Python interpreter to run the same work in beside the model (`--python`): a path,
-    /// or a name to look up on `PATH`.
-    pub(crate) python: Option<PathBuf>,
+    /// A Python interpreter to run the same work in beside the model (`--python`).
+    pub(crate) python: Option<Python>,
+}
+
+/// The Python that runs beside the model: as the command line named it (a path, or a name
+/// to look up on `PATH`), or one already found and checked (the tour's).
+#[derive(Debug, Clone)]
+pub(crate) enum Python {
+    Named(PathBuf),
+    Ready(Arc<Interpreter>),
 }
 
 /// One mode's measured runs with what the lock did in each.
@@ -194,11 +202,13 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .into());
     }
     // A Python that is not one, or too old, is bad input: found out before any work.
-    let interpreter = config
-        .python
-        .as_deref()
-        .map(|given| Interpreter::open(&crate::exec::cpython::locate(given)?))
-        .transpose()?;
+    let interpreter = match &config.python {
+        None => None,
+        Some(Python::Named(given)) => Some(Arc::new(Interpreter::open(
+            &crate::exec::cpython::locate(given)?,
+        )?)),
+        Some(Python::Ready(found)) => Some(Arc::clone(found)),
+    };
     let machine = env.machine.clone();
     let cpu_workload = Workload::new(config.threads, config.size, config.seed);
     let unit_ns = cpu_workload.unit_ns;

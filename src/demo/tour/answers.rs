@@ -15,6 +15,7 @@ use crate::model::findings::{InterleaveFindings, RaceFindings};
 use crate::model::{ModeResult, Report};
 use crate::report::format_ms;
 use crate::sys::Machine;
+use std::fmt::Write as _;
 
 /// The sentence of a claim of `report`: conclusions come only from claims.
 fn claim_text(report: &Report, id: ClaimId, mode: Option<&str>) -> String {
@@ -353,9 +354,27 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
     )
 }
 
-pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
+/// The Python run beside the model, as the tour's figures name it: "`CPython` 3.11.7".
+fn python_name(cpu: &Report) -> Option<String> {
+    cpu.cpython
+        .as_ref()
+        .map(|c| format!("{} {}", c.implementation, c.version))
+}
+
+/// `mode`'s speedup in the real Python's rows.
+fn python_speedup(cpu: &Report, mode: &str) -> Option<f64> {
+    cpu.cpython
+        .as_ref()?
+        .results
+        .iter()
+        .find(|r| r.mode == mode)
+        .map(|r| r.speedup)
+}
+
+/// `python_missing`: why no Python ran beside the model, where none did.
+pub(super) fn gil(cpu: &Report, io: &Report, python_missing: Option<&str>) -> Section {
     let gil_new = Some(Variant::GIL_NEW.name());
-    let answer = vec![
+    let mut answer = vec![
         format!(
             "The GIL lets one thread at a time run Python code. CPU-bound threads still run, handing the lock over {:.0} times a second (a hand-off every {} switch interval would be {:.0}): two threads under the GIL took {} (speedup {:.2}). {} Without a GIL the same threads took {} ms ({:.2}x). {}",
             result(cpu, Variant::GIL_NEW)
@@ -381,23 +400,49 @@ pub(super) fn gil(cpu: &Report, io: &Report) -> Section {
         .trim_end()
         .to_string(),
     ];
+    match (&cpu.cpython, python_missing) {
+        (Some(c), _) => answer.push(
+            format!(
+                "The same CPU-bound tasks ran in real {} {} ({}) in the same rounds as the model. {} {}",
+                c.implementation,
+                c.version,
+                c.executable,
+                claim_text(cpu, ClaimId::GilModelMatchesCpython, gil_new),
+                claim_text(
+                    cpu,
+                    ClaimId::GilModelMatchesCpython,
+                    Some(Variant::NO_GIL.name())
+                ),
+            )
+            .trim_end()
+            .to_string(),
+        ),
+        (None, Some(why)) => answer.push(format!(
+            "No real Python ran beside the model ({why}): these answers come from the model alone."
+        )),
+        (None, None) => {}
+    }
+    let mut key_figure = format!(
+        "CPU-bound: gil-new {:.2}x, no-gil {:.2}x; I/O-bound: gil-new {:.2}x",
+        speedup(cpu, Variant::GIL_NEW),
+        speedup(cpu, Variant::NO_GIL),
+        speedup(io, Variant::GIL_NEW)
+    );
+    if let (Some(name), Some(threads)) = (python_name(cpu), python_speedup(cpu, "threads")) {
+        write!(key_figure, "; {name} threads {threads:.2}x").expect("a String takes any text");
+    }
     section(
         "How does Python's Global Interpreter Lock (GIL) influence the way a Python thread behaves?",
         "the GIL",
         answer,
-        format!(
-            "CPU-bound: gil-new {:.2}x, no-gil {:.2}x; I/O-bound: gil-new {:.2}x",
-            speedup(cpu, Variant::GIL_NEW),
-            speedup(cpu, Variant::NO_GIL),
-            speedup(io, Variant::GIL_NEW)
-        ),
+        key_figure,
         vec![cpu.clone(), io.clone()],
         &[],
     )
 }
 
 pub(super) fn gil_workaround(cpu: &Report) -> Section {
-    let answer = vec![format!(
+    let mut answer = vec![format!(
         "multiprocessing: processes instead of threads. Each process has its own interpreter and its own GIL, so CPU-bound processes can run in parallel where there are CPUs for them, at the cost of starting processes and of sending data between them instead of sharing it. Here they took {} (speedup {:.2}). {}",
         against_sequential(cpu, Variant::Processes),
         speedup(cpu, Variant::Processes),
@@ -405,11 +450,21 @@ pub(super) fn gil_workaround(cpu: &Report) -> Section {
     )
     .trim_end()
     .to_string()];
+    let mut key_figure = format!("processes {:.2}x", speedup(cpu, Variant::Processes));
+    if let (Some(name), Some(processes)) = (python_name(cpu), python_speedup(cpu, "processes")) {
+        answer.push(claim_text(
+            cpu,
+            ClaimId::GilModelMatchesCpython,
+            Some(Variant::Processes.name()),
+        ));
+        write!(key_figure, "; {name} multiprocessing {processes:.2}x")
+            .expect("a String takes any text");
+    }
     section(
         "With this in mind: What is the workaround for the GIL (Hint: it's another module)?",
         "the GIL workaround",
         answer,
-        format!("processes {:.2}x", speedup(cpu, Variant::Processes)),
+        key_figure,
         vec![],
         &[cpu],
     )
@@ -510,10 +565,111 @@ mod tests {
             false,
             "no overlap.",
         );
-        let answer = gil(&cpu, &io).answer.join(" ");
+        let answer = gil(&cpu, &io, None).answer.join(" ");
         assert!(answer.contains("steps overlapped."), "{answer}");
         assert!(answer.contains("no overlap."), "{answer}");
         assert!(!answer.contains("take turns"), "{answer}");
         assert!(answer.contains("can overlap their waits"), "{answer}");
+    }
+
+    /// A gil-sim report with real `CPython`'s rows (threads 1.01x, processes 0.97x of the
+    /// sequential time) and the model's match claims, worded `threads` and `processes`.
+    fn with_cpython(threads: &str, processes: &str) -> Report {
+        let mut report = gil_report(
+            Variant::Processes,
+            ClaimId::GilProcessesParallel,
+            true,
+            "processes ran at once.",
+        );
+        report.cpython = Some(crate::model::findings::CpythonReport {
+            executable: "/opt/python/bin/python3".into(),
+            version: "3.11.7".into(),
+            implementation: "CPython".into(),
+            free_threaded: false,
+            gil_enabled: true,
+            start_method: "fork".into(),
+            units_per_task: 1000,
+            ns_per_unit: 90.0,
+            startup_ms: 20.0,
+            handoffs_per_s: Some(100.0),
+            processes_started_ms: Some(12.0),
+            results: [
+                ("sequential", 100.0),
+                ("threads", 101.0),
+                ("processes", 97.0),
+            ]
+            .iter()
+            .map(|&(mode, ms)| ModeResult::against(mode, 2, &[ms], 100.0, vec![0, 1]))
+            .collect(),
+        });
+        for (mode, text) in [(Variant::GIL_NEW, threads), (Variant::Processes, processes)] {
+            report.claims.push(
+                Claim::new(ClaimId::GilModelMatchesCpython, Some(mode.name()))
+                    .judged(Some(true), text.into()),
+            );
+        }
+        report
+    }
+
+    #[test]
+    fn the_gil_answers_quote_real_python_where_it_ran_and_say_why_not_where_not() {
+        let report = with_cpython(
+            "threads: the model matches.",
+            "processes: the model is off.",
+        );
+        let gil_section = gil(&report, &report, None);
+        let answer = gil_section.answer.join(" ");
+        assert!(
+            answer.contains("real CPython 3.11.7 (/opt/python/bin/python3)"),
+            "{answer}"
+        );
+        assert!(answer.contains("threads: the model matches."), "{answer}");
+        assert!(
+            gil_section
+                .key_figure
+                .ends_with("; CPython 3.11.7 threads 0.99x"),
+            "{}",
+            gil_section.key_figure
+        );
+        let workaround = gil_workaround(&report);
+        assert!(
+            workaround
+                .answer
+                .join(" ")
+                .contains("processes: the model is off."),
+            "{:?}",
+            workaround.answer
+        );
+        assert!(
+            workaround
+                .key_figure
+                .ends_with("; CPython 3.11.7 multiprocessing 1.03x"),
+            "{}",
+            workaround.key_figure
+        );
+        // No Python: one line says why, and nothing names one.
+        let model_only = gil_report(Variant::GIL_NEW, ClaimId::GilTakeTurns, true, "turns.");
+        let gil_section = gil(
+            &model_only,
+            &model_only,
+            Some("python3: no such program on PATH"),
+        );
+        let answer = gil_section.answer.join(" ");
+        assert!(
+            answer
+                .contains("No real Python ran beside the model (python3: no such program on PATH)"),
+            "{answer}"
+        );
+        assert!(
+            !gil_section.key_figure.contains("CPython"),
+            "{}",
+            gil_section.key_figure
+        );
+        assert!(
+            !gil_workaround(&model_only)
+                .answer
+                .join(" ")
+                .contains("CPython")
+        );
     }
 }

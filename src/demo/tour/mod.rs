@@ -18,8 +18,11 @@ use answers::{
 };
 // The tour's model lives with its renderer, so that report needs nothing of demo.
 use crate::claims::ClaimId;
+use crate::exec::cpython::Interpreter;
 pub(crate) use crate::model::{Section, Tour, View};
 use crate::workload::WorkSize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the tour watches the CPUs first, for `info` and for the CPU of question 2: long
@@ -31,7 +34,7 @@ const LOOK: Duration = Duration::from_millis(150);
 const RACE_SEARCH: Duration = Duration::from_secs(3);
 
 /// What `tour` runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Config {
     /// Tiny work, for smoke tests: the figures are real but noisy.
     pub(crate) quick: bool,
@@ -39,9 +42,23 @@ pub(crate) struct Config {
     pub(crate) limit: Limit,
     pub(crate) progress: bool,
     pub(crate) seed: u64,
+    /// Which Python runs beside the GIL model.
+    pub(crate) python: PythonWanted,
 }
 
-/// Sizes of the work: the default aims at about 20 s here, `--quick` at well under 3 s.
+/// Which Python the tour runs beside the GIL model.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PythonWanted {
+    /// `python3` on `PATH` where it is one conpar can use; the model alone where not.
+    Found,
+    /// This one (`--python`): bad input where it is not usable, as for `gil-sim`.
+    Named(PathBuf),
+    /// None (`--no-python`).
+    Off,
+}
+
+/// Sizes of the work: the default aims at about 20 s here, `--quick` at about 3 s (2.7 s of
+/// it without Python).
 struct Sizes {
     task: Duration,
     /// Per task of `parallel`: enough that the meter can tell a quiet machine (at a tick of
@@ -108,6 +125,19 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         if config.progress {
             crate::streams::stderr_line(&format!("tour: {what}"));
         }
+    };
+
+    // A Python named that is not one is bad input, found before any work; one looked for is
+    // found before the first measurement, whose CPUs it would share.
+    let python = match &config.python {
+        PythonWanted::Found => {
+            step("python3");
+            find_python()?
+        }
+        PythonWanted::Named(path) => Ok(Arc::new(Interpreter::open(
+            &crate::exec::cpython::locate(path)?,
+        )?)),
+        PythonWanted::Off => Err("--no-python".to_string()),
     };
 
     // The whole tour is read as one stretch too: sections too short for the counters on
@@ -190,10 +220,25 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         races = race::run(&race_config(iterations), env)?;
     }
     step("gil-sim (cpu)");
-    let gil_cpu = gil_sim::run(
-        &gil_config(gil_sim::WorkloadKind::Cpu, &sizes, repeats, config.seed),
-        env,
-    )?;
+    let gil_cpu_config = gil_config(gil_sim::WorkloadKind::Cpu, &sizes, repeats, config.seed);
+    let (gil_cpu, python_missing) = match &python {
+        Ok(found) => {
+            let beside = gil_sim::Config {
+                python: Some(gil_sim::Python::Ready(Arc::clone(found))),
+                ..gil_cpu_config.clone()
+            };
+            match gil_sim::run(&beside, env) {
+                Ok(report) => (report, None),
+                // The model's answers need no Python: one that fails is said, not fatal.
+                Err(e) if !crate::interrupt::interrupted() => (
+                    gil_sim::run(&gil_cpu_config, env)?,
+                    Some(format!("{} failed: {e:#}", found.executable.display())),
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(why) => (gil_sim::run(&gil_cpu_config, env)?, Some(why.clone())),
+    };
     step("gil-sim (io)");
     let gil_io = gil_sim::run(
         &gil_config(gil_sim::WorkloadKind::Io, &sizes, repeats, config.seed),
@@ -222,7 +267,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         harder(&races),
         kinds(&one_core),
         what_they_create(&one_core),
-        gil(&gil_cpu, &gil_io),
+        gil(&gil_cpu, &gil_io, python_missing.as_deref()),
         gil_workaround(&gil_cpu),
         gomaxprocs(&sweep),
     ];
@@ -311,6 +356,20 @@ fn trust_note(sections: &[Section], all: &Interference) -> String {
             "Quiet: other programs took less than {} CPUs while every section was measured{others}{short}, so the figures are this machine's own.",
             all.threshold_cpus
         )
+    }
+}
+
+/// The Python the tour runs beside the GIL model: `python3` on `PATH` where it is one conpar
+/// can use, or why there is none (the tour then answers from the model alone). An error only
+/// where the search was interrupted.
+fn find_python() -> anyhow::Result<Result<Arc<Interpreter>, String>> {
+    let found = crate::exec::cpython::locate(Path::new("python3"))
+        .map_err(anyhow::Error::from)
+        .and_then(|path| Interpreter::open(&path));
+    match found {
+        Ok(interpreter) => Ok(Ok(Arc::new(interpreter))),
+        Err(e) if crate::interrupt::interrupted() => Err(e),
+        Err(e) => Ok(Err(format!("{e:#}").replace("--python ", ""))),
     }
 }
 

@@ -188,7 +188,7 @@ impl Interpreter {
             "-s",
             "-S",
             "-c",
-            "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))",
+            "import sys; sys.stdout.write('%d.%d.%d\\n%s' % (tuple(sys.version_info[:3]) + (sys.executable,)))",
         ];
         let mut children = start(executable, &probe.map(OsString::from)).map_err(|e| {
             UsageError(format!(
@@ -212,7 +212,8 @@ impl Interpreter {
                 .into());
             }
         };
-        let version = parse_version(&answer).ok_or_else(|| {
+        let mut lines = answer.lines();
+        let version = parse_version(lines.next().unwrap_or("")).ok_or_else(|| {
             UsageError(format!(
                 "--python {}: not a Python interpreter (asked for its version, it answered {:?})",
                 executable.display(),
@@ -231,9 +232,16 @@ impl Interpreter {
             ))
             .into());
         }
+        // Run the interpreter itself from here on, not a launcher (pyenv's shim) that costs a
+        // start of its own each time.
+        let itself = lines.next().map(PathBuf::from);
+        let executable = match itself {
+            Some(itself) if itself.is_absolute() && itself.is_file() => itself,
+            _ => executable.to_path_buf(),
+        };
         let script = write_script()?;
         let mut interpreter = Interpreter {
-            executable: executable.to_path_buf(),
+            executable: executable.clone(),
             facts: Facts {
                 executable: String::new(),
                 version: String::new(),
@@ -245,7 +253,7 @@ impl Interpreter {
             },
             script,
         };
-        let info = run_to_end(executable, &interpreter.args(&[], &["info"]), CHECK)
+        let info = run_to_end(&executable, &interpreter.args(&[], &["info"]), CHECK)
             .with_context(|| format!("{} could not describe itself", executable.display()))?;
         interpreter.facts = serde_json::from_str(info.trim()).with_context(|| {
             format!(
@@ -254,11 +262,6 @@ impl Interpreter {
                 first_line(&info)
             )
         })?;
-        // Run the interpreter itself, not a launcher that costs a start of its own each time.
-        let itself = PathBuf::from(&interpreter.facts.executable);
-        if itself.is_absolute() && itself.is_file() {
-            interpreter.executable = itself;
-        }
         if !(interpreter.facts.ns_per_unit.is_finite() && interpreter.facts.ns_per_unit > 0.0) {
             bail!(
                 "{} measured its kernel at {} ns per unit",
