@@ -39,14 +39,17 @@
 //!   (`children.rs`), switch costs (`switch_cost.rs`); in
 //!   [`exec::race`], the shared-counter race (`mod.rs`) and the start line that lines its
 //!   threads up (`start_line.rs`); and in [`exec::worker`], the hidden worker processes'
-//!   command line (`command.rs`, read without clap) and output (`report.rs`), both ends.
+//!   command line (`command.rs`, read without clap) and output (`report.rs`), both ends; in
+//!   [`exec::cpython`], real `CPython` beside the GIL model: the interpreter found and checked,
+//!   conpar's embedded script (`script.py`) run in it, and the checksum it must print.
 //! - [`spawn`]: starting threads, which the OS may refuse: one clear error, and no thread left
 //!   waiting for one that will never exist (a [`spawn::Gate`] with a deadline); used by the
 //!   executors, the progress bar and the interrupt handler alike.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`,
 //!   `parallel.rs`, and a folder each for `interleave`, `race`, `gil_sim`, `maxprocs` (the run
-//!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`) and
+//!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`;
+//!   `gil_sim/python.rs` for the `CPython` rows and their claim) and
 //!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
 //! - [`model`]: what a run found, as data: a demo's `Report` (`mod.rs`; its timeline of runs
 //!   and slices in `slices.rs`, its claims in `claim.rs`, the CPU a one-CPU demo chose in

@@ -225,7 +225,7 @@ pub(super) fn claims(
                         figures.off_by_pct,
                         match (figures.model_started_ms, figures.cpython_started_ms) {
                             (Some(model), Some(real)) => format!(
-                                ": {} its processes had all begun their tasks {} ms after the start, multiprocessing's ({}) {} ms after it here",
+                                "; {} its processes had all begun their tasks {} ms after the start, multiprocessing's ({}) {} ms after it here",
                                 if model < real {
                                     "the model starts processes faster than multiprocessing does:"
                                 } else {
