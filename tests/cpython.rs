@@ -332,3 +332,68 @@ fn the_tour_refuses_a_named_python_before_any_work_and_answers_without_one_it_ca
     assert!(array(gil, "reports")[0]["cpython"].is_null(), "{gil:#}");
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
+
+#[test]
+fn a_free_threaded_build_runs_its_threads_with_the_gil_on_and_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let log = dir.path().join("args.log");
+    // Answers as a free-threaded 3.13 would, and logs how each run was started.
+    let info = INFO
+        .replace(r#""free_threaded": false"#, r#""free_threaded": true"#)
+        .replace(r#""gil_enabled": true"#, r#""gil_enabled": false"#);
+    let python = dir.path().join("python3.13t");
+    std::fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\n\
+             case \"$1\" in\n\
+             -E) printf '%s' '3.13.0' ;;\n\
+             -I) for a in \"$@\"; do [ \"$a\" = info ] && {{ echo '{info}'; exit 0; }}; done\n\
+                 echo \"$*\" >> '{}'\n\
+                 echo '{{\"wall_ns\": 20000000, \"checksum\": \"0\", \"handoffs\": 4, \"last_began_ns\": 1000, \"gil_enabled\": false}}' ;;\n\
+             esac\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let output = conpar()
+        .arg("gil-sim")
+        .args(WORK)
+        .args(["--format", "json", "--python"])
+        .arg(&python)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .expect("conpar runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let cpython = &report["cpython"];
+    assert_eq!(cpython["free_threaded"], true, "{cpython:#}");
+    let modes: Vec<&str> = array(cpython, "results")
+        .iter()
+        .map(|r| string(r, "mode"))
+        .collect();
+    assert!(modes.contains(&"threads gil=1"), "{modes:?}");
+    assert!(modes.contains(&"threads gil=0"), "{modes:?}");
+    let started = std::fs::read_to_string(&log).unwrap();
+    assert!(started.lines().any(|l| l.contains("-X gil=0")), "{started}");
+    assert!(started.lines().any(|l| l.contains("-X gil=1")), "{started}");
+    // The model's no-gil is set beside the build's threads without the GIL.
+    let no_gil = array(&report, "claims")
+        .iter()
+        .find(|c| c["id"] == "gil.model_matches_cpython" && c["mode"] == "no-gil")
+        .expect("a claim for no-gil");
+    assert_eq!(
+        no_gil["figures"]["cpython_mode"], "threads gil=0",
+        "{no_gil:#}"
+    );
+}
