@@ -255,6 +255,7 @@ fn real_cpython_runs_beside_the_model_and_does_all_the_work() {
         .arg(&python)
         .env("TMPDIR", tmp.path())
         .env("PYTHONPATH", hostile.path())
+        .env("PYTHONHOME", hostile.path().join("no-such-home"))
         .env("PYTHONSTARTUP", hostile.path().join("sitecustomize.py"))
         .output()
         .expect("conpar runs");
