@@ -472,4 +472,42 @@ mod tests {
             prop_assert_eq!(checksum(seed, tasks, units), python_like(seed, tasks, units));
         }
     }
+
+    /// The real interpreter agrees with the Rust kernel over random sizes, in every mode:
+    /// where a `python3` of 3.8 or newer is on `PATH` (the test says when it did not run).
+    #[test]
+    fn a_real_python_prints_the_rust_checksum() {
+        let Ok(interpreter) = locate(Path::new("python3"))
+            .map_err(anyhow::Error::from)
+            .and_then(|path| Interpreter::open(&path))
+        else {
+            eprintln!("skipped: no python3 of 3.8 or newer on PATH");
+            return;
+        };
+        // Sizes drawn from a fixed xorshift sequence: random, and the same every run.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        for _ in 0..4 {
+            let work = PyWork {
+                tasks: 1 + next(3) as usize,
+                units: next(5_000),
+                seed: next(u64::MAX),
+                step_units: 1 + next(700),
+                io_wait: None,
+            };
+            for mode in [PyMode::Sequential, PyMode::Threads(None), PyMode::Processes] {
+                let run = interpreter.run(mode, &work).expect("the interpreter runs");
+                assert_eq!(
+                    run.run.checksum,
+                    checksum(work.seed, work.tasks, work.units),
+                    "{mode:?} {work:?}"
+                );
+            }
+        }
+    }
 }
