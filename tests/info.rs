@@ -7,11 +7,12 @@ use common::{array, conpar, first_field, json_of, stdout_of, string, uint};
 use predicates::prelude::*;
 
 /// The facts `info` lists, in order, in the table, CSV and markdown formats.
-const FACTS: [&str; 10] = [
+const FACTS: [&str; 11] = [
     "cpu_model",
     "os",
     "logical_cpus",
     "physical_cores",
+    "topology",
     "available_parallelism",
     "limited_by",
     "affinity",
@@ -161,4 +162,216 @@ fn no_subcommand_is_bad_input() {
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains("panicked").not());
+}
+
+/// `info --sysroot DIR` on a synthetic machine: its JSON report and its table.
+fn sysroot_info(tree: &common::sysfs::Tree) -> (serde_json::Value, String) {
+    let dir = tree.path().to_str().expect("a UTF-8 path");
+    let json = json_of(&["info", "--sysroot", dir, "--format", "json"]);
+    let table = stdout_of(conpar().args(["info", "--sysroot", dir, "--width", "100"]));
+    (json, table)
+}
+
+/// The notes of a report, one string.
+fn notes(report: &serde_json::Value) -> String {
+    array(report, "notes")
+        .iter()
+        .map(|n| n.as_str().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn sysroot_reads_this_vm_as_two_plain_cores() {
+    let tree = common::sysfs::this_vm();
+    let (report, table) = sysroot_info(&tree);
+    let machine = &report["machine"];
+    assert_eq!(uint(machine, "logical_cpus"), 2, "{machine:#}");
+    assert_eq!(uint(machine, "physical_cores"), 2, "{machine:#}");
+    assert_eq!(string(machine, "cpu_model"), "Intel(R) Xeon(R) Processor");
+    let topology = &machine["topology"];
+    assert_eq!(
+        string(topology, "summary"),
+        "2 cores, 1 package; SMT not supported"
+    );
+    assert_eq!(topology["smt"]["active"], false);
+    assert_eq!(array(topology, "core_types").len(), 1, "{topology:#}");
+    assert_eq!(topology["cpus"][1]["sched_capacity"], 1024);
+    assert_eq!(topology["cpus"][1]["node"], 0);
+    // The kernel's capacity has its own name: conpar's cpu_capacity is CPUs of time.
+    assert_eq!(machine["cpu_capacity"], 2.0);
+    assert!(
+        machine["sysroot"]
+            .as_str()
+            .is_some_and(|s| s.contains("conpar-sysroot-vm-")),
+        "{machine:#}"
+    );
+    let notes = notes(&report);
+    assert!(
+        !notes.contains("SMT;") && !notes.contains("Cores differ"),
+        "{notes}"
+    );
+    assert!(notes.contains("not measured"), "{notes}");
+    assert!(table.contains("topology"), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("sysroot")), "{table}");
+    assert!(
+        !table.contains("Quiet right now"),
+        "a tree is not measured:\n{table}"
+    );
+}
+
+#[test]
+fn sysroot_reads_smt_siblings() {
+    let tree = common::sysfs::desktop_8x2();
+    let (report, table) = sysroot_info(&tree);
+    let machine = &report["machine"];
+    assert_eq!(uint(machine, "logical_cpus"), 16);
+    assert_eq!(uint(machine, "physical_cores"), 8);
+    let topology = &machine["topology"];
+    assert_eq!(
+        string(topology, "summary"),
+        "8 cores x 2 threads, 1 package; SMT on"
+    );
+    assert_eq!(topology["cores"][3]["cpus"], serde_json::json!([3, 11]));
+    assert_eq!(topology["cpus"][11]["core"], 3);
+    let notes = notes(&report);
+    assert!(
+        notes.contains("The 16 logical CPUs are 8 cores with 2 hardware threads each (SMT; CPUs 0 and 8 share a core, 1 and 9 another, …)"),
+        "{notes}"
+    );
+    assert!(!notes.contains("Cores differ"), "{notes}");
+    assert!(table.contains("8 cores x 2 threads"), "{table}");
+}
+
+#[test]
+fn sysroot_reads_intel_hybrid_cores() {
+    let tree = common::sysfs::intel_hybrid();
+    let (report, _) = sysroot_info(&tree);
+    let topology = &report["machine"]["topology"];
+    assert_eq!(
+        string(topology, "summary"),
+        "6 P-cores x 2 threads + 8 E-cores, 1 package; SMT on"
+    );
+    let types = array(topology, "core_types");
+    assert_eq!(types.len(), 2, "{topology:#}");
+    assert_eq!(types[0]["name"], "P");
+    assert_eq!(
+        types[0]["cpus"],
+        serde_json::json!((0..12).collect::<Vec<_>>())
+    );
+    assert_eq!(types[1]["name"], "E");
+    assert_eq!(types[1]["threads_per_core"], 1);
+    assert_eq!(topology["cpus"][15]["core_type"], "E");
+    assert_eq!(uint(&report["machine"], "physical_cores"), 14);
+    let notes = notes(&report);
+    assert!(
+        notes.contains("are 14 cores, 6 of them with 2 hardware threads each (SMT; CPUs 0 and 1 share a core, 2 and 3 another, …)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("Cores differ: 6 P-cores (CPUs 0-11) and 8 E-cores (CPUs 12-19)."),
+        "{notes}"
+    );
+}
+
+#[test]
+fn sysroot_reads_big_little_by_capacity() {
+    let tree = common::sysfs::arm_big_little();
+    let (report, _) = sysroot_info(&tree);
+    let machine = &report["machine"];
+    assert_eq!(string(machine, "cpu_model"), "Rockchip RK3588");
+    let topology = &machine["topology"];
+    assert_eq!(
+        string(topology, "summary"),
+        "4 big cores (capacity 1024) + 4 little cores (capacity 446), 1 package"
+    );
+    assert_eq!(topology["smt"]["active"], serde_json::Value::Null);
+    assert_eq!(topology["cpus"][0]["core_type"], "little");
+    assert_eq!(topology["cpus"][0]["sched_capacity"], 446);
+    let notes = notes(&report);
+    assert!(
+        notes.contains("Cores differ: 4 big cores (CPUs 4-7, capacity 1024 of 1024) and 4 little cores (CPUs 0-3, capacity 446 of 1024)."),
+        "{notes}"
+    );
+    assert!(!notes.contains("SMT"), "{notes}");
+}
+
+/// Many CPUs: a 2-socket NUMA server and 256 plain cores give a table within the width (the
+/// notes under it are prose, which the terminal wraps).
+#[test]
+fn sysroot_reads_many_cpus_within_the_width() {
+    for (tree, summary) in [
+        (
+            common::sysfs::server_2x64x2(),
+            "128 cores x 2 threads, 2 packages, 2 NUMA nodes; SMT on",
+        ),
+        (common::sysfs::cores_256(), "256 cores, 1 package; SMT off"),
+    ] {
+        let (report, table) = sysroot_info(&tree);
+        let topology = &report["machine"]["topology"];
+        assert_eq!(string(topology, "summary"), summary);
+        assert_eq!(array(topology, "cpus").len(), 256);
+        assert_eq!(uint(&report["machine"], "rayon_threads"), 256);
+        for line in table.lines().take_while(|l| !l.is_empty()) {
+            assert!(
+                line.chars().count() <= 100,
+                "wider than 100: {line}\n{table}"
+            );
+        }
+        assert!(table.contains(summary), "{table}");
+    }
+    let (report, _) = sysroot_info(&common::sysfs::server_2x64x2());
+    let topology = &report["machine"]["topology"];
+    assert_eq!(topology["cpus"][200]["node"], 1);
+    assert_eq!(topology["cpus"][200]["package"], 1);
+    assert_eq!(topology["cores"][72]["cpus"], serde_json::json!([72, 200]));
+}
+
+/// A tree with only the online list: what is missing is unknown, not guessed.
+#[test]
+fn sysroot_skips_missing_files() {
+    let tree = common::sysfs::bare();
+    let (report, table) = sysroot_info(&tree);
+    let machine = &report["machine"];
+    assert_eq!(uint(machine, "logical_cpus"), 4);
+    assert_eq!(uint(machine, "physical_cores"), 4);
+    assert_eq!(string(machine, "cpu_model"), "unknown");
+    let topology = &machine["topology"];
+    assert_eq!(string(topology, "summary"), "4 cores");
+    assert_eq!(topology["packages"], serde_json::Value::Null);
+    assert_eq!(topology["cpus"][2]["package"], serde_json::Value::Null);
+    assert!(table.contains("unknown (not in the tree)"), "{table}");
+}
+
+/// The process facts a tree can hold: its affinity mask and its cgroup's quota.
+#[test]
+fn sysroot_reads_the_mask_and_the_quota_of_the_tree() {
+    let tree = common::sysfs::desktop_8x2();
+    tree.file(
+        "proc/self/status",
+        "Name:\tconpar\nCpus_allowed_list:\t0-3\n",
+    )
+    .file("proc/self/cgroup", "0::/job\n")
+    .file("sys/fs/cgroup/job/cpu.max", "150000 100000\n");
+    let (report, _) = sysroot_info(&tree);
+    let machine = &report["machine"];
+    assert_eq!(machine["affinity"], serde_json::json!([0, 1, 2, 3]));
+    assert_eq!(machine["cgroup_quota_cpus"], 1.5);
+    assert_eq!(machine["cpu_capacity"], 1.5);
+    assert_eq!(uint(machine, "available_parallelism"), 1);
+    assert!(
+        string(machine, "limited_by").contains("quota"),
+        "{machine:#}"
+    );
+}
+
+#[test]
+fn a_bad_sysroot_is_refused_with_one_line() {
+    let empty = common::sysfs::Tree::new("empty");
+    let file = empty.root.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for dir in [empty.root.clone(), empty.root.join("missing"), file] {
+        let err = common::refused(conpar().args(["info", "--sysroot"]).arg(&dir), 2);
+        assert!(err.contains("--sysroot"), "{err}");
+    }
 }

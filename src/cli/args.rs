@@ -83,6 +83,14 @@ pub(crate) struct ParallelArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    /// Read the machine's facts from the sys/ and proc/ below DIR, a copy of another machine's
+    /// (as `lscpu --sysroot` does), instead of this machine's
+    #[arg(long, value_name = "DIR")]
+    pub(crate) sysroot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct TourArgs {
     /// Tiny work, for smoke tests: done in a few seconds, figures real but noisy
     #[arg(long)]

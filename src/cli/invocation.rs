@@ -35,7 +35,8 @@ enum Job {
     Worker(Vec<OsString>),
     Completions(clap_complete::Shell),
     Tour(demo::tour::Config),
-    Info,
+    /// `info`, of this machine or of the tree below `--sysroot`.
+    Info(Option<std::path::PathBuf>),
     Parallel(demo::parallel::Config),
     Interleave(demo::interleave::Config),
     Race(demo::race::Config),
@@ -49,7 +50,7 @@ impl Job {
     /// script.
     fn records_no_slices(&self) -> Option<&'static str> {
         match self {
-            Job::Info => Some("info"),
+            Job::Info(_) => Some("info"),
             Job::Maxprocs(_) => Some("maxprocs"),
             Job::Completions(_) => Some("completions"),
             _ => None,
@@ -93,7 +94,7 @@ impl Cli {
             Command::Worker(subcommand) => Job::Worker(subcommand.argv()),
             Command::Completions { shell } => Job::Completions(*shell),
             Command::Tour(args) => Job::Tour(args.config(&globals)),
-            Command::Info => Job::Info,
+            Command::Info(args) => Job::Info(args.sysroot.clone()),
             Command::Parallel(args) => {
                 view = Some(&args.timeline);
                 min_speedup = args.min_speedup;
@@ -202,7 +203,11 @@ impl Invocation {
                 Ok(Outcome::Script(script))
             }
             Job::Tour(config) => measure(&|env| demo::tour::run(config, env).map(Document::from)),
-            Job::Info => measure(&|env| Ok(demo::info::run(env).into())),
+            Job::Info(None) => measure(&|env| Ok(demo::info::run(env).into())),
+            Job::Info(Some(root)) => {
+                let machine = crate::sys::Machine::from_tree(root).map_err(UsageError)?;
+                Ok(Outcome::Document(demo::info::of_tree(machine).into()))
+            }
             Job::Parallel(config) => {
                 measure(&|env| demo::parallel::run(config, env).map(Document::from))
             }

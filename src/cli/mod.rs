@@ -37,8 +37,8 @@ pub(crate) mod parse;
 pub(crate) mod values;
 
 pub(crate) use args::{
-    GilSimArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, TimelineArgs, TourArgs,
-    WorkArgs,
+    GilSimArgs, InfoArgs, InterleaveArgs, MaxprocsArgs, ParallelArgs, RaceArgs, TimelineArgs,
+    TourArgs, WorkArgs,
 };
 pub use color::ColorChoice;
 pub(crate) use config::Globals;
@@ -132,8 +132,9 @@ pub struct OutputArgs {
 pub(crate) enum Command {
     /// Run every demo with modest work and answer each question of the exercise with figures
     Tour(TourArgs),
-    /// Show the CPU facts of this machine: CPUs, cores, affinity, quotas, pool sizes
-    Info,
+    /// Show the CPU facts of this machine: CPUs, cores and their hardware threads, affinity,
+    /// quotas, pool sizes
+    Info(InfoArgs),
     /// Run the same tasks sequentially, one thread per task, and on a rayon pool
     Parallel(ParallelArgs),
     /// Share ONE CPU between tasks: green threads, OS threads and processes against sequential

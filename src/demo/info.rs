@@ -4,6 +4,8 @@
 use crate::engine::Env;
 use crate::interference::{Interference, Reading, Rounds, Verdict};
 use crate::model::{Report, Timeline};
+use crate::sys::{Machine, Topology, cpu_list};
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How long `info` watches the CPUs to say what other programs are taking now.
@@ -16,9 +18,25 @@ pub(crate) fn run(env: &Env) -> Report {
 /// The report of `info` on a look at the CPUs already taken (the tour's, shorter than
 /// [`LOOK`], from which it also chooses the CPU of its first one-CPU section).
 pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
-    let machine = env.machine.clone();
-    let watch = env.mask();
-    let interference = Interference::of(reading, &watch, Rounds::default());
+    let interference = Interference::of(reading, &env.mask(), Rounds::default());
+    let now = now(&interference);
+    of_machine(env.machine.clone(), interference, now)
+}
+
+/// The report of `info --sysroot DIR`: the facts of the machine copied below DIR, with no look
+/// at any CPU (they are not this machine's).
+pub(crate) fn of_tree(machine: Machine) -> Report {
+    let root = machine
+        .sysroot
+        .as_ref()
+        .map_or_else(String::new, |r| r.display().to_string());
+    let read = format!(
+        "Read from the files below {root}, not measured: these are that machine's facts, and how busy its CPUs are is not known."
+    );
+    of_machine(machine, Interference::none(), read)
+}
+
+fn of_machine(machine: Machine, interference: Interference, now: String) -> Report {
     let mut notes = Vec::new();
     if machine.available_parallelism < machine.logical_cpus {
         notes.push(format!(
@@ -28,11 +46,13 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
             machine.limited_by
         ));
     }
-    if machine.physical_cores < machine.logical_cpus {
-        notes.push(format!(
+    match &machine.topology {
+        Some(topology) => notes.extend(topology_notes(topology)),
+        None if machine.physical_cores < machine.logical_cpus => notes.push(format!(
             "{} logical CPUs share {} physical cores (SMT): two busy hyper-threads of one core do not give twice the throughput.",
             machine.logical_cpus, machine.physical_cores
-        ));
+        )),
+        None => {}
     }
     // What parallelism can give here is the CPU capacity, not the pool size Rust would pick.
     let possible = crate::claims::parallel_possible(&machine);
@@ -40,7 +60,7 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
         notes.push(possible.text.clone());
     }
     let claims = vec![possible];
-    notes.push(now(&interference));
+    notes.push(now);
     super::report(
         crate::model::Demo::Info,
         machine,
@@ -50,6 +70,94 @@ pub(crate) fn of_look(env: &Env, reading: &Reading) -> Report {
         claims,
         notes,
     )
+}
+
+/// What the topology means for every speedup conpar measures: that hardware threads of one
+/// core are not two cores, and that slower cores are not a serial part. Nothing where every
+/// core is alike and runs one thread.
+fn topology_notes(topology: &Topology) -> Vec<String> {
+    let mut notes = Vec::new();
+    let shared: Vec<&Vec<usize>> = topology
+        .cores
+        .iter()
+        .map(|c| &c.cpus)
+        .filter(|cpus| cpus.len() > 1)
+        .collect();
+    if let Some(most) = shared.iter().map(|cpus| cpus.len()).max() {
+        let cores = topology.cores.len();
+        let which = if shared.len() == cores {
+            format!("{cores} cores with {most} hardware threads each")
+        } else {
+            format!(
+                "{cores} cores, {} of them with {most} hardware threads each",
+                shared.len()
+            )
+        };
+        notes.push(format!(
+            "The {} logical CPUs are {which} (SMT; {}): busy threads of one core share its execution units, so they give much less than {most} times one thread's throughput.",
+            topology.cpus.len(),
+            siblings_example(&shared)
+        ));
+    }
+    if topology.core_types.len() > 1 {
+        let kinds: Vec<String> = topology
+            .core_types
+            .iter()
+            .map(|t| {
+                let noun = match t.name.as_str() {
+                    "P" | "E" => format!("{}-core", t.name),
+                    name => format!("{name} core"),
+                };
+                let noun = if t.cores == 1 {
+                    noun
+                } else {
+                    format!("{noun}s")
+                };
+                let capacity = t
+                    .sched_capacity
+                    .map_or_else(String::new, |c| format!(", capacity {c} of 1024"));
+                format!("{} {noun} (CPUs {}{capacity})", t.cores, cpu_list(&t.cpus))
+            })
+            .collect();
+        notes.push(format!(
+            "Cores differ: {}. The same work takes longer on a slower core, so a speedup over all CPUs falls short of their count even with no serial part and no contention.",
+            join_and(&kinds)
+        ));
+    }
+    notes
+}
+
+/// "CPUs 0 and 8 share a core, 1 and 9 another, …": the first cores with several threads.
+fn siblings_example(shared: &[&Vec<usize>]) -> String {
+    let threads = |cpus: &[usize]| match cpus {
+        [a, b] => format!("{a} and {b}"),
+        more => cpu_list_plain(more),
+    };
+    let mut text = format!("CPUs {} share a core", threads(shared[0]));
+    if let Some(second) = shared.get(1) {
+        let _ = write!(text, ", {} another", threads(second));
+    }
+    if shared.len() > 2 {
+        text.push_str(", …");
+    }
+    text
+}
+
+/// "0,1,2,3": CPUs one by one.
+fn cpu_list_plain(cpus: &[usize]) -> String {
+    cpus.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// What the other programs are taking now, as far as the counters tell.

@@ -27,6 +27,8 @@ fn machine() -> Machine {
         os: "linux".into(),
         arch: "x86_64".into(),
         cpu_model: "Example CPU @ 2.00GHz".into(),
+        topology: None,
+        sysroot: None,
     }
 }
 

@@ -34,6 +34,10 @@ pub(crate) fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
         match part.split_once('-') {
             Some((a, b)) => {
                 let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
+                // No kernel numbers CPUs this far: a list that does is not one.
+                if b < a || b >= 1 << 20 {
+                    return None;
+                }
                 cpus.extend(a..=b);
             }
             None => cpus.push(part.parse().ok()?),
@@ -55,6 +59,10 @@ mod tests {
         assert_eq!(cpu_list(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
         assert_eq!(cpu_list(&[1]), "1");
         assert!(parse_cpu_list("x").is_none());
+        // A range backwards, or to a CPU no kernel numbers, is not a list (nor a reason to
+        // allocate a billion numbers).
+        assert!(parse_cpu_list("3-1").is_none());
+        assert!(parse_cpu_list("0-4000000000").is_none());
     }
 
     mod properties {

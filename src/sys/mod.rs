@@ -15,6 +15,7 @@
 pub(crate) mod cgroup;
 mod cpu_list;
 mod os;
+mod topology;
 
 pub(crate) use cpu_list::{cpu_list, parse_cpu_list};
 pub use os::affinity;
@@ -23,10 +24,12 @@ pub(crate) use os::{
     pin_current_thread, process_context_switches, process_cpu_time, process_stopped,
     signal_ignored, thread_context_switches,
 };
+pub use topology::Topology;
 
-use cgroup::cgroup_quota;
+use cgroup::{cgroup_quota, cgroup_quota_at};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::fs;
+use std::path::{Path, PathBuf};
 
 /// The CPU facts of this machine, as the report's `machine` object (which also holds the
 /// [`cpu_capacity`](Machine::cpu_capacity) they give).
@@ -51,6 +54,12 @@ pub struct Machine {
     pub(crate) os: String,
     pub(crate) arch: String,
     pub(crate) cpu_model: String,
+    /// How the CPUs are built: cores, their hardware threads, packages, core types; where
+    /// sysfs tells.
+    pub(crate) topology: Option<Topology>,
+    /// The directory the facts were read below (`info --sysroot DIR`), instead of this
+    /// machine's `/sys` and `/proc`.
+    pub(crate) sysroot: Option<PathBuf>,
 }
 
 impl Machine {
@@ -67,9 +76,11 @@ impl Machine {
             affinity.as_ref().map(Vec::len),
             quota.as_ref().map(|q| q.cpus),
         );
+        let topology = Topology::read(Path::new("/sys"));
         Machine {
             logical_cpus,
-            physical_cores: num_cpus::get_physical(),
+            physical_cores: physical_cores(topology.as_ref())
+                .unwrap_or_else(num_cpus::get_physical),
             available_parallelism,
             limited_by,
             affinity,
@@ -79,8 +90,64 @@ impl Machine {
                 .threads,
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
-            cpu_model: cpu_model().unwrap_or_else(|| "unknown".to_string()),
+            cpu_model: cpu_model(Path::new("/proc/cpuinfo"))
+                .unwrap_or_else(|| "unknown".to_string()),
+            topology,
+            sysroot: None,
         }
+    }
+
+    /// The facts of the machine whose `/sys` and `/proc` were copied below `root`, read as
+    /// [`Machine::detect`] reads this one's (as `lscpu --sysroot` does). What only a running
+    /// process can know is taken from the tree where it has it (the affinity mask from
+    /// `proc/self/status`, the cgroup from `proc/self/cgroup`) and is unknown otherwise; the
+    /// available parallelism and rayon's pool follow Rust's and rayon's rules from those
+    /// facts, with no `RAYON_NUM_THREADS` set. An error says, in one line, why `root` is not
+    /// such a tree.
+    pub fn from_tree(root: &Path) -> Result<Machine, String> {
+        let shown = root.display();
+        if !root.is_dir() {
+            return Err(format!("--sysroot {shown}: not a directory"));
+        }
+        let topology = Topology::read(&root.join("sys")).ok_or_else(|| {
+            format!(
+                "--sysroot {shown}: no CPUs listed in {shown}/sys/devices/system/cpu (give the directory that holds a machine's sys/ and proc/)"
+            )
+        })?;
+        let logical_cpus = topology.cpus.len();
+        let affinity = fs::read_to_string(root.join("proc/self/status"))
+            .ok()
+            .and_then(|status| allowed_cpus(&status))
+            .filter(|cpus| !cpus.is_empty());
+        let quota = fs::read_to_string(root.join("proc/self/cgroup"))
+            .ok()
+            .and_then(|cgroup| cgroup_quota_at(&root.join("sys/fs/cgroup"), &cgroup));
+        let schedulable = affinity.as_ref().map_or(logical_cpus, Vec::len);
+        // Rust's rule on Linux: the affinity mask, then at most the quota rounded down.
+        let available_parallelism = quota.as_ref().map_or(schedulable, |q| {
+            schedulable.min((q.cpus.floor() as usize).max(1))
+        });
+        Ok(Machine {
+            logical_cpus,
+            physical_cores: topology.cores.len(),
+            available_parallelism,
+            limited_by: limited_by(
+                logical_cpus,
+                available_parallelism,
+                affinity.as_ref().map(Vec::len),
+                quota.as_ref().map(|q| q.cpus),
+            ),
+            affinity,
+            cgroup_quota_cpus: quota.as_ref().map(|q| q.cpus),
+            cgroup_source: quota.as_ref().map(|q| q.source.to_string()),
+            rayon_threads: rayon_default(|_| None, available_parallelism).threads,
+            os: "linux".to_string(),
+            arch: "unknown".to_string(),
+            cpu_model: cpu_model(&root.join("proc/cpuinfo"))
+                .unwrap_or_else(|| "unknown".to_string()),
+            topology: Some(topology),
+            sysroot: Some(root.to_path_buf()),
+        })
     }
 
     /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
@@ -104,16 +171,35 @@ impl Machine {
         m.affinity = Some((0..cpus).collect());
         m.cgroup_quota_cpus = None;
         m.available_parallelism = cpus;
+        m.physical_cores = cpus;
+        m.topology = Some(Topology::of_cores(
+            &(0..cpus)
+                .map(|c| (vec![c], "core", None))
+                .collect::<Vec<_>>(),
+        ));
         m
     }
 
     /// The facts as label/value pairs, in the order `info` prints them.
     pub(crate) fn facts(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut facts = Vec::new();
+        if let Some(root) = &self.sysroot {
+            facts.push(("sysroot", root.display().to_string()));
+        }
+        facts.extend([
             ("cpu_model", self.cpu_model.clone()),
             ("os", format!("{} {}", self.os, self.arch)),
             ("logical_cpus", self.logical_cpus.to_string()),
             ("physical_cores", self.physical_cores.to_string()),
+        ]);
+        facts.push((
+            "topology",
+            self.topology.as_ref().map_or_else(
+                || "unknown (sysfs does not tell)".into(),
+                |t| t.summary.clone(),
+            ),
+        ));
+        facts.extend([
             (
                 "available_parallelism",
                 self.available_parallelism.to_string(),
@@ -121,9 +207,11 @@ impl Machine {
             ("limited_by", self.limited_by.clone()),
             (
                 "affinity",
-                self.affinity
-                    .as_ref()
-                    .map_or_else(|| "not available on this platform".into(), |a| cpu_list(a)),
+                match (&self.affinity, &self.sysroot) {
+                    (Some(mask), _) => cpu_list(mask),
+                    (None, Some(_)) => "unknown (not in the tree)".into(),
+                    (None, None) => "not available on this platform".into(),
+                },
             ),
             (
                 "cgroup_quota_cpus",
@@ -134,15 +222,30 @@ impl Machine {
             ),
             ("cpu_capacity", format_cpus(self.cpu_capacity())),
             ("rayon_threads", self.rayon_threads.to_string()),
-        ]
+        ]);
+        facts
     }
 }
 
+/// The physical cores the topology counts, where it was read.
+fn physical_cores(topology: Option<&Topology>) -> Option<usize> {
+    topology.map(|t| t.cores.len()).filter(|&n| n > 0)
+}
+
+/// The CPUs a process may run on, from its `/proc/PID/status` (`Cpus_allowed_list`).
+fn allowed_cpus(status: &str) -> Option<Vec<usize>> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .and_then(parse_cpu_list)
+}
+
 /// The report's `machine` object: the facts in their order, and between `cgroup_source` and
-/// `rayon_threads` the `cpu_capacity` computed from them, so that the two cannot disagree.
+/// `rayon_threads` the `cpu_capacity` computed from them, so that the two cannot disagree;
+/// `topology` and `sysroot` last, where there is one.
 impl Serialize for Machine {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Machine", 12)?;
+        let mut s = serializer.serialize_struct("Machine", 14)?;
         s.serialize_field("logical_cpus", &self.logical_cpus)?;
         s.serialize_field("physical_cores", &self.physical_cores)?;
         s.serialize_field("available_parallelism", &self.available_parallelism)?;
@@ -155,6 +258,14 @@ impl Serialize for Machine {
         s.serialize_field("os", &self.os)?;
         s.serialize_field("arch", &self.arch)?;
         s.serialize_field("cpu_model", &self.cpu_model)?;
+        match &self.topology {
+            Some(topology) => s.serialize_field("topology", topology)?,
+            None => s.skip_field("topology")?,
+        }
+        match &self.sysroot {
+            Some(root) => s.serialize_field("sysroot", root)?,
+            None => s.skip_field("sysroot")?,
+        }
         s.end()
     }
 }
@@ -184,8 +295,8 @@ fn online_cpus() -> Option<usize> {
     parse_cpu_list(&text).map(|c| c.len()).filter(|&n| n > 0)
 }
 
-fn cpu_model() -> Option<String> {
-    let text = fs::read_to_string("/proc/cpuinfo").ok()?;
+fn cpu_model(cpuinfo: &Path) -> Option<String> {
+    let text = fs::read_to_string(cpuinfo).ok()?;
     text.lines()
         .find(|l| {
             l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware")
@@ -299,6 +410,8 @@ mod tests {
             os: "linux".into(),
             arch: "x86_64".into(),
             cpu_model: "Example CPU".into(),
+            topology: None,
+            sysroot: None,
         };
         let json = serde_json::to_value(&machine).unwrap();
         let keys: Vec<&str> = json

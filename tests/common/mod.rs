@@ -7,6 +7,8 @@
 // Each test crate uses only some of these helpers.
 #![allow(dead_code)]
 
+pub mod sysfs;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::time::Duration;

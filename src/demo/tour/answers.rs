@@ -109,10 +109,15 @@ pub(super) fn machine_section(info: Report) -> Section {
         "What does this machine offer?",
         "this machine",
         vec![format!(
-            "{} with {} logical CPU(s) on {} physical core(s); this process may use {} (limited by {}), {} of time at once. Every figure below was measured here, in this run.",
+            "{} with {} logical CPU(s) on {} physical core(s){}; this process may use {} (limited by {}), {} of time at once. Every figure below was measured here, in this run.",
             m.cpu_model,
             m.logical_cpus,
             m.physical_cores,
+            // Only where the cores are not all alike with one thread each: "(8 cores x 2 threads, …)".
+            m.topology
+                .as_ref()
+                .filter(|t| t.has_smt() || t.core_types.len() > 1)
+                .map_or_else(String::new, |t| format!(" ({})", t.summary)),
             m.schedulable_cpus(),
             m.limited_by,
             capacity(m)
