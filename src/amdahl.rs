@@ -94,6 +94,12 @@ pub struct AmdahlReport {
     pub(crate) serial_fraction_set: f64,
     /// CPUs' worth of time this process can use at once; a point's `p` is `min(P, cpus)`.
     pub(crate) cpus: f64,
+    /// The largest P the fit was made over, where it was not made over every point: the
+    /// cores of the fastest kind, beyond which workers run on hardware threads that share a
+    /// core or on slower cores, which Amdahl's law does not model. The model counts at most
+    /// that many processors. Null: every point.
+    #[serde(default)]
+    pub(crate) fitted_up_to: Option<usize>,
     /// The points of the fit, one per P, with the spread of each speedup.
     pub(crate) points: Vec<Point>,
 }
@@ -112,9 +118,26 @@ pub(crate) struct Point {
 }
 
 impl AmdahlReport {
-    /// Fits `points` measured on `cpus` CPUs with `serial_fraction_set` serial work.
+    /// Fits all `points` measured on `cpus` CPUs with `serial_fraction_set` serial work (for
+    /// tests: a sweep fits as [`AmdahlReport::fitted_within`] its cores).
+    #[cfg(test)]
     pub(crate) fn new(points: Vec<Point>, cpus: f64, serial_fraction_set: f64) -> AmdahlReport {
-        let pairs: Vec<(f64, f64)> = points.iter().map(|pt| (pt.p, pt.speedup)).collect();
+        AmdahlReport::fitted_within(points, cpus, serial_fraction_set, None)
+    }
+
+    /// Fits only the points of P up to `up_to` (all where `None`): see
+    /// [`fitted_up_to`](AmdahlReport::fitted_up_to).
+    pub(crate) fn fitted_within(
+        points: Vec<Point>,
+        cpus: f64,
+        serial_fraction_set: f64,
+        up_to: Option<usize>,
+    ) -> AmdahlReport {
+        let pairs: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|pt| up_to.is_none_or(|limit| pt.threads <= limit))
+            .map(|pt| (pt.p, pt.speedup))
+            .collect();
         let fit = fit(&pairs);
         AmdahlReport {
             serial_fraction: fit.map(|f| f.serial_fraction),
@@ -122,14 +145,23 @@ impl AmdahlReport {
             rms_error: fit.map(|f| f.rms_error),
             serial_fraction_set,
             cpus,
+            fitted_up_to: up_to,
             points,
         }
     }
 
     /// The fitted speedup of P workers (`None` without a fit).
     pub(crate) fn predicted(&self, threads: usize) -> Option<f64> {
+        self.model(threads as f64)
+    }
+
+    /// The fitted speedup of `threads` workers, which may be fractional (a plot's curve).
+    pub(crate) fn model(&self, threads: f64) -> Option<f64> {
+        let threads = self
+            .fitted_up_to
+            .map_or(threads, |limit| threads.min(limit as f64));
         self.serial_fraction
-            .map(|s| speedup(s, processors(threads as f64, self.cpus)))
+            .map(|s| speedup(s, processors(threads, self.cpus)))
     }
 }
 
@@ -192,6 +224,15 @@ mod tests {
         assert!((report.serial_fraction.unwrap() - 0.5).abs() < 1e-6);
         assert!((report.max_speedup.unwrap() - 2.0).abs() < 1e-5);
         assert!((report.predicted(4).unwrap() - s).abs() < 1e-6);
+        // Fitted over P up to 2 only, the model stays at what 2 processors give.
+        let within = AmdahlReport::fitted_within(
+            vec![point(1, 1.0), point(2, 2.0), point(4, 2.4)],
+            4.0,
+            0.0,
+            Some(2),
+        );
+        assert!(within.serial_fraction.unwrap() < 1e-6);
+        assert!((within.predicted(4).unwrap() - 2.0).abs() < 1e-6);
         let one_cpu = AmdahlReport::new(vec![point(1, 1.0)], 1.0, 0.0);
         assert_eq!(
             (one_cpu.serial_fraction, one_cpu.predicted(2)),

@@ -143,7 +143,7 @@ fn sweep_report(
         })
         .collect();
     let fit = crate::amdahl::AmdahlReport::new(points, capacity, 0.0);
-    r.claims = crate::demo::maxprocs::claims(&r.results, &fit, &r.interference);
+    r.claims = crate::demo::maxprocs::claims(&r.results, &fit, &r.interference, None);
     r.amdahl = Some(fit);
     r
 }

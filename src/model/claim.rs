@@ -30,12 +30,13 @@ pub enum ClaimId {
     MaxprocsTwoBeatOne,
     MaxprocsNoGainAboveCpus,
     MaxprocsFitIsTheWork,
+    MaxprocsSmtGain,
 }
 
 impl ClaimId {
     /// Every claim, in the README's order.
     #[cfg(test)]
-    pub(crate) const ALL: [ClaimId; 21] = [
+    pub(crate) const ALL: [ClaimId; 22] = [
         ClaimId::MachineParallelPossible,
         ClaimId::ParallelAtOnce,
         ClaimId::ParallelFaster,
@@ -57,6 +58,7 @@ impl ClaimId {
         ClaimId::MaxprocsTwoBeatOne,
         ClaimId::MaxprocsNoGainAboveCpus,
         ClaimId::MaxprocsFitIsTheWork,
+        ClaimId::MaxprocsSmtGain,
     ];
 
     /// The stable public id, as the JSON and the README name the claim.
@@ -83,6 +85,7 @@ impl ClaimId {
             ClaimId::MaxprocsTwoBeatOne => "maxprocs.two_beat_one",
             ClaimId::MaxprocsNoGainAboveCpus => "maxprocs.no_gain_above_cpus",
             ClaimId::MaxprocsFitIsTheWork => "maxprocs.fit_is_the_work",
+            ClaimId::MaxprocsSmtGain => "maxprocs.smt_gain",
         }
     }
 }

@@ -25,6 +25,7 @@ pub enum ClaimFigures {
     FixesExact(FixesExactFigures),
     NoGainAboveCpus(NoGainAboveCpusFigures),
     FitIsTheWork(FitIsTheWorkFigures),
+    SmtGain(SmtGainFigures),
     OneCpu(OneCpuFigures),
     AsLongAsSequential(AsLongAsSequentialFigures),
     GreenCheaper(GreenCheaperFigures),
@@ -146,6 +147,18 @@ pub struct FitIsTheWorkFigures {
     pub(crate) baseline_ms: f64,
 }
 
+/// `maxprocs.smt_gain`: the speedups at one worker per core and at one per hardware thread,
+/// and the gain of the second over the first (0.24 for 24%), with its spread over the rounds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmtGainFigures {
+    pub(crate) cores: usize,
+    pub(crate) threads: usize,
+    pub(crate) speedup_per_core: f64,
+    pub(crate) speedup_every_thread: f64,
+    pub(crate) gain: f64,
+    pub(crate) gain_interval: [f64; 2],
+}
+
 /// `interleave.one_cpu`: the CPU shared, and the modes that ran elsewhere.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OneCpuFigures {
@@ -219,6 +232,7 @@ into_figures!(
     FixesExact(FixesExactFigures),
     NoGainAboveCpus(NoGainAboveCpusFigures),
     FitIsTheWork(FitIsTheWorkFigures),
+    SmtGain(SmtGainFigures),
     OneCpu(OneCpuFigures),
     AsLongAsSequential(AsLongAsSequentialFigures),
     GreenCheaper(GreenCheaperFigures),

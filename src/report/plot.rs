@@ -11,7 +11,7 @@
 //! Amdahl's formula. The file is written whole or not at all: into a temporary file in the same
 //! directory, then renamed over the target.
 
-use crate::amdahl::{self, AmdahlReport};
+use crate::amdahl::AmdahlReport;
 use crate::model::Report;
 use crate::sys::cpus_phrase;
 use anyhow::Context;
@@ -45,11 +45,7 @@ pub(crate) fn render(report: &Report) -> anyhow::Result<String> {
 
 fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     let max_p = curve.points.iter().map(|p| p.threads).max().unwrap_or(1) as f64;
-    let fitted = |p: f64| {
-        curve
-            .serial_fraction
-            .map(|s| amdahl::speedup(s, amdahl::processors(p, curve.cpus)))
-    };
+    let fitted = |p: f64| curve.model(p);
     let top = curve
         .points
         .iter()
@@ -106,8 +102,11 @@ fn draw(curve: &AmdahlReport, svg: &mut String) -> Result<(), Box<dyn std::error
             fitted(p).map(|s| (p, s))
         });
         let label = format!(
-            "{AMDAHL}: serial fraction {:.3}",
-            curve.serial_fraction.unwrap_or(0.0)
+            "{AMDAHL}: serial fraction {:.3}{}",
+            curve.serial_fraction.unwrap_or(0.0),
+            curve
+                .fitted_up_to
+                .map_or_else(String::new, |p| format!(", fitted over P <= {p}"))
         );
         chart
             .draw_series(LineSeries::new(line, RED.stroke_width(2)))?
@@ -170,7 +169,7 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::amdahl::Point;
+    use crate::amdahl::{self, Point};
     use crate::model::{SCHEMA, Timeline};
     use crate::sys::Machine;
 

@@ -24,6 +24,7 @@ pub(crate) use os::{
     pin_current_thread, process_context_switches, process_cpu_time, process_stopped,
     signal_ignored, thread_context_switches,
 };
+pub(crate) use topology::Reach;
 pub use topology::Topology;
 
 use cgroup::{cgroup_quota, cgroup_quota_at};

@@ -84,6 +84,22 @@ pub(crate) struct CpuPlace {
     pub(crate) sched_capacity: Option<u32>,
 }
 
+/// What a set of CPUs is made of: the measure of how far a speedup can go before it meets
+/// hardware threads that share a core, or slower cores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reach {
+    /// Logical CPUs.
+    pub(crate) cpus: usize,
+    /// The physical cores they belong to.
+    pub(crate) cores: usize,
+    /// The cores of the fastest kind among them (all of them where the cores are alike).
+    pub(crate) fastest_cores: usize,
+    /// That kind's name ("core", "P", "big").
+    pub(crate) fastest_kind: String,
+    /// Are all the cores of one kind?
+    pub(crate) alike: bool,
+}
+
 /// More CPUs than any machine the kernel supports (`CONFIG_NR_CPUS` is at most 8192): a
 /// tree that lists more is not read.
 const MOST_CPUS: usize = 1 << 14;
@@ -234,6 +250,34 @@ impl Topology {
         };
         topology.summary = topology.describe();
         topology
+    }
+
+    /// What the CPUs of `mask` (every online CPU where `None`) are made of.
+    pub(crate) fn reach(&self, mask: Option<&[usize]>) -> Reach {
+        let usable: Vec<&CpuPlace> = self
+            .cpus
+            .iter()
+            .filter(|p| mask.is_none_or(|m| m.contains(&p.cpu)))
+            .collect();
+        let cores: BTreeSet<usize> = usable.iter().map(|p| p.core).collect();
+        // The fastest kind the mask reaches: core_types is ordered fastest first.
+        let fastest = self
+            .core_types
+            .iter()
+            .find(|t| usable.iter().any(|p| p.core_type == t.name));
+        let fastest_cores: BTreeSet<usize> = usable
+            .iter()
+            .filter(|p| fastest.is_some_and(|t| t.name == p.core_type))
+            .map(|p| p.core)
+            .collect();
+        let kinds: BTreeSet<&str> = usable.iter().map(|p| p.core_type.as_str()).collect();
+        Reach {
+            cpus: usable.len(),
+            cores: cores.len(),
+            fastest_cores: fastest_cores.len(),
+            fastest_kind: fastest.map_or_else(|| "core".into(), |t| t.name.clone()),
+            alike: kinds.len() <= 1,
+        }
     }
 
     /// Hardware threads that share a core with another online CPU: where SMT is at work.
@@ -495,6 +539,26 @@ mod tests {
         let topology = Topology::read(dir.path()).unwrap();
         assert_eq!(topology.cpus.len(), 2);
         assert_eq!(topology.summary, "2 cores");
+    }
+
+    #[test]
+    fn reach_counts_the_cores_of_a_mask() {
+        let hybrid = Topology::of_cores(&[
+            (vec![0, 1], "P", None),
+            (vec![2, 3], "P", None),
+            (vec![4], "E", None),
+            (vec![5], "E", None),
+        ]);
+        let all = hybrid.reach(None);
+        assert_eq!((all.cpus, all.cores, all.fastest_cores), (6, 4, 2));
+        assert_eq!(all.fastest_kind, "P");
+        assert!(!all.alike);
+        let e_only = hybrid.reach(Some(&[4, 5]));
+        assert_eq!((e_only.cpus, e_only.cores, e_only.fastest_cores), (2, 2, 2));
+        assert_eq!(e_only.fastest_kind, "E");
+        assert!(e_only.alike);
+        let siblings = hybrid.reach(Some(&[0, 1]));
+        assert_eq!((siblings.cpus, siblings.cores), (2, 1));
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! The sweep's claims: no gain above the CPUs, P = 2 against P = 1, and whether the Amdahl fit describes the work.
+//! The sweep's claims: no gain above the CPUs, P = 2 against P = 1, whether the Amdahl fit
+//! describes the work, and what the other hardware threads of each core added (SMT).
 
 use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
 use crate::claims::ClaimId;
 use crate::claims::Speed;
-use crate::model::claim_figures::{FitIsTheWorkFigures, NoGainAboveCpusFigures, SpeedFigures};
+use crate::model::claim_figures::{
+    FitIsTheWorkFigures, NoGainAboveCpusFigures, SmtGainFigures, SpeedFigures,
+};
+use crate::sys::Reach;
 
 /// A P above the CPUs must beat the best P within them by this much in every round to count
 /// as a gain: less is within the noise of the runs.
@@ -12,12 +16,15 @@ const GAIN: f64 = 1.05;
 /// A fit that misses the points by more than this (rms, in speedup) does not describe them.
 const FIT_RMS: f64 = 0.15;
 
-/// The sweep's claims: no gain from P above the CPUs, and whether the Amdahl fit describes the
-/// work (rather than the machine's load, or the noise of runs too short to time).
+/// The sweep's claims: no gain from P above the CPUs, whether the Amdahl fit describes the
+/// work (rather than the machine's load, or the noise of runs too short to time), and, where
+/// `reach` (what the CPUs are made of) shows hardware threads that share a core, what they
+/// added.
 pub(crate) fn claims(
     results: &[ModeResult],
     fit: &AmdahlReport,
     interference: &Interference,
+    reach: Option<&Reach>,
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
     let capacity = cpus_phrase(fit.cpus);
@@ -90,10 +97,22 @@ pub(crate) fn claims(
             || "nothing but the number of CPUs limits the speedup".to_string(),
             |m| format!("no number of CPUs can give a speedup above {m:.1}"),
         );
-        let described = format!(
-            "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}",
-            fit.points.len()
-        );
+        let described = match (fit.fitted_up_to, reach) {
+            (Some(limit), Some(reach)) => format!(
+                "Amdahl fit (least squares over the {} points with P up to the {}, p = P; beyond them workers {}, which the law does not model): serial fraction {s:.3}, rms error {rms:.3}",
+                fit.points.iter().filter(|p| p.threads <= limit).count(),
+                cores_phrase(limit, reach),
+                if reach.alike {
+                    "share a core with another worker"
+                } else {
+                    "run on slower cores or share a core"
+                }
+            ),
+            _ => format!(
+                "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}",
+                fit.points.len()
+            ),
+        };
         let impossible = results.iter().find(|r| r.speedup > fit.cpus.max(1.0) * 1.1);
         let (holds, text) = match (&unjudgeable, impossible) {
             (_, Some(r)) => (
@@ -129,6 +148,7 @@ pub(crate) fn claims(
                 .judged(holds, text),
         );
     }
+    claims.extend(reach.and_then(|r| smt_gain(results, fit, interference, r)));
     claims.extend(two_beat_one(results, interference));
     claims.push(crate::claims::checksums(results, None));
     claims
@@ -180,4 +200,96 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
             })
             .judged(speed.holds(), text),
     )
+}
+
+/// "8 cores", "6 P-cores", "4 big cores": the fastest cores, by kind where kinds differ.
+fn cores_phrase(n: usize, reach: &Reach) -> String {
+    let noun = match (reach.alike, reach.fastest_kind.as_str()) {
+        (true, _) => "core".to_string(),
+        (false, kind @ ("P" | "E")) => format!("{kind}-core"),
+        (false, kind) => format!("{kind} core"),
+    };
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `maxprocs.smt_gain`: what the other hardware threads of each core added, from P = the
+/// cores (one worker per core) to P = the CPUs (every hardware thread busy), where the cores
+/// are alike, some run several threads, the quota leaves every CPU usable and the sweep has
+/// both points. The ratio of the two speedups is judged as any speedup is: beyond the noise
+/// of the rounds ([`crate::claims::MIN_EFFECT`]), on a run that can judge speed.
+fn smt_gain(
+    results: &[ModeResult],
+    fit: &AmdahlReport,
+    interference: &Interference,
+    reach: &Reach,
+) -> Option<Claim> {
+    if !reach.alike || reach.cores >= reach.cpus || fit.cpus + 1e-9 < reach.cpus as f64 {
+        return None;
+    }
+    let per_core = results.iter().find(|r| r.workers == reach.cores)?;
+    let every_thread = results.iter().find(|r| r.workers == reach.cpus)?;
+    let gain = every_thread.speedup / per_core.speedup;
+    let [low, high] = every_thread.speedup_interval.map(|s| s / per_core.speedup);
+    let threads_per_core = reach.cpus.div_ceil(reach.cores);
+    let other_threads = if threads_per_core == 2 {
+        "the second hardware thread of each core"
+    } else {
+        "the other hardware threads of each core"
+    };
+    let figures = format!(
+        "P = {} on {} hardware threads gave a speedup of {:.2} against {:.2} at P = {}, one worker per core; {low:.2}-{high:.2}x in single rounds",
+        reach.cpus, reach.cpus, every_thread.speedup, per_core.speedup, reach.cores
+    );
+    let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
+    let speed = match crate::claims::speed_unjudgeable(interference, baseline_ms) {
+        Some(why) => Speed::Unjudgeable(why),
+        None => Speed::judge(gain, [low, high]),
+    };
+    let percent = (gain - 1.0) * 100.0;
+    let text = match &speed {
+        Speed::Unjudgeable(why) => {
+            format!("What {other_threads} adds cannot be judged here: {why} ({figures}).")
+        }
+        Speed::Faster { .. } => {
+            let mut text = format!(
+                "{} added {percent:.0}% ({figures}).",
+                capitalise(other_threads)
+            );
+            text.push_str(
+                " Hardware threads of one core share its execution units: that is less than another core would give, and it is not a serial part of the work.",
+            );
+            text
+        }
+        Speed::NotFaster => format!(
+            "{} added nothing beyond the noise ({percent:+.0}%; {figures}): for this work a core's hardware threads are no faster together than one alone.",
+            capitalise(other_threads)
+        ),
+        Speed::RoundsDisagree => format!(
+            "{} added {percent:.0}% by the medians, within the spread of the rounds ({figures}).",
+            capitalise(other_threads)
+        ),
+    };
+    Some(
+        Claim::new(ClaimId::MaxprocsSmtGain, None)
+            .with(SmtGainFigures {
+                cores: reach.cores,
+                threads: reach.cpus,
+                speedup_per_core: per_core.speedup,
+                speedup_every_thread: every_thread.speedup,
+                gain: gain - 1.0,
+                gain_interval: [low - 1.0, high - 1.0],
+            })
+            .judged(speed.holds(), text),
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

@@ -24,6 +24,14 @@
 //!   (a few slices per task and run) grows linearly with the CPU count, and only one pool (of
 //!   the current P) is alive at a time.
 //!
+//! # Cores that are not alike
+//!
+//! Where the CPUs include hardware threads that share a core (SMT), or cores of a slower kind
+//! (Intel E-cores, ARM little cores), a worker beyond the fastest cores does not add a
+//! processor as Amdahl's law counts one. The fit is then made over P up to those cores only,
+//! the default list includes them, and `maxprocs.smt_gain` says what the other hardware
+//! threads of each core added; an SMT gain is never read as a serial fraction.
+//!
 //! Rounds go over every P in turn (P = 1, 2, 4, 1, 2, 4, ...) rather than all runs of one P
 //! together, so that a burst of load from elsewhere on the machine spreads over all P instead
 //! of skewing one of them.
@@ -117,18 +125,21 @@ pub(crate) fn default_procs(cpus: usize) -> Vec<usize> {
     tidy(procs)
 }
 
-/// The P list to run: the one asked for, or the default list with the worker limit; P = 1 is
-/// always there, as the baseline. The flag says whether P = 1 had to be added.
+/// The P list to run: the one asked for, or the default list with the worker limit and the
+/// `landmarks` of the machine (its cores, and its fastest cores, where they are fewer than its
+/// CPUs); P = 1 is always there, as the baseline. The flag says whether P = 1 had to be added.
 pub(crate) fn procs_to_run(
     asked: Option<&[usize]>,
     cpus: usize,
     limit: usize,
+    landmarks: &[usize],
 ) -> (Vec<usize>, bool) {
     let mut procs = if let Some(list) = asked {
         list.to_vec()
     } else {
         let mut list = default_procs(cpus);
         list.push(limit);
+        list.extend(landmarks);
         list
     };
     let added_one = !procs.contains(&1);
@@ -162,7 +173,27 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let facts = CpuFacts::of(&machine);
     let cpus = machine.available_parallelism;
     let capacity = facts.capacity();
-    let (procs, added_one) = procs_to_run(config.procs.as_deref(), cpus, config.limit.workers);
+    let reach = machine
+        .topology
+        .as_ref()
+        .map(|t| t.reach(machine.affinity.as_deref()));
+    // Amdahl's law counts processors that are alike: the fit stops at the cores of the
+    // fastest kind where workers beyond them would share a core or run on a slower one.
+    let fit_limit = reach
+        .as_ref()
+        .map(|r| r.fastest_cores)
+        .filter(|&cores| (cores as f64) < capacity.floor());
+    let landmarks: Vec<usize> = reach
+        .iter()
+        .flat_map(|r| [r.fastest_cores, r.cores])
+        .filter(|&p| p < cpus)
+        .collect();
+    let (procs, added_one) = procs_to_run(
+        config.procs.as_deref(),
+        cpus,
+        config.limit.workers,
+        &landmarks,
+    );
     let largest = *procs.last().expect("P = 1 at least");
     let tasks = config.tasks.unwrap_or_else(|| default_tasks(cpus, largest));
     let size = match config.size {
@@ -216,7 +247,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             speedup_max: stats::speedup(baseline, r.wall_ms.min),
         })
         .collect();
-    let fit = AmdahlReport::new(points, capacity, serial_set);
+    let fit = AmdahlReport::fitted_within(points, capacity, serial_set, fit_limit);
     for r in &mut results {
         r.findings = Findings::Maxprocs(MaxprocsFindings {
             karp_flatt: stats::karp_flatt(r.speedup, r.workers),
@@ -225,7 +256,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     }
 
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
-    let claims = claims(&results, &fit, &outcome.interference);
+    let claims = claims(&results, &fit, &outcome.interference, reach.as_ref());
     let mut notes = maxprocs.notes();
     notes.extend(sweep_notes(&Sweep {
         workload: &workload,

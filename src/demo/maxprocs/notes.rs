@@ -53,6 +53,9 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             "No Amdahl fit: it needs a point where more than one CPU could work at once, and this process has {capacity}."
         )),
     }
+    notes.extend(
+        crate::claims::find(claims, ClaimId::MaxprocsSmtGain, None).map(|c| c.text.clone()),
+    );
     if fit.serial_fraction_set > 0.0 {
         let f = fit.serial_fraction_set;
         notes.push(format!(

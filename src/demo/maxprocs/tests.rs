@@ -27,10 +27,18 @@ mod sweep_tests {
 
     #[test]
     fn the_list_run_has_the_baseline_and_the_limit() {
-        assert_eq!(procs_to_run(None, 2, 2), (vec![1, 2, 4], false));
-        assert_eq!(procs_to_run(None, 2, 3), (vec![1, 2, 3, 4], false));
-        assert_eq!(procs_to_run(Some(&[4, 2, 2]), 2, 3), (vec![1, 2, 4], true));
-        assert_eq!(procs_to_run(Some(&[1, 8]), 2, 3), (vec![1, 8], false));
+        assert_eq!(procs_to_run(None, 2, 2, &[]), (vec![1, 2, 4], false));
+        assert_eq!(procs_to_run(None, 2, 3, &[]), (vec![1, 2, 3, 4], false));
+        assert_eq!(
+            procs_to_run(Some(&[4, 2, 2]), 2, 3, &[]),
+            (vec![1, 2, 4], true)
+        );
+        assert_eq!(procs_to_run(Some(&[1, 8]), 2, 3, &[]), (vec![1, 8], false));
+        // 6 P-cores of 2 threads and 8 E-cores: 20 CPUs, 14 cores, 6 of the fastest kind.
+        let (hybrid, _) = procs_to_run(None, 20, 20, &[6, 14]);
+        assert!(hybrid.contains(&6) && hybrid.contains(&14) && hybrid.contains(&20));
+        // What was asked for is run as asked.
+        assert_eq!(procs_to_run(Some(&[1, 2]), 20, 20, &[6, 14]).0, [1, 2]);
     }
 
     #[test]
@@ -97,6 +105,7 @@ mod claim_tests {
     //! Every outcome of the sweep's claims, on synthetic findings.
     use super::*;
     use crate::interference::Verdict;
+    use crate::model::claim_figures::ClaimFigures;
     use crate::stats::Summary;
 
     /// P, median wall ms, and the per-round speedup interval.
@@ -146,7 +155,141 @@ mod claim_tests {
 
     fn judge(points: &[(usize, f64, [f64; 2])], cpus: f64, verdict: Verdict) -> Vec<Claim> {
         let results = sweep(points);
-        claims(&results, &fit(&results, cpus), &machine(verdict))
+        claims(&results, &fit(&results, cpus), &machine(verdict), None)
+    }
+
+    /// The claims of a sweep on a machine of `topology`, fitted as `run` fits it: over P up to
+    /// the fastest cores where they are fewer than the CPUs.
+    fn judge_on(
+        points: &[(usize, f64, [f64; 2])],
+        topology: &crate::sys::Topology,
+        verdict: Verdict,
+    ) -> Vec<Claim> {
+        let results = sweep(points);
+        let reach = topology.reach(None);
+        let cpus = reach.cpus as f64;
+        let limit = Some(reach.fastest_cores).filter(|&c| c < reach.cpus);
+        let points = fit(&results, cpus).points;
+        let fit = AmdahlReport::fitted_within(points, cpus, 0.0, limit);
+        claims(&results, &fit, &machine(verdict), Some(&reach))
+    }
+
+    fn text(claims: &[Claim], id: ClaimId) -> String {
+        crate::claims::find(claims, id, None).unwrap().text.clone()
+    }
+
+    /// An 8-core x 2-thread desktop whose work has no serial part: linear to 8, then the
+    /// second hardware thread of each core adds 24%.
+    fn smt_sweep(at_16: f64) -> Vec<(usize, f64, [f64; 2])> {
+        let mut points: Vec<(usize, f64, [f64; 2])> = (1..=8usize)
+            .map(|p| {
+                let s = p as f64 * 0.995_f64.powf(p as f64 - 1.0);
+                (p, 800.0 / s, [s * 0.98, s * 1.02])
+            })
+            .collect();
+        let s8 = points[7].2[0] / 0.98;
+        let s16 = s8 * at_16;
+        points.push((16, 800.0 / s16, [s16 * 0.98, s16 * 1.02]));
+        let s32 = s16 * 0.99;
+        points.push((32, 800.0 / s32, [s32 * 0.97, s32 * 1.01]));
+        points
+    }
+
+    fn desktop() -> crate::sys::Topology {
+        crate::sys::Topology::of_cores(
+            &(0..8)
+                .map(|c| (vec![c, c + 8], "core", None))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn smt_is_a_gain_of_its_own_not_a_serial_fraction() {
+        let points = smt_sweep(1.24);
+        // Read as 16 alike CPUs, as conpar read it before it knew the topology, the flat top
+        // comes out as a serial fraction.
+        let naive = sweep(&points);
+        let naive_fit = fit(&naive, 16.0);
+        assert!(naive_fit.serial_fraction.unwrap() > 0.03, "{naive_fit:?}");
+        // Knowing that 16 CPUs are 8 cores x 2 threads, the fit stops at 8 and finds none.
+        let c = judge_on(&points, &desktop(), Verdict::Quiet);
+        let fitted = text(&c, ClaimId::MaxprocsFitIsTheWork);
+        assert!(
+            fitted.contains("least squares over the 8 points with P up to the 8 cores"),
+            "{fitted}"
+        );
+        let serial = crate::claims::find(&c, ClaimId::MaxprocsFitIsTheWork, None).unwrap();
+        let ClaimFigures::FitIsTheWork(f) = &serial.figures else {
+            panic!("{serial:?}");
+        };
+        assert!(f.serial_fraction < 0.01, "{f:?}");
+        let gain = crate::claims::find(&c, ClaimId::MaxprocsSmtGain, None).unwrap();
+        assert_eq!(gain.holds, Some(true), "{}", gain.text);
+        assert!(
+            gain.text.starts_with(
+                "The second hardware thread of each core added 24% (P = 16 on 16 hardware threads"
+            ),
+            "{}",
+            gain.text
+        );
+        assert!(gain.text.contains("not a serial part"), "{}", gain.text);
+        // No gain from the second threads: said as seen.
+        let none = judge_on(&smt_sweep(1.02), &desktop(), Verdict::Quiet);
+        let gain = crate::claims::find(&none, ClaimId::MaxprocsSmtGain, None).unwrap();
+        assert_eq!(gain.holds, Some(false), "{}", gain.text);
+        assert!(
+            gain.text.contains("added nothing beyond the noise"),
+            "{}",
+            gain.text
+        );
+        // A busy machine: not judged.
+        let busy = judge_on(&points, &desktop(), Verdict::Disturbed);
+        let gain = crate::claims::find(&busy, ClaimId::MaxprocsSmtGain, None).unwrap();
+        assert_eq!(gain.holds, None);
+        assert!(gain.text.contains("cannot be judged here"), "{}", gain.text);
+    }
+
+    #[test]
+    fn slower_cores_are_not_a_serial_fraction() {
+        // 4 P-cores and 4 E-cores at 60% of a P-core's speed: linear to 4, then 0.6 a worker.
+        let hybrid = crate::sys::Topology::of_cores(
+            &(0..8)
+                .map(|c| (vec![c], if c < 4 { "P" } else { "E" }, None))
+                .collect::<Vec<_>>(),
+        );
+        let points: Vec<(usize, f64, [f64; 2])> = [1usize, 2, 3, 4, 5, 6, 7, 8, 16]
+            .iter()
+            .map(|&p| {
+                let s = p.min(4) as f64 + 0.6 * (p.min(8).saturating_sub(4)) as f64;
+                (p, 800.0 / s, [s * 0.98, s * 1.02])
+            })
+            .collect();
+        let c = judge_on(&points, &hybrid, Verdict::Quiet);
+        let fitted = text(&c, ClaimId::MaxprocsFitIsTheWork);
+        assert!(
+            fitted.contains(
+                "with P up to the 4 P-cores, p = P; beyond them workers run on slower cores"
+            ),
+            "{fitted}"
+        );
+        assert!(fitted.contains("serial fraction 0.000"), "{fitted}");
+        // The cores differ: no SMT claim.
+        assert!(crate::claims::find(&c, ClaimId::MaxprocsSmtGain, None).is_none());
+    }
+
+    #[test]
+    fn alike_cores_of_one_thread_are_judged_as_before() {
+        let plain = crate::sys::Topology::of_cores(
+            &(0..2).map(|c| (vec![c], "core", None)).collect::<Vec<_>>(),
+        );
+        let points = [
+            (1, 400.0, [1.0, 1.0]),
+            (2, 205.0, [1.9, 2.0]),
+            (4, 207.0, [1.85, 1.97]),
+        ];
+        let with = judge_on(&points, &plain, Verdict::Quiet);
+        let without = judge(&points, 2.0, Verdict::Quiet);
+        assert_eq!(with, without);
     }
 
     fn holds(claims: &[Claim], id: ClaimId) -> Option<bool> {

@@ -491,11 +491,12 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
     // Both conclusions are the sweep's claims: said only as far as its runs show them.
     let no_gain = claim_text(sweep, ClaimId::MaxprocsNoGainAboveCpus, None);
     let fitted = claim_text(sweep, ClaimId::MaxprocsFitIsTheWork, None);
+    let smt = claim_text(sweep, ClaimId::MaxprocsSmtGain, None);
     answer.push(match (serial, no_gain.is_empty()) {
         (None, true) => {
             format!("With {cpus} of time there is no curve to fit: more workers only take turns.")
         }
-        _ => [no_gain, fitted]
+        _ => [no_gain, fitted, smt]
             .into_iter()
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
