@@ -83,6 +83,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
         maxprocs: None,
         amdahl: None,
         race: None,
+        core_speeds: None,
         cpython: None,
         timeline,
         interference: Interference::none(),

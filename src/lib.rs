@@ -16,8 +16,10 @@
 //! - [`kernel`]: the shared busy-work kernel (pure, deterministic, checksummed).
 //! - [`workload`]: tasks x units, chunking, calibration from a time budget.
 //! - [`sys`]: CPU facts and control: the machine's facts, the CPU capacity they give, rayon's
-//!   default pool and how CPU counts are written (`mod.rs`); CPU lists such as
-//!   "0-3,5" (`cpu_list.rs`); the cgroup CPU quota (`cgroup.rs`); the OS calls (affinity,
+//!   default pool and how CPU counts are written, from this machine or a copied tree
+//!   (`mod.rs`); CPU lists such as "0-3,5" (`cpu_list.rs`); the cgroup CPU quota
+//!   (`cgroup.rs`); the topology: cores, SMT siblings, packages, NUMA nodes, kinds of core
+//!   (`topology.rs`); the OS calls (affinity,
 //!   pinning, current CPU, counters), once for Linux and once for the rest (`os/`: `mod.rs`,
 //!   `linux.rs`, `other.rs`).
 //! - [`trace`]: recording measured slices (task, CPU, start, end) on one epoch.
@@ -25,6 +27,9 @@
 //! - [`gil`]: a global interpreter lock that behaves like `CPython`'s (new, old, none).
 //! - [`amdahl`]: Amdahl's law and its least-squares fit to measured speedups.
 //! - [`maxprocs`]: the worker limit (`--maxprocs`, `CONPAR_MAXPROCS`) and each runtime's default.
+//! - [`placement`]: where `parallel --placement` pins its tasks (distinct cores, one core's
+//!   hardware threads, the fastest or slowest cores), and the kernel's speed on each kind of
+//!   core.
 //! - [`cpu_choice`]: where a one-CPU demo runs: the CPU other programs use least, or the
 //!   one `--cpu` names (the choice itself is part of the report model).
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, oracle, disturbed rounds
@@ -111,6 +116,7 @@ pub(crate) mod limits;
 pub(crate) mod maxprocs;
 pub mod model;
 pub mod output;
+pub(crate) mod placement;
 pub(crate) mod progress;
 pub mod report;
 pub(crate) mod spawn;

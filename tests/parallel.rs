@@ -344,6 +344,8 @@ fn a_closed_pipe_with_more_output_than_the_pipe_holds() {
 
 /// Bad input: every one exits with 2 and one line on stderr, before any output.
 const BAD_INPUT: &[&[&str]] = &[
+    &["parallel", "--placement", "nowhere"],
+    &["parallel", "--placement", ""],
     &["parallel", "--tasks", "0"],
     &["parallel", "--threads", "0"],
     &["parallel", "--units", "0"],
@@ -388,4 +390,52 @@ fn small_work_is_accepted() {
     let mut cmd = conpar();
     cmd.arg("parallel").args(SMALL_WORK).args(["--tasks", "1"]);
     stdout_of(&mut cmd);
+}
+
+/// `--placement` adds a pinned mode per place the machine has, and refuses, before any work,
+/// a place it has not: read what this machine is from `info` and expect accordingly.
+#[test]
+fn placements_run_where_the_machine_has_them_and_are_refused_where_not() {
+    let info = common::json_of(&["info", "--format", "json"]);
+    let topology = &info["machine"]["topology"];
+    if topology.is_null() {
+        return; // No topology here: every placement is refused, as a unit test shows.
+    }
+    let mask = affinity(&info["machine"]);
+    let usable = |cpu: &Value| {
+        mask.as_ref()
+            .is_none_or(|m| m.contains(&cpu.as_u64().unwrap()))
+    };
+    let cores = array(topology, "cores");
+    let reached = cores
+        .iter()
+        .filter(|c| array(c, "cpus").iter().any(usable))
+        .count();
+    let smt = cores
+        .iter()
+        .any(|c| array(c, "cpus").iter().filter(|cpu| usable(cpu)).count() > 1);
+    let kinds = array(topology, "core_types").len();
+    for (place, possible) in [
+        ("cores", reached >= 2),
+        ("siblings", smt),
+        ("p", kinds > 1),
+        ("e", kinds > 1),
+    ] {
+        let mode = format!("pinned:{place}");
+        if possible {
+            let report = report(2, &["--placement", place]);
+            let row = array(&report, "results")
+                .iter()
+                .find(|r| r["mode"] == mode.as_str())
+                .unwrap_or_else(|| panic!("no {mode} row: {report:#}"))
+                .clone();
+            assert_eq!(row["checksum_ok"], true, "{row:#}");
+        } else {
+            let line = common::refused(&mut parallel(2, &["--placement", place]), 2);
+            assert!(
+                line.contains(&format!("--placement {place} needs")),
+                "{line}"
+            );
+        }
+    }
 }

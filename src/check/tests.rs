@@ -42,6 +42,7 @@ fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
         maxprocs: None,
         amdahl: None,
         race: None,
+        core_speeds: None,
         cpython: None,
         timeline: Timeline::default(),
         interference: machine(Verdict::Quiet, 0.02),

@@ -5,7 +5,7 @@ use super::parse::{
     check_every, io_wait, quantum, race_threads, ranged, serial_fraction, speedup, switch_interval,
     task_time, wait, wait_every, zoom,
 };
-use super::{GilKindArg, LanesArg, SharingArg, WorkloadArg};
+use super::{GilKindArg, LanesArg, PlacementArg, SharingArg, WorkloadArg};
 use crate::exec::race;
 use crate::exec::worker::MAX_CPU;
 use crate::limits::{
@@ -74,6 +74,11 @@ pub(crate) struct ParallelArgs {
     /// Exit with 3 if a parallel mode's speedup is below X (4 if the run cannot be judged)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = speedup)]
     pub(crate) min_speedup: Option<f64>,
+
+    /// Also run the tasks on threads pinned to these places, one mode each, comma-separated:
+    /// distinct cores, the hardware threads of one core, the fastest or the slowest cores
+    #[arg(long, value_name = "WHERE", value_enum, value_delimiter = ',')]
+    pub(crate) placement: Vec<PlacementArg>,
 
     #[command(flatten)]
     pub(crate) work: WorkArgs,

@@ -56,6 +56,7 @@ impl ParallelArgs {
         demo::parallel::Config {
             tasks: self.tasks.unwrap_or(available) as usize,
             threads: self.threads.unwrap_or(globals.limit.workers as u64) as usize,
+            placements: self.placement.iter().map(|&p| p.into()).collect(),
             limit: globals.limit,
             size: self.work.size(),
             seed: self.work.seed,

@@ -44,7 +44,7 @@ pub use color::ColorChoice;
 pub(crate) use config::Globals;
 pub use invocation::{Invocation, Outcome};
 pub(crate) use parse::ranged;
-pub(crate) use values::{FormatArg, GilKindArg, LanesArg, SharingArg, WorkloadArg};
+pub(crate) use values::{FormatArg, GilKindArg, LanesArg, PlacementArg, SharingArg, WorkloadArg};
 
 #[derive(Debug, Parser)]
 #[command(

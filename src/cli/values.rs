@@ -9,6 +9,7 @@
 use crate::demo::gil_sim::WorkloadKind;
 use crate::exec::race::Sharing;
 use crate::gil::GilKind;
+use crate::placement::Placement;
 use crate::report::{Format, Lanes};
 
 /// Declares `$name`, a [`clap::ValueEnum`] with the variants listed (and their doc comments,
@@ -107,6 +108,22 @@ mirror! {
         Channel,
         /// Each thread counts privately; the totals are added at the end
         Local,
+    }
+}
+
+mirror! {
+    /// `parallel --placement`: see [`Placement`].
+    pub(crate) enum PlacementArg => Placement {
+        /// One task per core, on its first hardware thread
+        Cores,
+        /// The hardware threads of one core (where a core runs several: SMT)
+        Siblings,
+        /// The cores of the fastest kind (P-cores, big cores)
+        #[value(name = "p")]
+        Fast,
+        /// The cores of the slowest kind (E-cores, little cores)
+        #[value(name = "e")]
+        Slow,
     }
 }
 

@@ -89,6 +89,7 @@ pub(crate) fn report(
         maxprocs: None,
         amdahl: None,
         race: None,
+        core_speeds: None,
         cpython: None,
         timeline,
         interference,

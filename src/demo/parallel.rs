@@ -8,11 +8,13 @@ use super::{Mode, Repeats, Sequential};
 use crate::claims::ClaimId;
 use crate::claims::{self, Claim};
 use crate::engine::{self, Env, Oracle, Plan, Runner};
+use crate::error::UsageError;
 use crate::exec::{pool::Pool, sequential, threads};
 use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
 use crate::model::claim_figures::{AtOnceFigures, BusyShareFigures, SpeedFigures};
 use crate::model::{ModeResult, Report, Timeline, WorkloadReport};
+use crate::placement::{self, CoreSpeed, Placement};
 use crate::report::format_ms;
 use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
@@ -37,6 +39,8 @@ pub(crate) enum Way {
     /// rounds of 2 tours in 10 here; with a pool per run, as `threads` and `maxprocs` start
     /// theirs, in none of 12.
     Rayon,
+    /// One OS thread per task, each pinned to a CPU of a placement (`--placement`).
+    Pinned(Placement),
 }
 
 impl Mode for Way {
@@ -44,6 +48,7 @@ impl Mode for Way {
         match self {
             Way::Threads => "threads",
             Way::Rayon => "rayon",
+            Way::Pinned(placement) => placement.mode(),
         }
     }
 }
@@ -54,6 +59,8 @@ pub(crate) struct Config {
     pub(crate) tasks: usize,
     /// Workers of the rayon pool.
     pub(crate) threads: usize,
+    /// Places to pin the tasks to, one more mode each (`--placement`).
+    pub(crate) placements: Vec<Placement>,
     /// The worker limit in force (`--maxprocs`, `CONPAR_MAXPROCS` or the default), reported
     /// beside the pool size.
     pub(crate) limit: Limit,
@@ -66,6 +73,14 @@ pub(crate) struct Config {
 
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
+    let mask = machine.affinity.as_deref();
+    // A place this machine does not have is bad input, refused before any work.
+    let placements = placement::resolve(&config.placements, machine.topology.as_ref(), mask)
+        .map_err(UsageError)?;
+    let core_speeds = match &machine.topology {
+        Some(topology) => placement::core_speeds(topology, mask)?,
+        None => Vec::new(),
+    };
     let workload = Workload::new(config.tasks, config.size, config.seed);
     // Checked before anything runs, so that a refused thread fails fast; each rayon run then
     // starts a pool of its own (see `Way::Rayon`).
@@ -73,7 +88,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let pass = workload.estimated_pass();
     let spread =
         |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
-    let modes = vec![
+    let mut modes = vec![
         Runner::new(Sequential.name(), 1, pass, || {
             Ok(sequential::run(&workload))
         }),
@@ -89,6 +104,15 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             Ok(pool.run(&workload))
         }),
     ];
+    for (place, cpus) in &placements {
+        let (workload, cpus) = (&workload, cpus.as_slice());
+        modes.push(Runner::new(
+            Way::Pinned(*place).name(),
+            config.tasks,
+            spread(config.tasks.min(cpus.len())),
+            move || threads::run_on(workload, cpus),
+        ));
+    }
     let plan = Plan {
         repeats: config.repeats,
         watch: env.mask(),
@@ -112,6 +136,13 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         &outcome.interference,
     );
     let mut notes = notes(&machine, &workload, &results, &claims);
+    notes.extend(topology_notes(
+        &machine,
+        workload.tasks,
+        &placements,
+        &results,
+        &core_speeds,
+    ));
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
     notes.push(pool_note(config.threads, &maxprocs));
     notes.extend(maxprocs.notes());
@@ -119,6 +150,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     Ok(Report {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         maxprocs: Some(maxprocs),
+        core_speeds: (!core_speeds.is_empty()).then_some(core_speeds),
         ..super::report(
             crate::model::Demo::Parallel,
             machine,
@@ -266,6 +298,120 @@ pub(crate) fn claims(
     all
 }
 
+/// What the topology did to the modes: where their tasks ran on hardware threads of one core,
+/// what each placement gave, and the kernel's speed on each kind of core. Nothing where the
+/// cores are alike, run one thread each, and no placement was asked for.
+fn topology_notes(
+    machine: &Machine,
+    tasks: usize,
+    placements: &[(Placement, Vec<usize>)],
+    results: &[ModeResult],
+    core_speeds: &[CoreSpeed],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(topology) = &machine.topology else {
+        return notes;
+    };
+    for r in results.iter().skip(1) {
+        let shared: Vec<String> = topology
+            .cores
+            .iter()
+            .map(|c| {
+                c.cpus
+                    .iter()
+                    .copied()
+                    .filter(|cpu| r.cpus_used.contains(cpu))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|on_core| on_core.len() > 1)
+            .map(|on_core| placement::cpus_phrase(&on_core))
+            .collect();
+        if !shared.is_empty() {
+            notes.push(format!(
+                "{}: its tasks ran on {}, hardware threads of one core (SMT){}: threads there share the core's execution units.",
+                r.mode,
+                shared.join(" and "),
+                if shared.len() > 1 { " each" } else { "" }
+            ));
+        }
+    }
+    let placed: Vec<String> = placements
+        .iter()
+        .filter_map(|(place, cpus)| {
+            let r = results.iter().find(|r| r.mode == place.mode())?;
+            let cores: std::collections::BTreeSet<usize> = topology
+                .cpus
+                .iter()
+                .filter(|p| cpus.contains(&p.cpu))
+                .map(|p| p.core)
+                .collect();
+            let on = match place {
+                Placement::Siblings => "the hardware threads of one core".to_string(),
+                Placement::Cores => format!("{} distinct cores", cores.len()),
+                Placement::Fast | Placement::Slow => {
+                    let kind = topology
+                        .cpus
+                        .iter()
+                        .find(|p| p.cpu == cpus[0])
+                        .map_or("", |p| p.core_type.as_str());
+                    format!("{} {kind} core(s)", cores.len())
+                }
+            };
+            Some(format!(
+                "{:.2}x on {on} ({})",
+                r.speedup,
+                placement::cpus_phrase(cpus)
+            ))
+        })
+        .collect();
+    if !placed.is_empty() {
+        notes.push(format!(
+            "Pinned, {tasks} task(s) gave a speedup of {}.",
+            placed.join("; ")
+        ));
+    }
+    if let [fastest, others @ ..] = core_speeds {
+        let ends = if others.iter().any(|s| s.relative < SLOWER_CORE) {
+            "a speedup over cores of different kinds falls short of their count without any serial part"
+        } else {
+            "for this work the kinds of core ran at about the same speed"
+        };
+        let slower: Vec<String> = others
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:.0} M on {} (cpu{}), {:.2} of it",
+                    s.units_per_s / 1e6,
+                    kind_phrase(&s.core_type),
+                    s.cpu,
+                    s.relative
+                )
+            })
+            .collect();
+        notes.push(format!(
+            "The kernel ran {:.0} M units/s on {} (cpu{}) alone, {}: {ends}.",
+            fastest.units_per_s / 1e6,
+            kind_phrase(&fastest.core_type),
+            fastest.cpu,
+            slower.join(", ")
+        ));
+    }
+    notes
+}
+
+/// Slower than the fastest kind by more than this, a kind of core is told apart from the noise
+/// of two ~30 ms probes.
+const SLOWER_CORE: f64 = 0.9;
+
+/// "a P-core", "an E-core", "a big core".
+fn kind_phrase(kind: &str) -> String {
+    match kind {
+        "P" => "a P-core".into(),
+        "E" => "an E-core".into(),
+        other => format!("a {other} core"),
+    }
+}
+
 /// A speedup above this with no moment of running at once is a larger share, not parallelism.
 const BUSY_SHARE_SPEEDUP: f64 = 1.1;
 
@@ -326,6 +472,7 @@ mod tests {
         Config {
             tasks,
             threads,
+            placements: Vec::new(),
             limit: Limit::default_here(),
             size: WorkSize::Units(20_000),
             seed: 1,
@@ -358,6 +505,121 @@ mod tests {
 
     fn claim<'a>(report: &'a Report, id: ClaimId, mode: Option<&str>) -> &'a Claim {
         claims::find(&report.claims, id, mode).unwrap_or_else(|| panic!("no {id} {mode:?}"))
+    }
+
+    /// The first two CPUs of this process's mask, where it has two.
+    fn two_cpus() -> Option<[usize; 2]> {
+        crate::sys::affinity()
+            .filter(|m| m.len() >= 2)
+            .map(|m| [m[0], m[1]])
+    }
+
+    /// On a machine read as one core of two hardware threads (this machine's first two CPUs,
+    /// renamed), `--placement siblings,cores`: the one is run, the other refused before any
+    /// work, and every mode whose tasks ran on both threads is said to have shared a core.
+    #[test]
+    fn placements_pin_the_tasks_and_say_where() {
+        let Some([a, b]) = two_cpus() else {
+            return;
+        };
+        let smt = |m: &mut Machine| {
+            m.topology = Some(crate::sys::Topology::of_cores(&[(
+                vec![a, b],
+                "core",
+                None,
+            )]));
+            m.affinity = Some(vec![a, b]);
+        };
+        let mut asked = config(2, 2);
+        asked.placements = vec![Placement::Siblings];
+        let report = run(&asked, &env_like(0.0, smt)).unwrap();
+        let pinned = report
+            .results
+            .iter()
+            .find(|r| r.mode == "pinned:siblings")
+            .expect("a pinned mode");
+        assert!(
+            pinned.cpus_used.iter().all(|c| [a, b].contains(c)),
+            "{pinned:?}"
+        );
+        assert!(pinned.checksum_ok);
+        let siblings = format!("CPUs {}", crate::sys::cpu_list(&[a, b]));
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("pinned:siblings: its tasks ran on")
+                    && n.contains(&siblings)
+                    && n.contains("hardware threads of one core")),
+            "{:#?}",
+            report.notes
+        );
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("Pinned, 2 task(s) gave a speedup of ")
+                    && n.contains("x on the hardware threads of one core")),
+            "{:#?}",
+            report.notes
+        );
+        // One core: there are no two cores to place tasks on.
+        asked.placements = vec![Placement::Cores, Placement::Siblings];
+        let error = run(&asked, &env_like(0.0, smt)).unwrap_err();
+        let usage = error.downcast_ref::<UsageError>().expect("bad input");
+        assert!(usage.0.contains("needs two cores"), "{usage}");
+    }
+
+    /// Where cores differ the kernel's speed is measured on one CPU of each kind: here this
+    /// machine's first CPU read as a P-core and its second as an E-core.
+    #[test]
+    fn differing_cores_have_their_speed_measured() {
+        let Some([a, b]) = two_cpus() else {
+            return;
+        };
+        let hybrid = |m: &mut Machine| {
+            m.topology = Some(crate::sys::Topology::of_cores(&[
+                (vec![a], "P", None),
+                (vec![b], "E", None),
+            ]));
+            m.affinity = Some(vec![a, b]);
+        };
+        let mut asked = config(2, 2);
+        asked.placements = vec![Placement::Fast, Placement::Slow];
+        let report = run(&asked, &env_like(0.0, hybrid)).unwrap();
+        let speeds = report.core_speeds.clone().expect("core speeds");
+        assert_eq!(speeds.len(), 2);
+        let modes: Vec<&str> = report.results.iter().map(|r| r.mode.as_str()).collect();
+        assert_eq!(
+            modes,
+            ["sequential", "threads", "rayon", "pinned:p", "pinned:e"]
+        );
+        let e = report
+            .results
+            .iter()
+            .find(|r| r.mode == "pinned:e")
+            .unwrap();
+        assert_eq!(e.cpus_used, [b]);
+        let note = report
+            .notes
+            .iter()
+            .find(|n| n.starts_with("The kernel ran "))
+            .expect("a speed note");
+        assert!(
+            note.contains(&format!("on a P-core (cpu{a}) alone")),
+            "{note}"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["core_speeds"][1]["core_type"], "E");
+        // Alike cores: no probe, no field.
+        let plain = run(&config(2, 2), &env_like(0.0, |_| {})).unwrap();
+        assert!(plain.core_speeds.is_none());
+        assert!(
+            serde_json::to_value(&plain)
+                .unwrap()
+                .get("core_speeds")
+                .is_none()
+        );
     }
 
     #[test]

@@ -197,6 +197,7 @@ mod tests {
             maxprocs: None,
             amdahl: Some(AmdahlReport::new(points, cpus, serial)),
             race: None,
+            core_speeds: None,
             cpython: None,
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),

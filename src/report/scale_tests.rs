@@ -36,6 +36,7 @@ pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline
         maxprocs: None,
         amdahl: None,
         race: None,
+        core_speeds: None,
         cpython: None,
         timeline,
         interference: Interference::none(),

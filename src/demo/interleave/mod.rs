@@ -204,7 +204,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             Way::Threads.name(),
             config.tasks,
             interleaved_estimate,
-            move || threads::run_on(work, Some(cpu)).map(Interleaved::from),
+            move || threads::run_on(work, &[cpu]).map(Interleaved::from),
         ));
         modes.push(Runner::new(
             Way::Processes.name(),

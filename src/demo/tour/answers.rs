@@ -183,9 +183,9 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
     s
 }
 
-pub(super) fn multicore(all_cores: &Report) -> Section {
+pub(super) fn multicore(all_cores: &Report, placed: Option<Report>) -> Section {
     let m = &all_cores.machine;
-    let answer = vec![
+    let mut answer = vec![
         "Clock rates stopped rising in the mid-2000s: power grows with frequency times voltage squared, voltage could no longer be lowered, and the heat could not be removed. Transistors kept getting cheaper, so they became more cores instead of faster ones.".into(),
         format!(
             "More cores only help programs that split their work, where the CPUs let them run at once. Here, with {} tasks: {} {} {}",
@@ -195,6 +195,34 @@ pub(super) fn multicore(all_cores: &Report) -> Section {
             claim_text(all_cores, ClaimId::ParallelFaster, Some(Parallel::Rayon.name())),
         ),
     ];
+    // A core's second hardware thread is not a second core: what each gave, as measured.
+    if let Some(placed) = &placed {
+        let speedup_of = |mode: &str| {
+            placed
+                .results
+                .iter()
+                .find(|r| r.mode == mode)
+                .map(|r| r.speedup)
+        };
+        let seen = match (speedup_of("pinned:cores"), speedup_of("pinned:siblings")) {
+            (Some(cores), Some(siblings))
+                if cores > siblings * (1.0 + crate::claims::MIN_EFFECT) =>
+            {
+                " Two cores gave more than the two hardware threads of one core, which share its execution units: more threads per core is not more cores."
+            }
+            (Some(_), Some(_)) => {
+                " Here the two hardware threads of one core gave about as much as two cores."
+            }
+            _ => "",
+        };
+        answer.extend(
+            placed
+                .notes
+                .iter()
+                .filter(|n| n.starts_with("Pinned, "))
+                .map(|n| format!("{n}{seen}")),
+        );
+    }
     section(
         "Why have machines become increasingly multicore in the past decade?",
         "why multicore",
@@ -204,7 +232,7 @@ pub(super) fn multicore(all_cores: &Report) -> Section {
             speedup(all_cores, Parallel::Rayon),
             capacity(m)
         ),
-        vec![],
+        placed.into_iter().collect(),
         &[all_cores],
     )
 }
@@ -534,6 +562,53 @@ mod tests {
             claims,
             Vec::new(),
         )
+    }
+
+    /// Question 3 on a machine with SMT: two tasks pinned to one core's hardware threads and
+    /// to two cores, each gave `siblings` and `cores`.
+    fn multicore_with_siblings(siblings: f64, cores: f64) -> String {
+        let all_cores = gil_report(Variant::Processes, ClaimId::GilProcessesParallel, true, "");
+        let results = vec![
+            ModeResult::synthetic(Sequential.name(), &[100.0], [1.0, 1.0], vec![0]),
+            ModeResult::synthetic("pinned:cores", &[100.0 / cores], [cores, cores], vec![0, 1]),
+            ModeResult::synthetic(
+                "pinned:siblings",
+                &[100.0 / siblings],
+                [siblings, siblings],
+                vec![0, 8],
+            ),
+        ];
+        let note = format!(
+            "Pinned, 2 task(s) gave a speedup of {cores:.2}x on 2 distinct cores (CPUs 0-1); {siblings:.2}x on the hardware threads of one core (CPUs 0,8)."
+        );
+        let placed = crate::demo::report(
+            crate::model::Demo::Parallel,
+            Machine::with_cpus(16),
+            results,
+            Timeline::default(),
+            Interference::none(),
+            Vec::new(),
+            vec![note],
+        );
+        let section = multicore(&all_cores, Some(placed));
+        assert_eq!(section.reports.len(), 1, "the placed run is shown");
+        section.answer.join(" ")
+    }
+
+    #[test]
+    fn why_multicore_says_what_one_cores_threads_gave_against_two_cores() {
+        let smt = multicore_with_siblings(1.21, 1.97);
+        assert!(
+            smt.contains("1.21x on the hardware threads of one core"),
+            "{smt}"
+        );
+        assert!(
+            smt.contains("Two cores gave more than the two hardware threads"),
+            "{smt}"
+        );
+        let alike = multicore_with_siblings(1.9, 1.97);
+        assert!(alike.contains("gave about as much as two cores"), "{alike}");
+        assert!(!alike.contains("Two cores gave more"), "{alike}");
     }
 
     #[test]

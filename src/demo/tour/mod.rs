@@ -12,6 +12,7 @@ use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
 use crate::engine::Env;
 use crate::interference::{Interference, Reading, Verdict};
 use crate::maxprocs::Limit;
+use crate::placement::{self, Placement};
 use answers::{
     difference, gil, gil_workaround, gomaxprocs, harder, kinds, machine_section, multicore,
     problems, what_they_create,
@@ -169,6 +170,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         &parallel::Config {
             tasks,
             threads: config.limit.workers,
+            placements: Vec::new(),
             size: WorkSize::TaskTime(sizes.parallel_task),
             seed: config.seed,
             repeats,
@@ -177,6 +179,32 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         },
         env,
     )?;
+    // Where a core runs two hardware threads, question 3 also shows what they give: two
+    // tasks pinned to one core's threads, then to two cores.
+    let siblings = [Placement::Cores, Placement::Siblings];
+    let placed = match placement::resolve(
+        &siblings,
+        machine.topology.as_ref(),
+        machine.affinity.as_deref(),
+    ) {
+        Ok(_) => {
+            step("parallel (one core's hardware threads, two cores)");
+            Some(parallel::run(
+                &parallel::Config {
+                    tasks: 2,
+                    threads: 2,
+                    placements: siblings.to_vec(),
+                    size: WorkSize::TaskTime(sizes.parallel_task),
+                    seed: config.seed,
+                    repeats,
+                    progress: false,
+                    limit: config.limit,
+                },
+                env,
+            )?)
+        }
+        Err(_) => None,
+    };
     step("interleave with waits");
     let waits = interleave::run(
         &interleave::Config {
@@ -262,7 +290,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let sections = vec![
         machine_section(info),
         difference(&one_core, &all_cores),
-        multicore(&all_cores),
+        multicore(&all_cores, placed),
         problems(&waits, &all_cores),
         harder(&races),
         kinds(&one_core),
