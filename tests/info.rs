@@ -375,3 +375,33 @@ fn a_bad_sysroot_is_refused_with_one_line() {
         assert!(err.contains("--sysroot"), "{err}");
     }
 }
+
+/// A tree may hold anything where the kernel keeps small files: a FIFO (which would block a
+/// read forever) or a link to `/dev/zero` (which never ends) is skipped like a missing file.
+#[test]
+fn sysroot_never_hangs_on_a_fifo_or_a_device() {
+    let tree = common::sysfs::this_vm();
+    let topology = tree.root.join("sys/devices/system/cpu/cpu1/topology");
+    std::fs::remove_file(topology.join("core_cpus_list")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(topology.join("core_cpus_list"))
+        .status()
+        .is_ok_and(|s| s.success());
+    std::fs::remove_file(tree.root.join("proc/cpuinfo")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", tree.root.join("proc/cpuinfo")).unwrap();
+    tree.file("proc/self/cgroup", "0::/\n");
+    let _ = std::fs::create_dir_all(tree.root.join("sys/fs/cgroup"));
+    std::os::unix::fs::symlink("/dev/zero", tree.root.join("sys/fs/cgroup/cpu.max")).unwrap();
+    let (report, _) = sysroot_info(&tree);
+    let machine = &report["machine"];
+    assert_eq!(uint(machine, "logical_cpus"), 2, "{machine:#}");
+    assert_eq!(string(machine, "cpu_model"), "unknown");
+    assert_eq!(machine["cgroup_quota_cpus"], serde_json::Value::Null);
+    if made {
+        // The FIFO's CPU is a core of its own, as with no sibling list at all.
+        assert_eq!(
+            machine["topology"]["cores"][1]["cpus"],
+            serde_json::json!([1])
+        );
+    }
+}

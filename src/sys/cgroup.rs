@@ -44,9 +44,7 @@ pub(crate) fn cgroup_quota_at(root: &Path, proc_self_cgroup: &str) -> Option<Quo
         let rel = path.trim_start_matches('/');
         if controllers.is_empty() {
             let file = root.join(rel).join("cpu.max");
-            if let Some(cpus) = fs::read_to_string(file)
-                .ok()
-                .and_then(|t| parse_cpu_max(&t))
+            if let Some(cpus) = super::read_kernel_file(&file, 4096).and_then(|t| parse_cpu_max(&t))
             {
                 return Some(Quota {
                     cpus,
@@ -56,9 +54,9 @@ pub(crate) fn cgroup_quota_at(root: &Path, proc_self_cgroup: &str) -> Option<Quo
         } else if controllers.split(',').any(|c| c == "cpu") {
             for mount in ["cpu,cpuacct", "cpu", "cpuacct,cpu"] {
                 let dir = root.join(mount).join(rel);
-                let quota = fs::read_to_string(dir.join("cpu.cfs_quota_us"));
-                let period = fs::read_to_string(dir.join("cpu.cfs_period_us"));
-                if let (Ok(q), Ok(p)) = (quota, period) {
+                let quota = super::read_kernel_file(&dir.join("cpu.cfs_quota_us"), 4096);
+                let period = super::read_kernel_file(&dir.join("cpu.cfs_period_us"), 4096);
+                if let (Some(q), Some(p)) = (quota, period) {
                     if let Some(cpus) = parse_cfs(&q, &p) {
                         return Some(Quota {
                             cpus,

@@ -116,12 +116,10 @@ impl Machine {
             )
         })?;
         let logical_cpus = topology.cpus.len();
-        let affinity = fs::read_to_string(root.join("proc/self/status"))
-            .ok()
+        let affinity = read_kernel_file(&root.join("proc/self/status"), PROC_FILE_CAP)
             .and_then(|status| allowed_cpus(&status))
             .filter(|cpus| !cpus.is_empty());
-        let quota = fs::read_to_string(root.join("proc/self/cgroup"))
-            .ok()
+        let quota = read_kernel_file(&root.join("proc/self/cgroup"), PROC_FILE_CAP)
             .and_then(|cgroup| cgroup_quota_at(&root.join("sys/fs/cgroup"), &cgroup));
         let schedulable = affinity.as_ref().map_or(logical_cpus, Vec::len);
         // Rust's rule on Linux: the affinity mask, then at most the quota rounded down.
@@ -291,13 +289,35 @@ fn limited_by(logical: usize, available: usize, mask: Option<usize>, quota: Opti
     }
 }
 
+/// The text of a kernel file (sysfs, procfs, cgroupfs), at most `cap` bytes of it; `None`
+/// where it is missing, unreadable or not a regular file. A copied tree (`info --sysroot`)
+/// may hold anything at those paths: a FIFO would block a read forever, and a device such as
+/// `/dev/zero` would never end; the kernel's own files are regular files.
+pub(crate) fn read_kernel_file(path: &Path, cap: u64) -> Option<String> {
+    use std::io::Read;
+    // Asked before opening: opening a FIFO already blocks until something writes to it.
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let file = fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.take(cap).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Enough of `/proc/cpuinfo` for its first model name even with thousands of CPUs.
+const CPUINFO_CAP: u64 = 1 << 20;
+
+/// Enough for any `/proc/PID/status` or `/proc/PID/cgroup`.
+const PROC_FILE_CAP: u64 = 1 << 16;
+
 fn online_cpus() -> Option<usize> {
     let text = fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
     parse_cpu_list(&text).map(|c| c.len()).filter(|&n| n > 0)
 }
 
 fn cpu_model(cpuinfo: &Path) -> Option<String> {
-    let text = fs::read_to_string(cpuinfo).ok()?;
+    let text = read_kernel_file(cpuinfo, CPUINFO_CAP)?;
     text.lines()
         .find(|l| {
             l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware")

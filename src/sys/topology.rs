@@ -450,14 +450,7 @@ fn cpu_dirs(cpu_dir: &Path) -> Option<Vec<usize>> {
 /// A small file's text, trimmed; `None` where it is missing or not text. Files of sysfs are
 /// small: more than 64 KiB is not one.
 fn read_text(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    fs::File::open(path)
-        .ok()?
-        .take(64 * 1024)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text.trim().to_string())
+    super::read_kernel_file(path, 64 * 1024).map(|t| t.trim().to_string())
 }
 
 fn read_list(path: &Path) -> Option<Vec<usize>> {
