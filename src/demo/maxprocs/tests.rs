@@ -37,6 +37,9 @@ mod sweep_tests {
         // 6 P-cores of 2 threads and 8 E-cores: 20 CPUs, 14 cores, 6 of the fastest kind.
         let (hybrid, _) = procs_to_run(None, 20, 20, &[6, 14]);
         assert!(hybrid.contains(&6) && hybrid.contains(&14) && hybrid.contains(&20));
+        // A 2-socket server of 128 cores x 2 threads: still a short list.
+        let (server, _) = procs_to_run(None, 256, 256, &[128, 128]);
+        assert!(server.contains(&128) && server.len() <= 19, "{server:?}");
         // What was asked for is run as asked.
         assert_eq!(procs_to_run(Some(&[1, 2]), 20, 20, &[6, 14]).0, [1, 2]);
     }
