@@ -84,6 +84,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
         amdahl: None,
         race: None,
         core_speeds: None,
+        live: None,
         cpython: None,
         timeline,
         interference: Interference::none(),

@@ -32,6 +32,17 @@ impl From<Tour> for Document {
 }
 
 impl Document {
+    /// The document with what `--live` cost while it was measured: in the report, or in the
+    /// tour (part of the run, set before anything renders it).
+    #[must_use]
+    pub(crate) fn with_live(mut self, live: Option<crate::live_feed::LiveStats>) -> Document {
+        match &mut self {
+            Document::Report(report) => report.live = live,
+            Document::Tour(tour) => tour.live = live,
+        }
+        self
+    }
+
     /// Every demo report in it, in the order they ran.
     pub(crate) fn reports(&self) -> Vec<&Report> {
         match self {

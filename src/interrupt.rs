@@ -53,6 +53,18 @@ fn children() -> MutexGuard<'static, Children> {
     CHILDREN.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// What else must be undone before the exit (`--live`'s block on the terminal), registered by
+/// whoever did it, so that this module needs none of them.
+static CLEAN_UPS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Runs `clean_up` on Ctrl-C (SIGTERM, SIGHUP) before the exit, with the progress bar's.
+pub(crate) fn on_interrupt_also(clean_up: fn()) {
+    CLEAN_UPS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(clean_up);
+}
+
 /// Installs the handler; call once, early in `main`, before any child process is started.
 #[cfg(unix)]
 pub(crate) fn install() -> anyhow::Result<()> {
@@ -103,6 +115,13 @@ fn say_interrupted() {
     let (done, finished) = std::sync::mpsc::channel();
     let writer = crate::spawn::thread("the interrupt message thread", move || {
         crate::progress::clear_active();
+        for clean_up in CLEAN_UPS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            clean_up();
+        }
         crate::streams::stderr_line("interrupted");
         let _ = done.send(());
     });

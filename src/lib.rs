@@ -67,6 +67,10 @@
 //! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4)
 //!   (`mod.rs`; its tests in `tests.rs`, and in `agreement.rs` over many synthetic findings).
 //! - [`progress`]: the progress bar on stderr.
+//! - [`live_feed`]: what `--live` is handed while runs go on: the recorders' new slices, and
+//!   when each run starts and ends.
+//! - [`live`]: `--live`'s frame, a pure function of what was measured (`frame.rs`), and the
+//!   thread that draws it on the terminal and leaves the terminal as it was (`screen.rs`).
 //! - [`interrupt`]: Ctrl-C and SIGTERM: kill and reap workers, remove temporary files, exit 130.
 //! - [`output`]: output files (`--trace`, `--plot`), written to whatever their path names.
 //! - [`streams`]: stdout and stderr without panics.
@@ -113,6 +117,8 @@ pub mod interference;
 pub mod interrupt;
 pub mod kernel;
 pub(crate) mod limits;
+pub(crate) mod live;
+pub(crate) mod live_feed;
 pub(crate) mod maxprocs;
 pub mod model;
 pub mod output;

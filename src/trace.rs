@@ -111,6 +111,17 @@ impl Slice {
     }
 
     /// The resolution in µs this slice was merged at, `None` where it is as measured.
+    /// The slice as `--live` holds it.
+    pub(crate) fn live(&self) -> crate::live_feed::LiveSlice {
+        crate::live_feed::LiveSlice {
+            worker: self.worker(),
+            task: self.task(),
+            cpu: self.cpu(),
+            start_ns: self.start_ns,
+            end_ns: self.end_ns,
+        }
+    }
+
     pub(crate) fn merged_us(&self) -> Option<u32> {
         (self.merged_us > 0).then_some(self.merged_us)
     }
@@ -285,6 +296,11 @@ pub struct Recorder {
     limit: usize,
     /// The resolution merged at so far, in µs (0: none).
     merged_us: u32,
+    /// For `--live`: slices before this index were handed over unchanged, when it last was,
+    /// and the units each task did since.
+    live_sent: usize,
+    live_at: Instant,
+    live_units: Vec<(usize, u64)>,
 }
 
 /// A chunk that takes this many times longer than the fastest (plus [`GAP_SLACK`]) was
@@ -316,6 +332,9 @@ impl Recorder {
             fastest_ns_per_unit: f64::INFINITY,
             limit: limit.max(2),
             merged_us: 0,
+            live_sent: 0,
+            live_at: epoch,
+            live_units: Vec::new(),
         }
     }
 
@@ -340,7 +359,34 @@ impl Recorder {
             now
         };
         self.push(task, sys::current_cpu(), start, ran_until);
+        if crate::live_feed::active() {
+            self.hand_to_live(task, units, now);
+        }
         now
+    }
+
+    /// Notes `units` done by `task` for `--live`, and hands over the slices recorded since
+    /// the last hand-over where [`crate::live_feed::FLUSH`] has passed.
+    #[cold]
+    fn hand_to_live(&mut self, task: usize, units: u64, now: Instant) {
+        match self.live_units.iter_mut().find(|(t, _)| *t == task) {
+            Some((_, n)) => *n += units,
+            None => self.live_units.push((task, units)),
+        }
+        if now.saturating_duration_since(self.live_at) >= crate::live_feed::FLUSH {
+            // The last slice may still grow: it is handed over again next time.
+            let from = self.live_sent.min(self.slices.len().saturating_sub(1));
+            crate::live_feed::record(
+                self.epoch,
+                self.worker,
+                from,
+                self.slices[from..].iter().map(Slice::live),
+                &self.live_units,
+            );
+            self.live_sent = self.slices.len().saturating_sub(1);
+            self.live_units.clear();
+            self.live_at = now;
+        }
     }
 
     /// Adds a measured interval, merging it into the open slice where it continues it.
@@ -367,6 +413,8 @@ impl Recorder {
         let from = self.merged_us.saturating_mul(2).max(1);
         if let Some(us) = coarsen_run(&mut self.slices, self.limit / 2, from) {
             self.merged_us = us;
+            // Every slice may have changed: `--live` is handed them all again.
+            self.live_sent = 0;
         }
         if self.slices.len() > self.limit / 2 {
             // More tasks share every stretch than the limit holds: make room rather than

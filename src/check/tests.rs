@@ -43,6 +43,7 @@ fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
         amdahl: None,
         race: None,
         core_speeds: None,
+        live: None,
         cpython: None,
         timeline: Timeline::default(),
         interference: machine(Verdict::Quiet, 0.02),

@@ -68,15 +68,39 @@ pub struct Invocation {
     pub expectations: Expectations,
     /// Every file written after the run (`--trace`, `--plot`), checked before it starts.
     pub files: Vec<OutputFile>,
+    /// What `--live` draws while the job runs, where it is asked for.
+    live: Option<crate::live::Start>,
 }
 
 impl Cli {
     /// What every demo's config takes from the global flags.
     pub(crate) fn globals(&self) -> Globals {
         Globals {
-            progress: !self.output.quiet,
+            // --live draws its own progress on stderr.
+            progress: !self.output.quiet && !self.output.live,
             limit: self.limit.limit(),
         }
+    }
+
+    /// What `--live` draws, where it is asked for and `--quiet` does not silence it: per
+    /// CPU, per task with `--lanes task`, per thread for gil-sim (whose threads are its
+    /// tasks); fewer frames on one CPU, where drawing competes with the work.
+    fn live(&self, name: &str, view: Option<&TimelineArgs>) -> Option<crate::live::Start> {
+        if !self.output.live || self.output.quiet {
+            return None;
+        }
+        let lanes = match (&self.command, view.map(|v| v.lanes.into())) {
+            (Command::GilSim(_), _) | (_, Some(Lanes::Task)) => crate::live::LaneKind::Task,
+            _ => crate::live::LaneKind::Cpu,
+        };
+        let one_cpu = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) == 1;
+        Some(crate::live::Start {
+            demo: name.to_string(),
+            color: self.output.color.enabled(std::io::stderr().is_terminal()),
+            lanes,
+            watched: Vec::new(),
+            fps: if one_cpu { 5 } else { 15 },
+        })
     }
 
     /// Resolves the command line: the one place the subcommand is matched.
@@ -117,7 +141,17 @@ impl Cli {
                 Job::Maxprocs(args.config(&globals))
             }
         };
+        let live = match &job {
+            Job::Worker(_) | Job::Completions(_) | Job::Info(_) => None,
+            Job::Tour(_) => self.live("tour", view),
+            Job::Parallel(_) => self.live("parallel", view),
+            Job::Interleave(_) => self.live("interleave", view),
+            Job::Race(_) => self.live("race", view),
+            Job::GilSim(_) => self.live("gil-sim", view),
+            Job::Maxprocs(_) => self.live("maxprocs", view),
+        };
         Invocation {
+            live,
             render: self.render_options(view),
             expectations: Expectations {
                 demo: self.output.check,
@@ -189,7 +223,15 @@ impl Invocation {
     pub fn run(&self) -> anyhow::Result<Outcome> {
         let measure = |demo: &dyn Fn(&Env) -> anyhow::Result<Document>| {
             interrupt::install()?;
-            demo(&Env::detect()).map(Outcome::Document)
+            let env = Env::detect();
+            let session = self.live.clone().and_then(|mut start| {
+                start.watched = env.mask();
+                crate::live::Session::start(start)
+            });
+            let document = demo(&env);
+            // Drawing stops (the block cleared) before anything is printed or any error said.
+            let drawn = session.and_then(crate::live::Session::finish);
+            document.map(|d| Outcome::Document(d.with_live(drawn)))
         };
         match &self.job {
             Job::Worker(argv) => {

@@ -96,6 +96,7 @@ impl LimitArgs {
 /// Options that change how results are shown, never what is measured.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output options")]
+#[allow(clippy::struct_excessive_bools)] // Each is a flag of its own.
 pub struct OutputArgs {
     /// Output format of the results on stdout
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
@@ -104,6 +105,10 @@ pub struct OutputArgs {
     /// No progress on stderr (warnings and errors still go there)
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
+
+    /// Draw the CPUs as lanes on stderr while the work runs (a terminal only; --quiet wins)
+    #[arg(long, global = true)]
+    pub(crate) live: bool,
 
     /// Colour in the table: auto means only on a terminal, never with NO_COLOR set or TERM=dumb
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]

@@ -90,6 +90,7 @@ pub(crate) fn report(
         amdahl: None,
         race: None,
         core_speeds: None,
+        live: None,
         cpython: None,
         timeline,
         interference,

@@ -119,6 +119,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         oracle: Oracle::FirstMode,
         advice: "use fewer --units, --tasks or --runs",
         progress: config.progress,
+        tasks_and_units: Some((workload.tasks, workload.units_per_task)),
     };
     let outcome = engine::measure(env, modes, &plan)?;
     let measured = &outcome.modes;

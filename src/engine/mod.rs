@@ -147,6 +147,9 @@ pub(crate) struct Plan {
     pub(crate) advice: &'static str,
     /// May a progress bar be shown?
     pub(crate) progress: bool,
+    /// The tasks of a run and the kernel units each does, where every mode runs the same
+    /// tasks: `--live` shows each task's progress from it.
+    pub(crate) tasks_and_units: Option<(usize, u64)>,
 }
 
 /// One measured run.
@@ -226,10 +229,22 @@ pub(crate) fn measure<R: Measurement>(
     );
     let started = Instant::now();
 
-    for _ in 0..plan.repeats.warmup {
+    let live_started = |runner: &Runner<'_, R>, round: String| {
+        let (tasks, units) = plan
+            .tasks_and_units
+            .map_or((runner.threads, None), |(t, u)| (t, Some(u)));
+        crate::live_feed::run_started(&runner.name, round, runner.estimate, tasks, units);
+    };
+    for warmup in 0..plan.repeats.warmup {
         for runner in &mut runners {
             progress.message(&runner.name);
-            (runner.run)()?;
+            live_started(
+                runner,
+                format!("warm-up {} of {}", warmup + 1, plan.repeats.warmup),
+            );
+            let value = (runner.run)()?;
+            let run = value.run();
+            crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
             progress.step();
         }
     }
@@ -244,7 +259,10 @@ pub(crate) fn measure<R: Measurement>(
         let mut readings = Vec::with_capacity(runners.len());
         for (runner, into) in runners.iter_mut().zip(&mut all) {
             progress.message(&runner.name);
+            live_started(runner, format!("round {} of {wanted}", round + 1));
             let value = (runner.run)()?;
+            let run = value.run();
+            crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
             let now = env.meter.snapshot();
             let mut reading = Reading::between(&last, &now, &plan.watch, env.meter.tick());
             reading.own_by_cpu = work_by_cpu(value.run());

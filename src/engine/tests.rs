@@ -31,6 +31,7 @@ fn plan(runs: usize, warmup: usize) -> Plan {
         oracle: Oracle::FirstMode,
         advice: "use less",
         progress: false,
+        tasks_and_units: None,
     }
 }
 

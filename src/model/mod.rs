@@ -98,6 +98,9 @@ pub struct Report {
     /// What every mode of the race ran (`race`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub race: Option<RaceSetup>,
+    /// What drawing `--live` cost while this was measured (absent without `--live`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<crate::live_feed::LiveStats>,
     /// The kernel's speed on one CPU of each kind of core, where the kinds differ (`parallel`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub core_speeds: Option<Vec<crate::placement::CoreSpeed>>,

@@ -19,6 +19,9 @@ pub struct Tour {
     /// What a person must know before believing the answers: whether other programs took
     /// CPU time while they were measured.
     pub(crate) notes: Vec<String>,
+    /// What drawing `--live` cost over the whole tour (absent without `--live`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) live: Option<crate::live_feed::LiveStats>,
 }
 
 /// One question, its measured answer, and the reports that show it.

@@ -198,6 +198,7 @@ mod tests {
             amdahl: Some(AmdahlReport::new(points, cpus, serial)),
             race: None,
             core_speeds: None,
+            live: None,
             cpython: None,
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),

@@ -37,6 +37,7 @@ pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline
         amdahl: None,
         race: None,
         core_speeds: None,
+        live: None,
         cpython: None,
         timeline,
         interference: Interference::none(),

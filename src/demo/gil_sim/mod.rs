@@ -314,6 +314,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         oracle: Oracle::FirstMode,
         advice: "use fewer --units, --requests, --threads or --runs, or a shorter --io-wait",
         progress: config.progress,
+        tasks_and_units: None,
     };
     let outcome = engine::measure(env, modes, &engine_plan)?;
     let expected = outcome.expected;

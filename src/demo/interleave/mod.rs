@@ -224,6 +224,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         },
         advice: "use fewer --units, --tasks or --runs, or a shorter --wait",
         progress: config.progress,
+        tasks_and_units: Some((workload.tasks, workload.units_per_task)),
     };
     let outcome = engine::measure(env, modes, &plan)?;
     let mut switch_costs = switch_cost::SwitchCosts::default();

@@ -229,6 +229,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         oracle: Oracle::Known(expected),
         advice: ADVICE,
         progress: config.progress,
+        tasks_and_units: Some((workload.tasks, workload.units_per_task)),
     };
     let outcome = engine::measure(env, modes, &plan)?;
     let measured = &outcome.modes;

@@ -178,6 +178,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         oracle: Oracle::Known(0),
         advice: "use fewer --iterations, --threads or --runs",
         progress: config.progress,
+        tasks_and_units: None,
     };
     let outcome = engine::measure(env, modes, &plan)?;
     let measured = &outcome.modes;

@@ -123,6 +123,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let cpus = machine.available_parallelism;
     // Progress bars of the demos would interleave with each other; the tour shows its own steps.
     let step = |what: &str| {
+        crate::live_feed::set_demo(&format!("tour: {what}"));
         if config.progress {
             crate::streams::stderr_line(&format!("tour: {what}"));
         }
@@ -318,6 +319,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         interference,
         sections,
         notes,
+        live: None,
     })
 }
 

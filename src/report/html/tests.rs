@@ -138,6 +138,7 @@ fn tour() -> Tour {
             section("What does the GIL do?", vec![gil_report()]),
         ],
         notes: Vec::new(),
+        live: None,
     }
 }
 

@@ -146,6 +146,15 @@ pub(crate) fn clock_tick() -> Option<std::time::Duration> {
     (hz > 0).then(|| std::time::Duration::from_secs(1) / hz as u32)
 }
 
+pub(crate) fn thread_cpu_time() -> Option<std::time::Duration> {
+    let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
+    let total = [usage.user_time(), usage.system_time()]
+        .iter()
+        .map(|t| std::time::Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000))
+        .sum();
+    Some(total)
+}
+
 pub(crate) fn cpu_time() -> Option<std::time::Duration> {
     let mut total = std::time::Duration::ZERO;
     for who in [UsageWho::RUSAGE_SELF, UsageWho::RUSAGE_CHILDREN] {

@@ -89,6 +89,11 @@ pub(crate) fn cpu_time() -> Option<std::time::Duration> {
     platform::cpu_time()
 }
 
+/// The calling thread's CPU time so far (user and system), from `getrusage(RUSAGE_THREAD)`.
+pub(crate) fn thread_cpu_time() -> Option<std::time::Duration> {
+    platform::thread_cpu_time()
+}
+
 /// The unit `/proc/stat` counts CPU time in (`USER_HZ`), where the OS tells.
 pub(crate) fn clock_tick() -> Option<std::time::Duration> {
     platform::clock_tick()

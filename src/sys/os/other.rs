@@ -21,6 +21,9 @@ pub(crate) fn process_context_switches() -> Option<(u64, u64)> {
 pub(crate) fn cpu_time() -> Option<std::time::Duration> {
     None
 }
+pub(crate) fn thread_cpu_time() -> Option<std::time::Duration> {
+    None
+}
 pub(crate) fn clock_tick() -> Option<std::time::Duration> {
     None
 }

@@ -1,0 +1,273 @@
+//! What `--live` is fed while runs go on: the recorders of the runs hand over their new
+//! slices every [`FLUSH`] at most (where `--live` is off, a recorder pays one relaxed atomic
+//! load a chunk), and the engine says when a run starts and ends (its lanes then become exactly
+//! the run's measured slices, child processes' included, whose slices only come at their end).
+//! Only the current run is held, merged coarser past [`MAX_SLICES`], so memory is bounded
+//! whatever the length of the run. Apart from the drawing ([`crate::live`]) so that the
+//! recorders and the engine depend on nothing that draws.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// A measured slice as the live view holds it: which task ran on which CPU (and worker), from
+/// and to, in ns since the run began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LiveSlice {
+    pub(crate) worker: usize,
+    pub(crate) task: usize,
+    pub(crate) cpu: Option<usize>,
+    pub(crate) start_ns: u64,
+    pub(crate) end_ns: u64,
+}
+
+/// Everything a frame shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct View {
+    /// The subcommand, or the tour's section.
+    pub(crate) demo: String,
+    /// The mode running, and which of its runs ("round 2 of 5", "warm-up").
+    pub(crate) mode: String,
+    pub(crate) round: String,
+    /// ns since the run began.
+    pub(crate) elapsed_ns: u64,
+    /// About how long the run was expected to take: the lanes' right edge until it has
+    /// passed, so that they grow from the left.
+    pub(crate) expected_ns: u64,
+    /// Whether the run has ended (its lanes stay until the next starts).
+    pub(crate) finished: bool,
+    pub(crate) slices: Vec<LiveSlice>,
+    /// Kernel units each task has done, and how many it has in all, where known.
+    pub(crate) units_done: BTreeMap<usize, u64>,
+    pub(crate) units_per_task: Option<u64>,
+    pub(crate) tasks: usize,
+    /// How busy other programs kept each CPU since the run began (0 to 1), where the counters
+    /// tell.
+    pub(crate) others: BTreeMap<usize, f64>,
+}
+
+/// How often a recorder hands its new slices over, at most.
+pub(crate) const FLUSH: Duration = Duration::from_millis(20);
+
+/// Slices held for the current run before they are merged coarser: far more than a frame's
+/// columns can show.
+const MAX_SLICES: usize = 50_000;
+
+/// What drawing cost, for the report's `live` object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveStats {
+    /// CPU time of the drawing thread, where the OS tells.
+    pub(crate) cpu_ms: Option<f64>,
+    pub(crate) frames: u64,
+    pub(crate) fps: u32,
+    /// How long it drew.
+    pub(crate) wall_ms: f64,
+}
+
+/// Is `--live` drawing? Read by every recorder at every chunk: one relaxed atomic load.
+pub(crate) static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+static FEED: Mutex<Feed> = Mutex::new(Feed::new());
+
+/// What the current run has shown so far.
+#[derive(Debug)]
+pub(crate) struct Feed {
+    pub(crate) demo: String,
+    mode: String,
+    round: String,
+    /// Counts runs, so that the screen sees a new one start.
+    run: u64,
+    started: Option<Instant>,
+    expected: Duration,
+    ended: Option<Duration>,
+    tasks: usize,
+    units_per_task: Option<u64>,
+    /// Each worker's slices of this run, ns since its start, keyed by (epoch, worker).
+    workers: BTreeMap<(Instant, usize), Vec<LiveSlice>>,
+    units_done: BTreeMap<usize, u64>,
+}
+
+impl Feed {
+    const fn new() -> Feed {
+        Feed {
+            demo: String::new(),
+            mode: String::new(),
+            round: String::new(),
+            run: 0,
+            started: None,
+            expected: Duration::ZERO,
+            ended: None,
+            tasks: 0,
+            units_per_task: None,
+            workers: BTreeMap::new(),
+            units_done: BTreeMap::new(),
+        }
+    }
+}
+
+pub(crate) fn feed() -> MutexGuard<'static, Feed> {
+    FEED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Is `--live` drawing now?
+pub(crate) fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
+
+/// Names what runs next: the subcommand, or the tour's section.
+pub(crate) fn set_demo(name: &str) {
+    if active() {
+        name.clone_into(&mut feed().demo);
+    }
+}
+
+/// A run of `mode` starts, expected to take about `expected`: `round` says which ("round 2 of
+/// 5"); its `tasks` each do `units_per_task` kernel units, where known.
+pub(crate) fn run_started(
+    mode: &str,
+    round: String,
+    expected: Duration,
+    tasks: usize,
+    units_per_task: Option<u64>,
+) {
+    if !active() {
+        return;
+    }
+    let mut feed = feed();
+    mode.clone_into(&mut feed.mode);
+    feed.round = round;
+    feed.run += 1;
+    feed.started = Some(Instant::now());
+    feed.expected = expected;
+    feed.ended = None;
+    feed.tasks = tasks;
+    feed.units_per_task = units_per_task;
+    feed.workers.clear();
+    feed.units_done.clear();
+}
+
+/// The run ended: its lanes become exactly its measured slices (those of child processes
+/// included, which only come now), and stay until the next run starts.
+pub(crate) fn run_ended(wall: Duration, slices: impl Iterator<Item = LiveSlice>) {
+    if !active() {
+        return;
+    }
+    let mut feed = feed();
+    feed.ended = Some(wall);
+    feed.workers.clear();
+    let mut slices: Vec<LiveSlice> = slices.collect();
+    bound(&mut slices);
+    feed.workers.insert((Instant::now(), 0), slices);
+    if let Some(all) = feed.units_per_task {
+        let tasks = feed.tasks;
+        feed.units_done = (0..tasks).map(|t| (t, all)).collect();
+    }
+}
+
+/// A recorder's slices of worker `worker` on a run of `epoch`, from index `from` of its own
+/// list on (earlier ones were handed over already and have not changed), and the kernel units
+/// each task did since the last hand-over.
+pub(crate) fn record(
+    epoch: Instant,
+    worker: usize,
+    from: usize,
+    slices: impl Iterator<Item = LiveSlice>,
+    units: &[(usize, u64)],
+) {
+    let mut feed = feed();
+    let Some(started) = feed.started.filter(|_| feed.ended.is_none()) else {
+        return;
+    };
+    // The recorder's epoch is the run's own, taken just after the engine said it started.
+    let shift = epoch.saturating_duration_since(started).as_nanos() as u64;
+    let held = feed.workers.entry((epoch, worker)).or_default();
+    held.truncate(from);
+    held.extend(slices.map(|mut live| {
+        live.start_ns += shift;
+        live.end_ns += shift;
+        live
+    }));
+    bound(held);
+    for &(task, n) in units {
+        *feed.units_done.entry(task).or_default() += n;
+    }
+}
+
+/// Keeps a list within [`MAX_SLICES`] by joining neighbours of one task and CPU across gaps.
+fn bound(slices: &mut Vec<LiveSlice>) {
+    while slices.len() > MAX_SLICES {
+        let mut joined: Vec<LiveSlice> = Vec::with_capacity(slices.len() / 2 + 1);
+        for pair in slices.chunks(2) {
+            match pair {
+                [a, b] if a.task == b.task && a.cpu == b.cpu => joined.push(LiveSlice {
+                    end_ns: b.end_ns,
+                    ..*a
+                }),
+                _ => joined.extend_from_slice(pair),
+            }
+        }
+        if joined.len() == slices.len() {
+            // Nothing joins (tasks alternate every slice): keep the latest half.
+            slices.drain(..slices.len() / 2);
+        } else {
+            *slices = joined;
+        }
+    }
+}
+
+/// The view of the run now (the screen thread's, once a frame), with the number of the run.
+pub(crate) fn view(now: Instant, others: BTreeMap<usize, f64>) -> (u64, View) {
+    let feed = feed();
+    let elapsed = feed.ended.unwrap_or_else(|| {
+        feed.started
+            .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
+    });
+    let view = View {
+        demo: feed.demo.clone(),
+        mode: feed.mode.clone(),
+        round: feed.round.clone(),
+        elapsed_ns: elapsed.as_nanos() as u64,
+        expected_ns: feed.expected.as_nanos() as u64,
+        finished: feed.ended.is_some(),
+        slices: feed.workers.values().flatten().copied().collect(),
+        units_done: feed.units_done.clone(),
+        units_per_task: feed.units_per_task,
+        tasks: feed.tasks,
+        others,
+    };
+    (feed.run, view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_whatever_the_length() {
+        let mut slices: Vec<LiveSlice> = (0..200_000u64)
+            .map(|i| LiveSlice {
+                worker: 0,
+                task: (i % 2) as usize,
+                cpu: Some(0),
+                start_ns: i * 10,
+                end_ns: i * 10 + 10,
+            })
+            .collect();
+        bound(&mut slices);
+        assert!(slices.len() <= MAX_SLICES);
+        let mut one_task: Vec<LiveSlice> = (0..200_000u64)
+            .map(|i| LiveSlice {
+                worker: 0,
+                task: 0,
+                cpu: Some(0),
+                start_ns: i * 10,
+                end_ns: i * 10 + 5,
+            })
+            .collect();
+        bound(&mut one_task);
+        assert!(one_task.len() <= MAX_SLICES);
+        assert_eq!(one_task.last().unwrap().end_ns, 199_999 * 10 + 5);
+    }
+}

@@ -1,0 +1,163 @@
+//! `--live` end to end: without a terminal it says so and runs on; in a real terminal (a tmux
+//! pane) lanes are drawn while the work runs, then cleared for the normal report; Ctrl-C in
+//! the middle leaves the cursor shown and no frame behind, and exits 130. The tmux tests are
+//! skipped, with a line, where tmux is not installed.
+
+mod common;
+
+use common::{SMALL_WORK, conpar, exe};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn without_a_terminal_it_says_so_and_runs_on() {
+    let out = conpar()
+        .args(["parallel", "--live", "--tasks", "2", "--format", "json"])
+        .args(SMALL_WORK)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "--live needs a terminal on stderr; running without it"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report.get("live").is_none(),
+        "nothing was drawn: {report:#}"
+    );
+    // --quiet wins: not a word.
+    let quiet = conpar()
+        .args(["parallel", "--live", "--quiet", "--tasks", "2"])
+        .args(SMALL_WORK)
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(quiet.stderr.is_empty(), "{quiet:?}");
+}
+
+/// A tmux session running `command` in a pane of 100 x 40, killed when dropped.
+struct Pane {
+    name: String,
+}
+
+impl Pane {
+    fn start(name: &str, command: &str) -> Option<Pane> {
+        let name = format!("conpar-live-{name}-{}", std::process::id());
+        let started = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "100", "-y", "40"])
+            .arg(format!("{command}; echo EXIT=$?; sleep 60"))
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color")
+            .status();
+        match started {
+            Ok(s) if s.success() => Some(Pane { name }),
+            _ => {
+                println!("skipped: tmux is not installed here");
+                None
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn cursor_shown(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.name, "#{cursor_flag}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, keys])
+            .status()
+            .unwrap();
+    }
+
+    /// Waits up to `limit` for the pane to show what `found` looks for.
+    fn wait_for(&self, limit: Duration, found: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if found(&text) || start.elapsed() > limit {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn is_lane(line: &str) -> bool {
+    line.starts_with("cpu") && line.contains(" |")
+}
+
+#[test]
+fn lanes_are_drawn_while_it_runs_then_the_report_follows() {
+    let command = format!(
+        "{} parallel --live --tasks 2 --task-time 300ms --runs 2 --warmup 0",
+        exe().display()
+    );
+    let Some(pane) = Pane::start("run", &command) else {
+        return;
+    };
+    let running = pane.wait_for(Duration::from_secs(60), |t| {
+        t.contains("parallel · ") && t.contains("running") && t.lines().any(is_lane)
+    });
+    assert!(
+        running.contains("running"),
+        "no live frame while running:\n{running}"
+    );
+    assert!(running.contains("switches between tasks"), "{running}");
+    assert!(!pane.cursor_shown(), "the cursor is hidden while drawing");
+    let done = pane.wait_for(Duration::from_secs(120), |t| t.contains("EXIT="));
+    assert!(done.contains("EXIT=0"), "{done}");
+    assert!(
+        done.contains("sequential") && done.contains("rayon"),
+        "{done}"
+    );
+    assert!(
+        !done.lines().any(is_lane),
+        "the live block was not cleared:\n{done}"
+    );
+    assert!(!done.contains("· running"), "{done}");
+    assert!(pane.cursor_shown(), "the cursor is shown again");
+}
+
+#[test]
+fn ctrl_c_in_the_middle_leaves_the_terminal_as_it_was() {
+    let command = format!(
+        "{} parallel --live --tasks 2 --task-time 3s --runs 3 --warmup 0",
+        exe().display()
+    );
+    let Some(pane) = Pane::start("ctrlc", &command) else {
+        return;
+    };
+    let running = pane.wait_for(Duration::from_secs(60), |t| t.lines().any(is_lane));
+    assert!(running.lines().any(is_lane), "{running}");
+    pane.keys("C-c");
+    let done = pane.wait_for(Duration::from_secs(30), |t| t.contains("EXIT="));
+    assert!(done.contains("EXIT=130"), "{done}");
+    assert!(done.contains("interrupted"), "{done}");
+    assert!(
+        !done.lines().any(is_lane),
+        "a frame was left behind:\n{done}"
+    );
+    assert!(pane.cursor_shown(), "the cursor is shown again");
+}
