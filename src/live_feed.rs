@@ -46,6 +46,12 @@ pub(crate) struct View {
     /// How busy other programs kept each CPU since the run began (0 to 1), where the counters
     /// tell.
     pub(crate) others: BTreeMap<usize, f64>,
+    /// The race's shared counter as last read, and the total it must come to.
+    pub(crate) counter: Option<(i64, i64)>,
+    /// The first mode of the demo and its last run's wall time: the baseline of a speedup.
+    pub(crate) baseline: Option<(String, Duration)>,
+    /// This mode's last finished run before this one, or this one where it has finished.
+    pub(crate) last_wall: Option<Duration>,
 }
 
 /// How often a recorder hands its new slices over, at most.
@@ -87,6 +93,12 @@ pub(crate) struct Feed {
     /// Each worker's slices of this run, ns since its start, keyed by (epoch, worker).
     workers: BTreeMap<(Instant, usize), Vec<LiveSlice>>,
     units_done: BTreeMap<usize, u64>,
+    counter: Option<(i64, i64)>,
+    /// Each mode's last run's wall time, in the order the modes first ran.
+    walls: Vec<(String, Duration)>,
+    /// Finished runs' last views, where a terminal that cannot redraw prints each once.
+    keep_finished: bool,
+    finished: Vec<View>,
 }
 
 impl Feed {
@@ -103,6 +115,10 @@ impl Feed {
             units_per_task: None,
             workers: BTreeMap::new(),
             units_done: BTreeMap::new(),
+            counter: None,
+            walls: Vec::new(),
+            keep_finished: false,
+            finished: Vec::new(),
         }
     }
 }
@@ -119,7 +135,17 @@ pub(crate) fn active() -> bool {
 /// Names what runs next: the subcommand, or the tour's section.
 pub(crate) fn set_demo(name: &str) {
     if active() {
-        name.clone_into(&mut feed().demo);
+        let mut feed = feed();
+        name.clone_into(&mut feed.demo);
+        feed.walls.clear();
+    }
+}
+
+/// The race's shared counter as just read by one of its threads, and the total it must come
+/// to when every thread is done.
+pub(crate) fn counter(value: i64, right_total: i64) {
+    if active() {
+        feed().counter = Some((value, right_total));
     }
 }
 
@@ -146,6 +172,7 @@ pub(crate) fn run_started(
     feed.units_per_task = units_per_task;
     feed.workers.clear();
     feed.units_done.clear();
+    feed.counter = None;
 }
 
 /// The run ended: its lanes become exactly its measured slices (those of child processes
@@ -156,6 +183,11 @@ pub(crate) fn run_ended(wall: Duration, slices: impl Iterator<Item = LiveSlice>)
     }
     let mut feed = feed();
     feed.ended = Some(wall);
+    let mode = feed.mode.clone();
+    match feed.walls.iter_mut().find(|(m, _)| *m == mode) {
+        Some((_, last)) => *last = wall,
+        None => feed.walls.push((mode, wall)),
+    }
     feed.workers.clear();
     let mut slices: Vec<LiveSlice> = slices.collect();
     bound(&mut slices);
@@ -164,7 +196,15 @@ pub(crate) fn run_ended(wall: Duration, slices: impl Iterator<Item = LiveSlice>)
         let tasks = feed.tasks;
         feed.units_done = (0..tasks).map(|t| (t, all)).collect();
     }
+    if feed.keep_finished && feed.finished.len() < MAX_KEPT {
+        let view = view_of(&feed, Instant::now(), BTreeMap::new());
+        feed.finished.push(view);
+    }
 }
+
+/// Finished runs kept for a terminal that cannot redraw before the drawing thread takes them
+/// (it takes them a few times a second).
+const MAX_KEPT: usize = 64;
 
 /// A recorder's slices of worker `worker` on a run of `epoch`, from index `from` of its own
 /// list on (earlier ones were handed over already and have not changed), and the kernel units
@@ -220,11 +260,29 @@ fn bound(slices: &mut Vec<LiveSlice>) {
 /// The view of the run now (the screen thread's, once a frame), with the number of the run.
 pub(crate) fn view(now: Instant, others: BTreeMap<usize, f64>) -> (u64, View) {
     let feed = feed();
+    (feed.run, view_of(&feed, now, others))
+}
+
+/// The finished runs' last views not yet taken, oldest first (kept only where
+/// [`keep_finished`] asked for them).
+pub(crate) fn take_finished() -> Vec<View> {
+    std::mem::take(&mut feed().finished)
+}
+
+/// Keeps each run's last view as it ends, for a terminal that cannot redraw
+/// ([`take_finished`]).
+pub(crate) fn keep_finished(keep: bool) {
+    let mut feed = feed();
+    feed.keep_finished = keep;
+    feed.finished.clear();
+}
+
+fn view_of(feed: &Feed, now: Instant, others: BTreeMap<usize, f64>) -> View {
     let elapsed = feed.ended.unwrap_or_else(|| {
         feed.started
             .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
     });
-    let view = View {
+    View {
         demo: feed.demo.clone(),
         mode: feed.mode.clone(),
         round: feed.round.clone(),
@@ -236,8 +294,14 @@ pub(crate) fn view(now: Instant, others: BTreeMap<usize, f64>) -> (u64, View) {
         units_per_task: feed.units_per_task,
         tasks: feed.tasks,
         others,
-    };
-    (feed.run, view)
+        counter: feed.counter,
+        baseline: feed.walls.first().cloned(),
+        last_wall: feed
+            .walls
+            .iter()
+            .find(|(m, _)| *m == feed.mode)
+            .map(|(_, w)| *w),
+    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,15 @@ impl Pane {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The pane with what scrolled off its top.
+    fn history(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-S", "-2000", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     fn cursor_shown(&self) -> bool {
         let out = Command::new("tmux")
             .args(["display-message", "-p", "-t", &self.name, "#{cursor_flag}"])
@@ -160,4 +169,64 @@ fn ctrl_c_in_the_middle_leaves_the_terminal_as_it_was() {
         "a frame was left behind:\n{done}"
     );
     assert!(pane.cursor_shown(), "the cursor is shown again");
+}
+
+/// A terminal that cannot move the cursor gets each run's last frame once, when it ends, and
+/// nothing erased.
+#[test]
+fn a_dumb_terminal_gets_each_runs_last_frame_once() {
+    let command = format!(
+        "TERM=dumb {} parallel --live --tasks 2 --units 20000 --runs 2 --warmup 0",
+        exe().display()
+    );
+    let Some(pane) = Pane::start("dumb", &command) else {
+        return;
+    };
+    pane.wait_for(Duration::from_secs(60), |t| t.contains("EXIT="));
+    let done = pane.history();
+    assert!(done.contains("EXIT=0"), "{done}");
+    // Each run once: 3 modes x 2 rounds, and a round more where a disturbed one is replaced.
+    let finished: Vec<&str> = done
+        .lines()
+        .filter(|l| l.contains(" s done in "))
+        .map(|l| {
+            &l[..l
+                .find(" · 0")
+                .or_else(|| l.find(" s done"))
+                .unwrap_or(l.len())]
+        })
+        .collect();
+    let mut once = finished.clone();
+    once.sort_unstable();
+    once.dedup();
+    assert!(finished.len() >= 6, "3 modes x 2 rounds at least:\n{done}");
+    assert_eq!(once.len(), finished.len(), "a run printed twice:\n{done}");
+    assert!(!done.contains("running"), "{done}");
+}
+
+/// A narrower terminal mid-run: the next frames fit it.
+#[test]
+fn frames_follow_a_resize() {
+    let command = format!(
+        "{} parallel --live --tasks 2 --task-time 1s --runs 2 --warmup 0",
+        exe().display()
+    );
+    let Some(pane) = Pane::start("resize", &command) else {
+        return;
+    };
+    pane.wait_for(Duration::from_secs(60), |t| t.lines().any(is_lane));
+    Command::new("tmux")
+        .args(["resize-window", "-t", &pane.name, "-x", "50", "-y", "30"])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let narrow = pane.text();
+    let lanes: Vec<&str> = narrow.lines().filter(|l| is_lane(l)).collect();
+    assert!(!lanes.is_empty(), "{narrow}");
+    for line in narrow.lines().take_while(|l| !l.contains("EXIT=")) {
+        assert!(
+            line.chars().count() <= 50,
+            "wider than the pane: {line:?}\n{narrow}"
+        );
+    }
 }

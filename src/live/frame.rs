@@ -24,7 +24,11 @@ pub(crate) struct Style {
 pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
     let width = width.max(20);
     let mut lines = Vec::new();
-    let state = if view.finished { "done" } else { "running" };
+    let state = match (view.finished, view.last_wall) {
+        (true, Some(wall)) => format!("done in {} ms{}", ms(wall), against(view, wall)),
+        (false, Some(wall)) => format!("running (last run {} ms{})", ms(wall), against(view, wall)),
+        _ => "running".to_string(),
+    };
     lines.push(clip(
         &format!(
             "{} · {} · {} · {:.2} s {state}",
@@ -82,10 +86,38 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
         ));
     }
     lines.push(clip(&progress(view), width));
+    if let Some((value, right)) = view.counter {
+        let lost = if view.finished && value != right {
+            format!(": {} off, updates were lost", (value - right).abs())
+        } else {
+            String::new()
+        };
+        lines.push(clip(
+            &format!(
+                "shared counter {value}; the right total when every thread is done: {right}{lost}"
+            ),
+            width,
+        ));
+    }
     if let Some(others) = others(view) {
         lines.push(clip(&others, width));
     }
     lines
+}
+
+fn ms(wall: std::time::Duration) -> String {
+    crate::report::format_ms(wall.as_secs_f64() * 1e3)
+}
+
+/// ", 1.94x sequential's": the speedup of `wall` over the first mode's last run, where this is
+/// another mode.
+fn against(view: &View, wall: std::time::Duration) -> String {
+    match &view.baseline {
+        Some((mode, base)) if *mode != view.mode && !wall.is_zero() => {
+            format!(", {:.2}x {mode}'s", base.as_secs_f64() / wall.as_secs_f64())
+        }
+        _ => String::new(),
+    }
 }
 
 /// A lane's label and its slices, each with the symbol it is drawn with.
@@ -289,6 +321,9 @@ mod tests {
             units_per_task: Some(1000),
             tasks: 2,
             others: BTreeMap::from([(0, 0.0), (1, 0.5)]),
+            counter: None,
+            baseline: None,
+            last_wall: None,
         }
     }
 
@@ -408,6 +443,40 @@ mod tests {
             "{}",
             progress(&view)
         );
+    }
+
+    /// The race's counter against its right total, and a finished run's speedup over the
+    /// first mode's last run.
+    #[test]
+    fn the_counter_and_the_speedup_are_said_as_measured() {
+        let mut view = green();
+        view.demo = "race".into();
+        view.mode = "unsync".into();
+        view.counter = Some((-1234, 0));
+        let lines = render(&view, 100, PLAIN);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "shared counter -1234; the right total when every thread is done: 0"),
+            "{lines:#?}"
+        );
+        view.finished = true;
+        view.last_wall = Some(std::time::Duration::from_millis(50));
+        view.baseline = Some(("sequential".into(), std::time::Duration::from_millis(100)));
+        let lines = render(&view, 100, PLAIN);
+        assert!(
+            lines[0].ends_with("done in 50.0 ms, 2.00x sequential's"),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with(": 1234 off, updates were lost")),
+            "{lines:#?}"
+        );
+        view.counter = Some((0, 0));
+        let exact = render(&view, 100, PLAIN);
+        assert!(!exact.iter().any(|l| l.contains("lost")), "{exact:#?}");
     }
 
     #[test]

@@ -73,6 +73,7 @@ impl Session {
             }
         }
         crate::interrupt::on_interrupt_also(restore);
+        crate::live_feed::keep_finished(dumb);
         crate::live_feed::feed().demo.clone_from(&start.demo);
         crate::live_feed::ACTIVE.store(true, Ordering::SeqCst);
         let stop = Arc::new(AtomicBool::new(false));
@@ -162,7 +163,6 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
     };
     let mut frames = 0;
     let mut base: Option<(u64, Snapshot)> = None;
-    let mut written_end: Option<u64> = None;
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
@@ -183,8 +183,8 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
             break;
         }
         if screen.dumb {
-            if view.finished && written_end != Some(run) {
-                written_end = Some(run);
+            for done in crate::live_feed::take_finished() {
+                let lines = frame::render(&done, cols.saturating_sub(1).max(20), style);
                 write_err(&(lines.join("\n") + "\n"));
             }
         } else {
@@ -195,6 +195,14 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
         frames += 1;
         // Parked rather than asleep: finishing unparks it, so the run's end waits for no frame.
         std::thread::park_timeout(period.saturating_sub(now.elapsed()));
+    }
+    // A terminal that cannot redraw still gets the runs that ended since the last frame.
+    if screen().dumb {
+        let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
+        for done in crate::live_feed::take_finished() {
+            let lines = frame::render(&done, cols.saturating_sub(1).max(20), style);
+            write_err(&(lines.join("\n") + "\n"));
+        }
     }
     LiveStats {
         cpu_ms: crate::sys::thread_cpu_time().map(|t| t.as_secs_f64() * 1e3),

@@ -163,9 +163,12 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
             engine::Runner::new(mode.name(), config.threads, estimate, move || {
                 // Pinning (the point of --one-core) or creating the threads can fail.
-                race::run(&race).with_context(|| {
+                let run = race::run(&race).with_context(|| {
                     format!("the {} race of {} threads", mode.name(), config.threads)
-                })
+                })?;
+                // For --live: the counter as it ended, not as a thread last read it.
+                crate::live_feed::counter(run.final_value, 0);
+                Ok(run)
             })
         })
         .collect();
@@ -178,7 +181,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         oracle: Oracle::Known(0),
         advice: "use fewer --iterations, --threads or --runs",
         progress: config.progress,
-        tasks_and_units: None,
+        tasks_and_units: Some((config.threads, config.iterations)),
     };
     let outcome = engine::measure(env, modes, &plan)?;
     let measured = &outcome.modes;

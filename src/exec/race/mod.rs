@@ -185,11 +185,14 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
             let counter = AtomicI64::new(0);
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 let d = delta(task);
-                drive(iterations, task, recorder, || {
+                let step = || {
                     // black_box keeps the read and the write two steps (see the module doc).
                     let value = black_box(counter.load(Relaxed));
                     // Another thread's update between these two lines is overwritten.
                     counter.store(value.wrapping_add(d), Relaxed);
+                };
+                drive(iterations, task, recorder, step, || {
+                    Some(counter.load(Relaxed))
                 });
                 0
             })?;
@@ -198,14 +201,27 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
         Sharing::Atomic => {
             let counter = AtomicI64::new(0);
             let contest = contest(n, 0, race.pin, |task, recorder| {
+                let peek = || Some(counter.load(Relaxed));
                 if delta(task) > 0 {
-                    drive(iterations, task, recorder, || {
-                        counter.fetch_add(1, Relaxed);
-                    });
+                    drive(
+                        iterations,
+                        task,
+                        recorder,
+                        || {
+                            counter.fetch_add(1, Relaxed);
+                        },
+                        peek,
+                    );
                 } else {
-                    drive(iterations, task, recorder, || {
-                        counter.fetch_sub(1, Relaxed);
-                    });
+                    drive(
+                        iterations,
+                        task,
+                        recorder,
+                        || {
+                            counter.fetch_sub(1, Relaxed);
+                        },
+                        peek,
+                    );
                 }
                 0
             })?;
@@ -215,13 +231,22 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
             let counter = Mutex::new(0i64);
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 let d = delta(task);
-                drive(iterations, task, recorder, || {
+                let lock = || {
                     // No thread panics while holding the lock, so it is never poisoned.
-                    let mut value = counter
+                    counter
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    *value = value.wrapping_add(d);
-                });
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                };
+                drive(
+                    iterations,
+                    task,
+                    recorder,
+                    || {
+                        let mut value = lock();
+                        *value = value.wrapping_add(d);
+                    },
+                    || Some(*lock()),
+                );
                 0
             })?;
             let value = counter
@@ -243,14 +268,20 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
                     return receiver.map_or(0, |r| serve(&r, n, owner, recorder));
                 }
                 let increment = delta(task) > 0;
-                drive(iterations, task, recorder, || {
-                    let message = if increment {
-                        Message::Increment
-                    } else {
-                        Message::Decrement
-                    };
-                    sender.send(message).expect("the owner serves every sender");
-                });
+                drive(
+                    iterations,
+                    task,
+                    recorder,
+                    || {
+                        let message = if increment {
+                            Message::Increment
+                        } else {
+                            Message::Decrement
+                        };
+                        sender.send(message).expect("the owner serves every sender");
+                    },
+                    || None,
+                );
                 // Waits until the owner has applied every change this thread sent.
                 let (reply, answer) = sync_channel(1);
                 sender
@@ -266,11 +297,18 @@ pub fn run(race: &Race) -> anyhow::Result<RaceRun> {
             let contest = contest(n, 0, race.pin, |task, recorder| {
                 let d = delta(task);
                 let mut own = 0i64;
-                drive(iterations, task, recorder, || {
-                    // black_box keeps one addition per change: without it the loop folds into
-                    // a single multiplication.
-                    own = black_box(own).wrapping_add(d);
-                });
+                // No shared counter to show: each thread counts its own.
+                drive(
+                    iterations,
+                    task,
+                    recorder,
+                    || {
+                        // black_box keeps one addition per change: without it the loop folds into
+                        // a single multiplication.
+                        own = black_box(own).wrapping_add(d);
+                    },
+                    || None,
+                );
                 own
             })?;
             let total = contest.values.iter().fold(0i64, |a, &v| a.wrapping_add(v));
@@ -316,6 +354,7 @@ fn serve(
         served += 1;
         if served % CHUNK == 0 {
             start = Some(recorder.chunk_done(task, since, CHUNK));
+            crate::live_feed::counter(counter, 0);
         }
     }
     if let Some(since) = start {
@@ -324,8 +363,16 @@ fn serve(
     counter
 }
 
-/// Runs `step` `iterations` times, recording a slice after every [`CHUNK`] steps.
-fn drive(iterations: u64, task: usize, recorder: &mut Recorder, mut step: impl FnMut()) {
+/// Runs `step` `iterations` times, recording a slice after every [`CHUNK`] steps, and for
+/// `--live` the shared counter as `peek` reads it (the right total is 0: as many decrements
+/// as increments).
+fn drive(
+    iterations: u64,
+    task: usize,
+    recorder: &mut Recorder,
+    mut step: impl FnMut(),
+    peek: impl Fn() -> Option<i64>,
+) {
     let mut done = 0;
     let mut start = Instant::now();
     while done < iterations {
@@ -334,6 +381,11 @@ fn drive(iterations: u64, task: usize, recorder: &mut Recorder, mut step: impl F
             step();
         }
         start = recorder.chunk_done(task, start, end - done);
+        if crate::live_feed::active() {
+            if let Some(value) = peek() {
+                crate::live_feed::counter(value, 0);
+            }
+        }
         done = end;
     }
 }
