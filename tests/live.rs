@@ -230,3 +230,30 @@ fn frames_follow_a_resize() {
         );
     }
 }
+
+/// `--live` never changes stdout: redirected to a file, it is the JSON report, which says what
+/// drawing cost.
+#[test]
+fn stdout_redirected_gets_the_report_and_what_drawing_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.json");
+    let command = format!(
+        "{} parallel --live --tasks 2 --task-time 200ms --runs 2 --warmup 0 --format json > {}",
+        exe().display(),
+        file.display()
+    );
+    let Some(pane) = Pane::start("json", &command) else {
+        return;
+    };
+    let done = pane.wait_for(Duration::from_secs(60), |t| t.contains("EXIT="));
+    assert!(done.contains("EXIT=0"), "{done}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let live = &report["live"];
+    assert!(live["frames"].as_u64().unwrap() > 0, "{live:#}");
+    // 15 frames a second, 5 where this machine has one CPU.
+    let fps = live["fps"].as_u64().unwrap();
+    assert!(fps == 15 || fps == 5, "{live:#}");
+    assert!(live["cpu_ms"].as_f64().unwrap() >= 0.0, "{live:#}");
+    assert!(!done.lines().any(is_lane), "{done}");
+}
