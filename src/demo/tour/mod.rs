@@ -166,23 +166,25 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         env,
     )?;
     step("parallel (all CPUs)");
-    let tasks = cpus.clamp(2, 8);
-    let all_cores = parallel::run(
-        &parallel::Config {
+    let parallel_config = |tasks: usize, threads: usize, placements: Vec<Placement>| {
+        parallel::Config {
             tasks,
-            threads: config.limit.workers,
-            placements: Vec::new(),
+            threads,
+            placements,
             size: WorkSize::TaskTime(sizes.parallel_task),
             seed: config.seed,
             repeats,
             progress: false,
             limit: config.limit,
-        },
+        }
+    };
+    let all_cores = parallel::run(
+        &parallel_config(cpus.clamp(2, 8), config.limit.workers, Vec::new()),
         env,
     )?;
     // Where a core runs two hardware threads, question 3 also shows what they give: two
     // tasks pinned to one core's threads, then to two cores.
-    let siblings = [Placement::Cores, Placement::Siblings];
+    let siblings = vec![Placement::Cores, Placement::Siblings];
     let placed = match placement::resolve(
         &siblings,
         machine.topology.as_ref(),
@@ -190,19 +192,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     ) {
         Ok(_) => {
             step("parallel (one core's hardware threads, two cores)");
-            Some(parallel::run(
-                &parallel::Config {
-                    tasks: 2,
-                    threads: 2,
-                    placements: siblings.to_vec(),
-                    size: WorkSize::TaskTime(sizes.parallel_task),
-                    seed: config.seed,
-                    repeats,
-                    progress: false,
-                    limit: config.limit,
-                },
-                env,
-            )?)
+            Some(parallel::run(&parallel_config(2, 2, siblings), env)?)
         }
         Err(_) => None,
     };
