@@ -29,7 +29,7 @@ pub(crate) use slices::{LANE_SLICES, SliceReport};
 pub(crate) use slices::{Lane, SliceView};
 pub use slices::{LaneKind, Recorded, Timeline, TimelineRun};
 pub use tour::Tour;
-pub(crate) use tour::{Section, View};
+pub(crate) use tour::{KeyFigure, Section, Unit, View};
 
 /// The subcommand a report comes from, known in the JSON (`demo`) and in titles by its name
 /// ([`Demo::name`], the one place it is spelt).

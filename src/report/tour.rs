@@ -26,7 +26,12 @@ pub(crate) fn render(tour: &Tour, options: &RenderOptions) -> String {
                 .expect("writing to memory");
             for s in &tour.sections {
                 writer
-                    .write_record([&s.question, &s.topic, &s.key_figure, &s.answer.join(" ")])
+                    .write_record([
+                        &s.question,
+                        &s.topic,
+                        &s.key_figure.text,
+                        &s.answer.join(" "),
+                    ])
                     .expect("writing to memory");
             }
             String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
@@ -93,7 +98,12 @@ fn text(tour: &Tour, options: &RenderOptions) -> String {
         .sections
         .iter()
         .enumerate()
-        .map(|(i, s)| (format!("{}. {}", i + 1, s.topic), s.key_figure.as_str()))
+        .map(|(i, s)| {
+            (
+                format!("{}. {}", i + 1, s.topic),
+                s.key_figure.text.as_str(),
+            )
+        })
         .collect();
     if markdown {
         out.push_str("| question | measured here |\n|---|---|\n");

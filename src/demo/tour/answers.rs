@@ -12,10 +12,10 @@ use crate::exec::race::Sharing;
 use crate::gil::CPYTHON_SWITCH_INTERVAL;
 use crate::interference::Interference;
 use crate::model::findings::{InterleaveFindings, RaceFindings};
+use crate::model::{KeyFigure, Unit};
 use crate::model::{ModeResult, Report};
 use crate::report::format_ms;
 use crate::sys::Machine;
-use std::fmt::Write as _;
 
 /// The sentence of a claim of `report`: conclusions come only from claims.
 fn claim_text(report: &Report, id: ClaimId, mode: Option<&str>) -> String {
@@ -82,7 +82,7 @@ fn section(
     question: &str,
     topic: &str,
     answer: Vec<String>,
-    key_figure: String,
+    key_figure: KeyFigure,
     reports: Vec<Report>,
     also: &[&Report],
 ) -> Section {
@@ -122,7 +122,9 @@ pub(super) fn machine_section(info: Report) -> Section {
             m.limited_by,
             capacity(m)
         )],
-        format!("{} of time", capacity(m)),
+        KeyFigure::default()
+            .value("cpu_capacity", m.cpu_capacity(), Unit::Cpus)
+            .text(" of time"),
         vec![info],
         &[],
     )
@@ -167,12 +169,21 @@ pub(super) fn difference(one_core: &Report, all_cores: &Report) -> Section {
         "What is concurrency? What is parallelism? What's the difference?",
         "concurrency vs parallelism",
         answer,
-        format!(
-            "one CPU: {:.2}x; {}: {:.2}x",
-            speedup(one_core, Interleaved::Green),
-            crate::sys::cpus_phrase(par_cpus as f64),
-            speedup(all_cores, Parallel::Threads)
-        ),
+        KeyFigure::default()
+            .text("one CPU: ")
+            .value(
+                "green speedup on one CPU",
+                speedup(one_core, Interleaved::Green),
+                Unit::Times,
+            )
+            .text("; ")
+            .value("CPUs the threads ran on", par_cpus as f64, Unit::Cpus)
+            .text(": ")
+            .value(
+                "threads speedup",
+                speedup(all_cores, Parallel::Threads),
+                Unit::Times,
+            ),
         vec![one_core.clone(), all_cores.clone()],
         &[],
     );
@@ -227,11 +238,15 @@ pub(super) fn multicore(all_cores: &Report, placed: Option<Report>) -> Section {
         "Why have machines become increasingly multicore in the past decade?",
         "why multicore",
         answer,
-        format!(
-            "rayon speedup {:.2} on {}",
-            speedup(all_cores, Parallel::Rayon),
-            capacity(m)
-        ),
+        KeyFigure::default()
+            .text("rayon speedup ")
+            .value(
+                "rayon speedup",
+                speedup(all_cores, Parallel::Rayon),
+                Unit::Ratio,
+            )
+            .text(" on ")
+            .value("cpu_capacity", m.cpu_capacity(), Unit::Cpus),
         placed.into_iter().collect(),
         &[all_cores],
     )
@@ -261,10 +276,13 @@ pub(super) fn problems(waits: &Report, all_cores: &Report) -> Section {
         "What kinds of problems motivates the need for concurrent execution?",
         "what concurrency solves",
         answer,
-        format!(
-            "waits overlapped on one CPU: {:.2}x",
-            speedup(waits, Interleaved::Green)
-        ),
+        KeyFigure::default()
+            .text("waits overlapped on one CPU: ")
+            .value(
+                "green speedup with waits",
+                speedup(waits, Interleaved::Green),
+                Unit::Times,
+            ),
         vec![waits.clone()],
         &[all_cores],
     )
@@ -299,7 +317,12 @@ pub(super) fn harder(races: &Report) -> Section {
         "Does creating concurrent programs make the programmer's life easier? Harder? Maybe both?",
         "easier or harder",
         answer,
-        format!("unsync wrong in {wrong} of {runs} runs; fixes exact: {fixes_exact}"),
+        KeyFigure::default()
+            .text("unsync wrong in ")
+            .value("unsync runs wrong", wrong as f64, Unit::Count)
+            .text(" of ")
+            .value("unsync runs", runs as f64, Unit::Count)
+            .text(&format!(" runs; fixes exact: {fixes_exact}")),
         vec![races.clone()],
         &[],
     )
@@ -351,12 +374,25 @@ pub(super) fn kinds(one_core: &Report) -> Section {
         "What are the differences between processes, threads, green threads, and coroutines?",
         "processes, threads, green threads",
         answer,
-        format!(
-            "switch: green {}, thread {}, process {}",
-            switch_phrase(one_core, Interleaved::Green),
-            switch_phrase(one_core, Interleaved::Threads),
-            switch_phrase(one_core, Interleaved::Processes)
-        ),
+        KeyFigure::default()
+            .text("switch: green ")
+            .value(
+                "green switch",
+                switch_cost(one_core, Interleaved::Green),
+                Unit::Ns,
+            )
+            .text(", thread ")
+            .value(
+                "thread switch",
+                switch_cost(one_core, Interleaved::Threads),
+                Unit::Ns,
+            )
+            .text(", process ")
+            .value(
+                "process switch",
+                switch_cost(one_core, Interleaved::Processes),
+                Unit::Ns,
+            ),
         vec![],
         &[one_core],
     )
@@ -381,7 +417,7 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
         "Which one of these do pthread_create() (C/POSIX), threading.Thread() (Python), go (Go) create?",
         "pthread_create, threading.Thread, go",
         answer,
-        "OS thread, OS thread (behind the GIL), goroutine".into(),
+        KeyFigure::default().text("OS thread, OS thread (behind the GIL), goroutine"),
         vec![],
         &[one_core],
     )
@@ -455,14 +491,31 @@ pub(super) fn gil(cpu: &Report, io: &Report, python_missing: Option<&str>) -> Se
         )),
         (None, None) => {}
     }
-    let mut key_figure = format!(
-        "CPU-bound: gil-new {:.2}x, no-gil {:.2}x; I/O-bound: gil-new {:.2}x",
-        speedup(cpu, Variant::GIL_NEW),
-        speedup(cpu, Variant::NO_GIL),
-        speedup(io, Variant::GIL_NEW)
-    );
+    let mut key_figure = KeyFigure::default()
+        .text("CPU-bound: gil-new ")
+        .value(
+            "gil-new speedup, CPU-bound",
+            speedup(cpu, Variant::GIL_NEW),
+            Unit::Times,
+        )
+        .text(", no-gil ")
+        .value(
+            "no-gil speedup, CPU-bound",
+            speedup(cpu, Variant::NO_GIL),
+            Unit::Times,
+        )
+        .text("; I/O-bound: gil-new ")
+        .value(
+            "gil-new speedup, I/O-bound",
+            speedup(io, Variant::GIL_NEW),
+            Unit::Times,
+        );
     if let (Some(name), Some(threads)) = (python_name(cpu), python_speedup(cpu, "threads")) {
-        write!(key_figure, "; {name} threads {threads:.2}x").expect("a String takes any text");
+        key_figure = key_figure.text(&format!("; {name} threads ")).value(
+            "CPython threads speedup",
+            threads,
+            Unit::Times,
+        );
     }
     section(
         "How does Python's Global Interpreter Lock (GIL) influence the way a Python thread behaves?",
@@ -483,15 +536,20 @@ pub(super) fn gil_workaround(cpu: &Report) -> Section {
     )
     .trim_end()
     .to_string()];
-    let mut key_figure = format!("processes {:.2}x", speedup(cpu, Variant::Processes));
+    let mut key_figure = KeyFigure::default().text("processes ").value(
+        "processes speedup",
+        speedup(cpu, Variant::Processes),
+        Unit::Times,
+    );
     if let (Some(name), Some(processes)) = (python_name(cpu), python_speedup(cpu, "processes")) {
         answer.push(claim_text(
             cpu,
             ClaimId::GilModelMatchesCpython,
             Some(Variant::Processes.name()),
         ));
-        write!(key_figure, "; {name} multiprocessing {processes:.2}x")
-            .expect("a String takes any text");
+        key_figure = key_figure
+            .text(&format!("; {name} multiprocessing "))
+            .value("CPython multiprocessing speedup", processes, Unit::Times);
     }
     section(
         "With this in mind: What is the workaround for the GIL (Hint: it's another module)?",
@@ -530,11 +588,26 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
             .collect::<Vec<_>>()
             .join(" "),
     });
+    let mut key_figure = KeyFigure::default();
+    for (i, r) in sweep.results.iter().enumerate() {
+        if i > 0 {
+            key_figure = key_figure.text(", ");
+        }
+        key_figure = key_figure
+            .text("P=")
+            .value("P", r.workers as f64, Unit::Count)
+            .text(" ")
+            .value(
+                &format!("speedup at P={}", r.workers),
+                r.speedup,
+                Unit::Times,
+            );
+    }
     section(
         "What does `func GOMAXPROCS(n int) int` change?",
         "GOMAXPROCS",
         answer,
-        points.join(", "),
+        key_figure,
         vec![sweep.clone()],
         &[],
     )
@@ -708,6 +781,7 @@ mod tests {
         assert!(
             gil_section
                 .key_figure
+                .text
                 .ends_with("; CPython 3.11.7 threads 0.99x"),
             "{}",
             gil_section.key_figure
@@ -724,6 +798,7 @@ mod tests {
         assert!(
             workaround
                 .key_figure
+                .text
                 .ends_with("; CPython 3.11.7 multiprocessing 1.03x"),
             "{}",
             workaround.key_figure
@@ -742,7 +817,7 @@ mod tests {
             "{answer}"
         );
         assert!(
-            !gil_section.key_figure.contains("CPython"),
+            !gil_section.key_figure.text.contains("CPython"),
             "{}",
             gil_section.key_figure
         );

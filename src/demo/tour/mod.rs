@@ -166,8 +166,8 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         env,
     )?;
     step("parallel (all CPUs)");
-    let parallel_config = |tasks: usize, threads: usize, placements: Vec<Placement>| {
-        parallel::Config {
+    let parallel_config =
+        |tasks: usize, threads: usize, placements: Vec<Placement>| parallel::Config {
             tasks,
             threads,
             placements,
@@ -176,8 +176,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
             repeats,
             progress: false,
             limit: config.limit,
-        }
-    };
+        };
     let all_cores = parallel::run(
         &parallel_config(cpus.clamp(2, 8), config.limit.workers, Vec::new()),
         env,
@@ -436,7 +435,7 @@ mod tests {
             question: "Why?".into(),
             topic: "why".into(),
             answer: Vec::new(),
-            key_figure: String::new(),
+            key_figure: crate::model::KeyFigure::default(),
             reports: Vec::new(),
             interference,
             view: View::default(),

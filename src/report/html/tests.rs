@@ -122,7 +122,11 @@ fn tour() -> Tour {
         question: question.into(),
         topic: question.to_lowercase(),
         answer: vec![format!("The answer to {question}")],
-        key_figure: "2.00x".into(),
+        key_figure: crate::model::KeyFigure::default().value(
+            "speedup",
+            2.0,
+            crate::model::Unit::Times,
+        ),
         reports,
         interference: Interference::none(),
         view: View::default(),
