@@ -82,7 +82,7 @@
 //! The layers: [`cli`] sits on top; the engine below it (demos, executors, report, engine,
 //! claims, model, ...) needs nothing of clap or of `cli`, [`report`] needs nothing of
 //! [`demo`], [`model`] needs no renderer, demo or command line, and no two modules need each
-//! other, however far round. `tests/layering.rs` checks all four on the sources.
+//! other, however far round. `tests/cli/layering.rs` checks all four on the sources.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::pedantic)]

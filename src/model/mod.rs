@@ -1,7 +1,7 @@
 //! The report model: what a run found, as data every renderer reads and none changes: a
 //! demo's [`Report`] (its results, timeline, claims, the CPU it chose, its demo's own figures)
 //! and the tour's [`Tour`]. It imports no renderer, no demo and no command line
-//! (`tests/layering.rs` checks), so that a renderer, a script or a test can take a report
+//! (`tests/cli/layering.rs` checks), so that a renderer, a script or a test can take a report
 //! without any of them. The JSON shape (schema 1) is documented in the README and shared by
 //! every demo: demos add fields beside the common ones (their typed [`findings`] in each
 //! [`ModeResult`], and their objects in the [`Report`]), never instead of them.

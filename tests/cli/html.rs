@@ -2,7 +2,7 @@
 //! document that parses as HTML5, has its sections and pictures, and references nothing outside
 //! itself. Nothing asserts a time, so it passes on one CPU.
 
-mod common;
+use crate::common;
 
 use common::{conpar, parallel, stdout_of};
 use scraper::{Html, Selector};

@@ -4,7 +4,7 @@
 //! Python, one line and exit 1 for one that fails at run time, and never a child process or a
 //! temporary file left behind.
 
-mod common;
+use crate::common;
 
 use common::{array, conpar, number, string};
 use serde_json::Value;

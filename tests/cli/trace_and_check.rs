@@ -1,6 +1,6 @@
 //! `--trace`, `--check`, `--min-speedup` and `completions`, through the real binary.
 
-mod common;
+use crate::common;
 
 use common::conpar;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! `conpar tour --quick`: every section answered from real runs, in every format, and
 //! `--check` across all of its demos.
 
-mod common;
+use crate::common;
 
 use common::{conpar, json_of};
 use std::process::Command;

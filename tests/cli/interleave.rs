@@ -3,7 +3,7 @@
 //! processes. Work is tiny and nothing asserts a time or a speedup, so the suite passes on a
 //! machine with a single CPU.
 
-mod common;
+use crate::common;
 
 use common::{
     affinity, array, conpar, first_field, json_of, json_of_cmd, number, stdout_of, string, uint,

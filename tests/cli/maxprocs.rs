@@ -3,7 +3,7 @@
 //! input. Tiny work only, and no assertion on times or speedups: these pass on one CPU
 //! (`taskset -c 0 cargo test`).
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use serde_json::Value;

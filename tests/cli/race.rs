@@ -3,7 +3,7 @@
 //! The runs are tiny (`--iterations 1000 --runs 3`). Nothing here relies on a race happening or
 //! on a time: `unsync` is only checked to stay within its bounds and to be reported as it was.
 
-mod common;
+use crate::common;
 
 use common::conpar;
 use predicates::prelude::*;

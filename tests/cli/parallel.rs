@@ -2,7 +2,7 @@
 //! refusal of bad input. Work is tiny and nothing asserts a time or a speedup, so the suite
 //! passes on a machine with a single CPU.
 
-mod common;
+use crate::common;
 
 use common::{
     MODES, SMALL_WORK, affinity, array, conpar, first_field, json_of_cmd, number, parallel,

@@ -1,7 +1,7 @@
 //! `conpar info` in every format, and the parts of the command line that run no work:
 //! `--version`, `--help`, and no subcommand at all.
 
-mod common;
+use crate::common;
 
 use common::{array, conpar, first_field, json_of, stdout_of, string, uint};
 use predicates::prelude::*;

@@ -1,7 +1,7 @@
 //! `conpar gil-sim` from the outside: every variant, workload and format with tiny work, the
 //! JSON fields scripts rely on, and every kind of bad input (one line on stderr, exit 2).
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use serde_json::Value;

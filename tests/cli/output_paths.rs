@@ -4,7 +4,7 @@
 
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use common::{conpar, refused};
 use nix::sys::stat::{Mode, SFlag, makedev, mknod};

@@ -6,7 +6,7 @@
 
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
