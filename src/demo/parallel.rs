@@ -327,6 +327,30 @@ fn topology_notes(
             .filter(|on_core| on_core.len() > 1)
             .map(|on_core| placement::cpus_phrase(&on_core))
             .collect();
+        // Where kinds of core differ, a mode whose tasks ran on several kinds was as fast as
+        // its slowest core allowed.
+        let mut kinds: Vec<(String, Vec<usize>)> = Vec::new();
+        for place in topology
+            .cpus
+            .iter()
+            .filter(|p| r.cpus_used.contains(&p.cpu))
+        {
+            match kinds.iter_mut().find(|(k, _)| *k == place.core_type) {
+                Some((_, cpus)) => cpus.push(place.cpu),
+                None => kinds.push((place.core_type.clone(), vec![place.cpu])),
+            }
+        }
+        if topology.core_types.len() > 1 && kinds.len() > 1 {
+            let on: Vec<String> = kinds
+                .iter()
+                .map(|(kind, cpus)| format!("{kind}: {}", placement::cpus_phrase(cpus)))
+                .collect();
+            notes.push(format!(
+                "{}: its tasks ran on cores of different kinds ({}): a task on a slower core takes longer for the same work.",
+                r.mode,
+                on.join("; ")
+            ));
+        }
         if !shared.is_empty() {
             notes.push(format!(
                 "{}: its tasks ran on {}, hardware threads of one core (SMT){}: threads there share the core's execution units.",
@@ -601,6 +625,21 @@ mod tests {
             .find(|r| r.mode == "pinned:e")
             .unwrap();
         assert_eq!(e.cpus_used, [b]);
+        // Where a mode's tasks ran on both kinds, it is said; pinned to one kind, not.
+        for r in report.results.iter().skip(1) {
+            let mixed = r.cpus_used.contains(&a) && r.cpus_used.contains(&b);
+            let said = report.notes.iter().any(|n| {
+                n.starts_with(&format!(
+                    "{}: its tasks ran on cores of different kinds",
+                    r.mode
+                ))
+            });
+            assert_eq!(
+                said, mixed,
+                "{}: {:?}\n{:#?}",
+                r.mode, r.cpus_used, report.notes
+            );
+        }
         let note = report
             .notes
             .iter()

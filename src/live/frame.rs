@@ -79,9 +79,16 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
         }
         lines.push(line);
     }
-    if left_out > 0 {
+    if !left_out.is_empty() {
+        let what = match style.lanes {
+            LaneKind::Cpu => "cpu",
+            LaneKind::Task => "task",
+        };
         lines.push(clip(
-            &format!("({left_out} less busy lane(s) not drawn; only the {MAX_LANES} busiest are)"),
+            &format!(
+                "(not drawn, less busy: {what} {}; only the {MAX_LANES} busiest are)",
+                crate::sys::cpu_list(&left_out)
+            ),
             width,
         ));
     }
@@ -166,13 +173,17 @@ fn lanes(view: &View, kind: LaneKind) -> Vec<Lane> {
 }
 
 /// The [`MAX_LANES`] busiest lanes in their order, and how many were left out.
-fn busiest(lanes: &[Lane]) -> (Vec<&Lane>, usize) {
+fn busiest(lanes: &[Lane]) -> (Vec<&Lane>, Vec<usize>) {
     let mut drawn: Vec<&Lane> = lanes.iter().collect();
-    let mut left_out = 0;
+    let mut left_out = Vec::new();
     if drawn.len() > MAX_LANES {
         drawn.sort_by_key(|l| std::cmp::Reverse(l.busy_ns));
-        left_out = drawn.len() - MAX_LANES;
-        drawn.truncate(MAX_LANES);
+        left_out = drawn
+            .split_off(MAX_LANES)
+            .iter()
+            .map(|l| l.number)
+            .collect();
+        left_out.sort_unstable();
         drawn.sort_by_key(|l| l.number);
     }
     (drawn, left_out)
@@ -415,10 +426,12 @@ mod tests {
         let lines = render(&view, 80, PLAIN);
         let drawn = lines.iter().filter(|l| l.contains(" |")).count();
         assert_eq!(drawn, MAX_LANES);
+        // Lane c is busy for c + 1 ms: the 32 least busy are cpu0 to cpu31.
         assert!(
             lines
                 .iter()
-                .any(|l| l.starts_with("(32 less busy lane(s) not drawn"))
+                .any(|l| l.starts_with("(not drawn, less busy: cpu 0-31;")),
+            "{lines:#?}"
         );
         assert!(
             lines
