@@ -38,6 +38,8 @@ pub(crate) struct View {
     pub(crate) expected_ns: u64,
     /// Whether the run has ended (its lanes stay until the next starts).
     pub(crate) finished: bool,
+    /// Some lanes are child processes sampled at the frame rate, not measured slices.
+    pub(crate) sampled: bool,
     pub(crate) slices: Vec<LiveSlice>,
     /// Kernel units each task has done, and how many it has in all, where known.
     pub(crate) units_done: BTreeMap<usize, u64>,
@@ -99,6 +101,11 @@ pub(crate) struct Feed {
     /// Finished runs' last views, where a terminal that cannot redraw prints each once.
     keep_finished: bool,
     finished: Vec<View>,
+    /// The run's child processes (pid, task), whose slices come only at their end: meanwhile
+    /// the screen samples where they run.
+    children: Vec<(u32, usize)>,
+    /// What that sampling found, replaced by the measured slices at the run's end.
+    sampled: Vec<LiveSlice>,
 }
 
 impl Feed {
@@ -119,6 +126,8 @@ impl Feed {
             walls: Vec::new(),
             keep_finished: false,
             finished: Vec::new(),
+            children: Vec::new(),
+            sampled: Vec::new(),
         }
     }
 }
@@ -173,6 +182,37 @@ pub(crate) fn run_started(
     feed.workers.clear();
     feed.units_done.clear();
     feed.counter = None;
+    feed.children.clear();
+    feed.sampled.clear();
+}
+
+/// How long the current run has been going, while it goes.
+pub(crate) fn run_elapsed() -> Option<Duration> {
+    let feed = feed();
+    feed.started
+        .filter(|_| feed.ended.is_none())
+        .map(|s| s.elapsed())
+}
+
+/// A child process of the run started, running `task`.
+pub(crate) fn child_started(pid: u32, task: usize) {
+    if active() {
+        feed().children.push((pid, task));
+    }
+}
+
+/// The run's child processes, (pid, task), for the screen to sample.
+pub(crate) fn children() -> Vec<(u32, usize)> {
+    feed().children.clone()
+}
+
+/// Where a child process was seen running, sampled: ns since the run began.
+pub(crate) fn sampled(slice: LiveSlice) {
+    let mut feed = feed();
+    if feed.ended.is_none() {
+        feed.sampled.push(slice);
+        bound(&mut feed.sampled);
+    }
 }
 
 /// The run ended: its lanes become exactly its measured slices (those of child processes
@@ -183,6 +223,8 @@ pub(crate) fn run_ended(wall: Duration, slices: impl Iterator<Item = LiveSlice>)
     }
     let mut feed = feed();
     feed.ended = Some(wall);
+    feed.sampled.clear();
+    feed.children.clear();
     let mode = feed.mode.clone();
     match feed.walls.iter_mut().find(|(m, _)| *m == mode) {
         Some((_, last)) => *last = wall,
@@ -289,7 +331,14 @@ fn view_of(feed: &Feed, now: Instant, others: BTreeMap<usize, f64>) -> View {
         elapsed_ns: elapsed.as_nanos() as u64,
         expected_ns: feed.expected.as_nanos() as u64,
         finished: feed.ended.is_some(),
-        slices: feed.workers.values().flatten().copied().collect(),
+        slices: feed
+            .workers
+            .values()
+            .flatten()
+            .chain(&feed.sampled)
+            .copied()
+            .collect(),
+        sampled: !feed.sampled.is_empty(),
         units_done: feed.units_done.clone(),
         units_per_task: feed.units_per_task,
         tasks: feed.tasks,

@@ -258,3 +258,26 @@ fn stdout_redirected_gets_the_report_and_what_drawing_cost() {
     assert!(live["cpu_ms"].as_f64().unwrap() >= 0.0, "{live:#}");
     assert!(!done.lines().any(is_lane), "{done}");
 }
+
+/// Worker processes hand their slices over only at their end: meanwhile they are sampled,
+/// said so under the lanes.
+#[test]
+fn child_processes_are_sampled_while_they_run() {
+    let command = format!(
+        "{} interleave --live --task-time 500ms --runs 1 --warmup 0",
+        exe().display()
+    );
+    let Some(pane) = Pane::start("children", &command) else {
+        return;
+    };
+    let seen = pane.wait_for(Duration::from_secs(90), |t| {
+        (t.contains("processes · round") && t.lines().any(is_lane)) || t.contains("EXIT=")
+    });
+    assert!(
+        seen.contains("processes · round") && seen.lines().any(is_lane),
+        "no lane while the processes ran:\n{seen}"
+    );
+    assert!(seen.contains("(child processes: sampled"), "{seen}");
+    let done = pane.wait_for(Duration::from_secs(90), |t| t.contains("EXIT="));
+    assert!(done.contains("EXIT=0"), "{done}");
+}

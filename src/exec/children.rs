@@ -224,7 +224,7 @@ pub(crate) fn start_workers(
     let mut children = Reaper::default();
     for (i, worker) in workers.iter().enumerate() {
         let input = if stdin { Stdio::piped() } else { Stdio::null() };
-        children
+        let child = children
             .spawn(
                 worker_command(exe, worker)
                     .stdin(input)
@@ -239,6 +239,7 @@ pub(crate) fn start_workers(
                     exe_name(exe)
                 )
             })?;
+        crate::live_feed::child_started(child.id(), i);
     }
     Ok(children)
 }

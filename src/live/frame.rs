@@ -106,6 +106,12 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
             width,
         ));
     }
+    if view.sampled {
+        lines.push(clip(
+            "(child processes: sampled each frame until their own slices come at the run's end)",
+            width,
+        ));
+    }
     if let Some(others) = others(view) {
         lines.push(clip(&others, width));
     }
@@ -325,6 +331,7 @@ mod tests {
             elapsed_ns: 80_000_000,
             expected_ns: 0,
             finished: false,
+            sampled: false,
             slices: (0..8)
                 .map(|i| slice(i % 2, 0, i as u64 * 10, i as u64 * 10 + 10))
                 .collect(),

@@ -163,11 +163,16 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
     };
     let mut frames = 0;
     let mut base: Option<(u64, Snapshot)> = None;
+    // Each child process's CPU time when last sampled.
+    let mut child_times: std::collections::HashMap<u32, Duration> =
+        std::collections::HashMap::new();
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
+        sample_children(&mut child_times);
         let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
         if base.as_ref().is_none_or(|(r, _)| *r != run) {
             base = Some((run, meter.snapshot()));
+            child_times.clear();
         }
         if let Some((_, before)) = &base {
             view.others = others(&meter, before, &start.watched, &view);
@@ -212,6 +217,36 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
     }
 }
 
+/// Samples the run's child processes, whose own slices come only at their end: the CPU time
+/// each used since the last frame, drawn on the CPU it last ran on, ending now. Coarse (a
+/// frame's resolution, one CPU per frame) until the run's end puts the measured slices in
+/// their place.
+fn sample_children(last: &mut std::collections::HashMap<u32, Duration>) {
+    let Some(since_start) = crate::live_feed::run_elapsed() else {
+        return;
+    };
+    for (pid, task) in crate::live_feed::children() {
+        let (Some(used), Some(cpu)) = (
+            crate::sys::process_cpu_time(pid),
+            crate::sys::process_last_cpu(pid),
+        ) else {
+            continue;
+        };
+        let before = last.insert(pid, used).unwrap_or_default();
+        let ran = used.saturating_sub(before).min(since_start);
+        if !ran.is_zero() {
+            let end_ns = since_start.as_nanos() as u64;
+            crate::live_feed::sampled(crate::live_feed::LiveSlice {
+                worker: task,
+                task,
+                cpu: Some(cpu),
+                start_ns: end_ns.saturating_sub(ran.as_nanos() as u64),
+                end_ns,
+            });
+        }
+    }
+}
+
 /// The text that replaces a block of `shown` lines with `lines`.
 fn redraw(shown: usize, lines: &[String]) -> String {
     let mut out = String::new();
@@ -233,8 +268,9 @@ fn redraw(shown: usize, lines: &[String]) -> String {
 
 /// How busy other programs kept each watched CPU since the run began: its busy share less
 /// this process's own slices there. Nothing for the first 100 ms, where ticks of 10 ms say
-/// little, nor while no slice of the run has come (child processes hand theirs over only at
-/// their end): their work would be counted as the others'.
+/// little, nor while no slice of the run has come or child processes are only sampled (their
+/// CPU time reaches this process's counters only when they end): their work would be counted
+/// as the others'.
 fn others(
     meter: &Meter,
     before: &Snapshot,
@@ -243,7 +279,7 @@ fn others(
 ) -> std::collections::BTreeMap<usize, f64> {
     let reading = Reading::between(before, &meter.snapshot(), watched, meter.tick());
     let wall = reading.wall.as_secs_f64();
-    if wall < 0.1 || view.slices.is_empty() {
+    if wall < 0.1 || view.slices.is_empty() || view.sampled {
         return std::collections::BTreeMap::new();
     }
     let Some(load) = reading.load_by_cpu() else {

@@ -21,8 +21,8 @@ pub(crate) use cpu_list::{cpu_list, parse_cpu_list};
 pub use os::affinity;
 pub(crate) use os::{
     ContextSwitches, clock_tick, cpu_time, current_cpu, die_with_parent, memory_room, monotonic_ns,
-    pin_current_thread, process_context_switches, process_cpu_time, process_stopped,
-    signal_ignored, thread_context_switches, thread_cpu_time,
+    pin_current_thread, process_context_switches, process_cpu_time, process_last_cpu,
+    process_stopped, signal_ignored, thread_context_switches, thread_cpu_time,
 };
 pub(crate) use topology::Reach;
 pub use topology::Topology;

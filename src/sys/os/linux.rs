@@ -100,6 +100,16 @@ pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
     Some(matches!(state, "T" | "t"))
 }
 
+pub(crate) fn process_last_cpu(pid: u32) -> Option<usize> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the ')' closing the name the state is field 3; `processor` is field 39.
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(39 - 3)?
+        .parse()
+        .ok()
+}
+
 pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
     // The scheduler's own count in ns, summed over the process's threads, where the kernel
     // keeps it (CONFIG_SCHED_INFO); else user + system time in clock ticks.

@@ -138,6 +138,11 @@ pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
     platform::process_cpu_time(pid)
 }
 
+/// The CPU process `pid` last ran on (`/proc/PID/stat`'s `processor`), where the OS tells.
+pub(crate) fn process_last_cpu(pid: u32) -> Option<usize> {
+    platform::process_last_cpu(pid)
+}
+
 // Only on Linux, the one platform where these calls ask the OS.
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
@@ -161,5 +166,12 @@ mod tests {
         }
         assert!(process_cpu_time(me).unwrap() > before);
         assert_eq!(process_cpu_time(u32::MAX), None, "no such process");
+        if cfg!(target_os = "linux") {
+            let cpu = process_last_cpu(me).expect("the CPU this process last ran on");
+            assert!(
+                crate::sys::affinity().is_none_or(|m| m.contains(&cpu)),
+                "{cpu}"
+            );
+        }
     }
 }

@@ -39,6 +39,9 @@ pub(crate) fn signal_ignored(_signal: i32) -> bool {
 pub(crate) fn process_stopped(_pid: u32) -> Option<bool> {
     None
 }
+pub(crate) fn process_last_cpu(_pid: u32) -> Option<usize> {
+    None
+}
 pub(crate) fn process_cpu_time(_pid: u32) -> Option<std::time::Duration> {
     None
 }
