@@ -13,6 +13,9 @@ pub(crate) enum LaneKind {
     Task,
 }
 
+/// The narrowest frame that has lanes.
+const MIN_WIDTH: usize = 20;
+
 /// How a frame is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Style {
@@ -22,7 +25,18 @@ pub(crate) struct Style {
 
 /// The frame's lines, none wider than `width` columns.
 pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
-    let width = width.max(20);
+    if width < MIN_WIDTH {
+        // No room for lanes: the header alone, cut to fit, so that no line wraps.
+        let plain = Style {
+            color: false,
+            ..style
+        };
+        return render(view, MIN_WIDTH, plain)
+            .into_iter()
+            .take(1)
+            .map(|line| clip(&line, width.max(1)))
+            .collect();
+    }
     let mut lines = Vec::new();
     let state = match (view.finished, view.last_wall) {
         (true, Some(wall)) => format!("done in {} ms{}", ms(wall), against(view, wall)),
@@ -383,7 +397,7 @@ mod tests {
 
     #[test]
     fn every_width_is_kept_even_narrow_ones() {
-        for width in [20, 33, 80, 200] {
+        for width in [1, 5, 19, 20, 33, 80, 200] {
             for line in render(&green(), width, PLAIN) {
                 assert!(line.chars().count() <= width, "{width}: {line:?}");
             }

@@ -180,16 +180,16 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
         let (rows, cols) = term
             .size_checked()
             .map_or((24, 100), |(r, c)| (r as usize, c as usize));
-        let mut lines = frame::render(&view, cols.saturating_sub(1).max(20), style);
+        let mut lines = frame::render(&view, cols.saturating_sub(1), style);
         // A block taller than the terminal could not be moved back over: keep its top.
-        lines.truncate(rows.saturating_sub(1).max(3));
+        lines.truncate(rows.saturating_sub(1).max(1));
         let mut screen = screen();
         if screen.stopped {
             break;
         }
         if screen.dumb {
             for done in crate::live_feed::take_finished() {
-                let lines = frame::render(&done, cols.saturating_sub(1).max(20), style);
+                let lines = frame::render(&done, cols.saturating_sub(1), style);
                 write_err(&(lines.join("\n") + "\n"));
             }
         } else {
@@ -205,7 +205,7 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
     if screen().dumb {
         let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
         for done in crate::live_feed::take_finished() {
-            let lines = frame::render(&done, cols.saturating_sub(1).max(20), style);
+            let lines = frame::render(&done, cols.saturating_sub(1), style);
             write_err(&(lines.join("\n") + "\n"));
         }
     }
