@@ -40,6 +40,11 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
     let mut lines = Vec::new();
     let state = match (view.finished, view.last_wall) {
         (true, Some(wall)) => format!("done in {} ms{}", ms(wall), against(view, wall)),
+        // A new demo (the tour's next section) forgets the last one's times.
+        (true, None) => format!(
+            "done in {} ms",
+            ms(std::time::Duration::from_nanos(view.elapsed_ns))
+        ),
         (false, Some(wall)) => format!("running (last run {} ms{})", ms(wall), against(view, wall)),
         _ => "running".to_string(),
     };
@@ -511,6 +516,10 @@ mod tests {
         view.counter = Some((0, 0));
         let exact = render(&view, 100, PLAIN);
         assert!(!exact.iter().any(|l| l.contains("lost")), "{exact:#?}");
+        // Finished, its time forgotten (the tour moved to its next section): still done.
+        view.last_wall = None;
+        let header = &render(&view, 100, PLAIN)[0];
+        assert!(header.ends_with("· 0.08 s done in 80.0 ms"), "{header}");
     }
 
     #[test]
