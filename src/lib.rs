@@ -51,8 +51,8 @@
 //!   waiting for one that will never exist (a [`spawn::Gate`] with a deadline); used by the
 //!   executors, the progress bar and the interrupt handler alike.
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
-//! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`,
-//!   `parallel.rs`, and a folder each for `interleave`, `race`, `gil_sim`, `maxprocs` (the run
+//! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`, and
+//!   a folder each for `parallel`, `interleave`, `race`, `gil_sim`, `maxprocs` (the run
 //!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`;
 //!   `gil_sim/python.rs` for the `CPython` rows and their claim) and
 //!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.

@@ -1,0 +1,211 @@
+//! The sentences under `parallel`'s table: each conclusion taken from its claim, where the
+//! pool's size came from, and what the topology did to the modes.
+
+use crate::claims::{self, Claim, ClaimId};
+use crate::maxprocs::MaxprocsReport;
+use crate::model::ModeResult;
+use crate::placement::{self, CoreSpeed, Placement};
+use crate::report::format_ms;
+use crate::sys::Machine;
+use crate::workload::Workload;
+
+/// The sentences under the table, each conclusion taken from its claim.
+pub(crate) fn notes(
+    machine: &Machine,
+    workload: &Workload,
+    results: &[ModeResult],
+    claims: &[Claim],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(possible) = claims::find(claims, ClaimId::MachineParallelPossible, None) {
+        if possible.holds == Some(false) || machine.cgroup_quota_cpus.is_some() {
+            notes.push(possible.text.clone());
+        }
+    }
+    for r in results.iter().skip(1) {
+        notes.push(format!(
+            "{}: {} task(s) on {} thread(s) took {} ms against {} ms one after another: speedup {:.2} (efficiency {:.2}), on {} CPU(s).",
+            r.mode,
+            workload.tasks,
+            r.workers,
+            format_ms(r.wall_ms.median),
+            format_ms(results[0].wall_ms.median),
+            r.speedup,
+            r.efficiency,
+            r.cpus_used.len()
+        ));
+        for id in [ClaimId::ParallelAtOnce, ClaimId::ParallelFaster] {
+            notes.extend(claims::find(claims, id, Some(&r.mode)).map(|c| c.text.clone()));
+        }
+        notes.extend(
+            claims::find(claims, ClaimId::ParallelBusyShare, Some(&r.mode))
+                .filter(|c| c.holds == Some(true))
+                .map(|c| c.text.clone()),
+        );
+    }
+    let cpus = machine.schedulable_cpus();
+    if workload.tasks > cpus && cpus > 1 {
+        notes.push(format!(
+            "{} tasks share {}: at most {} run at once, the others wait their turn.",
+            workload.tasks,
+            crate::sys::cpus_phrase(cpus as f64),
+            cpus
+        ));
+    }
+    notes.extend(crate::demo::checksum_note(claims));
+    notes
+}
+
+/// Says where the pool's size came from.
+pub(super) fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
+    if threads == maxprocs.limit {
+        format!(
+            "The rayon pool has {threads} worker(s): the worker limit, from {}.",
+            maxprocs.source.name()
+        )
+    } else {
+        format!(
+            "The rayon pool has {threads} worker(s), set by --threads (the worker limit, {} from {}, applies when --threads is not given).",
+            maxprocs.limit,
+            maxprocs.source.name()
+        )
+    }
+}
+
+/// What the topology did to the modes: where their tasks ran on hardware threads of one core,
+/// what each placement gave, and the kernel's speed on each kind of core. Nothing where the
+/// cores are alike, run one thread each, and no placement was asked for.
+pub(super) fn topology_notes(
+    machine: &Machine,
+    tasks: usize,
+    placements: &[(Placement, Vec<usize>)],
+    results: &[ModeResult],
+    core_speeds: &[CoreSpeed],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(topology) = &machine.topology else {
+        return notes;
+    };
+    for r in results.iter().skip(1) {
+        let shared: Vec<String> = topology
+            .cores
+            .iter()
+            .map(|c| {
+                c.cpus
+                    .iter()
+                    .copied()
+                    .filter(|cpu| r.cpus_used.contains(cpu))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|on_core| on_core.len() > 1)
+            .map(|on_core| placement::cpus_phrase(&on_core))
+            .collect();
+        // Where kinds of core differ, a mode whose tasks ran on several kinds was as fast as
+        // its slowest core allowed.
+        let mut kinds: Vec<(String, Vec<usize>)> = Vec::new();
+        for place in topology
+            .cpus
+            .iter()
+            .filter(|p| r.cpus_used.contains(&p.cpu))
+        {
+            match kinds.iter_mut().find(|(k, _)| *k == place.core_type) {
+                Some((_, cpus)) => cpus.push(place.cpu),
+                None => kinds.push((place.core_type.clone(), vec![place.cpu])),
+            }
+        }
+        if topology.core_types.len() > 1 && kinds.len() > 1 {
+            let on: Vec<String> = kinds
+                .iter()
+                .map(|(kind, cpus)| format!("{kind}: {}", placement::cpus_phrase(cpus)))
+                .collect();
+            notes.push(format!(
+                "{}: its tasks ran on cores of different kinds ({}): a task on a slower core takes longer for the same work.",
+                r.mode,
+                on.join("; ")
+            ));
+        }
+        if !shared.is_empty() {
+            notes.push(format!(
+                "{}: its tasks ran on {}, hardware threads of one core (SMT){}: threads there share the core's execution units.",
+                r.mode,
+                shared.join(" and "),
+                if shared.len() > 1 { " each" } else { "" }
+            ));
+        }
+    }
+    let placed: Vec<String> = placements
+        .iter()
+        .filter_map(|(place, cpus)| {
+            let r = results.iter().find(|r| r.mode == place.mode())?;
+            let cores: std::collections::BTreeSet<usize> = topology
+                .cpus
+                .iter()
+                .filter(|p| cpus.contains(&p.cpu))
+                .map(|p| p.core)
+                .collect();
+            let on = match place {
+                Placement::Siblings => "the hardware threads of one core".to_string(),
+                Placement::Cores => format!("{} distinct cores", cores.len()),
+                Placement::Fast | Placement::Slow => {
+                    let kind = topology
+                        .cpus
+                        .iter()
+                        .find(|p| p.cpu == cpus[0])
+                        .map_or("", |p| p.core_type.as_str());
+                    format!("{} {kind} core(s)", cores.len())
+                }
+            };
+            Some(format!(
+                "{:.2}x on {on} ({})",
+                r.speedup,
+                placement::cpus_phrase(cpus)
+            ))
+        })
+        .collect();
+    if !placed.is_empty() {
+        notes.push(format!(
+            "Pinned, {tasks} task(s) gave a speedup of {}.",
+            placed.join("; ")
+        ));
+    }
+    if let [fastest, others @ ..] = core_speeds {
+        let ends = if others.iter().any(|s| s.relative < SLOWER_CORE) {
+            "a speedup over cores of different kinds falls short of their count without any serial part"
+        } else {
+            "for this work the kinds of core ran at about the same speed"
+        };
+        let slower: Vec<String> = others
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:.0} M on {} (cpu{}), {:.2} of it",
+                    s.units_per_s / 1e6,
+                    kind_phrase(&s.core_type),
+                    s.cpu,
+                    s.relative
+                )
+            })
+            .collect();
+        notes.push(format!(
+            "The kernel ran {:.0} M units/s on {} (cpu{}) alone, {}: {ends}.",
+            fastest.units_per_s / 1e6,
+            kind_phrase(&fastest.core_type),
+            fastest.cpu,
+            slower.join(", ")
+        ));
+    }
+    notes
+}
+
+/// Slower than the fastest kind by more than this, a kind of core is told apart from the noise
+/// of two ~30 ms probes.
+const SLOWER_CORE: f64 = 0.9;
+
+/// "a P-core", "an E-core", "a big core".
+fn kind_phrase(kind: &str) -> String {
+    match kind {
+        "P" => "a P-core".into(),
+        "E" => "an E-core".into(),
+        other => format!("a {other} core"),
+    }
+}
