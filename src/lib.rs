@@ -53,7 +53,7 @@
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`, and
 //!   a folder each for `parallel`, `interleave`, `race`, `gil_sim`, `maxprocs` (the run
-//!   in `mod.rs`, beside `claims.rs` (race's are in its `mod.rs`), `notes.rs`, `tests.rs`;
+//!   in `mod.rs`, beside `claims.rs`, `notes.rs`, `tests.rs`;
 //!   `gil_sim/python.rs` for the `CPython` rows and their claim) and
 //!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
 //! - [`model`]: what a run found, as data: a demo's `Report` (`mod.rs`; its timeline of runs
