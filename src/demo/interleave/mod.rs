@@ -10,7 +10,6 @@
 
 use super::{Mode, Repeats, Sequential};
 use crate::claims::Claim;
-use crate::claims::ClaimId;
 use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
@@ -296,13 +295,18 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         &switch_costs,
         &outcome.interference,
     );
-    let mut notes = notes(cpu, &workload, &results, &switch_costs, task_bytes);
-    // The conclusions first, each as its claim words it.
-    // (A checksum is worth a word only where it differs.)
-    let said = |c: &&Claim| !(c.id == ClaimId::WorkChecksums && c.holds == Some(true));
-    notes.splice(0..0, claims.iter().filter(said).map(|c| c.text.clone()));
-    notes.splice(0..0, choice.iter().map(CpuChoice::sentence));
-    let notes = super::notes_with(&outcome.interference, notes);
+    let notes = super::notes_with(
+        &outcome.interference,
+        notes(
+            cpu,
+            &workload,
+            &results,
+            &switch_costs,
+            task_bytes,
+            &claims,
+            choice.as_ref(),
+        ),
+    );
     Ok(Report {
         workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
         cpu_choice: choice,

@@ -2,6 +2,8 @@
 //! kind of switch cost.
 
 use super::{InterleaveFindings, ModeResult, Way, Workload, switch_cost, thread_stack_bytes};
+use crate::claims::{Claim, ClaimId};
+use crate::cpu_choice::CpuChoice;
 use crate::demo::result_of;
 use crate::report::format_ms;
 use std::fmt::Write as _;
@@ -17,8 +19,17 @@ pub(super) fn notes(
     results: &[ModeResult],
     costs: &switch_cost::SwitchCosts,
     task_bytes: usize,
+    claims: &[Claim],
+    choice: Option<&CpuChoice>,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
+    // Where the work ran, then the conclusions, each as its claim words it (a checksum is
+    // worth a word only where it differs), then what the figures mean.
+    let said = |c: &&Claim| !(c.id == ClaimId::WorkChecksums && c.holds == Some(true));
+    let mut notes: Vec<String> = choice
+        .iter()
+        .map(|c| c.sentence())
+        .chain(claims.iter().filter(said).map(|c| c.text.clone()))
+        .collect();
     match cpu {
         Some(_) => {}
         None => notes.push(

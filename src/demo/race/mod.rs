@@ -222,11 +222,18 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let timeline = super::timeline_of(measured);
     let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
     let claims = claims(&all, &results, one_cpu);
-    let mut notes = notes(config, &machine, pin, &results, base);
-    // The conclusions, after the figures they come from.
-    notes.splice(2..2, claims.iter().map(|c| c.text.clone()));
-    notes.splice(0..0, choice.iter().map(CpuChoice::sentence));
-    let notes = super::notes_with(&outcome.interference, notes);
+    let notes = super::notes_with(
+        &outcome.interference,
+        notes(
+            config,
+            &machine,
+            pin,
+            &results,
+            base,
+            &claims,
+            choice.as_ref(),
+        ),
+    );
     Ok(Report {
         cpu_choice: choice,
         race: Some(RaceSetup {

@@ -1,6 +1,7 @@
 //! The sentences under the race's table: the setup, what unsync did and why, the start line, the speeds; and each mode's one-line reason.
 
 use super::*;
+use crate::claims::Claim;
 use crate::demo::result_of;
 
 /// How long the unsync threads were counting at the same time: only then can updates collide.
@@ -66,8 +67,11 @@ pub(super) fn notes(
     pin: Option<usize>,
     results: &[ModeResult],
     base: usize,
+    claims: &[Claim],
+    choice: Option<&CpuChoice>,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
+    // Where the threads ran, where one CPU was chosen for them.
+    let mut notes: Vec<String> = choice.iter().map(|c| c.sentence()).collect();
     // Can the threads run in parallel at all, or only take turns?
     let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
     let cpus = machine
@@ -89,6 +93,8 @@ pub(super) fn notes(
         "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
             .into(),
     );
+    // The conclusions, after the figures they come from.
+    notes.extend(claims.iter().map(|c| c.text.clone()));
     let found = |mode: Sharing| result_of(results, mode).and_then(|r| r.findings.race());
     if let Some(u) = found(Sharing::Unsync) {
         let finals = &u.final_values;
