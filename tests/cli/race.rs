@@ -59,7 +59,8 @@ fn every_mode_alone_in_json() {
         assert_eq!(r["threads"], 2);
         assert_eq!(r["iterations"], 1000);
         let finals = finals(r);
-        assert_eq!(finals.len(), 3);
+        // 3 runs, and more where a disturbed round was measured again and kept.
+        assert!(finals.len() >= 3, "{finals:?}");
         let wrong = finals.iter().filter(|&&v| v != 0).count() as u64;
         assert_eq!(r["wrong_runs"].as_u64(), Some(wrong));
         let max = finals.iter().map(|v| v.unsigned_abs()).max().unwrap();
@@ -71,7 +72,7 @@ fn every_mode_alone_in_json() {
             // One incrementer and one decrementer of 1000 changes each.
             assert!(finals.iter().all(|v| (-1000..=1000).contains(v)));
         } else {
-            assert_eq!(finals, [0, 0, 0], "{mode}");
+            assert!(finals.iter().all(|&v| v == 0), "{mode}: {finals:?}");
             assert_eq!(r["lost_updates_median"], 0);
         }
     }
@@ -111,7 +112,9 @@ fn more_threads_still_end_at_zero() {
     let report = race_json(&["--threads", "6", "--mode", "atomic,mutex,channel,local"]);
     for r in report["results"].as_array().unwrap() {
         assert_eq!(r["threads"], 6);
-        assert_eq!(finals(r), [0, 0, 0]);
+        let finals = finals(r);
+        assert!(finals.len() >= 3, "{finals:?}");
+        assert!(finals.iter().all(|&v| v == 0), "{}: {finals:?}", r["mode"]);
     }
 }
 
