@@ -11,6 +11,9 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::{children_of, running};
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -23,33 +26,6 @@ const CONPAR: &str = env!("CARGO_BIN_EXE_conpar");
 
 /// Longest wait for anything here; a hang fails the test.
 const HANG: Duration = Duration::from_secs(60);
-
-/// Processes whose parent is `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut kids = Vec::new();
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            kids.extend(
-                text.split_whitespace()
-                    .filter_map(|p| p.parse::<u32>().ok()),
-            );
-        }
-    }
-    kids
-}
-
-/// Is `pid` a process that still runs (not a zombie)?
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rfind(')')
-            .and_then(|end| stat[end + 1..].split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X")
-    })
-}
 
 /// Reaps every child of this process until none is left; returns (pid, how it ended).
 fn reap_all() -> Vec<(i32, WaitStatus)> {

@@ -6,7 +6,7 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::common;
+use crate::common::{self, children_of, running};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -84,35 +84,6 @@ fn under_memory_limit(kib: u64, args: &str, dir: &std::path::Path) -> Command {
         .arg(CONPAR)
         .current_dir(dir);
     command
-}
-
-/// Processes whose parent is `pid`, from /proc/<pid>/task/*/children.
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut kids = Vec::new();
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            kids.extend(
-                text.split_whitespace()
-                    .filter_map(|p| p.parse::<u32>().ok()),
-            );
-        }
-    }
-    kids
-}
-
-/// Is `pid` still a process that runs (not gone, not a zombie)?
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
-            Some(state != "Z" && state != "X")
-        })
-        .unwrap_or(false)
 }
 
 /// Waits until `pid` has started `n` child processes; fails the test if it ends first or

@@ -3,29 +3,11 @@
 
 #![cfg(target_os = "linux")]
 
+use crate::common::children_of;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Processes whose parent is `pid`, from /proc/*/stat.
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut kids = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) {
-            // The command name may hold spaces: fields start after the last ')'.
-            let rest = &stat[stat.rfind(')').unwrap() + 2..];
-            let parent: u32 = rest.split_whitespace().nth(1).unwrap().parse().unwrap();
-            if parent == pid {
-                kids.push(child);
-            }
-        }
-    }
-    kids
-}
 
 #[test]
 fn sigint_kills_and_reaps_the_workers_and_exits_130() {

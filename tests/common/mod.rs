@@ -122,17 +122,37 @@ pub fn exe() -> &'static std::path::Path {
 /// Child processes of this test process that are still around (running or zombie). Only
 /// meaningful in a test binary with one test, where no other test's children can count.
 pub fn children_of_this_process() -> Vec<String> {
+    children_of(std::process::id())
+        .into_iter()
+        .map(|pid| pid.to_string())
+        .collect()
+}
+
+/// Processes whose parent is `pid` (running or zombie), from `/proc/PID/task/*/children`.
+pub fn children_of(pid: u32) -> Vec<u32> {
     let mut kids = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task")
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
         .into_iter()
         .flatten()
         .flatten()
     {
         if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            kids.extend(text.split_whitespace().map(String::from));
+            kids.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
         }
     }
     kids
+}
+
+/// Is `pid` a process that still runs (not gone, not a zombie)?
+pub fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rfind(')')
+            .and_then(|end| stat[end + 1..].split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 /// Says what is wrong with how `cmd` was refused. Bad input must exit with `code`, print one
