@@ -70,28 +70,41 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
     }
     .max(1);
     let (drawn, left_out) = busiest(&rows);
+    let columns_u64 = columns as u64;
+    let edge = |c: u64| total * c / columns_u64;
     for lane in drawn {
         let mut line = format!("{:>label_width$} |", lane.label);
-        for c in 0..columns {
-            let lo = total * c as u64 / columns as u64;
-            let hi = total * (c as u64 + 1) / columns as u64;
-            let mut share: BTreeMap<usize, u64> = BTreeMap::new();
-            for s in &lane.slices {
-                let (a, b) = (s.start_ns.max(lo), s.end_ns.min(hi));
+        // Each slice's time, shared out over the columns it spans: one pass over the slices.
+        let mut share: Vec<Vec<(usize, u64)>> = vec![Vec::new(); columns];
+        for s in &lane.slices {
+            if s.end_ns <= s.start_ns || s.start_ns >= total {
+                continue;
+            }
+            let first = (s.start_ns * columns_u64 / total).min(columns_u64 - 1);
+            let last =
+                (s.end_ns.min(total).saturating_sub(1) * columns_u64 / total).min(columns_u64 - 1);
+            for c in first..=last {
+                let (a, b) = (s.start_ns.max(edge(c)), s.end_ns.min(edge(c + 1)));
                 if b > a {
-                    *share.entry(s.symbol).or_default() += b - a;
+                    let cell = &mut share[c as usize];
+                    match cell.iter_mut().find(|(symbol, _)| *symbol == s.symbol) {
+                        Some((_, ns)) => *ns += b - a,
+                        None => cell.push((s.symbol, b - a)),
+                    }
                 }
             }
-            let busy: u64 = share.values().sum();
-            if busy * 2 < hi - lo {
+        }
+        for (c, cell) in share.iter().enumerate() {
+            let width_ns = edge(c as u64 + 1) - edge(c as u64);
+            let busy: u64 = cell.iter().map(|(_, ns)| ns).sum();
+            if cell.is_empty() || busy * 2 < width_ns {
                 line.push(' ');
-            } else if share.len() > 1 {
+            } else if cell.len() > 1 {
                 line.push('+');
             } else {
-                let symbol = *share.keys().next().expect("one");
                 push_symbol(
                     &mut line,
-                    symbol,
+                    cell[0].0,
                     style.color && style.lanes == LaneKind::Cpu,
                 );
             }
@@ -398,6 +411,23 @@ mod tests {
             "the second half has not: {:?}",
             lines[1]
         );
+    }
+
+    /// A run just begun (its columns narrower than a ns) draws, and does not panic.
+    #[test]
+    fn a_run_of_nanoseconds_draws() {
+        let mut view = green();
+        view.elapsed_ns = 3;
+        view.slices = vec![LiveSlice {
+            worker: 0,
+            task: 0,
+            cpu: Some(0),
+            start_ns: 0,
+            end_ns: 2,
+        }];
+        let lines = render(&view, 60, PLAIN);
+        assert!(lines[1].starts_with("cpu0 |"), "{lines:#?}");
+        assert!(lines[1].contains('0'), "{lines:#?}");
     }
 
     #[test]
