@@ -265,7 +265,10 @@ fn progress(view: &View) -> String {
     if view.tasks > 16 {
         parts.push(format!("… ({} tasks)", view.tasks));
     }
-    let turns = if view.demo.contains("gil-sim") {
+    let turns = if view.sampled {
+        // Sampled lanes say where a process ran each frame, not who ran between.
+        "switches counted when the run's slices come".to_string()
+    } else if view.demo.contains("gil-sim") {
         // Behind the lock one thread runs at a time: who holds it, and how often it changed.
         let holder = view
             .slices
@@ -550,6 +553,19 @@ mod tests {
         view.last_wall = None;
         let header = &render(&view, 100, PLAIN)[0];
         assert!(header.ends_with("· 0.08 s done in 80.0 ms"), "{header}");
+    }
+
+    #[test]
+    fn sampled_lanes_claim_no_switches_or_lock_holder() {
+        let mut view = green();
+        view.demo = "gil-sim".into();
+        view.sampled = true;
+        let line = progress(&view);
+        assert!(
+            line.ends_with("switches counted when the run's slices come"),
+            "{line}"
+        );
+        assert!(!line.contains("lock held"), "{line}");
     }
 
     #[test]

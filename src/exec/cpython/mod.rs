@@ -392,7 +392,9 @@ fn start(program: &Path, args: &[OsString]) -> std::io::Result<Reaper> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut children = Reaper::default();
-    children.spawn(&mut command)?;
+    let interpreter = children.spawn(&mut command)?;
+    // For --live: the interpreter, sampled as one lane until its run's slices come.
+    crate::live_feed::child_started(interpreter.id(), 0);
     Ok(children)
 }
 
