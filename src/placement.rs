@@ -24,6 +24,14 @@ pub enum Placement {
 }
 
 impl Placement {
+    /// Every place, in the order their modes run.
+    pub(crate) const ALL: [Placement; 4] = [
+        Placement::Cores,
+        Placement::Siblings,
+        Placement::Fast,
+        Placement::Slow,
+    ];
+
     /// The name of its mode in `parallel`'s report.
     pub(crate) fn mode(self) -> &'static str {
         match self {

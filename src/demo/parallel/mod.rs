@@ -10,7 +10,7 @@ mod notes;
 mod tests;
 
 pub(crate) use claims::claims;
-pub(crate) use notes::notes;
+pub(crate) use notes::{notes, placed_note};
 use notes::{pool_note, topology_notes};
 
 use super::{Mode, Repeats, Sequential};
@@ -140,13 +140,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         &outcome.interference,
     );
     let mut notes = notes(&machine, &workload, &results, &claims);
-    notes.extend(topology_notes(
-        &machine,
-        workload.tasks,
-        &placements,
-        &results,
-        &core_speeds,
-    ));
+    notes.extend(topology_notes(&machine, &results, &core_speeds));
     let maxprocs = MaxprocsReport::new(config.limit, &machine);
     notes.push(pool_note(config.threads, &maxprocs));
     notes.extend(maxprocs.notes());

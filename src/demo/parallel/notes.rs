@@ -1,7 +1,9 @@
 //! The sentences under `parallel`'s table: each conclusion taken from its claim, where the
 //! pool's size came from, and what the topology did to the modes.
 
+use super::Way;
 use crate::claims::{self, Claim, ClaimId};
+use crate::demo::result_of;
 use crate::maxprocs::MaxprocsReport;
 use crate::model::ModeResult;
 use crate::placement::{self, CoreSpeed, Placement};
@@ -77,8 +79,6 @@ pub(super) fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
 /// cores are alike, run one thread each, and no placement was asked for.
 pub(super) fn topology_notes(
     machine: &Machine,
-    tasks: usize,
-    placements: &[(Placement, Vec<usize>)],
     results: &[ModeResult],
     core_speeds: &[CoreSpeed],
 ) -> Vec<String> {
@@ -133,41 +133,7 @@ pub(super) fn topology_notes(
             ));
         }
     }
-    let placed: Vec<String> = placements
-        .iter()
-        .filter_map(|(place, cpus)| {
-            let r = results.iter().find(|r| r.mode == place.mode())?;
-            let cores: std::collections::BTreeSet<usize> = topology
-                .cpus
-                .iter()
-                .filter(|p| cpus.contains(&p.cpu))
-                .map(|p| p.core)
-                .collect();
-            let on = match place {
-                Placement::Siblings => "the hardware threads of one core".to_string(),
-                Placement::Cores => format!("{} distinct cores", cores.len()),
-                Placement::Fast | Placement::Slow => {
-                    let kind = topology
-                        .cpus
-                        .iter()
-                        .find(|p| p.cpu == cpus[0])
-                        .map_or("", |p| p.core_type.as_str());
-                    format!("{} {kind} core(s)", cores.len())
-                }
-            };
-            Some(format!(
-                "{:.2}x on {on} ({})",
-                r.speedup,
-                placement::cpus_phrase(cpus)
-            ))
-        })
-        .collect();
-    if !placed.is_empty() {
-        notes.push(format!(
-            "Pinned, {tasks} task(s) gave a speedup of {}.",
-            placed.join("; ")
-        ));
-    }
+    notes.extend(placed_note(machine, results));
     if let [fastest, others @ ..] = core_speeds {
         let ends = if others.iter().any(|s| s.relative < SLOWER_CORE) {
             "a speedup over cores of different kinds falls short of their count without any serial part"
@@ -200,6 +166,50 @@ pub(super) fn topology_notes(
 /// Slower than the fastest kind by more than this, a kind of core is told apart from the noise
 /// of two ~30 ms probes.
 const SLOWER_CORE: f64 = 0.9;
+
+/// "Pinned, 2 task(s) gave a speedup of 1.97x on 2 distinct cores (CPUs 0-1); 1.21x on the
+/// hardware threads of one core (CPUs 0,8).": what each `--placement` mode gave, on the CPUs
+/// its tasks ran on. `None` where no mode was pinned.
+pub(crate) fn placed_note(machine: &Machine, results: &[ModeResult]) -> Option<String> {
+    let topology = machine.topology.as_ref()?;
+    let mut tasks = 0;
+    let placed: Vec<String> = Placement::ALL
+        .into_iter()
+        .filter_map(|place| {
+            let r = result_of(results, Way::Pinned(place))?;
+            tasks = r.workers;
+            let ran_on: Vec<_> = topology
+                .cpus
+                .iter()
+                .filter(|p| r.cpus_used.contains(&p.cpu))
+                .collect();
+            let cores = ran_on
+                .iter()
+                .map(|p| p.core)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let on = match place {
+                Placement::Siblings => "the hardware threads of one core".to_string(),
+                Placement::Cores => format!("{cores} distinct cores"),
+                Placement::Fast | Placement::Slow => {
+                    let kind = ran_on.first().map_or("", |p| p.core_type.as_str());
+                    format!("{cores} {kind} core(s)")
+                }
+            };
+            Some(format!(
+                "{:.2}x on {on} ({})",
+                r.speedup,
+                placement::cpus_phrase(&r.cpus_used)
+            ))
+        })
+        .collect();
+    (!placed.is_empty()).then(|| {
+        format!(
+            "Pinned, {tasks} task(s) gave a speedup of {}.",
+            placed.join("; ")
+        )
+    })
+}
 
 /// "a P-core", "an E-core", "a big core".
 fn kind_phrase(kind: &str) -> String {

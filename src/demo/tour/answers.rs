@@ -14,6 +14,7 @@ use crate::interference::Interference;
 use crate::model::findings::{InterleaveFindings, RaceFindings};
 use crate::model::{KeyFigure, Unit};
 use crate::model::{ModeResult, Report};
+use crate::placement::Placement;
 use crate::report::format_ms;
 use crate::sys::Machine;
 
@@ -208,14 +209,12 @@ pub(super) fn multicore(all_cores: &Report, placed: Option<Report>) -> Section {
     ];
     // A core's second hardware thread is not a second core: what each gave, as measured.
     if let Some(placed) = &placed {
-        let speedup_of = |mode: &str| {
-            placed
-                .results
-                .iter()
-                .find(|r| r.mode == mode)
-                .map(|r| r.speedup)
-        };
-        let seen = match (speedup_of("pinned:cores"), speedup_of("pinned:siblings")) {
+        let speedup_of =
+            |place| result_of(&placed.results, Parallel::Pinned(place)).map(|r| r.speedup);
+        let seen = match (
+            speedup_of(Placement::Cores),
+            speedup_of(Placement::Siblings),
+        ) {
             (Some(cores), Some(siblings))
                 if cores > siblings * (1.0 + crate::claims::MIN_EFFECT) =>
             {
@@ -227,10 +226,7 @@ pub(super) fn multicore(all_cores: &Report, placed: Option<Report>) -> Section {
             _ => "",
         };
         answer.extend(
-            placed
-                .notes
-                .iter()
-                .filter(|n| n.starts_with("Pinned, "))
+            crate::demo::parallel::placed_note(&placed.machine, &placed.results)
                 .map(|n| format!("{n}{seen}")),
         );
     }
@@ -651,9 +647,6 @@ mod tests {
                 vec![0, 8],
             ),
         ];
-        let note = format!(
-            "Pinned, 2 task(s) gave a speedup of {cores:.2}x on 2 distinct cores (CPUs 0-1); {siblings:.2}x on the hardware threads of one core (CPUs 0,8)."
-        );
         let placed = crate::demo::report(
             crate::model::Demo::Parallel,
             Machine::with_cpus(16),
@@ -661,7 +654,7 @@ mod tests {
             Timeline::default(),
             Interference::none(),
             Vec::new(),
-            vec![note],
+            Vec::new(),
         );
         let section = multicore(&all_cores, Some(placed));
         assert_eq!(section.reports.len(), 1, "the placed run is shown");
