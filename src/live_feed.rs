@@ -23,11 +23,22 @@ pub(crate) struct LiveSlice {
     pub(crate) end_ns: u64,
 }
 
+/// How a demo's tasks take turns, and so what a frame counts of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Turns {
+    /// Each CPU goes from task to task: its switches.
+    #[default]
+    Switches,
+    /// One lock lets one thread run at a time (gil-sim): who holds it, and its hand-offs.
+    Lock,
+}
+
 /// Everything a frame shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct View {
     /// The subcommand, or the tour's section.
     pub(crate) demo: String,
+    pub(crate) turns: Turns,
     /// The mode running, and which of its runs ("round 2 of 5", "warm-up").
     pub(crate) mode: String,
     pub(crate) round: String,
@@ -82,7 +93,8 @@ static FEED: Mutex<Feed> = Mutex::new(Feed::new());
 /// What the current run has shown so far.
 #[derive(Debug)]
 pub(crate) struct Feed {
-    pub(crate) demo: String,
+    demo: String,
+    turns: Turns,
     mode: String,
     round: String,
     /// Counts runs, so that the screen sees a new one start.
@@ -112,6 +124,7 @@ impl Feed {
     const fn new() -> Feed {
         Feed {
             demo: String::new(),
+            turns: Turns::Switches,
             mode: String::new(),
             round: String::new(),
             run: 0,
@@ -141,13 +154,12 @@ pub(crate) fn active() -> bool {
     ACTIVE.load(Ordering::Relaxed)
 }
 
-/// Names what runs next: the subcommand, or the tour's section.
-pub(crate) fn set_demo(name: &str) {
-    if active() {
-        let mut feed = feed();
-        name.clone_into(&mut feed.demo);
-        feed.walls.clear();
-    }
+/// Names what runs next (the subcommand, or the tour's section), and how its tasks take turns.
+pub(crate) fn set_demo(name: &str, turns: Turns) {
+    let mut feed = feed();
+    name.clone_into(&mut feed.demo);
+    feed.turns = turns;
+    feed.walls.clear();
 }
 
 /// The race's shared counter as just read by one of its threads, and the total it must come
@@ -326,6 +338,7 @@ fn view_of(feed: &Feed, now: Instant, others: BTreeMap<usize, f64>) -> View {
     });
     View {
         demo: feed.demo.clone(),
+        turns: feed.turns,
         mode: feed.mode.clone(),
         round: feed.round.clone(),
         elapsed_ns: elapsed.as_nanos() as u64,

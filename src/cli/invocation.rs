@@ -94,8 +94,14 @@ impl Cli {
             _ => crate::live::LaneKind::Cpu,
         };
         let one_cpu = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) == 1;
+        let turns = if matches!(self.command, Command::GilSim(_)) {
+            crate::live_feed::Turns::Lock
+        } else {
+            crate::live_feed::Turns::Switches
+        };
         Some(crate::live::Start {
             demo: name.to_string(),
+            turns,
             color: self.output.color.enabled(std::io::stderr().is_terminal()),
             lanes,
             watched: Vec::new(),

@@ -1,7 +1,7 @@
 //! One frame of `--live`, as text: a pure function of what was measured up to an instant, the
 //! width and the style, so that a frame can be tested without a terminal or a clock.
 
-use crate::live_feed::View;
+use crate::live_feed::{Turns, View};
 use crate::report::timeline::{MAX_LANES, symbol_char};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -268,7 +268,7 @@ fn progress(view: &View) -> String {
     let turns = if view.sampled {
         // Sampled lanes say where a process ran each frame, not who ran between.
         "switches counted when the run's slices come".to_string()
-    } else if view.demo.contains("gil-sim") {
+    } else if view.turns == Turns::Lock {
         // Behind the lock one thread runs at a time: who holds it, and how often it changed.
         let holder = view
             .slices
@@ -361,6 +361,7 @@ mod tests {
     fn green() -> View {
         View {
             demo: "interleave".into(),
+            turns: Turns::Switches,
             mode: "green".into(),
             round: "round 1 of 5".into(),
             elapsed_ns: 80_000_000,
@@ -502,7 +503,7 @@ mod tests {
     #[test]
     fn gil_sim_shows_the_lock_holder_and_its_hand_offs() {
         let mut view = green();
-        view.demo = "gil-sim".into();
+        view.turns = Turns::Lock;
         view.slices = vec![slice(0, 0, 0, 10), slice(1, 1, 10, 20), slice(0, 1, 20, 30)];
         let line = progress(&view);
         assert!(
@@ -558,7 +559,7 @@ mod tests {
     #[test]
     fn sampled_lanes_claim_no_switches_or_lock_holder() {
         let mut view = green();
-        view.demo = "gil-sim".into();
+        view.turns = Turns::Lock;
         view.sampled = true;
         let line = progress(&view);
         assert!(

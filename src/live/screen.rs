@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub(crate) struct Start {
     pub(crate) demo: String,
+    /// How its tasks take turns (gil-sim's behind one lock).
+    pub(crate) turns: crate::live_feed::Turns,
     pub(crate) color: bool,
     pub(crate) lanes: LaneKind,
     /// The CPUs this process may use: those whose other programs are shown.
@@ -74,7 +76,7 @@ impl Session {
         }
         crate::interrupt::on_interrupt_also(restore);
         crate::live_feed::keep_finished(dumb);
-        crate::live_feed::feed().demo.clone_from(&start.demo);
+        crate::live_feed::set_demo(&start.demo, start.turns);
         crate::live_feed::ACTIVE.store(true, Ordering::SeqCst);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);

@@ -11,6 +11,7 @@ mod answers;
 use super::{Repeats, gil_sim, info, interleave, maxprocs, parallel, race};
 use crate::engine::Env;
 use crate::interference::{Interference, Reading, Verdict};
+use crate::live_feed::Turns;
 use crate::maxprocs::Limit;
 use crate::placement::{self, Placement};
 use answers::{
@@ -122,8 +123,8 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     };
     let cpus = machine.available_parallelism;
     // Progress bars of the demos would interleave with each other; the tour shows its own steps.
-    let step = |what: &str| {
-        crate::live_feed::set_demo(&format!("tour: {what}"));
+    let step = |what: &str, turns: Turns| {
+        crate::live_feed::set_demo(&format!("tour: {what}"), turns);
         if config.progress {
             crate::streams::stderr_line(&format!("tour: {what}"));
         }
@@ -133,7 +134,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     // found before the first measurement, whose CPUs it would share.
     let python = match &config.python {
         PythonWanted::Found => {
-            step("python3");
+            step("python3", Turns::Switches);
             find_python()?
         }
         PythonWanted::Named(path) => Ok(Arc::new(Interpreter::open(
@@ -145,10 +146,10 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     // The whole tour is read as one stretch too: sections too short for the counters on
     // their own are judged within it.
     let started = env.meter.snapshot();
-    step("info");
+    step("info", Turns::Switches);
     let look = env.look(LOOK);
     let info = info::of_look(env, &look);
-    step("interleave (one CPU)");
+    step("interleave (one CPU)", Turns::Switches);
     let one_core = interleave::run(
         &interleave::Config {
             tasks: 2,
@@ -165,7 +166,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         },
         env,
     )?;
-    step("parallel (all CPUs)");
+    step("parallel (all CPUs)", Turns::Switches);
     let parallel_config =
         |tasks: usize, threads: usize, placements: Vec<Placement>| parallel::Config {
             tasks,
@@ -190,12 +191,15 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         machine.affinity.as_deref(),
     ) {
         Ok(_) => {
-            step("parallel (one core's hardware threads, two cores)");
+            step(
+                "parallel (one core's hardware threads, two cores)",
+                Turns::Switches,
+            );
             Some(parallel::run(&parallel_config(2, 2, siblings), env)?)
         }
         Err(_) => None,
     };
-    step("interleave with waits");
+    step("interleave with waits", Turns::Switches);
     let waits = interleave::run(
         &interleave::Config {
             tasks: 2,
@@ -213,7 +217,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         },
         env,
     )?;
-    step("race");
+    step("race", Turns::Switches);
     let race_config = |iterations| race::Config {
         threads: 2,
         iterations,
@@ -234,10 +238,10 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         && searching.elapsed() < RACE_SEARCH
     {
         iterations *= 10;
-        step("race (a longer loop)");
+        step("race (a longer loop)", Turns::Switches);
         races = race::run(&race_config(iterations), env)?;
     }
-    step("gil-sim (cpu)");
+    step("gil-sim (cpu)", Turns::Lock);
     let gil_cpu_config = gil_config(gil_sim::WorkloadKind::Cpu, &sizes, repeats, config.seed);
     let (gil_cpu, python_missing) = match &python {
         Ok(found) => {
@@ -257,12 +261,12 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
         }
         Err(why) => (gil_sim::run(&gil_cpu_config, env)?, Some(why.clone())),
     };
-    step("gil-sim (io)");
+    step("gil-sim (io)", Turns::Lock);
     let gil_io = gil_sim::run(
         &gil_config(gil_sim::WorkloadKind::Io, &sizes, repeats, config.seed),
         env,
     )?;
-    step("maxprocs");
+    step("maxprocs", Turns::Switches);
     let sweep = maxprocs::run(
         &maxprocs::Config {
             procs: None,
