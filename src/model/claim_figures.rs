@@ -6,33 +6,6 @@ use crate::interference::Verdict;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// A claim's figures, one variant per shape (serialised as the bare object).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ClaimFigures {
-    /// No figures (a claim made by hand in a test).
-    None(NoFigures),
-    ParallelPossible(ParallelPossibleFigures),
-    Checksums(ChecksumsFigures),
-    AtOnce(AtOnceFigures),
-    Speed(SpeedFigures),
-    BusyShare(BusyShareFigures),
-    Interval(IntervalFigures),
-    TakeTurns(TakeTurnsFigures),
-    RunAtOnce(RunAtOnceFigures),
-    OldBattle(OldBattleFigures),
-    LostUpdates(LostUpdatesFigures),
-    FixesExact(FixesExactFigures),
-    NoGainAboveCpus(NoGainAboveCpusFigures),
-    FitIsTheWork(FitIsTheWorkFigures),
-    SmtGain(SmtGainFigures),
-    OneCpu(OneCpuFigures),
-    AsLongAsSequential(AsLongAsSequentialFigures),
-    GreenCheaper(GreenCheaperFigures),
-    SwitchTimed(SwitchTimedFigures),
-    ModelMatchesCpython(ModelMatchesCpythonFigures),
-}
-
 impl Default for ClaimFigures {
     fn default() -> ClaimFigures {
         ClaimFigures::None(NoFigures {})
@@ -207,9 +180,19 @@ pub struct ModelMatchesCpythonFigures {
     pub(crate) cpython_started_ms: Option<f64>,
 }
 
-/// Each shape turns into its variant, so that a claim takes its figures as they are.
-macro_rules! into_figures {
+/// Declares [`ClaimFigures`], one variant per shape, and turns each shape into its variant, so
+/// that a claim takes its figures as they are: the list of shapes is written once.
+macro_rules! claim_figures {
     ($($variant:ident($shape:ident)),* $(,)?) => {
+        /// A claim's figures, one variant per shape (serialised as the bare object).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum ClaimFigures {
+            /// No figures (a claim made by hand in a test).
+            None(NoFigures),
+            $($variant($shape),)*
+        }
+
         $(impl From<$shape> for ClaimFigures {
             fn from(figures: $shape) -> ClaimFigures {
                 ClaimFigures::$variant(figures)
@@ -218,7 +201,7 @@ macro_rules! into_figures {
     };
 }
 
-into_figures!(
+claim_figures!(
     ParallelPossible(ParallelPossibleFigures),
     Checksums(ChecksumsFigures),
     AtOnce(AtOnceFigures),
