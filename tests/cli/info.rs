@@ -405,3 +405,35 @@ fn sysroot_never_hangs_on_a_fifo_or_a_device() {
         );
     }
 }
+
+/// The README's two synthetic `info` samples are what `info --sysroot` prints for the trees the
+/// tests build (`tests/common/sysfs.rs`), read through a directory named as in the README.
+#[test]
+fn the_readme_samples_are_what_info_prints_for_the_test_trees() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("the README");
+    for (name, tree) in [
+        ("desktop", common::sysfs::desktop_8x2()),
+        ("hybrid", common::sysfs::intel_hybrid()),
+    ] {
+        let dir = tree
+            .path()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let out = stdout_of(conpar().current_dir(tree.path().parent().unwrap()).args([
+            "info",
+            "--sysroot",
+            &dir,
+            "--width",
+            "100",
+        ]));
+        let sample = out.replace(&dir, name);
+        assert!(
+            readme.contains(sample.trim_end()),
+            "the README's {name} sample is not what info prints:\n{sample}"
+        );
+    }
+}
