@@ -211,19 +211,26 @@ pub(super) fn multicore(all_cores: &Report, placed: Option<Report>) -> Section {
     if let Some(placed) = &placed {
         let speedup_of =
             |place| result_of(&placed.results, Parallel::Pinned(place)).map(|r| r.speedup);
+        let baseline_ms = placed.results.first().map_or(0.0, |r| r.wall_ms.median);
+        let unjudgeable = crate::claims::speed_unjudgeable(&placed.interference, baseline_ms);
         let seen = match (
             speedup_of(Placement::Cores),
             speedup_of(Placement::Siblings),
+            unjudgeable,
         ) {
-            (Some(cores), Some(siblings))
+            // Which gave more is a speed comparison: said only where speed can be judged.
+            (Some(_), Some(_), Some(why)) => format!(
+                " Whether two cores gave more than the two hardware threads of one core cannot be judged here: {why}."
+            ),
+            (Some(cores), Some(siblings), None)
                 if cores > siblings * (1.0 + crate::claims::MIN_EFFECT) =>
             {
-                " Two cores gave more than the two hardware threads of one core, which share its execution units: more threads per core is not more cores."
+                " Two cores gave more than the two hardware threads of one core, which share its execution units: more threads per core is not more cores.".into()
             }
-            (Some(_), Some(_)) => {
-                " Here the two hardware threads of one core gave about as much as two cores."
+            (Some(_), Some(_), None) => {
+                " Here the two hardware threads of one core gave about as much as two cores.".into()
             }
-            _ => "",
+            _ => String::new(),
         };
         answer.extend(
             crate::demo::parallel::placed_note(&placed.machine, &placed.results)
@@ -613,6 +620,7 @@ pub(super) fn gomaxprocs(sweep: &Report) -> Section {
 mod tests {
     use super::*;
     use crate::claims::Claim;
+    use crate::interference::Verdict;
     use crate::model::Timeline;
 
     /// A gil-sim report where `mode`'s claim `id` was judged `holds`, worded `text`.
@@ -636,6 +644,11 @@ mod tests {
     /// Question 3 on a machine with SMT: two tasks pinned to one core's hardware threads and
     /// to two cores, each gave `siblings` and `cores`.
     fn multicore_with_siblings(siblings: f64, cores: f64) -> String {
+        multicore_with(siblings, cores, Verdict::Quiet)
+    }
+
+    /// The same on a machine other programs kept `verdict`.
+    fn multicore_with(siblings: f64, cores: f64, verdict: Verdict) -> String {
         let all_cores = gil_report(Variant::Processes, ClaimId::GilProcessesParallel, true, "");
         let results = vec![
             ModeResult::synthetic(Sequential.name(), &[100.0], [1.0, 1.0], vec![0]),
@@ -647,12 +660,19 @@ mod tests {
                 vec![0, 8],
             ),
         ];
+        let mut interference = Interference::none();
+        interference.verdict = verdict;
+        interference.others_cpus = Some(if verdict == Verdict::Disturbed {
+            0.9
+        } else {
+            0.0
+        });
         let placed = crate::demo::report(
             crate::model::Demo::Parallel,
             Machine::with_cpus(16),
             results,
             Timeline::default(),
-            Interference::none(),
+            interference,
             Vec::new(),
             Vec::new(),
         );
@@ -675,6 +695,17 @@ mod tests {
         let alike = multicore_with_siblings(1.9, 1.97);
         assert!(alike.contains("gave about as much as two cores"), "{alike}");
         assert!(!alike.contains("Two cores gave more"), "{alike}");
+        // A busy machine: which gave more is not said, and why.
+        let busy = multicore_with(1.21, 1.97, Verdict::Disturbed);
+        assert!(
+            busy.contains("1.21x on the hardware threads of one core"),
+            "{busy}"
+        );
+        assert!(
+            busy.contains("cannot be judged here: other programs took"),
+            "{busy}"
+        );
+        assert!(!busy.contains("Two cores gave more"), "{busy}");
     }
 
     #[test]
