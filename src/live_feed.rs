@@ -79,7 +79,9 @@ const MAX_SLICES: usize = 50_000;
 pub struct LiveStats {
     /// CPU time of the drawing thread, where the OS tells.
     pub(crate) cpu_ms: Option<f64>,
+    /// Frames written (one like the last is not written again).
     pub(crate) frames: u64,
+    /// Frames a second it looked at the runs.
     pub(crate) fps: u32,
     /// How long it drew.
     pub(crate) wall_ms: f64,

@@ -163,48 +163,69 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
         color: start.color,
         lanes: start.lanes,
     };
+    let dumb = screen().dumb;
     let mut frames = 0;
     let mut base: Option<(u64, Snapshot)> = None;
+    // How busy other programs kept the CPUs, read again at most every OTHERS_EVERY.
+    let mut others_read: Option<(Instant, std::collections::BTreeMap<usize, f64>)> = None;
+    let mut shown: Vec<String> = Vec::new();
     // Each child process's CPU time when last sampled.
     let mut child_times: std::collections::HashMap<u32, Duration> =
         std::collections::HashMap::new();
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
-        sample_children(&mut child_times);
-        let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
-        if base.as_ref().is_none_or(|(r, _)| *r != run) {
-            base = Some((run, meter.snapshot()));
-            child_times.clear();
-        }
-        if let Some((_, before)) = &base {
-            view.others = others(&meter, before, &start.watched, &view);
-        }
-        let (rows, cols) = term
-            .size_checked()
-            .map_or((24, 100), |(r, c)| (r as usize, c as usize));
-        let mut lines = frame::render(&view, cols.saturating_sub(1), style);
-        // A block taller than the terminal could not be moved back over: keep its top.
-        lines.truncate(rows.saturating_sub(1).max(1));
-        let mut screen = screen();
-        if screen.stopped {
-            break;
-        }
-        if screen.dumb {
+        if dumb {
+            // Nothing is redrawn: only the runs that ended are printed.
+            let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
             for done in crate::live_feed::take_finished() {
                 let lines = frame::render(&done, cols.saturating_sub(1), style);
                 write_err(&(lines.join("\n") + "\n"));
             }
         } else {
-            write_err(&redraw(screen.shown, &lines));
-            screen.shown = lines.len();
+            sample_children(&mut child_times);
+            let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
+            if base.as_ref().is_none_or(|(r, _)| *r != run) {
+                base = Some((run, meter.snapshot()));
+                others_read = None;
+                child_times.clear();
+            }
+            if let Some((_, before)) = &base {
+                if others_read
+                    .as_ref()
+                    .is_none_or(|(at, _)| now.duration_since(*at) >= OTHERS_EVERY)
+                {
+                    others_read = Some((now, others(&meter, before, &start.watched, &view)));
+                }
+                view.others = others_read
+                    .as_ref()
+                    .map(|(_, o)| o.clone())
+                    .unwrap_or_default();
+            }
+            let (rows, cols) = term
+                .size_checked()
+                .map_or((24, 100), |(r, c)| (r as usize, c as usize));
+            let mut lines = frame::render(&view, cols.saturating_sub(1), style);
+            // A block taller than the terminal could not be moved back over: keep its top.
+            lines.truncate(rows.saturating_sub(1).max(1));
+            // A frame like the last one (a run that ended, waiting for the next) is not
+            // written again.
+            if lines != shown {
+                let mut screen = screen();
+                if screen.stopped {
+                    break;
+                }
+                write_err(&redraw(screen.shown, &lines));
+                screen.shown = lines.len();
+                drop(screen);
+                shown = lines;
+                frames += 1;
+            }
         }
-        drop(screen);
-        frames += 1;
         // Parked rather than asleep: finishing unparks it, so the run's end waits for no frame.
         std::thread::park_timeout(period.saturating_sub(now.elapsed()));
     }
     // A terminal that cannot redraw still gets the runs that ended since the last frame.
-    if screen().dumb {
+    if dumb {
         let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
         for done in crate::live_feed::take_finished() {
             let lines = frame::render(&done, cols.saturating_sub(1), style);
@@ -248,6 +269,10 @@ fn sample_children(last: &mut std::collections::HashMap<u32, Duration>) {
         }
     }
 }
+
+/// How often the counters of `/proc/stat` are read for the other programs' line: they move in
+/// ticks of 10 ms, so reading them at every frame would only add noise and system calls.
+const OTHERS_EVERY: Duration = Duration::from_millis(250);
 
 /// The text that replaces a block of `shown` lines with `lines`.
 fn redraw(shown: usize, lines: &[String]) -> String {
