@@ -59,8 +59,9 @@ fn every_mode_alone_in_json() {
         assert_eq!(r["threads"], 2);
         assert_eq!(r["iterations"], 1000);
         let finals = finals(r);
-        // 3 runs, and more where a disturbed round was measured again and kept.
-        assert!(finals.len() >= 3, "{finals:?}");
+        // 3 runs planned. The engine sets disturbed rounds aside where at least half were
+        // quiet, so 2 may be kept (and more where it kept every round).
+        assert!(finals.len() >= 2, "{finals:?}");
         let wrong = finals.iter().filter(|&&v| v != 0).count() as u64;
         assert_eq!(r["wrong_runs"].as_u64(), Some(wrong));
         let max = finals.iter().map(|v| v.unsigned_abs()).max().unwrap();
@@ -113,7 +114,8 @@ fn more_threads_still_end_at_zero() {
     for r in report["results"].as_array().unwrap() {
         assert_eq!(r["threads"], 6);
         let finals = finals(r);
-        assert!(finals.len() >= 3, "{finals:?}");
+        // At least half the 3 runs planned: disturbed rounds may be set aside.
+        assert!(finals.len() >= 2, "{finals:?}");
         assert!(finals.iter().all(|&v| v == 0), "{}: {finals:?}", r["mode"]);
     }
 }
