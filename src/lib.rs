@@ -34,7 +34,8 @@
 //!   one `--cpu` names (the choice itself is part of the report model).
 //! - [`engine`]: the one measurement loop: rounds, warm-ups, oracle, disturbed rounds
 //!   (`mod.rs`); the budget (`budget.rs`); a mode's samples summed up as its result row
-//!   (`summary.rs`).
+//!   (`summary.rs`); in tests, scripted runs on a fixed clock, so that every command renders
+//!   the same on any machine (`script.rs`, used by `cli/scripted_tests.rs`).
 //! - [`interference`]: what other programs and the hypervisor took from the CPUs meanwhile:
 //!   the meter and its `/proc/stat` counters (`mod.rs`); a reading and its verdict
 //!   (`reading.rs`); what the reports say of them (`summary.rs`).

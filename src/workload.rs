@@ -135,7 +135,11 @@ pub(crate) struct Repeats {
 impl Workload {
     /// Sizes a workload at the unit cost on this machine ([`unit_ns`]).
     pub fn new(tasks: usize, size: WorkSize, seed: u64) -> Workload {
-        let unit_ns = unit_ns();
+        Workload::at(tasks, size, seed, unit_ns())
+    }
+
+    /// Sizes a workload where one unit costs `unit_ns` (a demo's `Env` says what it costs).
+    pub(crate) fn at(tasks: usize, size: WorkSize, seed: u64, unit_ns: f64) -> Workload {
         let (units_per_task, task_time_ms) = match size {
             WorkSize::Units(units) => (units, None),
             WorkSize::TaskTime(t) => (units_in(t, unit_ns), Some(t.as_secs_f64() * 1e3)),
@@ -214,7 +218,7 @@ fn units_in(time: Duration, unit_ns: f64) -> u64 {
 /// The cost of one unit here, calibrated once per process ([`calibrate_unit_ns`]): every
 /// workload of a run (each section of the tour) is sized on the same measurement, and pays
 /// for it once.
-fn unit_ns() -> f64 {
+pub(crate) fn unit_ns() -> f64 {
     static UNIT_NS: OnceLock<f64> = OnceLock::new();
     *UNIT_NS.get_or_init(calibrate_unit_ns)
 }

@@ -15,6 +15,8 @@ pub(crate) struct Globals {
     pub(crate) progress: bool,
     /// The worker limit in force (`--maxprocs`, `CONPAR_MAXPROCS`).
     pub(crate) limit: Limit,
+    /// What `std::thread::available_parallelism()` says here: the default task count.
+    pub(crate) available: usize,
 }
 
 impl WorkArgs {
@@ -51,8 +53,7 @@ impl TourArgs {
 impl ParallelArgs {
     /// Tasks default to the available parallelism, the pool's threads to the worker limit.
     pub(crate) fn config(&self, globals: &Globals) -> demo::parallel::Config {
-        let available =
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as u64;
+        let available = globals.available as u64;
         demo::parallel::Config {
             tasks: self.tasks.unwrap_or(available) as usize,
             threads: self.threads.unwrap_or(globals.limit.workers as u64) as usize,

@@ -74,18 +74,26 @@ pub struct Invocation {
 
 impl Cli {
     /// What every demo's config takes from the global flags.
-    pub(crate) fn globals(&self) -> Globals {
+    /// `available` is what `std::thread::available_parallelism()` says on the machine the
+    /// job runs on.
+    pub(crate) fn globals(&self, available: usize) -> Globals {
         Globals {
             // --live draws its own progress on stderr.
             progress: !self.output.quiet && !self.output.live,
-            limit: self.limit.limit(),
+            limit: self.limit.limit(available),
+            available,
         }
     }
 
     /// What `--live` draws, where it is asked for and `--quiet` does not silence it: per
     /// CPU, per task with `--lanes task`, per thread for gil-sim (whose threads are its
     /// tasks); fewer frames on one CPU, where drawing competes with the work.
-    fn live(&self, name: &str, view: Option<&TimelineArgs>) -> Option<crate::live::Start> {
+    fn live(
+        &self,
+        name: &str,
+        view: Option<&TimelineArgs>,
+        available: usize,
+    ) -> Option<crate::live::Start> {
         if !self.output.live || self.output.quiet {
             return None;
         }
@@ -93,7 +101,7 @@ impl Cli {
             (Command::GilSim(_), _) | (_, Some(Lanes::Task)) => crate::live::LaneKind::Task,
             _ => crate::live::LaneKind::Cpu,
         };
-        let one_cpu = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) == 1;
+        let one_cpu = available == 1;
         let turns = if matches!(self.command, Command::GilSim(_)) {
             crate::live_feed::Turns::Lock
         } else {
@@ -109,9 +117,15 @@ impl Cli {
         })
     }
 
-    /// Resolves the command line: the one place the subcommand is matched.
+    /// Resolves the command line for this machine: the one place the subcommand is matched.
     pub fn invocation(self) -> Invocation {
-        let globals = self.globals();
+        let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        self.invocation_for(available)
+    }
+
+    /// Resolves the command line for a machine whose available parallelism is `available`.
+    pub(crate) fn invocation_for(self, available: usize) -> Invocation {
+        let globals = self.globals(available);
         let mut files: Vec<OutputFile> = self
             .output
             .trace
@@ -149,12 +163,12 @@ impl Cli {
         };
         let live = match &job {
             Job::Worker(_) | Job::Completions(_) | Job::Info(_) => None,
-            Job::Tour(_) => self.live("tour", view),
-            Job::Parallel(_) => self.live("parallel", view),
-            Job::Interleave(_) => self.live("interleave", view),
-            Job::Race(_) => self.live("race", view),
-            Job::GilSim(_) => self.live("gil-sim", view),
-            Job::Maxprocs(_) => self.live("maxprocs", view),
+            Job::Tour(_) => self.live("tour", view, available),
+            Job::Parallel(_) => self.live("parallel", view, available),
+            Job::Interleave(_) => self.live("interleave", view, available),
+            Job::Race(_) => self.live("race", view, available),
+            Job::GilSim(_) => self.live("gil-sim", view, available),
+            Job::Maxprocs(_) => self.live("maxprocs", view, available),
         };
         Invocation {
             live,
@@ -227,18 +241,6 @@ impl Invocation {
     /// Runs the job: a hidden worker at once; a demo or the tour under the interrupt handler
     /// (a demo starts workers and writes temporary files that Ctrl-C must clean up).
     pub fn run(&self) -> anyhow::Result<Outcome> {
-        let measure = |demo: &dyn Fn(&Env) -> anyhow::Result<Document>| {
-            interrupt::install()?;
-            let env = Env::detect();
-            let session = self.live.clone().and_then(|mut start| {
-                start.watched = env.mask();
-                crate::live::Session::start(start)
-            });
-            let document = demo(&env);
-            // Drawing stops (the block cleared) before anything is printed or any error said.
-            let drawn = session.and_then(crate::live::Session::finish);
-            document.map(|d| Outcome::Document(d.with_live(drawn)))
-        };
         match &self.job {
             Job::Worker(argv) => {
                 let command = WorkerCommand::parse(argv.clone())?;
@@ -250,24 +252,38 @@ impl Invocation {
                 clap_complete::generate(*shell, &mut Cli::command(), "conpar", &mut script);
                 Ok(Outcome::Script(script))
             }
-            Job::Tour(config) => measure(&|env| demo::tour::run(config, env).map(Document::from)),
-            Job::Info(None) => measure(&|env| Ok(demo::info::run(env).into())),
             Job::Info(Some(root)) => {
                 let machine = crate::sys::Machine::from_tree(root).map_err(UsageError)?;
                 Ok(Outcome::Document(demo::info::of_tree(machine).into()))
             }
-            Job::Parallel(config) => {
-                measure(&|env| demo::parallel::run(config, env).map(Document::from))
+            _ => {
+                interrupt::install()?;
+                let env = Env::detect();
+                let session = self.live.clone().and_then(|mut start| {
+                    start.watched = env.mask();
+                    crate::live::Session::start(start)
+                });
+                let document = self.measure(&env);
+                // Drawing stops (the block cleared) before anything is printed or any error
+                // said.
+                let drawn = session.and_then(crate::live::Session::finish);
+                document.map(|d| Outcome::Document(d.with_live(drawn)))
             }
-            Job::Interleave(config) => {
-                measure(&|env| demo::interleave::run(config, env).map(Document::from))
-            }
-            Job::Race(config) => measure(&|env| demo::race::run(config, env).map(Document::from)),
-            Job::GilSim(config) => {
-                measure(&|env| demo::gil_sim::run(config, env).map(Document::from))
-            }
-            Job::Maxprocs(config) => {
-                measure(&|env| demo::maxprocs::run(config, env).map(Document::from))
+        }
+    }
+
+    /// Runs the demo or the tour on `env`: this machine, or in tests a scripted one.
+    pub(crate) fn measure(&self, env: &Env) -> anyhow::Result<Document> {
+        match &self.job {
+            Job::Tour(config) => demo::tour::run(config, env).map(Document::from),
+            Job::Info(None) => Ok(demo::info::run(env).into()),
+            Job::Parallel(config) => demo::parallel::run(config, env).map(Document::from),
+            Job::Interleave(config) => demo::interleave::run(config, env).map(Document::from),
+            Job::Race(config) => demo::race::run(config, env).map(Document::from),
+            Job::GilSim(config) => demo::gil_sim::run(config, env).map(Document::from),
+            Job::Maxprocs(config) => demo::maxprocs::run(config, env).map(Document::from),
+            Job::Worker(_) | Job::Completions(_) | Job::Info(Some(_)) => {
+                anyhow::bail!("this job measures nothing")
             }
         }
     }

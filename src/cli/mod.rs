@@ -34,6 +34,8 @@ pub(crate) mod color;
 pub(crate) mod config;
 pub(crate) mod invocation;
 pub(crate) mod parse;
+#[cfg(test)]
+mod scripted_tests;
 pub(crate) mod values;
 
 pub(crate) use args::{
@@ -82,13 +84,12 @@ pub(crate) struct LimitArgs {
 
 impl LimitArgs {
     /// The worker limit in force, and where it came from.
-    pub(crate) fn limit(&self) -> Limit {
+    pub(crate) fn limit(&self, available: usize) -> Limit {
         let source = if self.maxprocs_from_env {
             Source::Env
         } else {
             Source::Flag
         };
-        let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Limit::resolve(self.maxprocs.map(|n| (n as usize, source)), available)
     }
 }
@@ -234,11 +235,11 @@ mod tests {
     fn the_limit_says_where_it_came_from() {
         let cli = Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "3"]).unwrap();
         assert_eq!(
-            cli.limit.limit(),
+            cli.limit.limit(1),
             Limit::resolve(Some((3, Source::Flag)), 1)
         );
         let cli = Cli::try_parse_args_from(["conpar", "--maxprocs", "4", "info"]).unwrap();
-        assert_eq!(cli.limit.limit().workers, 4);
+        assert_eq!(cli.limit.limit(1).workers, 4);
         assert!(Cli::try_parse_args_from(["conpar", "info", "--maxprocs", "0"]).is_err());
     }
 

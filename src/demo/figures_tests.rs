@@ -135,23 +135,32 @@ fn quick_tour() -> Option<(String, Value)> {
     Some((text, json))
 }
 
+/// The numbers of `text` found in no field of `json`, each with a little of what surrounds it.
+pub(crate) fn missing_numbers(text: &str, json: &Value) -> Vec<String> {
+    let mut numbers = Vec::new();
+    numbers_in_json(json, &mut numbers);
+    let mut names = Vec::new();
+    names_in_json(json, &mut names);
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    numbers_in_text(text, &names)
+        .iter()
+        .filter(|w| !found_in(&w.text, &numbers))
+        .map(|w| format!("{} in …{}…", w.text, w.context))
+        .collect()
+}
+
 #[test]
 fn every_number_in_the_tour_text_is_in_its_json() {
     let Some((text, json)) = quick_tour() else {
         return;
     };
-    let mut numbers = Vec::new();
-    numbers_in_json(&json, &mut numbers);
     let mut names = Vec::new();
     names_in_json(&json, &mut names);
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    let written = numbers_in_text(&text, &names);
-    assert!(written.len() > 200, "the text was read: {}", written.len());
-    let missing: Vec<String> = written
-        .iter()
-        .filter(|w| !found_in(&w.text, &numbers))
-        .map(|w| format!("{} in …{}…", w.text, w.context))
-        .collect();
+    assert!(
+        numbers_in_text(&text, &names).len() > 200,
+        "the text was read"
+    );
+    let missing = missing_numbers(&text, &json);
     assert!(
         missing.is_empty(),
         "{} numbers of the text are in no JSON field:\n{}",

@@ -6,7 +6,7 @@
 //! demo summarises the same way.
 
 #[cfg(test)]
-mod figures_tests;
+pub(crate) mod figures_tests;
 pub(crate) mod gil_sim;
 pub(crate) mod info;
 pub(crate) mod interleave;

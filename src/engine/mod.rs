@@ -22,6 +22,8 @@
 //! demo a synthetic machine (1 CPU, a 1.5-CPU quota, 64 CPUs) or a synthetic busy one.
 
 mod budget;
+#[cfg(test)]
+pub(crate) mod script;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -41,6 +43,9 @@ use std::time::{Duration, Instant};
 pub(crate) struct Env {
     pub(crate) machine: Machine,
     pub(crate) meter: Meter,
+    /// Runs scripted on a fixed clock instead of measured (see [`script`]); tests only.
+    #[cfg(test)]
+    pub(crate) script: Option<std::sync::Arc<script::Script>>,
 }
 
 impl Env {
@@ -49,6 +54,18 @@ impl Env {
         Env {
             machine: Machine::detect(),
             meter: Meter::detect(),
+            #[cfg(test)]
+            script: None,
+        }
+    }
+
+    /// `machine` as `script` says it behaves: no work runs, and nothing reads this machine.
+    #[cfg(test)]
+    pub(crate) fn scripted(machine: Machine, script: script::Script) -> Env {
+        Env {
+            meter: Meter::new(crate::interference::Source::Scripted(script.counters())),
+            machine,
+            script: Some(std::sync::Arc::new(script)),
         }
     }
 
@@ -62,6 +79,7 @@ impl Env {
                 others_cpus,
                 steal_cpus: 0.0,
             }),
+            script: None,
         }
     }
 
@@ -69,9 +87,41 @@ impl Env {
     /// sleeps: how busy other programs keep them.
     pub(crate) fn look(&self, duration: Duration) -> Reading {
         let before = self.meter.snapshot();
+        #[cfg(test)]
+        if let Some(script) = &self.script {
+            script.look(duration);
+            let after = self.meter.snapshot();
+            return Reading::between(&before, &after, &self.mask(), self.meter.tick());
+        }
         std::thread::sleep(duration);
         let after = self.meter.snapshot();
         Reading::between(&before, &after, &self.mask(), self.meter.tick())
+    }
+
+    /// The clock runs are timed on.
+    #[cfg_attr(
+        not(test),
+        allow(clippy::unused_self, reason = "a script's clock in tests")
+    )]
+    pub(crate) fn now(&self) -> Instant {
+        #[cfg(test)]
+        if let Some(script) = &self.script {
+            return script.now();
+        }
+        Instant::now()
+    }
+
+    /// The cost of one kernel unit here: calibrated once per process, or scripted.
+    #[cfg_attr(
+        not(test),
+        allow(clippy::unused_self, reason = "a script's cost in tests")
+    )]
+    pub(crate) fn unit_ns(&self) -> f64 {
+        #[cfg(test)]
+        if let Some(script) = &self.script {
+            return script.unit_ns;
+        }
+        crate::workload::unit_ns()
     }
 
     /// The CPUs this process may use (all of them where the OS does not say).
@@ -86,11 +136,22 @@ impl Env {
 /// What every executor's run type offers the engine.
 pub(crate) trait Measurement {
     fn run(&self) -> &Run;
+
+    /// This run type made of a scripted run of mode `mode` (see [`script`]).
+    #[cfg(test)]
+    fn scripted(run: Run, mode: &str, script: &script::Script) -> Self
+    where
+        Self: Sized;
 }
 
 impl Measurement for Run {
     fn run(&self) -> &Run {
         self
+    }
+
+    #[cfg(test)]
+    fn scripted(run: Run, _: &str, _: &script::Script) -> Run {
+        run
     }
 }
 
@@ -98,6 +159,16 @@ impl Measurement for Run {
 impl Measurement for crate::exec::cpython::PyRun {
     fn run(&self) -> &Run {
         &self.run
+    }
+
+    #[cfg(test)]
+    fn scripted(run: Run, _: &str, _: &script::Script) -> Self {
+        crate::exec::cpython::PyRun {
+            run,
+            startup: Duration::ZERO,
+            handoffs: 0,
+            last_began: Duration::ZERO,
+        }
     }
 }
 
@@ -108,6 +179,16 @@ pub(crate) struct Runner<'a, R> {
     pub(crate) threads: usize,
     /// About how long one run takes, waits included: for the budget and the progress bar.
     pub(crate) estimate: Duration,
+    /// The CPUs its workers are pinned to, where they are.
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by scripted runs"))]
+    pinned: Option<Vec<usize>>,
+    /// Does each worker run its tasks at once, taking turns (green threads), rather than one
+    /// after another?
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by scripted runs"))]
+    interleaving: bool,
+    /// Do its workers take turns under one lock, one at a time whatever the CPUs?
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by scripted runs"))]
+    one_at_a_time: bool,
     run: Box<dyn FnMut() -> anyhow::Result<R> + 'a>,
 }
 
@@ -122,8 +203,62 @@ impl<'a, R> Runner<'a, R> {
             name: name.into(),
             threads,
             estimate,
+            pinned: None,
+            interleaving: false,
+            one_at_a_time: false,
             run: Box::new(run),
         }
+    }
+
+    /// Its workers are pinned to `cpus`.
+    #[must_use]
+    pub(crate) fn pinned_to(mut self, cpus: &[usize]) -> Self {
+        self.pinned = Some(cpus.to_vec());
+        self
+    }
+
+    /// Each worker runs its tasks at once, taking turns.
+    #[must_use]
+    pub(crate) fn interleaving(mut self) -> Self {
+        self.interleaving = true;
+        self
+    }
+
+    /// Its workers take turns under one lock.
+    #[must_use]
+    pub(crate) fn one_at_a_time(mut self) -> Self {
+        self.one_at_a_time = true;
+        self
+    }
+
+    /// One run: measured, or on a scripted machine laid out by its script.
+    fn run_once(&mut self, env: &Env, plan: &Plan, round: Option<usize>) -> anyhow::Result<R>
+    where
+        R: Measurement,
+    {
+        #[cfg(test)]
+        if let Some(script) = &env.script {
+            let tasks = plan
+                .tasks_and_units
+                .map_or(self.threads, |(tasks, _)| tasks);
+            let run = script.run(&script::RunSpec {
+                workers: self.threads,
+                estimate: self.estimate,
+                tasks,
+                pinned: self.pinned.as_deref(),
+                interleaving: self.interleaving,
+                one_at_a_time: self.one_at_a_time,
+                round,
+                mode: &self.name,
+                checksum: match plan.oracle {
+                    Oracle::Known(value) => Some(value),
+                    Oracle::FirstMode => None,
+                },
+            });
+            return Ok(R::scripted(run, &self.name, script));
+        }
+        let _ = (env, plan, round);
+        (self.run)()
     }
 }
 
@@ -227,7 +362,7 @@ pub(crate) fn measure<R: Measurement>(
         (rounds * runners.len()) as u64,
         round_estimate.mul_f64(rounds as f64),
     );
-    let started = Instant::now();
+    let started = env.now();
 
     let live_started = |runner: &Runner<'_, R>, round: String| {
         let (tasks, units) = plan
@@ -242,7 +377,7 @@ pub(crate) fn measure<R: Measurement>(
                 runner,
                 format!("warm-up {} of {}", warmup + 1, plan.repeats.warmup),
             );
-            let value = (runner.run)()?;
+            let value = runner.run_once(env, plan, None)?;
             let run = value.run();
             crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
             progress.step();
@@ -255,12 +390,12 @@ pub(crate) fn measure<R: Measurement>(
     let mut last = env.meter.snapshot();
     let mut round = 0;
     while round < wanted {
-        let round_started = Instant::now();
+        let round_started = env.now();
         let mut readings = Vec::with_capacity(runners.len());
         for (runner, into) in runners.iter_mut().zip(&mut all) {
             progress.message(&runner.name);
             live_started(runner, format!("round {} of {wanted}", round + 1));
-            let value = (runner.run)()?;
+            let value = runner.run_once(env, plan, Some(round))?;
             let run = value.run();
             crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
             let now = env.meter.snapshot();
@@ -279,7 +414,8 @@ pub(crate) fn measure<R: Measurement>(
         let disturbed = Reading::sum(&readings, true).verdict() == Verdict::Disturbed;
         disturbed_rounds.push(disturbed);
         let replacing = wanted - plan.repeats.runs;
-        let affordable = started.elapsed() + round_started.elapsed() <= MAX_ESTIMATED_RUN;
+        let now = env.now();
+        let affordable = (now - started) + (now - round_started) <= MAX_ESTIMATED_RUN;
         if disturbed && replacing < plan.repeats.runs && affordable {
             wanted += 1;
             progress.add_steps(runners.len() as u64);

@@ -87,6 +87,10 @@ pub(crate) enum Source {
     /// process's own CPU time: for tests of what a demo says on a busy machine.
     #[cfg(test)]
     Synthetic { others_cpus: f64, steal_cpus: f64 },
+    /// A machine on a fixed clock whose counters move only as scripted runs move them (see
+    /// [`Scripted`]): for tests that must read the same on every machine.
+    #[cfg(test)]
+    Scripted(std::sync::Arc<std::sync::Mutex<Scripted>>),
     /// No counters (not Linux): every reading is unknown.
     None,
 }
@@ -138,6 +142,13 @@ impl Meter {
 
     /// Reads the counters of every CPU now.
     pub fn snapshot(&self) -> Snapshot {
+        #[cfg(test)]
+        if let Source::Scripted(scripted) = &self.source {
+            return scripted
+                .lock()
+                .expect("scripted counters")
+                .snapshot(self.tick);
+        }
         let own = crate::sys::cpu_time();
         let at = Instant::now();
         let cpus = match &self.source {
@@ -150,6 +161,8 @@ impl Meter {
                 others_cpus,
                 steal_cpus,
             } => own.map(|own| self.synthetic(own, at, *others_cpus, *steal_cpus)),
+            #[cfg(test)]
+            Source::Scripted(_) => unreachable!("read above"),
             Source::None => None,
         };
         Snapshot { at, own, cpus }
@@ -177,6 +190,50 @@ impl Meter {
                 }
             })
             .collect()
+    }
+}
+
+/// The counters of a scripted machine: a clock that stands still until a scripted run or look
+/// moves it, this process's CPU time, and each CPU's busy time (this process's and other
+/// programs'). Nothing here reads the real machine.
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub(crate) struct Scripted {
+    /// The instant the clock started at; its time is `born + now`.
+    pub(crate) born: Instant,
+    pub(crate) now: Duration,
+    pub(crate) own: Duration,
+    pub(crate) busy: std::collections::BTreeMap<usize, Duration>,
+}
+
+#[cfg(test)]
+impl Scripted {
+    /// Counters of the CPUs `mask` at zero.
+    pub(crate) fn new(mask: &[usize]) -> Scripted {
+        Scripted {
+            born: Instant::now(),
+            now: Duration::ZERO,
+            own: Duration::ZERO,
+            busy: mask.iter().map(|&cpu| (cpu, Duration::ZERO)).collect(),
+        }
+    }
+
+    fn snapshot(&self, tick: Duration) -> Snapshot {
+        let ticks = |d: &Duration| (d.as_nanos() / tick.as_nanos().max(1)) as u64;
+        Snapshot {
+            at: self.born + self.now,
+            own: Some(self.own),
+            cpus: Some(
+                self.busy
+                    .iter()
+                    .map(|(&cpu, busy)| CpuTicks {
+                        cpu,
+                        busy: ticks(busy),
+                        steal: 0,
+                    })
+                    .collect(),
+            ),
+        }
     }
 }
 

@@ -61,6 +61,8 @@ pub struct Interference {
     pub(crate) rounds: Rounds,
     /// The [`threshold`], so a script can see the line it was judged by.
     pub(crate) threshold_cpus: f64,
+    /// Where the runs were disturbed, the `--runs` the notes advise measuring again with.
+    pub(crate) advised_runs: Option<usize>,
 }
 
 /// How the measured rounds went.
@@ -78,7 +80,22 @@ pub(crate) struct Rounds {
     pub(crate) kept_disturbed: usize,
 }
 
+/// Where `verdict` is disturbed, the `--runs` to measure again with: three times as many, at
+/// least 9, so that the quiet rounds can outnumber the disturbed ones.
+fn advised_runs(verdict: Verdict, rounds: Rounds) -> Option<usize> {
+    (verdict == Verdict::Disturbed).then(|| (rounds.planned * 3).max(9))
+}
+
 impl Interference {
+    /// The same, with the advice its verdict and rounds call for.
+    #[must_use]
+    pub(crate) fn with_advice(self) -> Interference {
+        Interference {
+            advised_runs: advised_runs(self.verdict, self.rounds),
+            ..self
+        }
+    }
+
     /// The reading of a report's used rounds together, with how the rounds went.
     pub(crate) fn of(reading: &Reading, watched: &[usize], rounds: Rounds) -> Interference {
         Interference {
@@ -91,6 +108,7 @@ impl Interference {
             wall_ms: reading.wall.as_secs_f64() * 1e3,
             rounds,
             threshold_cpus: threshold(watched.len()),
+            advised_runs: advised_runs(reading.verdict(), rounds),
         }
     }
 
@@ -145,7 +163,9 @@ impl Interference {
             wall_ms: wall,
             rounds,
             threshold_cpus: line,
+            advised_runs: None,
         }
+        .with_advice()
     }
 }
 
@@ -171,7 +191,7 @@ impl Interference {
         } else {
             Verdict::all(verdicts)
         };
-        tour
+        tour.with_advice()
     }
 
     /// The most CPUs other programs and the hypervisor can have taken during `part`, a
@@ -221,7 +241,7 @@ impl Interference {
                 notes.push(format!(
                     "Disturbed: other programs used {:.2} of {of} during these runs{mostly}{steal}. Every figure above is off, and not by the same amount for every mode (a mode that needs more CPUs loses more, and Linux shares a busy CPU per thread), so speedups may be understated or overstated; close them, or measure again with --runs {}.",
                     self.others_cpus.unwrap_or(0.0),
-                    (r.planned * 3).max(9),
+                    advised_runs(self.verdict, r).unwrap_or_default(),
                 ));
             }
             Verdict::Unknown if self.others_cpus.is_none() => notes.push(

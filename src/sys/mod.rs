@@ -149,6 +149,29 @@ impl Machine {
         })
     }
 
+    /// A machine of `logical` CPUs of one kind, one thread a core, where this process may use
+    /// `mask` under `quota` CPUs, as Rust and rayon would size for it: for scripted runs.
+    #[cfg(test)]
+    pub(crate) fn synthetic(logical: usize, mask: Vec<usize>, quota: Option<f64>) -> Machine {
+        let available_parallelism =
+            quota.map_or(mask.len(), |q| mask.len().min((q.floor() as usize).max(1)));
+        Machine {
+            logical_cpus: logical,
+            physical_cores: logical,
+            available_parallelism,
+            limited_by: limited_by(logical, available_parallelism, Some(mask.len()), quota),
+            affinity: Some(mask),
+            cgroup_quota_cpus: quota,
+            cgroup_source: quota.map(|_| "cgroup v2 cpu.max".to_string()),
+            rayon_threads: rayon_default(|_| None, available_parallelism).threads,
+            os: "linux".to_string(),
+            arch: "x86_64".to_string(),
+            cpu_model: "Scripted CPU @ 3.00GHz".to_string(),
+            topology: None,
+            sysroot: None,
+        }
+    }
+
     /// The CPUs this process may be scheduled on: its affinity mask, or every online CPU.
     pub(crate) fn schedulable_cpus(&self) -> usize {
         CpuFacts::of(self).schedulable()

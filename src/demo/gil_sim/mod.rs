@@ -176,6 +176,47 @@ impl Measurement for GilRun {
     fn run(&self) -> &crate::exec::Run {
         &self.run
     }
+
+    /// A scripted run's lock: each slice one hold, every change of task a hand-off, and each
+    /// thread waiting whenever it did not hold. It makes no I/O requests.
+    #[cfg(test)]
+    fn scripted(run: crate::exec::Run, _: &str, _: &crate::engine::script::Script) -> GilRun {
+        let mut slices = run.slices.clone();
+        slices.sort_by_key(crate::trace::Slice::start);
+        let tasks = slices.iter().map(|s| s.task() + 1).max().unwrap_or(0);
+        let threads = (0..tasks)
+            .map(|task| {
+                let steps: Vec<_> = slices.iter().filter(|s| s.task() == task).collect();
+                let hold: Duration = steps
+                    .iter()
+                    .map(|s| s.end().saturating_sub(s.start()))
+                    .sum();
+                let takes = steps.len() as u64;
+                crate::gil::ThreadStats {
+                    hold,
+                    wait: run.wall.saturating_sub(hold),
+                    max_wait: Duration::ZERO,
+                    acquisitions: takes,
+                    drop_requests: takes.saturating_sub(1),
+                    forced_switches: takes.saturating_sub(1),
+                    futile_wakeups: 0,
+                }
+            })
+            .collect();
+        let handoffs = slices
+            .windows(2)
+            .filter(|p| p[0].task() != p[1].task())
+            .count();
+        GilRun {
+            run,
+            threads,
+            lock: crate::gil::LockStats {
+                handoffs: handoffs as u64,
+                handoff_latency: None,
+            },
+            requests: Vec::new(),
+        }
+    }
 }
 
 /// One run of either kind measured in the same rounds: the model's, or `CPython`'s.
@@ -190,6 +231,11 @@ impl Measurement for Ran {
             Ran::Model(r) => &r.run,
             Ran::Python(r) => &r.run,
         }
+    }
+
+    #[cfg(test)]
+    fn scripted(run: crate::exec::Run, mode: &str, script: &crate::engine::script::Script) -> Ran {
+        Ran::Model(GilRun::scripted(run, mode, script))
     }
 }
 
@@ -210,7 +256,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         Some(Python::Ready(found)) => Some(Arc::clone(found)),
     };
     let machine = env.machine.clone();
-    let cpu_workload = Workload::new(config.threads, config.size, config.seed);
+    let cpu_workload = Workload::at(config.threads, config.size, config.seed, env.unit_ns());
     let unit_ns = cpu_workload.unit_ns;
     let step_units = ((config.check_every.as_nanos() as f64 / unit_ns).round() as u64).max(1);
     let step_time = Duration::from_secs_f64(step_units as f64 * unit_ns / 1e9);
@@ -280,7 +326,15 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .zip(&plans)
         .map(|(&(name, threads, variant), plan)| {
             let exe = exe.as_deref();
-            Runner::new(name, threads, pass, move || {
+            // Processes each have their own lock, and threads with no lock run at once, where
+            // the CPUs allow.
+            let estimate = match variant {
+                Some(Variant::Processes | Variant::Threads(GilKind::None)) => {
+                    pass.div_f64((threads as f64).min(machine.cpu_capacity()).max(1.0))
+                }
+                _ => pass,
+            };
+            let runner = Runner::new(name, threads, estimate, move || {
                 match variant {
                     None => exec_gil::run_sequential(plan),
                     Some(Variant::Threads(_)) => exec_gil::run_threads(plan),
@@ -289,7 +343,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                     }
                 }
                 .map(Ran::Model)
-            })
+            });
+            match variant {
+                Some(Variant::Threads(kind)) if kind != GilKind::None => runner.one_at_a_time(),
+                _ => runner,
+            }
         })
         .collect();
     // CPython's modes in the same rounds, after the model's.

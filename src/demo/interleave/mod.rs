@@ -130,6 +130,17 @@ impl Measurement for Interleaved {
     fn run(&self) -> &Run {
         &self.run
     }
+
+    /// A scripted green run switched wherever its slices change task, and keeps 2 KiB of
+    /// state per task.
+    #[cfg(test)]
+    fn scripted(run: Run, mode: &str, _: &crate::engine::script::Script) -> Interleaved {
+        let green = (Way::of(mode) == Some(Way::Green)).then(|| {
+            let changes = run.slices.windows(2).filter(|p| p[0].task() != p[1].task());
+            (changes.count() as u64, 2048)
+        });
+        Interleaved { run, green }
+    }
 }
 
 impl From<Run> for Interleaved {
@@ -164,7 +175,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
     let choice = CpuChoice::make(env, config.cpu, config.look.as_ref())?;
     let cpu = choice.as_ref().map(|c| c.cpu);
-    let mut workload = Workload::new(config.tasks, config.size, config.seed);
+    let mut workload = Workload::at(config.tasks, config.size, config.seed, env.unit_ns());
     if let Some(wait) = config.wait {
         workload = workload.with_wait(wait, config.wait_every);
     }
@@ -175,42 +186,54 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     check_granularity(&workload, quantum_units)?;
     // One after another, the waits add up; interleaved, they overlap with the compute.
     let sequential_estimate = workload.estimated_sequential();
-    let interleaved_estimate = workload.estimated_pass().max(workload.wait_per_task());
+    // No run on one CPU beats the CPU work, nor one task's compute and its waits.
+    let interleaved_estimate = workload.estimated_pass().max(
+        workload
+            .estimated_pass()
+            .div_f64(workload.tasks.max(1) as f64)
+            + workload.wait_per_task(),
+    );
     let work = &workload;
     let mut modes: Vec<Runner<'_, Interleaved>> = Vec::new();
     if let Some(cpu) = cpu {
-        modes.push(Runner::new(
-            Sequential.name(),
-            1,
-            sequential_estimate,
-            move || sequential::run_pinned(work, cpu).map(Interleaved::from),
-        ));
-    }
-    modes.push(Runner::new(
-        Way::Green.name(),
-        1,
-        interleaved_estimate,
-        move || {
-            let g = green::run(work, quantum_units, cpu)?;
-            Ok(Interleaved {
-                run: g.run,
-                green: Some((g.scheduler.switches, g.task_bytes)),
+        modes.push(
+            Runner::new(Sequential.name(), 1, sequential_estimate, move || {
+                sequential::run_pinned(work, cpu).map(Interleaved::from)
             })
-        },
-    ));
+            .pinned_to(&[cpu]),
+        );
+    }
+    let green = Runner::new(Way::Green.name(), 1, interleaved_estimate, move || {
+        let g = green::run(work, quantum_units, cpu)?;
+        Ok(Interleaved {
+            run: g.run,
+            green: Some((g.scheduler.switches, g.task_bytes)),
+        })
+    })
+    .interleaving();
+    modes.push(match cpu {
+        Some(cpu) => green.pinned_to(&[cpu]),
+        None => green,
+    });
     if let Some(cpu) = cpu {
-        modes.push(Runner::new(
-            Way::Threads.name(),
-            config.tasks,
-            interleaved_estimate,
-            move || threads::run_on(work, &[cpu]).map(Interleaved::from),
-        ));
-        modes.push(Runner::new(
-            Way::Processes.name(),
-            config.tasks,
-            interleaved_estimate,
-            move || process::run(work, Some(cpu)).map(Interleaved::from),
-        ));
+        modes.push(
+            Runner::new(
+                Way::Threads.name(),
+                config.tasks,
+                interleaved_estimate,
+                move || threads::run_on(work, &[cpu]).map(Interleaved::from),
+            )
+            .pinned_to(&[cpu]),
+        );
+        modes.push(
+            Runner::new(
+                Way::Processes.name(),
+                config.tasks,
+                interleaved_estimate,
+                move || process::run(work, Some(cpu)).map(Interleaved::from),
+            )
+            .pinned_to(&[cpu]),
+        );
     }
     let plan = Plan {
         repeats: config.repeats,
@@ -226,18 +249,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         tasks_and_units: Some((workload.tasks, workload.units_per_task)),
     };
     let outcome = engine::measure(env, modes, &plan)?;
-    let mut switch_costs = switch_cost::SwitchCosts::default();
-    if config.switch_probes {
-        switch_costs.green = Some(switch_cost::green(GREEN_ROUNDS));
-    }
-    if let Some(cpu) = cpu.filter(|_| config.switch_probes) {
-        switch_costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
-        switch_costs.processes = Some(switch_cost::processes(
-            &children::current_exe()?,
-            cpu,
-            OS_ROUNDS,
-        )?);
-    }
+    let switch_costs = if config.switch_probes {
+        switch_costs(env, cpu)?
+    } else {
+        switch_cost::SwitchCosts::default()
+    };
 
     let measured = &outcome.modes;
     let expected = outcome.expected;
@@ -350,6 +366,30 @@ fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
 }
 
 /// The switch-cost probe of `way`, where it ran.
+/// The switch costs: green tasks', and OS threads' and processes' on `cpu` where one was
+/// chosen (each probe ends when its time budget is spent: [`switch_cost::PROBE_BUDGET`]).
+fn switch_costs(env: &Env, cpu: Option<usize>) -> anyhow::Result<switch_cost::SwitchCosts> {
+    let mut costs = switch_cost::SwitchCosts::default();
+    #[cfg(test)]
+    if let Some(script) = &env.script {
+        costs.green = Some(script.switch_probe(None, GREEN_ROUNDS));
+        costs.threads = cpu.map(|c| script.switch_probe(Some(c), OS_ROUNDS));
+        costs.processes = cpu.map(|c| script.switch_probe(Some(c), OS_ROUNDS));
+        return Ok(costs);
+    }
+    let _ = env;
+    costs.green = Some(switch_cost::green(GREEN_ROUNDS));
+    if let Some(cpu) = cpu {
+        costs.threads = Some(switch_cost::threads(cpu, OS_ROUNDS)?);
+        costs.processes = Some(switch_cost::processes(
+            &children::current_exe()?,
+            cpu,
+            OS_ROUNDS,
+        )?);
+    }
+    Ok(costs)
+}
+
 fn probe_of(way: Way, costs: &switch_cost::SwitchCosts) -> Option<&switch_cost::Probe> {
     match way {
         Way::Green => costs.green.as_ref(),

@@ -200,7 +200,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         SweepSize::UnitsPerTask(units) => WorkSize::Units(units),
         SweepSize::TotalTime(total) => WorkSize::TaskTime(total / tasks as u32),
     };
-    let workload = Workload::new(tasks, size, config.seed);
+    let workload = Workload::at(tasks, size, config.seed, env.unit_ns());
     let serial_units = ((config.serial_fraction * workload.units_per_task as f64).round() as u64)
         .min(workload.units_per_task);
     let serial_set = serial_units as f64 / workload.units_per_task.max(1) as f64;

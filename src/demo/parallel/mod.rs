@@ -84,13 +84,14 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         Some(topology) => placement::core_speeds(topology, mask)?,
         None => Vec::new(),
     };
-    let workload = Workload::new(config.tasks, config.size, config.seed);
+    let workload = Workload::at(config.tasks, config.size, config.seed, env.unit_ns());
     // Checked before anything runs, so that a refused thread fails fast; each rayon run then
     // starts a pool of its own (see `Way::Rayon`).
     let workers = Pool::new(config.threads)?.workers();
     let pass = workload.estimated_pass();
-    let spread =
-        |workers: usize| pass.div_f64(workers.clamp(1, machine.available_parallelism) as f64);
+    // Workers at once get at most the CPU time the mask and the quota allow.
+    let capacity = machine.cpu_capacity();
+    let spread = |workers: usize| pass.div_f64((workers as f64).min(capacity).max(1.0));
     let mut modes = vec![
         Runner::new(Sequential.name(), 1, pass, || {
             Ok(sequential::run(&workload))
@@ -109,12 +110,15 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     ];
     for (place, cpus) in &placements {
         let (workload, cpus) = (&workload, cpus.as_slice());
-        modes.push(Runner::new(
-            Way::Pinned(*place).name(),
-            config.tasks,
-            spread(config.tasks.min(cpus.len())),
-            move || threads::run_on(workload, cpus),
-        ));
+        modes.push(
+            Runner::new(
+                Way::Pinned(*place).name(),
+                config.tasks,
+                spread(config.tasks.min(cpus.len())),
+                move || threads::run_on(workload, cpus),
+            )
+            .pinned_to(cpus),
+        );
     }
     let plan = Plan {
         repeats: config.repeats,

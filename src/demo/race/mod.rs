@@ -93,6 +93,51 @@ impl Measurement for RaceRun {
     fn run(&self) -> &crate::exec::Run {
         &self.run
     }
+
+    /// A scripted race ends where the script says if it is unsynchronised, and right
+    /// otherwise; its threads counted at once for as long as their slices overlapped.
+    #[cfg(test)]
+    fn scripted(
+        mut run: crate::exec::Run,
+        mode: &str,
+        script: &crate::engine::script::Script,
+    ) -> RaceRun {
+        let final_value = if mode == Sharing::Unsync.name() {
+            script.race_ends_at
+        } else {
+            0
+        };
+        run.checksum = final_value as u64;
+        let tasks = run
+            .slices
+            .iter()
+            .map(crate::trace::Slice::task)
+            .max()
+            .map_or(0, |t| t + 1);
+        let span = |task: usize| {
+            let of = run.slices.iter().filter(|s| s.task() == task);
+            let start = of
+                .clone()
+                .map(crate::trace::Slice::start)
+                .min()
+                .unwrap_or_default();
+            (
+                start,
+                of.map(crate::trace::Slice::end).max().unwrap_or_default(),
+            )
+        };
+        let last_start = (0..tasks).map(|t| span(t).0).max().unwrap_or_default();
+        let first_end = (0..tasks).map(|t| span(t).1).min().unwrap_or_default();
+        let overlap = first_end.saturating_sub(last_start);
+        RaceRun {
+            run,
+            final_value,
+            start_skew: Duration::ZERO,
+            overlap,
+            preemptions: Some(0),
+            lined_up: true,
+        }
+    }
 }
 
 /// The measured runs of one mode.
@@ -161,7 +206,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                 pin,
             };
             let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
-            engine::Runner::new(mode.name(), config.threads, estimate, move || {
+            let runner = engine::Runner::new(mode.name(), config.threads, estimate, move || {
                 // Pinning (the point of --one-core) or creating the threads can fail.
                 let run = race::run(&race).with_context(|| {
                     format!("the {} race of {} threads", mode.name(), config.threads)
@@ -169,7 +214,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                 // For --live: the counter as it ended, not as a thread last read it.
                 crate::live_feed::counter(run.final_value, 0);
                 Ok(run)
-            })
+            });
+            match pin {
+                Some(cpu) => runner.pinned_to(&[cpu]),
+                None => runner,
+            }
         })
         .collect();
     let plan = Plan {

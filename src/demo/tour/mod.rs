@@ -230,12 +230,12 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
     let mut races = race::run(&race_config(sizes.race_iterations), env)?;
     // On one CPU the race needs a preemption inside the loop: lengthen the loop, within a
     // bound, until a run goes wrong; only then, if it still did not, say so.
-    let searching = std::time::Instant::now();
+    let searching = env.now();
     let mut iterations = sizes.race_iterations;
     while crate::claims::find(&races.claims, ClaimId::RaceLostUpdates, None)
         .is_some_and(|c| c.holds == Some(false))
         && iterations < sizes.race_iterations * 100
-        && searching.elapsed() < RACE_SEARCH
+        && env.now() - searching < RACE_SEARCH
     {
         iterations *= 10;
         step("race (a longer loop)", Turns::Switches);
