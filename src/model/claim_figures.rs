@@ -115,6 +115,8 @@ pub struct NoGainAboveCpusFigures {
 pub struct FitIsTheWorkFigures {
     pub(crate) serial_fraction: f64,
     pub(crate) rms_error: f64,
+    /// The rms error relative to each fitted speedup, by which the fit is judged.
+    pub(crate) relative_rms_error: f64,
     pub(crate) cpu_capacity: f64,
     pub(crate) verdict: Verdict,
     pub(crate) baseline_ms: f64,

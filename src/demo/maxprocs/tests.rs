@@ -206,6 +206,42 @@ mod claim_tests {
         )
     }
 
+    /// The fit is judged relative to the speedups: the same 3% noise of the runs fits at 8
+    /// CPUs and at 64 (where it is 2 in speedup), and runs 9% off the curve do not fit at
+    /// either.
+    #[test]
+    fn a_fit_is_judged_by_its_error_relative_to_the_speedups() {
+        let noisy = |cpus: usize, off: f64| -> Vec<(usize, f64, [f64; 2])> {
+            let mut ps: Vec<usize> = vec![1, 2];
+            ps.extend([4, 8, 16, 32, 64].into_iter().filter(|&p| p <= cpus));
+            ps.into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let noise = if i % 2 == 0 { 1.0 - off } else { 1.0 + off };
+                    let s = if p == 1 { 1.0 } else { p as f64 * noise };
+                    (p, 800.0 / s, [s * 0.99, s * 1.01])
+                })
+                .collect()
+        };
+        for cpus in [8, 64] {
+            let quiet = judge(&noisy(cpus, 0.03), cpus as f64, Verdict::Quiet);
+            assert_eq!(
+                holds(&quiet, ClaimId::MaxprocsFitIsTheWork),
+                Some(true),
+                "{cpus} CPUs, 3% noise: {}",
+                text(&quiet, ClaimId::MaxprocsFitIsTheWork)
+            );
+            let off = judge(&noisy(cpus, 0.09), cpus as f64, Verdict::Quiet);
+            assert_eq!(
+                holds(&off, ClaimId::MaxprocsFitIsTheWork),
+                Some(false),
+                "{cpus} CPUs, 9% off: {}",
+                text(&off, ClaimId::MaxprocsFitIsTheWork)
+            );
+            assert!(text(&off, ClaimId::MaxprocsFitIsTheWork).contains("% on average"));
+        }
+    }
+
     #[test]
     fn smt_is_a_gain_of_its_own_not_a_serial_fraction() {
         let points = smt_sweep(1.24);
