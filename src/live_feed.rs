@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -92,6 +92,13 @@ pub(crate) static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 static FEED: Mutex<Feed> = Mutex::new(Feed::new());
 
+/// The race's shared counter as last read, the total it must come to, and whether the current
+/// run has read it: atomics, not the feed's lock, because the race's threads hand it over
+/// while they race, and a lock between them would change what they race over.
+static COUNTER: AtomicI64 = AtomicI64::new(0);
+static RIGHT_TOTAL: AtomicI64 = AtomicI64::new(0);
+static COUNTED: AtomicBool = AtomicBool::new(false);
+
 /// What the current run has shown so far.
 #[derive(Debug)]
 pub(crate) struct Feed {
@@ -109,7 +116,6 @@ pub(crate) struct Feed {
     /// Each worker's slices of this run, ns since its start, keyed by (epoch, worker).
     workers: BTreeMap<(Instant, usize), Vec<LiveSlice>>,
     units_done: BTreeMap<usize, u64>,
-    counter: Option<(i64, i64)>,
     /// Each mode's last run's wall time, in the order the modes first ran.
     walls: Vec<(String, Duration)>,
     /// Finished runs' last views, where a terminal that cannot redraw prints each once.
@@ -137,7 +143,6 @@ impl Feed {
             units_per_task: None,
             workers: BTreeMap::new(),
             units_done: BTreeMap::new(),
-            counter: None,
             walls: Vec::new(),
             keep_finished: false,
             finished: Vec::new(),
@@ -168,7 +173,9 @@ pub(crate) fn set_demo(name: &str, turns: Turns) {
 /// to when every thread is done.
 pub(crate) fn counter(value: i64, right_total: i64) {
     if active() {
-        feed().counter = Some((value, right_total));
+        COUNTER.store(value, Ordering::Relaxed);
+        RIGHT_TOTAL.store(right_total, Ordering::Relaxed);
+        COUNTED.store(true, Ordering::Release);
     }
 }
 
@@ -195,7 +202,7 @@ pub(crate) fn run_started(
     feed.units_per_task = units_per_task;
     feed.workers.clear();
     feed.units_done.clear();
-    feed.counter = None;
+    COUNTED.store(false, Ordering::Release);
     feed.children.clear();
     feed.sampled.clear();
 }
@@ -358,7 +365,12 @@ fn view_of(feed: &Feed, now: Instant, others: BTreeMap<usize, f64>) -> View {
         units_per_task: feed.units_per_task,
         tasks: feed.tasks,
         others,
-        counter: feed.counter,
+        counter: COUNTED.load(Ordering::Acquire).then(|| {
+            (
+                COUNTER.load(Ordering::Relaxed),
+                RIGHT_TOTAL.load(Ordering::Relaxed),
+            )
+        }),
         baseline: feed.walls.first().cloned(),
         last_wall: feed
             .walls

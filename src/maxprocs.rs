@@ -88,11 +88,7 @@ impl Limit {
 /// Rust's `std::thread::available_parallelism` on Linux: the affinity count capped by the
 /// quota rounded down, never below 1.
 pub(crate) fn rust_default(facts: &CpuFacts) -> usize {
-    let cpus = facts.schedulable();
-    match facts.quota {
-        Some(q) => cpus.min((q.floor() as usize).max(1)),
-        None => cpus,
-    }
+    crate::sys::rust_available(facts.schedulable(), facts.quota)
 }
 
 /// Go 1.25's default `GOMAXPROCS`, given the value of the `GOMAXPROCS` variable: the affinity

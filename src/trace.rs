@@ -110,7 +110,6 @@ impl Slice {
         self.end_ns - self.start_ns
     }
 
-    /// The resolution in µs this slice was merged at, `None` where it is as measured.
     /// The slice as `--live` holds it.
     pub(crate) fn live(&self) -> crate::live_feed::LiveSlice {
         crate::live_feed::LiveSlice {
@@ -122,6 +121,7 @@ impl Slice {
         }
     }
 
+    /// The resolution in µs this slice was merged at, `None` where it is as measured.
     pub(crate) fn merged_us(&self) -> Option<u32> {
         (self.merged_us > 0).then_some(self.merged_us)
     }
@@ -425,6 +425,7 @@ impl Recorder {
 
     /// The resolution in µs merged at so far, `None` where every slice is as measured.
     #[cfg(test)]
+    /// The resolution in µs this slice was merged at, `None` where it is as measured.
     pub(crate) fn merged_us(&self) -> Option<u32> {
         (self.merged_us > 0).then_some(self.merged_us)
     }

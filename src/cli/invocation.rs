@@ -13,6 +13,7 @@ use crate::engine::Env;
 use crate::error::UsageError;
 use crate::interrupt;
 use crate::limits::MAX_WIDTH;
+use crate::model::Demo;
 use crate::report::{Lanes, RenderOptions, timeline};
 use clap::CommandFactory;
 use std::ffi::OsString;
@@ -90,30 +91,31 @@ impl Cli {
     /// tasks); fewer frames on one CPU, where drawing competes with the work.
     fn live(
         &self,
-        name: &str,
+        demo: Demo,
         view: Option<&TimelineArgs>,
         available: usize,
     ) -> Option<crate::live::Start> {
         if !self.output.live || self.output.quiet {
             return None;
         }
-        let lanes = match (&self.command, view.map(|v| v.lanes.into())) {
-            (Command::GilSim(_), _) | (_, Some(Lanes::Task)) => crate::live::LaneKind::Task,
-            _ => crate::live::LaneKind::Cpu,
+        let gil = demo == Demo::GilSim;
+        let lanes = if gil || view.is_some_and(|v| Lanes::from(v.lanes) == Lanes::Task) {
+            Lanes::Task
+        } else {
+            Lanes::Cpu
         };
-        let one_cpu = available == 1;
-        let turns = if matches!(self.command, Command::GilSim(_)) {
+        let turns = if gil {
             crate::live_feed::Turns::Lock
         } else {
             crate::live_feed::Turns::Switches
         };
         Some(crate::live::Start {
-            demo: name.to_string(),
+            demo: demo.name().to_string(),
             turns,
             color: self.output.color.enabled(std::io::stderr().is_terminal()),
             lanes,
             watched: Vec::new(),
-            fps: if one_cpu { 5 } else { 15 },
+            fps: if available == 1 { 5 } else { 15 },
         })
     }
 
@@ -163,13 +165,14 @@ impl Cli {
         };
         let live = match &job {
             Job::Worker(_) | Job::Completions(_) | Job::Info(_) => None,
-            Job::Tour(_) => self.live("tour", view, available),
-            Job::Parallel(_) => self.live("parallel", view, available),
-            Job::Interleave(_) => self.live("interleave", view, available),
-            Job::Race(_) => self.live("race", view, available),
-            Job::GilSim(_) => self.live("gil-sim", view, available),
-            Job::Maxprocs(_) => self.live("maxprocs", view, available),
-        };
+            Job::Tour(_) => Some(Demo::Tour),
+            Job::Parallel(_) => Some(Demo::Parallel),
+            Job::Interleave(_) => Some(Demo::Interleave),
+            Job::Race(_) => Some(Demo::Race),
+            Job::GilSim(_) => Some(Demo::GilSim),
+            Job::Maxprocs(_) => Some(Demo::Maxprocs),
+        }
+        .and_then(|demo| self.live(demo, view, available));
         Invocation {
             live,
             render: self.render_options(view),

@@ -118,8 +118,8 @@ fn every_demo_in_every_format() {
 fn every_number_in_the_text_is_in_the_json_on_every_machine() {
     for case in cases() {
         for (name, args) in COMMANDS {
-            let (_, document) = run(args, &case);
-            let text = document.render(&invocation(args, &case.machine).render);
+            let (text_invocation, document) = run(args, &case);
+            let text = document.render(&text_invocation.render);
             let json_args: Vec<&str> = ["--format", "json"].iter().chain(args).copied().collect();
             let json = document.render(&invocation(&json_args, &case.machine).render);
             let json: serde_json::Value = serde_json::from_str(&json).expect("the JSON parses");

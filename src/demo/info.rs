@@ -104,15 +104,7 @@ fn topology_notes(topology: &Topology) -> Vec<String> {
             .core_types
             .iter()
             .map(|t| {
-                let noun = match t.name.as_str() {
-                    "P" | "E" => format!("{}-core", t.name),
-                    name => format!("{name} core"),
-                };
-                let noun = if t.cores == 1 {
-                    noun
-                } else {
-                    format!("{noun}s")
-                };
+                let noun = crate::sys::plural(t.cores, &crate::sys::core_noun(&t.name, false));
                 let capacity = t
                     .sched_capacity
                     .map_or_else(String::new, |c| format!(", capacity {c} of 1024"));

@@ -49,7 +49,6 @@ fn quiet(watched: Vec<usize>) -> Interference {
             kept_disturbed: 0,
         },
         threshold_cpus: 0.2,
-        advised_runs: None,
     }
 }
 

@@ -87,15 +87,19 @@ impl Env {
     /// sleeps: how busy other programs keep them.
     pub(crate) fn look(&self, duration: Duration) -> Reading {
         let before = self.meter.snapshot();
-        #[cfg(test)]
-        if let Some(script) = &self.script {
-            script.look(duration);
-            let after = self.meter.snapshot();
-            return Reading::between(&before, &after, &self.mask(), self.meter.tick());
-        }
-        std::thread::sleep(duration);
+        self.pass(duration);
         let after = self.meter.snapshot();
         Reading::between(&before, &after, &self.mask(), self.meter.tick())
+    }
+
+    /// Lets `duration` go by: asleep, or on a scripted machine's clock.
+    #[cfg_attr(not(test), allow(clippy::unused_self, reason = "a script's clock in tests"))]
+    fn pass(&self, duration: Duration) {
+        #[cfg(test)]
+        if let Some(script) = &self.script {
+            return script.look(duration);
+        }
+        std::thread::sleep(duration);
     }
 
     /// The clock runs are timed on.
@@ -210,10 +214,10 @@ impl<'a, R> Runner<'a, R> {
         }
     }
 
-    /// Its workers are pinned to `cpus`.
+    /// Its workers are pinned to `cpus` (to none where it is empty).
     #[must_use]
     pub(crate) fn pinned_to(mut self, cpus: &[usize]) -> Self {
-        self.pinned = Some(cpus.to_vec());
+        self.pinned = (!cpus.is_empty()).then(|| cpus.to_vec());
         self
     }
 
@@ -238,18 +242,14 @@ impl<'a, R> Runner<'a, R> {
     {
         #[cfg(test)]
         if let Some(script) = &env.script {
-            let tasks = plan
-                .tasks_and_units
-                .map_or(self.threads, |(tasks, _)| tasks);
             let run = script.run(&script::RunSpec {
                 workers: self.threads,
                 estimate: self.estimate,
-                tasks,
+                tasks: plan.tasks(self.threads),
                 pinned: self.pinned.as_deref(),
                 interleaving: self.interleaving,
                 one_at_a_time: self.one_at_a_time,
                 round,
-                mode: &self.name,
                 checksum: match plan.oracle {
                     Oracle::Known(value) => Some(value),
                     Oracle::FirstMode => None,
@@ -285,6 +285,13 @@ pub(crate) struct Plan {
     /// The tasks of a run and the kernel units each does, where every mode runs the same
     /// tasks: `--live` shows each task's progress from it.
     pub(crate) tasks_and_units: Option<(usize, u64)>,
+}
+
+impl Plan {
+    /// The tasks of a run of a mode on `threads` threads: the plan's, or one a thread.
+    fn tasks(&self, threads: usize) -> usize {
+        self.tasks_and_units.map_or(threads, |(tasks, _)| tasks)
+    }
 }
 
 /// One measured run.
@@ -365,9 +372,8 @@ pub(crate) fn measure<R: Measurement>(
     let started = env.now();
 
     let live_started = |runner: &Runner<'_, R>, round: String| {
-        let (tasks, units) = plan
-            .tasks_and_units
-            .map_or((runner.threads, None), |(t, u)| (t, Some(u)));
+        let units = plan.tasks_and_units.map(|(_, units)| units);
+        let tasks = plan.tasks(runner.threads);
         crate::live_feed::run_started(&runner.name, round, runner.estimate, tasks, units);
     };
     for warmup in 0..plan.repeats.warmup {
@@ -483,7 +489,7 @@ fn used_reading<R>(measured: &[Measured<R>]) -> Reading {
 }
 
 /// How long this process's work ran on each CPU in a run, from its slices.
-fn work_by_cpu(run: &Run) -> BTreeMap<usize, Duration> {
+pub(crate) fn work_by_cpu(run: &Run) -> BTreeMap<usize, Duration> {
     let mut by_cpu = BTreeMap::new();
     for s in &run.slices {
         if let Some(cpu) = s.cpu() {

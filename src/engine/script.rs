@@ -15,7 +15,7 @@
 //! and workers that share a CPU take turns in [`Script::quantum`]s. A run's wall time is its
 //! estimate, which the demo made for as many workers at once as the mask and quota allow,
 //! scaled to the CPU time the quota and other programs leave those workers, times the
-//! mode's and the run's factors.
+//! run's factor.
 
 use crate::exec::Run;
 use crate::interference::Scripted;
@@ -45,8 +45,6 @@ pub(crate) struct Script {
     pub(crate) jitter: Vec<f64>,
     /// How long a worker runs before another on its CPU takes a turn.
     pub(crate) quantum: Duration,
-    /// Modes slower than their estimate says, by this factor (1 where not named).
-    pub(crate) slower: Vec<(String, f64)>,
     /// What the unsynchronised race's counter ends at (0: no update lost).
     pub(crate) race_ends_at: i64,
     /// The cost of one switch between OS threads or processes, and between green tasks, for
@@ -71,7 +69,6 @@ pub(crate) struct RunSpec<'a> {
     pub(crate) one_at_a_time: bool,
     /// The measured round, or `None` for a warm-up.
     pub(crate) round: Option<usize>,
-    pub(crate) mode: &'a str,
     pub(crate) checksum: Option<u64>,
 }
 
@@ -92,7 +89,6 @@ impl Script {
             others: vec![0.0],
             jitter: vec![1.0, 1.03, 0.98, 1.01, 0.97, 1.02, 0.99],
             quantum: Duration::from_millis(1),
-            slower: Vec::new(),
             race_ends_at: -4_181,
             switch_ns: 1500.0,
             green_switch_ns: 120.0,
@@ -127,7 +123,7 @@ impl Script {
     /// The load other programs put on `cpu` when they hold `others` CPUs.
     fn others_on(&self, cpu: usize, others: f64) -> f64 {
         let at = self.mask.iter().position(|&c| c == cpu).unwrap_or(0);
-        (others - at as f64).clamp(0.0, 1.0)
+        crate::interference::filled_from_the_first(others, at)
     }
 
     /// Moves the clock by `wall`, in which this process ran `own` on each CPU and other
@@ -206,13 +202,8 @@ impl Script {
             .sum::<f64>()
             .min(self.capacity)
             .max(0.25);
-        let slower = self
-            .slower
-            .iter()
-            .find(|(mode, _)| mode == spec.mode)
-            .map_or(1.0, |(_, f)| *f);
         let jitter = if spec.round.is_some() { jitter } else { 1.0 };
-        let wall = estimate.mul_f64(assumed / left.min(lanes as f64) * slower * jitter);
+        let wall = estimate.mul_f64(assumed / left.min(lanes as f64) * jitter);
 
         let mut slices = Vec::new();
         let mut switches = 0;
@@ -275,14 +266,7 @@ impl Script {
                 }
             }
         }
-        let mut own: BTreeMap<usize, Duration> = BTreeMap::new();
-        for s in &slices {
-            if let Some(cpu) = s.cpu() {
-                *own.entry(cpu).or_default() += s.end().saturating_sub(s.start());
-            }
-        }
-        self.advance(wall, &own, others);
-        Run {
+        let run = Run {
             wall,
             checksum: spec.checksum.unwrap_or(CHECKSUM),
             slices,
@@ -290,6 +274,8 @@ impl Script {
                 voluntary: 0,
                 involuntary: switches,
             }),
-        }
+        };
+        self.advance(wall, &super::work_by_cpu(&run), others);
+        run
     }
 }

@@ -181,7 +181,7 @@ impl Meter {
         cpus.into_iter()
             .enumerate()
             .map(|(i, cpu)| {
-                let load = (others - i as f64).clamp(0.0, 1.0);
+                let load = filled_from_the_first(others, i);
                 let own = if i == 0 { own.as_secs_f64() } else { 0.0 };
                 CpuTicks {
                     cpu,
@@ -191,6 +191,14 @@ impl Meter {
             })
             .collect()
     }
+}
+
+/// The share of the `index`-th CPU of a mask that other programs holding `others` CPUs take,
+/// where they fill CPUs from the first (1.5 holds the first and half the second), as busy
+/// programs pinned to CPUs do: for synthetic and scripted machines.
+#[cfg(test)]
+pub(crate) fn filled_from_the_first(others: f64, index: usize) -> f64 {
+    (others - index as f64).clamp(0.0, 1.0)
 }
 
 /// The counters of a scripted machine: a clock that stands still until a scripted run or look

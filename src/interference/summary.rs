@@ -44,8 +44,10 @@ pub struct ModeInterference {
     pub(crate) disturbed_runs: usize,
 }
 
-/// A report's interference, as its top-level JSON `interference`.
+/// A report's interference, as its top-level JSON `interference` (with `advised_runs`, which
+/// follows from the verdict and the rounds: see [`Interference::advised_runs`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "InterferenceJson")]
 pub struct Interference {
     /// Over the rounds the figures come from.
     pub(crate) others_cpus: Option<f64>,
@@ -61,8 +63,38 @@ pub struct Interference {
     pub(crate) rounds: Rounds,
     /// The [`threshold`], so a script can see the line it was judged by.
     pub(crate) threshold_cpus: f64,
-    /// Where the runs were disturbed, the `--runs` the notes advise measuring again with.
-    pub(crate) advised_runs: Option<usize>,
+}
+
+/// [`Interference`] as the JSON writes it: its fields, then what they advise.
+#[derive(Serialize)]
+struct InterferenceJson {
+    others_cpus: Option<f64>,
+    steal_cpus: Option<f64>,
+    resolution_cpus: Option<f64>,
+    busiest_cpu: Option<usize>,
+    verdict: Verdict,
+    watched_cpus: Vec<usize>,
+    wall_ms: f64,
+    rounds: Rounds,
+    threshold_cpus: f64,
+    advised_runs: Option<usize>,
+}
+
+impl From<Interference> for InterferenceJson {
+    fn from(i: Interference) -> InterferenceJson {
+        InterferenceJson {
+            advised_runs: i.advised_runs(),
+            others_cpus: i.others_cpus,
+            steal_cpus: i.steal_cpus,
+            resolution_cpus: i.resolution_cpus,
+            busiest_cpu: i.busiest_cpu,
+            verdict: i.verdict,
+            watched_cpus: i.watched_cpus,
+            wall_ms: i.wall_ms,
+            rounds: i.rounds,
+            threshold_cpus: i.threshold_cpus,
+        }
+    }
 }
 
 /// How the measured rounds went.
@@ -80,20 +112,11 @@ pub(crate) struct Rounds {
     pub(crate) kept_disturbed: usize,
 }
 
-/// Where `verdict` is disturbed, the `--runs` to measure again with: three times as many, at
-/// least 9, so that the quiet rounds can outnumber the disturbed ones.
-fn advised_runs(verdict: Verdict, rounds: Rounds) -> Option<usize> {
-    (verdict == Verdict::Disturbed).then(|| (rounds.planned * 3).max(9))
-}
-
 impl Interference {
-    /// The same, with the advice its verdict and rounds call for.
-    #[must_use]
-    pub(crate) fn with_advice(self) -> Interference {
-        Interference {
-            advised_runs: advised_runs(self.verdict, self.rounds),
-            ..self
-        }
+    /// Where the runs were disturbed, the `--runs` to measure again with: three times as
+    /// many, at least 9, so that the quiet rounds can outnumber the disturbed ones.
+    pub(crate) fn advised_runs(&self) -> Option<usize> {
+        (self.verdict == Verdict::Disturbed).then(|| (self.rounds.planned * 3).max(9))
     }
 
     /// The reading of a report's used rounds together, with how the rounds went.
@@ -108,7 +131,6 @@ impl Interference {
             wall_ms: reading.wall.as_secs_f64() * 1e3,
             rounds,
             threshold_cpus: threshold(watched.len()),
-            advised_runs: advised_runs(reading.verdict(), rounds),
         }
     }
 
@@ -163,9 +185,7 @@ impl Interference {
             wall_ms: wall,
             rounds,
             threshold_cpus: line,
-            advised_runs: None,
         }
-        .with_advice()
     }
 }
 
@@ -191,7 +211,7 @@ impl Interference {
         } else {
             Verdict::all(verdicts)
         };
-        tour.with_advice()
+        tour
     }
 
     /// The most CPUs other programs and the hypervisor can have taken during `part`, a
@@ -241,7 +261,7 @@ impl Interference {
                 notes.push(format!(
                     "Disturbed: other programs used {:.2} of {of} during these runs{mostly}{steal}. Every figure above is off, and not by the same amount for every mode (a mode that needs more CPUs loses more, and Linux shares a busy CPU per thread), so speedups may be understated or overstated; close them, or measure again with --runs {}.",
                     self.others_cpus.unwrap_or(0.0),
-                    advised_runs(self.verdict, r).unwrap_or_default(),
+                    self.advised_runs().unwrap_or_default(),
                 ));
             }
             Verdict::Unknown if self.others_cpus.is_none() => notes.push(

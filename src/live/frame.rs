@@ -2,25 +2,18 @@
 //! width and the style, so that a frame can be tested without a terminal or a clock.
 
 use crate::live_feed::{Turns, View};
-use crate::report::timeline::{MAX_LANES, symbol_char};
+use crate::report::Lanes;
+use crate::report::timeline::{MAX_LANES, MIN_WIDTH, symbol_char};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// What a lane stands for (`--lanes`): a CPU, or a task (gil-sim draws its threads this way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LaneKind {
-    Cpu,
-    Task,
-}
-
-/// The narrowest frame that has lanes.
-const MIN_WIDTH: usize = 20;
 
 /// How a frame is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Style {
     pub(crate) color: bool,
-    pub(crate) lanes: LaneKind,
+    /// What a lane stands for (`--lanes`): a CPU, or a task (gil-sim draws its threads this
+    /// way). The narrowest frame with lanes is the narrowest timeline.
+    pub(crate) lanes: Lanes,
 }
 
 /// The frame's lines, none wider than `width` columns.
@@ -105,7 +98,7 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
                 push_symbol(
                     &mut line,
                     cell[0].0,
-                    style.color && style.lanes == LaneKind::Cpu,
+                    style.color && style.lanes == Lanes::Cpu,
                 );
             }
         }
@@ -113,8 +106,8 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
     }
     if !left_out.is_empty() {
         let what = match style.lanes {
-            LaneKind::Cpu => "cpu",
-            LaneKind::Task => "task",
+            Lanes::Cpu => "cpu",
+            Lanes::Task => "task",
         };
         lines.push(clip(
             &format!(
@@ -179,16 +172,16 @@ struct Drawn {
     end_ns: u64,
 }
 
-fn lanes(view: &View, kind: LaneKind) -> Vec<Lane> {
+fn lanes(view: &View, kind: Lanes) -> Vec<Lane> {
     let mut lanes: BTreeMap<usize, Lane> = BTreeMap::new();
     for s in &view.slices {
         let (number, label, symbol) = match kind {
-            LaneKind::Cpu => {
+            Lanes::Cpu => {
                 let cpu = s.cpu.unwrap_or(usize::MAX);
                 let label = s.cpu.map_or_else(|| "cpu?".into(), |c| format!("cpu{c}"));
                 (cpu, label, s.task)
             }
-            LaneKind::Task => (
+            Lanes::Task => (
                 s.task,
                 format!("task{}", s.task),
                 s.cpu.unwrap_or(usize::MAX),
@@ -383,7 +376,7 @@ mod tests {
 
     const PLAIN: Style = Style {
         color: false,
-        lanes: LaneKind::Cpu,
+        lanes: Lanes::Cpu,
     };
 
     #[test]
@@ -450,7 +443,7 @@ mod tests {
             60,
             Style {
                 color: true,
-                lanes: LaneKind::Cpu,
+                lanes: Lanes::Cpu,
             },
         );
         assert!(coloured[1].contains("\x1b[38;5;67m0"), "{:?}", coloured[1]);
@@ -471,7 +464,7 @@ mod tests {
             30,
             Style {
                 color: false,
-                lanes: LaneKind::Task,
+                lanes: Lanes::Task,
             },
         );
         assert!(lines[1].starts_with("task0 |3333"), "{lines:?}");

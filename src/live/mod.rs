@@ -10,5 +10,4 @@
 pub(crate) mod frame;
 mod screen;
 
-pub(crate) use frame::LaneKind;
 pub(crate) use screen::{Session, Start};

@@ -3,7 +3,7 @@
 //! interrupt handler keeps working), the cursor hidden meanwhile, and the block cleared and
 //! the cursor shown again however the run ends.
 
-use super::frame::{self, LaneKind, Style};
+use super::frame::{self, Style};
 use crate::interference::{Meter, Reading, Snapshot};
 use crate::live_feed::LiveStats;
 use std::fmt::Write as _;
@@ -19,7 +19,7 @@ pub(crate) struct Start {
     /// How its tasks take turns (gil-sim's behind one lock).
     pub(crate) turns: crate::live_feed::Turns,
     pub(crate) color: bool,
-    pub(crate) lanes: LaneKind,
+    pub(crate) lanes: crate::report::Lanes,
     /// The CPUs this process may use: those whose other programs are shown.
     pub(crate) watched: Vec<usize>,
     /// Frames a second: fewer on one CPU, where drawing competes with the work.
@@ -176,11 +176,7 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
         let now = Instant::now();
         if dumb {
             // Nothing is redrawn: only the runs that ended are printed.
-            let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
-            for done in crate::live_feed::take_finished() {
-                let lines = frame::render(&done, cols.saturating_sub(1), style);
-                write_err(&(lines.join("\n") + "\n"));
-            }
+            print_finished(&term, style);
         } else {
             sample_children(&mut child_times);
             let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
@@ -226,17 +222,23 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
     }
     // A terminal that cannot redraw still gets the runs that ended since the last frame.
     if dumb {
-        let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
-        for done in crate::live_feed::take_finished() {
-            let lines = frame::render(&done, cols.saturating_sub(1), style);
-            write_err(&(lines.join("\n") + "\n"));
-        }
+        print_finished(&term, style);
     }
     LiveStats {
         cpu_ms: crate::sys::thread_cpu_time().map(|t| t.as_secs_f64() * 1e3),
         frames,
         fps: start.fps,
         wall_ms: began.elapsed().as_secs_f64() * 1e3,
+    }
+}
+
+/// Prints the last frame of each run that ended since the last call, once: for a terminal that
+/// cannot redraw.
+fn print_finished(term: &console::Term, style: Style) {
+    let cols = term.size_checked().map_or(100, |(_, c)| c as usize);
+    for done in crate::live_feed::take_finished() {
+        let lines = frame::render(&done, cols.saturating_sub(1), style);
+        write_err(&(lines.join("\n") + "\n"));
     }
 }
 
@@ -314,23 +316,20 @@ fn others(
     };
     // This process's CPU time over the stretch (all its threads, up to now), shared out over
     // the CPUs as its slices so far are: the slices come up to 20 ms late.
-    let by_cpu = |cpu: usize| -> f64 {
-        view.slices
-            .iter()
-            .filter(|s| s.cpu == Some(cpu))
-            .map(|s| s.end_ns.saturating_sub(s.start_ns) as f64)
-            .sum()
-    };
-    let recorded: f64 = view
-        .slices
-        .iter()
-        .map(|s| s.end_ns.saturating_sub(s.start_ns) as f64)
-        .sum();
+    let mut by_cpu: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
+    let mut recorded = 0.0;
+    for s in &view.slices {
+        let ns = s.end_ns.saturating_sub(s.start_ns) as f64;
+        recorded += ns;
+        if let Some(cpu) = s.cpu {
+            *by_cpu.entry(cpu).or_default() += ns;
+        }
+    }
     let own_s = reading.own.map_or(recorded / 1e9, |own| own.as_secs_f64());
     load.into_iter()
         .map(|(cpu, busy)| {
             let share = if recorded > 0.0 {
-                by_cpu(cpu) / recorded
+                by_cpu.get(&cpu).copied().unwrap_or(0.0) / recorded
             } else {
                 0.0
             };

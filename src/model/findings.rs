@@ -166,6 +166,13 @@ pub struct CpythonReport {
     pub(crate) results: Vec<crate::model::ModeResult>,
 }
 
+impl CpythonReport {
+    /// The interpreter as the text names it: "`CPython` 3.11.7".
+    pub(crate) fn name(&self) -> String {
+        format!("{} {}", self.implementation, self.version)
+    }
+}
+
 /// The moments of a race's runs that let updates collide, or not.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub(crate) struct RaceTiming {

@@ -90,7 +90,9 @@ pub(crate) enum Unit {
 }
 
 impl Unit {
-    fn write(self, value: f64) -> String {
+    /// `value` as the text writes it in this unit; "not measured" (or "not timed") where it
+    /// was not.
+    pub(crate) fn write(self, value: f64) -> String {
         if !value.is_finite() {
             return match self {
                 Unit::Ns => "not timed".into(),

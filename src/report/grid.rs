@@ -102,10 +102,7 @@ impl Grid {
             Some(cpython) => {
                 let mut rows = report.results.clone();
                 rows.extend(cpython.results.iter().map(|r| ModeResult {
-                    mode: format!(
-                        "{} ({} {})",
-                        r.mode, cpython.implementation, cpython.version
-                    ),
+                    mode: format!("{} ({})", r.mode, cpython.name()),
                     ..r.clone()
                 }));
                 Grid::of_results(&rows)

@@ -24,8 +24,8 @@ pub(crate) use os::{
     pin_current_thread, process_context_switches, process_cpu_time, process_last_cpu,
     process_stopped, signal_ignored, thread_context_switches, thread_cpu_time,
 };
-pub(crate) use topology::Reach;
 pub use topology::Topology;
+pub(crate) use topology::{Reach, core_noun, plural};
 
 use cgroup::{cgroup_quota, cgroup_quota_at};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -66,7 +66,12 @@ pub struct Machine {
 impl Machine {
     /// Reads the facts of the machine this process runs on.
     pub fn detect() -> Machine {
-        let logical_cpus = online_cpus().unwrap_or_else(num_cpus::get);
+        let topology = Topology::read(Path::new("/sys"));
+        let logical_cpus = topology
+            .as_ref()
+            .map(|t| t.cpus.len())
+            .or_else(online_cpus)
+            .unwrap_or_else(num_cpus::get);
         let available_parallelism =
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let affinity = affinity();
@@ -77,11 +82,11 @@ impl Machine {
             affinity.as_ref().map(Vec::len),
             quota.as_ref().map(|q| q.cpus),
         );
-        let topology = Topology::read(Path::new("/sys"));
         Machine {
             logical_cpus,
-            physical_cores: physical_cores(topology.as_ref())
-                .unwrap_or_else(num_cpus::get_physical),
+            physical_cores: topology
+                .as_ref()
+                .map_or_else(num_cpus::get_physical, |t| t.cores.len()),
             available_parallelism,
             limited_by,
             affinity,
@@ -122,10 +127,7 @@ impl Machine {
         let quota = read_kernel_file(&root.join("proc/self/cgroup"), PROC_FILE_CAP)
             .and_then(|cgroup| cgroup_quota_at(&root.join("sys/fs/cgroup"), &cgroup));
         let schedulable = affinity.as_ref().map_or(logical_cpus, Vec::len);
-        // Rust's rule on Linux: the affinity mask, then at most the quota rounded down.
-        let available_parallelism = quota.as_ref().map_or(schedulable, |q| {
-            schedulable.min((q.cpus.floor() as usize).max(1))
-        });
+        let available_parallelism = rust_available(schedulable, quota.as_ref().map(|q| q.cpus));
         Ok(Machine {
             logical_cpus,
             physical_cores: topology.cores.len(),
@@ -153,8 +155,7 @@ impl Machine {
     /// `mask` under `quota` CPUs, as Rust and rayon would size for it: for scripted runs.
     #[cfg(test)]
     pub(crate) fn synthetic(logical: usize, mask: Vec<usize>, quota: Option<f64>) -> Machine {
-        let available_parallelism =
-            quota.map_or(mask.len(), |q| mask.len().min((q.floor() as usize).max(1)));
+        let available_parallelism = rust_available(mask.len(), quota);
         Machine {
             logical_cpus: logical,
             physical_cores: logical,
@@ -250,10 +251,6 @@ impl Machine {
 }
 
 /// The physical cores the topology counts, where it was read.
-fn physical_cores(topology: Option<&Topology>) -> Option<usize> {
-    topology.map(|t| t.cores.len()).filter(|&n| n > 0)
-}
-
 /// The CPUs a process may run on, from its `/proc/PID/status` (`Cpus_allowed_list`).
 fn allowed_cpus(status: &str) -> Option<Vec<usize>> {
     status
@@ -333,6 +330,14 @@ const CPUINFO_CAP: u64 = 1 << 20;
 
 /// Enough for any `/proc/PID/status` or `/proc/PID/cgroup`.
 const PROC_FILE_CAP: u64 = 1 << 16;
+
+/// Rust's `std::thread::available_parallelism` on Linux: the CPUs this process may be
+/// scheduled on, capped by the quota rounded down, never below 1.
+pub(crate) fn rust_available(schedulable: usize, quota: Option<f64>) -> usize {
+    quota.map_or(schedulable, |q| {
+        schedulable.min((q.floor() as usize).max(1))
+    })
+}
 
 fn online_cpus() -> Option<usize> {
     let text = fs::read_to_string("/sys/devices/system/cpu/online").ok()?;

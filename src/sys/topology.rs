@@ -114,6 +114,10 @@ impl Topology {
         }
         let is_online: BTreeSet<usize> = online.iter().copied().collect();
         let nodes = numa_nodes(sys);
+        let node_of: BTreeMap<usize, usize> = nodes
+            .iter()
+            .flat_map(|(node, cpus)| cpus.iter().map(move |&cpu| (cpu, *node)))
+            .collect();
         let hybrid = [
             ("P", "devices/cpu_core/cpus"),
             ("E", "devices/cpu_atom/cpus"),
@@ -140,10 +144,7 @@ impl Topology {
                 core: 0,
                 package,
                 die: read_number(&topo.join("die_id")),
-                node: nodes
-                    .iter()
-                    .find(|(_, cpus)| cpus.contains(&cpu))
-                    .map(|(n, _)| *n),
+                node: node_of.get(&cpu).copied(),
                 core_type: String::new(),
                 sched_capacity: read_number(&dir.join("cpu_capacity"))
                     .and_then(|c| u32::try_from(c).ok()),
@@ -168,14 +169,13 @@ impl Topology {
                 ..place
             })
             .collect();
+        let row_of: BTreeMap<usize, usize> =
+            cpus.iter().enumerate().map(|(i, p)| (p.cpu, i)).collect();
         let cores: Vec<Core> = firsts
             .iter()
             .enumerate()
             .map(|(i, (first, siblings))| {
-                let row = cpus
-                    .iter()
-                    .find(|p| p.cpu == *first)
-                    .expect("its first CPU");
+                let row = &cpus[row_of[first]];
                 Core {
                     core: i,
                     package: row.package,
@@ -294,11 +294,7 @@ impl Topology {
             .core_types
             .iter()
             .map(|t| {
-                let noun = match (alike, t.name.as_str()) {
-                    (true, _) => plural(t.cores, "core"),
-                    (false, "P" | "E") => plural(t.cores, &format!("{}-core", t.name)),
-                    (false, name) => plural(t.cores, &format!("{name} core")),
-                };
+                let noun = plural(t.cores, &core_noun(&t.name, alike));
                 let threads = if t.threads_per_core > 1 {
                     format!(" x {} threads", t.threads_per_core)
                 } else {
@@ -334,7 +330,18 @@ impl Topology {
 }
 
 /// "core" or "cores" after a count.
-fn plural(n: usize, noun: &str) -> String {
+/// What a core of kind `kind` is called: "core" where all are `alike`, else "P-core",
+/// "E-core", or "big core" and the like.
+pub(crate) fn core_noun(kind: &str, alike: bool) -> String {
+    match (alike, kind) {
+        (true, _) => "core".to_string(),
+        (false, "P" | "E") => format!("{kind}-core"),
+        (false, kind) => format!("{kind} core"),
+    }
+}
+
+/// `noun`, or its plural where `n` is not 1.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         noun.to_string()
     } else {

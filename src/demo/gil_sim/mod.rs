@@ -250,9 +250,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     // A Python that is not one, or too old, is bad input: found out before any work.
     let interpreter = match &config.python {
         None => None,
-        Some(Python::Named(given)) => Some(Arc::new(Interpreter::open(
-            &crate::exec::cpython::locate(given)?,
-        )?)),
+        Some(Python::Named(given)) => Some(Arc::new(Interpreter::find(given)?)),
         Some(Python::Ready(found)) => Some(Arc::clone(found)),
     };
     let machine = env.machine.clone();
@@ -435,9 +433,13 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .map(|py| python::report(py, &python_measured));
     if let Some(cpython) = &cpython {
         let started = python::model_processes_started_ms(&measured);
-        let checksums = claims.pop();
-        claims.extend(python::claims(&results, cpython, started, &interference));
-        claims.extend(checksums);
+        // CPython's claims read beside the model's, before the checksums that end every list.
+        let at = claims
+            .iter()
+            .position(|c| c.id == crate::model::ClaimId::WorkChecksums)
+            .unwrap_or(claims.len());
+        let beside = python::claims(&results, cpython, started, &interference);
+        claims.splice(at..at, beside);
     }
     let mut notes = Notes {
         config,
@@ -451,9 +453,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     .sentences();
     match (&cpython, &interpreter) {
         (Some(cpython), _) => {
-            let model_handoffs = results
-                .iter()
-                .find(|r| r.mode == Variant::GIL_NEW.name())
+            let model_handoffs = super::result_of(&results, Variant::GIL_NEW)
                 .and_then(|r| r.findings.gil())
                 .map(|g| g.handoffs_per_s);
             // Its claims are among each mode's sentences above.

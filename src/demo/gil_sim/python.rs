@@ -67,14 +67,7 @@ impl<'a> PythonPlan<'a> {
 
     /// About how long one run of `mode` takes, its interpreter's start included.
     pub(super) fn estimate(&self, mode: PyMode) -> Duration {
-        let steps = self.work.units.div_ceil(self.work.step_units.max(1));
-        let task = Duration::from_secs_f64(
-            self.work.units as f64 * self.interpreter.facts.ns_per_unit / 1e9,
-        ) + self
-            .work
-            .io_wait
-            .unwrap_or_default()
-            .saturating_mul(u32::try_from(steps).unwrap_or(u32::MAX));
+        let task = self.work.task_time(self.interpreter.facts.ns_per_unit);
         let start = Duration::from_millis(50);
         match mode {
             PyMode::Sequential => task.saturating_mul(self.work.tasks as u32) + start,
@@ -173,7 +166,7 @@ pub(super) fn claims(
     let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
     let unjudgeable = claims::speed_unjudgeable(interference, baseline_ms);
     let py = |name: &str| cpython.results.iter().find(|r| r.mode == name);
-    let model = |variant: Variant| results.iter().find(|r| r.mode == variant.name());
+    let model = |variant: Variant| crate::demo::result_of(results, variant);
     let threads = if cpython.free_threaded {
         "threads gil=1"
     } else {
@@ -184,7 +177,7 @@ pub(super) fn claims(
         (Variant::NO_GIL, "threads gil=0"),
         (Variant::Processes, "processes"),
     ];
-    let version = format!("{} {}", cpython.implementation, cpython.version);
+    let version = cpython.name();
     pairs
         .iter()
         .filter_map(|&(variant, name)| {
@@ -259,9 +252,8 @@ pub(super) fn note(cpython: &CpythonReport, model_handoffs_per_s: Option<u64>) -
         _ => String::new(),
     };
     format!(
-        "The rows marked CPython ran the same tasks in real {} {} ({}, start method {}): {} units of a pure-Python integer loop per task ({} ns each there), timed inside the interpreter, whose own start and exit took {} ms a run besides.{handoffs}",
-        cpython.implementation,
-        cpython.version,
+        "The rows marked CPython ran the same tasks in real {} ({}, start method {}): {} units of a pure-Python integer loop per task ({} ns each there), timed inside the interpreter, whose own start and exit took {} ms a run besides.{handoffs}",
+        cpython.name(),
         cpython.executable,
         cpython.start_method,
         cpython.units_per_task,

@@ -203,18 +203,17 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             .pinned_to(&[cpu]),
         );
     }
-    let green = Runner::new(Way::Green.name(), 1, interleaved_estimate, move || {
-        let g = green::run(work, quantum_units, cpu)?;
-        Ok(Interleaved {
-            run: g.run,
-            green: Some((g.scheduler.switches, g.task_bytes)),
+    modes.push(
+        Runner::new(Way::Green.name(), 1, interleaved_estimate, move || {
+            let g = green::run(work, quantum_units, cpu)?;
+            Ok(Interleaved {
+                run: g.run,
+                green: Some((g.scheduler.switches, g.task_bytes)),
+            })
         })
-    })
-    .interleaving();
-    modes.push(match cpu {
-        Some(cpu) => green.pinned_to(&[cpu]),
-        None => green,
-    });
+        .interleaving()
+        .pinned_to(cpu.as_slice()),
+    );
     if let Some(cpu) = cpu {
         modes.push(
             Runner::new(
@@ -365,7 +364,6 @@ fn cpu_ms(m: &Measured<Interleaved>) -> Option<f64> {
     crate::stats::Summary::of(&samples).map(|s| round_to(s.median, 2))
 }
 
-/// The switch-cost probe of `way`, where it ran.
 /// The switch costs: green tasks', and OS threads' and processes' on `cpu` where one was
 /// chosen (each probe ends when its time budget is spent: [`switch_cost::PROBE_BUDGET`]).
 fn switch_costs(env: &Env, cpu: Option<usize>) -> anyhow::Result<switch_cost::SwitchCosts> {
@@ -390,6 +388,7 @@ fn switch_costs(env: &Env, cpu: Option<usize>) -> anyhow::Result<switch_cost::Sw
     Ok(costs)
 }
 
+/// The switch-cost probe of `way`, where it ran.
 fn probe_of(way: Way, costs: &switch_cost::SwitchCosts) -> Option<&switch_cost::Probe> {
     match way {
         Way::Green => costs.green.as_ref(),

@@ -209,16 +209,8 @@ fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<C
 
 /// "8 cores", "6 P-cores", "4 big cores": the fastest cores, by kind where kinds differ.
 fn cores_phrase(n: usize, reach: &Reach) -> String {
-    let noun = match (reach.alike, reach.fastest_kind.as_str()) {
-        (true, _) => "core".to_string(),
-        (false, kind @ ("P" | "E")) => format!("{kind}-core"),
-        (false, kind) => format!("{kind} core"),
-    };
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
+    let noun = crate::sys::core_noun(&reach.fastest_kind, reach.alike);
+    format!("{n} {}", crate::sys::plural(n, &noun))
 }
 
 /// `maxprocs.smt_gain`: what the other hardware threads of each core added, from P = the

@@ -168,6 +168,15 @@ pub(crate) fn default_tasks(cpus: usize, largest_p: usize) -> usize {
 /// Which flags make the sweep smaller.
 const ADVICE: &str = "use fewer --units, --tasks, --procs or --runs, or a shorter --total-time";
 
+/// The largest P the Amdahl fit is made over, where not every P: Amdahl's law counts
+/// processors that are alike, so the fit stops at the cores of the fastest kind where workers
+/// beyond them would share a core or run on a slower one, within the CPU time there is.
+pub(crate) fn fit_limit(reach: Option<&crate::sys::Reach>, capacity: f64) -> Option<usize> {
+    reach
+        .map(|r| r.fastest_cores)
+        .filter(|&cores| (cores as f64) < capacity.floor())
+}
+
 pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let machine = env.machine.clone();
     let facts = CpuFacts::of(&machine);
@@ -177,12 +186,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         .topology
         .as_ref()
         .map(|t| t.reach(machine.affinity.as_deref()));
-    // Amdahl's law counts processors that are alike: the fit stops at the cores of the
-    // fastest kind where workers beyond them would share a core or run on a slower one.
-    let fit_limit = reach
-        .as_ref()
-        .map(|r| r.fastest_cores)
-        .filter(|&cores| (cores as f64) < capacity.floor());
+    let fit_limit = fit_limit(reach.as_ref(), capacity);
     let landmarks: Vec<usize> = reach
         .iter()
         .flat_map(|r| [r.fastest_cores, r.cores])

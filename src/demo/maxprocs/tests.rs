@@ -171,7 +171,7 @@ mod claim_tests {
         let results = sweep(points);
         let reach = topology.reach(None);
         let cpus = reach.cpus as f64;
-        let limit = Some(reach.fastest_cores).filter(|&c| c < reach.cpus);
+        let limit = super::super::fit_limit(Some(&reach), cpus);
         let points = fit(&results, cpus).points;
         let fit = AmdahlReport::fitted_within(points, cpus, 0.0, limit);
         claims(&results, &fit, &machine(verdict), Some(&reach))

@@ -113,7 +113,7 @@ pub(super) fn topology_notes(
                 None => kinds.push((place.core_type.clone(), vec![place.cpu])),
             }
         }
-        if topology.core_types.len() > 1 && kinds.len() > 1 {
+        if kinds.len() > 1 {
             let on: Vec<String> = kinds
                 .iter()
                 .map(|(kind, cpus)| format!("{kind}: {}", placement::cpus_phrase(cpus)))
@@ -213,9 +213,6 @@ pub(crate) fn placed_note(machine: &Machine, results: &[ModeResult]) -> Option<S
 
 /// "a P-core", "an E-core", "a big core".
 fn kind_phrase(kind: &str) -> String {
-    match kind {
-        "P" => "a P-core".into(),
-        "E" => "an E-core".into(),
-        other => format!("a {other} core"),
-    }
+    let article = if kind == "E" { "an" } else { "a" };
+    format!("{article} {}", crate::sys::core_noun(kind, false))
 }

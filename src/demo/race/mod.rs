@@ -108,26 +108,15 @@ impl Measurement for RaceRun {
             0
         };
         run.checksum = final_value as u64;
-        let tasks = run
-            .slices
-            .iter()
-            .map(crate::trace::Slice::task)
-            .max()
-            .map_or(0, |t| t + 1);
-        let span = |task: usize| {
-            let of = run.slices.iter().filter(|s| s.task() == task);
-            let start = of
-                .clone()
-                .map(crate::trace::Slice::start)
-                .min()
-                .unwrap_or_default();
-            (
-                start,
-                of.map(crate::trace::Slice::end).max().unwrap_or_default(),
-            )
-        };
-        let last_start = (0..tasks).map(|t| span(t).0).max().unwrap_or_default();
-        let first_end = (0..tasks).map(|t| span(t).1).min().unwrap_or_default();
+        // Each task's first start and last end.
+        let mut spans: std::collections::BTreeMap<usize, (Duration, Duration)> =
+            std::collections::BTreeMap::new();
+        for s in &run.slices {
+            let span = spans.entry(s.task()).or_insert((s.start(), s.end()));
+            *span = (span.0.min(s.start()), span.1.max(s.end()));
+        }
+        let last_start = spans.values().map(|s| s.0).max().unwrap_or_default();
+        let first_end = spans.values().map(|s| s.1).min().unwrap_or_default();
         let overlap = first_end.saturating_sub(last_start);
         RaceRun {
             run,
@@ -206,7 +195,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                 pin,
             };
             let estimate = Duration::from_secs_f64(operations as f64 * floor_ns_per_op(mode) / 1e9);
-            let runner = engine::Runner::new(mode.name(), config.threads, estimate, move || {
+            engine::Runner::new(mode.name(), config.threads, estimate, move || {
                 // Pinning (the point of --one-core) or creating the threads can fail.
                 let run = race::run(&race).with_context(|| {
                     format!("the {} race of {} threads", mode.name(), config.threads)
@@ -214,11 +203,8 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                 // For --live: the counter as it ended, not as a thread last read it.
                 crate::live_feed::counter(run.final_value, 0);
                 Ok(run)
-            });
-            match pin {
-                Some(cpu) => runner.pinned_to(&[cpu]),
-                None => runner,
-            }
+            })
+            .pinned_to(pin.as_slice())
         })
         .collect();
     let plan = Plan {

@@ -334,12 +334,7 @@ pub(super) fn harder(races: &Report) -> Section {
 /// What one switch of `way` cost, as a sentence quotes it: "529 ns", or "not timed" where
 /// its probe could not time one (its `interleave.switch_timed` claim says why).
 fn switch_phrase(report: &Report, way: Interleaved) -> String {
-    let ns = switch_cost(report, way);
-    if ns.is_finite() {
-        format!("{ns:.0} ns")
-    } else {
-        "not timed".into()
-    }
+    Unit::Ns.write(switch_cost(report, way))
 }
 
 /// The reasons the switch-cost probes of `report` gave no figure, one sentence each.
@@ -366,8 +361,8 @@ pub(super) fn kinds(one_core: &Report) -> Section {
         "A process has its own address space (memory, files); a thread is a path of execution inside a process, sharing its memory, scheduled preemptively by the OS; a green thread is scheduled by a runtime in user space, cooperatively, on top of OS threads; a coroutine is a function that can suspend and resume (here the green threads are stackless coroutines: Rust futures).".into(),
         format!(
             "Measured on one CPU: a switch between green threads cost {}, between OS threads {}{ratio}, between processes {}; one green thread's whole state was {green_bytes:.0} bytes, against {:.0} KiB of stack reserved per thread.",
-            switch_phrase(one_core, Interleaved::Green),
-            switch_phrase(one_core, Interleaved::Threads),
+            Unit::Ns.write(green),
+            Unit::Ns.write(thread),
             switch_phrase(one_core, Interleaved::Processes),
             thread_bytes / 1024.0
         ),
@@ -379,17 +374,9 @@ pub(super) fn kinds(one_core: &Report) -> Section {
         answer,
         KeyFigure::default()
             .text("switch: green ")
-            .value(
-                "green switch",
-                switch_cost(one_core, Interleaved::Green),
-                Unit::Ns,
-            )
+            .value("green switch", green, Unit::Ns)
             .text(", thread ")
-            .value(
-                "thread switch",
-                switch_cost(one_core, Interleaved::Threads),
-                Unit::Ns,
-            )
+            .value("thread switch", thread, Unit::Ns)
             .text(", process ")
             .value(
                 "process switch",
@@ -430,7 +417,7 @@ pub(super) fn what_they_create(one_core: &Report) -> Section {
 fn python_name(cpu: &Report) -> Option<String> {
     cpu.cpython
         .as_ref()
-        .map(|c| format!("{} {}", c.implementation, c.version))
+        .map(crate::model::findings::CpythonReport::name)
 }
 
 /// `mode`'s speedup in the real Python's rows.
@@ -475,9 +462,8 @@ pub(super) fn gil(cpu: &Report, io: &Report, python_missing: Option<&str>) -> Se
     match (&cpu.cpython, python_missing) {
         (Some(c), _) => answer.push(
             format!(
-                "The same CPU-bound tasks ran in real {} {} ({}) in the same rounds as the model. {} {}",
-                c.implementation,
-                c.version,
+                "The same CPU-bound tasks ran in real {} ({}) in the same rounds as the model. {} {}",
+                c.name(),
                 c.executable,
                 claim_text(cpu, ClaimId::GilModelMatchesCpython, gil_new),
                 claim_text(

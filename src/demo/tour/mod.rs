@@ -137,9 +137,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
             step("python3", Turns::Switches);
             find_python()?
         }
-        PythonWanted::Named(path) => Ok(Arc::new(Interpreter::open(
-            &crate::exec::cpython::locate(path)?,
-        )?)),
+        PythonWanted::Named(path) => Ok(Arc::new(Interpreter::find(path)?)),
         PythonWanted::Off => Err("--no-python".to_string()),
     };
 
@@ -386,10 +384,7 @@ fn trust_note(sections: &[Section], all: &Interference) -> String {
 /// can use, or why there is none (the tour then answers from the model alone). An error only
 /// where the search was interrupted.
 fn find_python() -> anyhow::Result<Result<Arc<Interpreter>, String>> {
-    let found = crate::exec::cpython::locate(Path::new("python3"))
-        .map_err(anyhow::Error::from)
-        .and_then(|path| Interpreter::open(&path));
-    match found {
+    match Interpreter::find(Path::new("python3")) {
         Ok(interpreter) => Ok(Ok(Arc::new(interpreter))),
         Err(e) if crate::interrupt::interrupted() => Err(e),
         Err(e) => Ok(Err(format!("{e:#}").replace("--python ", ""))),

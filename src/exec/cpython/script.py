@@ -141,9 +141,8 @@ def run(mode, tasks, units, seed, step, io_wait_ns, start_method):
     handoffs = sum(1 for a, b in zip(stamps, stamps[1:]) if a != b)
     # JSON written by hand: importing json would lengthen every run's start.
     print(
-        '{"wall_ns": %d, "checksum": "%016x", "handoffs": %d, "last_began_ns": %d, '
-        '"gil_enabled": %s}'
-        % (wall, combined, handoffs, max(began) - start, "true" if gil_enabled() else "false")
+        '{"wall_ns": %d, "checksum": "%016x", "handoffs": %d, "last_began_ns": %d}'
+        % (wall, combined, handoffs, max(began) - start)
     )
 
 
@@ -174,7 +173,6 @@ def info():
     print(
         json.dumps(
             {
-                "executable": sys.executable,
                 "version": platform.python_version(),
                 "implementation": platform.python_implementation(),
                 "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),

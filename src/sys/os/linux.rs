@@ -93,21 +93,29 @@ pub(crate) fn memory_room() -> Option<u64> {
         .min()
 }
 
-pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
+/// `/proc/PID/stat` after the command name (field 2), which may hold spaces and parentheses:
+/// what follows its last ')', from the state (field 3) on.
+fn stat_after_name(pid: u32) -> Option<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: the state follows the last ')'.
-    let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
-    Some(matches!(state, "T" | "t"))
+    Some(stat[stat.rfind(')')? + 1..].to_string())
+}
+
+/// Field `n` (from 1, as `proc(5)` numbers them; 3 or more) of a [`stat_after_name`] text.
+fn stat_field<T: std::str::FromStr>(after_name: &str, n: usize) -> Option<T> {
+    after_name
+        .split_whitespace()
+        .nth(n.checked_sub(3)?)?
+        .parse()
+        .ok()
+}
+
+pub(crate) fn process_stopped(pid: u32) -> Option<bool> {
+    let state: String = stat_field(&stat_after_name(pid)?, 3)?;
+    Some(matches!(state.as_str(), "T" | "t"))
 }
 
 pub(crate) fn process_last_cpu(pid: u32) -> Option<usize> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the ')' closing the name the state is field 3; `processor` is field 39.
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(39 - 3)?
-        .parse()
-        .ok()
+    stat_field(&stat_after_name(pid)?, 39)
 }
 
 pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
@@ -127,11 +135,9 @@ pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
     if let Some(ns) = ns {
         return Some(std::time::Duration::from_nanos(ns));
     }
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the ')' closing the name: state is field 3, utime and stime are fields 14 and 15.
-    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
+    let stat = stat_after_name(pid)?;
+    let utime: u64 = stat_field(&stat, 14)?;
+    let stime: u64 = stat_field(&stat, 15)?;
     Some(clock_tick()? * u32::try_from(utime + stime).ok()?)
 }
 
@@ -157,23 +163,22 @@ pub(crate) fn clock_tick() -> Option<std::time::Duration> {
 }
 
 pub(crate) fn thread_cpu_time() -> Option<std::time::Duration> {
-    let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
-    let total = [usage.user_time(), usage.system_time()]
-        .iter()
-        .map(|t| std::time::Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000))
-        .sum();
-    Some(total)
+    rusage_time(UsageWho::RUSAGE_THREAD)
 }
 
 pub(crate) fn cpu_time() -> Option<std::time::Duration> {
-    let mut total = std::time::Duration::ZERO;
-    for who in [UsageWho::RUSAGE_SELF, UsageWho::RUSAGE_CHILDREN] {
-        let usage = getrusage(who).ok()?;
-        for t in [usage.user_time(), usage.system_time()] {
-            total += std::time::Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000);
-        }
-    }
-    Some(total)
+    Some(rusage_time(UsageWho::RUSAGE_SELF)? + rusage_time(UsageWho::RUSAGE_CHILDREN)?)
+}
+
+/// User and system time of `who`.
+fn rusage_time(who: UsageWho) -> Option<std::time::Duration> {
+    let usage = getrusage(who).ok()?;
+    Some(
+        [usage.user_time(), usage.system_time()]
+            .iter()
+            .map(|t| std::time::Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000))
+            .sum(),
+    )
 }
 
 /// Reads the `SigIgn:` mask of a `/proc/<pid>/status` text: is `signal` in it?

@@ -166,12 +166,10 @@ mod tests {
         }
         assert!(process_cpu_time(me).unwrap() > before);
         assert_eq!(process_cpu_time(u32::MAX), None, "no such process");
-        if cfg!(target_os = "linux") {
-            let cpu = process_last_cpu(me).expect("the CPU this process last ran on");
-            assert!(
-                crate::sys::affinity().is_none_or(|m| m.contains(&cpu)),
-                "{cpu}"
-            );
-        }
+        let cpu = process_last_cpu(me).expect("the CPU this process last ran on");
+        assert!(
+            crate::sys::affinity().is_none_or(|m| m.contains(&cpu)),
+            "{cpu}"
+        );
     }
 }
