@@ -397,6 +397,9 @@ mod tests {
             .collect();
         bound(&mut slices);
         assert!(slices.len() <= MAX_SLICES);
+        // Tasks alternating every slice join nothing: the latest slices are the ones kept.
+        assert_eq!(slices.last().unwrap().end_ns, 199_999 * 10 + 10);
+        assert!(slices.len() >= MAX_SLICES / 2, "{}", slices.len());
         let mut one_task: Vec<LiveSlice> = (0..200_000u64)
             .map(|i| LiveSlice {
                 worker: 0,

@@ -93,7 +93,10 @@ impl Env {
     }
 
     /// Lets `duration` go by: asleep, or on a scripted machine's clock.
-    #[cfg_attr(not(test), allow(clippy::unused_self, reason = "a script's clock in tests"))]
+    #[cfg_attr(
+        not(test),
+        allow(clippy::unused_self, reason = "a script's clock in tests")
+    )]
     fn pass(&self, duration: Duration) {
         #[cfg(test)]
         if let Some(script) = &self.script {

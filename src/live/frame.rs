@@ -388,7 +388,6 @@ mod tests {
         tasks 0 40% · 1 40%   7 switches between tasks
         other programs meanwhile: cpu0 0% cpu1 50%
         ");
-        assert_eq!(render(&green(), 44, PLAIN), render(&green(), 44, PLAIN));
     }
 
     #[test]
