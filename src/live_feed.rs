@@ -207,6 +207,11 @@ pub(crate) fn run_started(
     feed.sampled.clear();
 }
 
+/// The number of the current run: it changes when a run starts.
+pub(crate) fn run_number() -> u64 {
+    feed().run
+}
+
 /// How long the current run has been going, while it goes.
 pub(crate) fn run_elapsed() -> Option<Duration> {
     let feed = feed();

@@ -169,21 +169,28 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
     // How busy other programs kept the CPUs, read again at most every OTHERS_EVERY.
     let mut others_read: Option<(Instant, std::collections::BTreeMap<usize, f64>)> = None;
     let mut shown: Vec<String> = Vec::new();
-    // Each child process's CPU time when last sampled.
+    // Each child process of the run `sampled_run` and its CPU time when last sampled.
     let mut child_times: std::collections::HashMap<u32, Duration> =
         std::collections::HashMap::new();
+    let mut sampled_run = 0;
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         if dumb {
             // Nothing is redrawn: only the runs that ended are printed.
             print_finished(&term, style);
         } else {
+            // A new run's children start from nothing: cleared before they are sampled, so
+            // that no CPU time of theirs is drawn twice.
+            let run_now = crate::live_feed::run_number();
+            if run_now != sampled_run {
+                child_times.clear();
+                sampled_run = run_now;
+            }
             sample_children(&mut child_times);
             let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
             if base.as_ref().is_none_or(|(r, _)| *r != run) {
                 base = Some((run, meter.snapshot()));
                 others_read = None;
-                child_times.clear();
             }
             if let Some((_, before)) = &base {
                 if others_read
