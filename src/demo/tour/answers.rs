@@ -8,6 +8,7 @@ use crate::demo::gil_sim::Variant;
 use crate::demo::interleave::Way as Interleaved;
 use crate::demo::parallel::Way as Parallel;
 use crate::demo::{Mode, Sequential, result_of};
+use crate::exec::cpython::PyMode;
 use crate::exec::race::Sharing;
 use crate::gil::CPYTHON_SWITCH_INTERVAL;
 use crate::interference::Interference;
@@ -421,13 +422,21 @@ fn python_name(cpu: &Report) -> Option<String> {
 }
 
 /// `mode`'s speedup in the real Python's rows.
-fn python_speedup(cpu: &Report, mode: &str) -> Option<f64> {
+fn python_speedup(cpu: &Report, mode: PyMode) -> Option<f64> {
     cpu.cpython
         .as_ref()?
         .results
         .iter()
-        .find(|r| r.mode == mode)
+        .find(|r| r.mode == mode.name())
         .map(|r| r.speedup)
+}
+
+/// `CPython`'s threads under its GIL: the plain threads row, or on a free-threaded build the
+/// row that ran with the GIL on.
+fn python_threads_under_the_gil(cpu: &Report) -> Option<(PyMode, f64)> {
+    [PyMode::Threads(None), PyMode::Threads(Some(true))]
+        .into_iter()
+        .find_map(|mode| Some((mode, python_speedup(cpu, mode)?)))
 }
 
 /// `python_missing`: why no Python ran beside the model, where none did.
@@ -499,12 +508,12 @@ pub(super) fn gil(cpu: &Report, io: &Report, python_missing: Option<&str>) -> Se
             speedup(io, Variant::GIL_NEW),
             Unit::Times,
         );
-    if let (Some(name), Some(threads)) = (python_name(cpu), python_speedup(cpu, "threads")) {
-        key_figure = key_figure.text(&format!("; {name} threads ")).value(
-            "CPython threads speedup",
-            threads,
-            Unit::Times,
-        );
+    if let (Some(name), Some((mode, threads))) =
+        (python_name(cpu), python_threads_under_the_gil(cpu))
+    {
+        key_figure = key_figure
+            .text(&format!("; {name} {} ", mode.name()))
+            .value("CPython threads speedup", threads, Unit::Times);
     }
     section(
         "How does Python's Global Interpreter Lock (GIL) influence the way a Python thread behaves?",
@@ -530,7 +539,9 @@ pub(super) fn gil_workaround(cpu: &Report) -> Section {
         speedup(cpu, Variant::Processes),
         Unit::Times,
     );
-    if let (Some(name), Some(processes)) = (python_name(cpu), python_speedup(cpu, "processes")) {
+    if let (Some(name), Some(processes)) =
+        (python_name(cpu), python_speedup(cpu, PyMode::Processes))
+    {
         answer.push(claim_text(
             cpu,
             ClaimId::GilModelMatchesCpython,
@@ -773,6 +784,29 @@ mod tests {
             );
         }
         report
+    }
+
+    /// A free-threaded `CPython` ran its threads with the GIL on and off: the GIL's key figure
+    /// quotes the threads that ran under it.
+    #[test]
+    fn a_free_threaded_python_is_quoted_by_its_threads_under_the_gil() {
+        let mut report = with_cpython("threads.", "processes.");
+        let cpython = report.cpython.as_mut().unwrap();
+        cpython.free_threaded = true;
+        cpython.results = [
+            ("sequential", 100.0),
+            ("threads gil=1", 102.0),
+            ("threads gil=0", 52.0),
+            ("processes", 97.0),
+        ]
+        .iter()
+        .map(|&(mode, ms)| ModeResult::against(mode, 2, &[ms], 100.0, vec![0, 1]))
+        .collect();
+        let key = gil(&report, &report, None).key_figure;
+        assert!(
+            key.text.ends_with("; CPython 3.11.7 threads gil=1 0.98x"),
+            "{key}"
+        );
     }
 
     #[test]
