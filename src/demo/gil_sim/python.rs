@@ -67,12 +67,24 @@ impl<'a> PythonPlan<'a> {
 
     /// About how long one run of `mode` takes, its interpreter's start included.
     pub(super) fn estimate(&self, mode: PyMode) -> Duration {
-        let task = self.work.task_time(self.interpreter.facts.ns_per_unit);
-        let start = Duration::from_millis(50);
-        match mode {
-            PyMode::Sequential => task.saturating_mul(self.work.tasks as u32) + start,
-            PyMode::Threads(_) | PyMode::Processes => task + start,
+        estimate(&self.work, self.interpreter.facts.ns_per_unit, mode)
+    }
+}
+
+/// About how long one run of `work` in `mode` takes where a unit costs `ns_per_unit`, the
+/// interpreter's start included.
+fn estimate(work: &PyWork, ns_per_unit: f64, mode: PyMode) -> Duration {
+    let task = work.task_time(ns_per_unit);
+    let tasks = u32::try_from(work.tasks).unwrap_or(u32::MAX);
+    let start = Duration::from_millis(50);
+    match mode {
+        PyMode::Sequential => task.saturating_mul(tasks) + start,
+        // Under the GIL the threads' computing takes turns; only their waits overlap.
+        PyMode::Threads(None | Some(true)) => {
+            let computing = Duration::from_secs_f64(work.units as f64 * ns_per_unit / 1e9);
+            computing.saturating_mul(tasks) + task.saturating_sub(computing) + start
         }
+        PyMode::Threads(Some(false)) | PyMode::Processes => task + start,
     }
 }
 
@@ -260,4 +272,37 @@ pub(super) fn note(cpython: &CpythonReport, model_handoffs_per_s: Option<u64>) -
         cpython.ns_per_unit,
         format_ms(cpython.startup_ms),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CPU-bound threads under the GIL take as long as one after another; without it, and as
+    /// processes, as long as one task; waits overlap under the GIL too.
+    #[test]
+    fn the_estimate_counts_the_gil() {
+        let ms = Duration::from_millis;
+        let cpu = PyWork {
+            tasks: 4,
+            units: 1_000_000,
+            seed: 1,
+            step_units: 1000,
+            io_wait: None,
+        };
+        // 100 ns a unit: 100 ms a task, and 50 ms for the interpreter's start.
+        let at = |mode| estimate(&cpu, 100.0, mode);
+        assert_eq!(at(PyMode::Sequential), ms(450));
+        assert_eq!(at(PyMode::Threads(None)), ms(450));
+        assert_eq!(at(PyMode::Threads(Some(true))), ms(450));
+        assert_eq!(at(PyMode::Threads(Some(false))), ms(150));
+        assert_eq!(at(PyMode::Processes), ms(150));
+        // 10 steps of 1 µs each waiting 10 ms: 100 ms of waits a task, which overlap.
+        let io = PyWork {
+            units: 10_000,
+            io_wait: Some(ms(10)),
+            ..cpu
+        };
+        assert_eq!(estimate(&io, 100.0, PyMode::Threads(None)), ms(154));
+    }
 }
