@@ -219,6 +219,9 @@ impl Measurement for GilRun {
     }
 }
 
+/// What the names of `CPython`'s modes start with, beside the model's.
+const CPYTHON_ROW: &str = "cpython ";
+
 /// One run of either kind measured in the same rounds: the model's, or `CPython`'s.
 enum Ran {
     Model(GilRun),
@@ -235,7 +238,11 @@ impl Measurement for Ran {
 
     #[cfg(test)]
     fn scripted(run: crate::exec::Run, mode: &str, script: &crate::engine::script::Script) -> Ran {
-        Ran::Model(GilRun::scripted(run, mode, script))
+        if mode.starts_with(CPYTHON_ROW) {
+            Ran::Python(PyRun::scripted(run, mode, script))
+        } else {
+            Ran::Model(GilRun::scripted(run, mode, script))
+        }
     }
 }
 
@@ -357,7 +364,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                 config.threads
             };
             Runner::new(
-                format!("cpython {}", mode.name()),
+                format!("{CPYTHON_ROW}{}", mode.name()),
                 threads,
                 py.estimate(mode),
                 move || py.interpreter.run(mode, &py.work).map(Ran::Python),
