@@ -266,7 +266,7 @@ mod claim_tests {
         assert_eq!(gain.holds, Some(true), "{}", gain.text);
         assert!(
             gain.text.starts_with(
-                "The second hardware thread of each core added 24% (P = 16 on 16 hardware threads"
+                "The second hardware thread of each core added 24% (P = 16 on 16 hardware threads gave a speedup of 9.58 against 7.72 at P = 8, one worker per core;"
             ),
             "{}",
             gain.text
