@@ -10,8 +10,8 @@
 //! Notes, the tour's answers and `--check` read the same claims, so they cannot disagree.
 
 use crate::interference::{Interference, Verdict};
-use crate::model::claim_figures::{ChecksumsFigures, ParallelPossibleFigures};
-pub(crate) use crate::model::{Claim, ClaimId};
+use crate::model::claim_figures::{ChecksumsFigures, ParallelPossibleFigures, Unjudged};
+pub(crate) use crate::model::{Claim, ClaimId, Judged};
 use crate::model::{ModeResult, Timeline};
 use crate::sys::Machine;
 
@@ -21,19 +21,18 @@ pub(crate) const MIN_JUDGED_MS: f64 = 20.0;
 
 /// Why a claim about speed cannot be judged on this run, if it cannot: the machine was
 /// disturbed or could not be measured, or the work was too small.
-pub(crate) fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Option<String> {
+pub(crate) fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -> Option<Unjudged> {
     match interference.verdict {
-        Verdict::Disturbed => Some(format!(
-            "other programs took {:.2} CPUs and the hypervisor {:.2} during these runs",
-            interference.others_cpus.unwrap_or(0.0),
-            interference.steal_cpus.unwrap_or(0.0)
-        )),
-        _ if baseline_ms < MIN_JUDGED_MS => Some(format!(
-            "the work is too small: the baseline took {baseline_ms:.1} ms per run, under {MIN_JUDGED_MS} ms, so start-up costs weigh in"
-        )),
-        Verdict::Unknown => {
-            Some("whether other programs disturbed these runs could not be measured".into())
-        }
+        Verdict::Disturbed => Some(Unjudged::Disturbed {
+            others_cpus: interference.others_cpus.unwrap_or(0.0),
+            steal_cpus: interference.steal_cpus.unwrap_or(0.0),
+            of_mode: false,
+        }),
+        _ if baseline_ms < MIN_JUDGED_MS => Some(Unjudged::TooSmall {
+            baseline_ms,
+            min_ms: MIN_JUDGED_MS,
+        }),
+        Verdict::Unknown => Some(Unjudged::Unmeasured),
         Verdict::Quiet => None,
     }
 }
@@ -44,47 +43,59 @@ pub(crate) fn speed_unjudgeable(interference: &Interference, baseline_ms: f64) -
 /// two threads run at once for 1.5 CPUs' worth, up to a 1.5x speedup, although Rust's
 /// `available_parallelism` rounds it down to 1.
 pub(crate) fn parallel_possible(machine: &Machine) -> Claim {
-    let capacity = machine.cpu_capacity();
-    let cpus = machine.schedulable_cpus();
-    let quota = machine.cgroup_quota_cpus.map_or_else(String::new, |q| {
-        format!(" under a cgroup quota of {q:.2} CPUs")
-    });
-    let claim = Claim::new(ClaimId::MachineParallelPossible, None).with(ParallelPossibleFigures {
-        cpu_capacity: capacity,
-        schedulable_cpus: cpus,
-        cgroup_quota_cpus: machine.cgroup_quota_cpus,
-        available_parallelism: machine.available_parallelism,
-    });
-    if capacity > 1.0 + 1e-9 {
-        let pool = if machine.available_parallelism < capacity.ceil() as usize {
-            format!(
-                " (Rust's available_parallelism says {}: a pool size, rounded down, not what the CPUs can do)",
-                machine.available_parallelism
-            )
-        } else {
-            String::new()
-        };
-        claim.judged(
-            Some(true),
+    Claim::of(None, ParallelPossibleFigures::of(machine))
+}
+
+impl ParallelPossibleFigures {
+    pub(crate) fn of(machine: &Machine) -> ParallelPossibleFigures {
+        ParallelPossibleFigures {
+            cpu_capacity: machine.cpu_capacity(),
+            schedulable_cpus: machine.schedulable_cpus(),
+            cgroup_quota_cpus: machine.cgroup_quota_cpus,
+            available_parallelism: machine.available_parallelism,
+        }
+    }
+}
+
+impl Judged for ParallelPossibleFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::MachineParallelPossible
+    }
+
+    fn holds(&self) -> Option<bool> {
+        Some(self.cpu_capacity > 1.0 + 1e-9)
+    }
+
+    fn sentence(&self, _: Option<&str>) -> String {
+        let (capacity, cpus) = (self.cpu_capacity, self.schedulable_cpus);
+        let quota = self.cgroup_quota_cpus.map_or_else(String::new, |q| {
+            format!(" under a cgroup quota of {q:.2} CPUs")
+        });
+        if self.holds() == Some(true) {
+            let pool = if self.available_parallelism < capacity.ceil() as usize {
+                format!(
+                    " (Rust's available_parallelism says {}: a pool size, rounded down, not what the CPUs can do)",
+                    self.available_parallelism
+                )
+            } else {
+                String::new()
+            };
             format!(
                 "This process may run on {cpus} CPUs{quota}: its tasks can run at the same time, for up to {} CPUs' worth of work at once, so parallel modes can be up to {}x faster than one after another{}{pool}.",
                 crate::sys::format_cpus(capacity),
                 crate::sys::format_cpus(capacity),
-                if machine.cgroup_quota_cpus.is_some() {
+                if self.cgroup_quota_cpus.is_some() {
                     " over runs much longer than the quota's period (often 100 ms; a shorter run can spend a whole period's quota at once and do better)"
                 } else {
                     ""
                 },
-            ),
-        )
-    } else {
-        claim.judged(
-            Some(false),
+            )
+        } else {
             format!(
                 "This process has {} CPU's worth of time ({cpus} CPU(s){quota}): its tasks can take turns (concurrency) but not run faster together than one after another, so no mode can beat sequential here (parallelism needs more than one CPU's worth).",
                 crate::sys::format_cpus(capacity)
-            ),
-        )
+            )
+        }
     }
 }
 
@@ -147,16 +158,14 @@ pub(crate) fn mode_speed_unjudgeable(
     r: &ModeResult,
     interference: &Interference,
     baseline_ms: f64,
-) -> Option<String> {
+) -> Option<Unjudged> {
     r.interference
         .as_ref()
         .filter(|i| i.verdict == Verdict::Disturbed)
-        .map(|i| {
-            format!(
-                "other programs took {:.2} CPUs and the hypervisor {:.2} during its runs",
-                i.others_cpus.unwrap_or(0.0),
-                i.steal_cpus.unwrap_or(0.0)
-            )
+        .map(|i| Unjudged::Disturbed {
+            others_cpus: i.others_cpus.unwrap_or(0.0),
+            steal_cpus: i.steal_cpus.unwrap_or(0.0),
+            of_mode: true,
         })
         .or_else(|| speed_unjudgeable(interference, baseline_ms))
 }
@@ -173,7 +182,7 @@ pub(crate) const MIN_EFFECT: f64 = 0.1;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Speed {
     /// The run cannot judge speed, for this reason ([`mode_speed_unjudgeable`]).
-    Unjudgeable(String),
+    Unjudgeable(Unjudged),
     /// Faster by the median, beyond the noise; `every_round` when even the slowest single
     /// round was faster.
     Faster { every_round: bool },
@@ -185,11 +194,23 @@ pub(crate) enum Speed {
 
 impl Speed {
     /// Judges `r` against a baseline whose median took `baseline_ms`; `r.speedup` and
-    /// `r.speedup_interval` are its speedups against that baseline.
+    /// `r.speedup_interval` are its speedups against that baseline (as the claims of speed
+    /// judge their figures).
+    #[cfg(test)]
     pub(crate) fn of(r: &ModeResult, interference: &Interference, baseline_ms: f64) -> Speed {
-        match mode_speed_unjudgeable(r, interference, baseline_ms) {
-            Some(why) => Speed::Unjudgeable(why),
-            None => Speed::judge(r.speedup, r.speedup_interval),
+        Speed::given(
+            mode_speed_unjudgeable(r, interference, baseline_ms).as_ref(),
+            r.speedup,
+            r.speedup_interval,
+        )
+    }
+
+    /// Judges a median `speedup` with its single rounds' `[low, high]`, unless the run cannot
+    /// judge speed (`unjudged`): as a claim's figures hold them.
+    pub(crate) fn given(unjudged: Option<&Unjudged>, speedup: f64, interval: [f64; 2]) -> Speed {
+        match unjudged {
+            Some(why) => Speed::Unjudgeable(why.clone()),
+            None => Speed::judge(speedup, interval),
         }
     }
 
@@ -221,27 +242,36 @@ impl Speed {
 /// `work.checksums`: did every mode reproduce the sequential checksum (every task's work done
 /// exactly once)? `exempt` is a mode whose checksum is wrong on purpose (race's `unsync`).
 pub(crate) fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {
-    let wrong: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.checksum_ok && Some(r.mode.as_str()) != exempt)
-        .map(|r| r.mode.as_str())
-        .collect();
-    let claim = Claim::new(ClaimId::WorkChecksums, None).with(ChecksumsFigures {
-        differ: wrong.iter().map(ToString::to_string).collect(),
-    });
-    if wrong.is_empty() {
-        claim.judged(
-            Some(true),
-            "Every mode reproduced the sequential checksum: all the work was done, once.".into(),
-        )
-    } else {
-        claim.judged(
-            Some(false),
+    Claim::of(
+        None,
+        ChecksumsFigures {
+            differ: results
+                .iter()
+                .filter(|r| !r.checksum_ok && Some(r.mode.as_str()) != exempt)
+                .map(|r| r.mode.clone())
+                .collect(),
+        },
+    )
+}
+
+impl Judged for ChecksumsFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::WorkChecksums
+    }
+
+    fn holds(&self) -> Option<bool> {
+        Some(self.differ.is_empty())
+    }
+
+    fn sentence(&self, _: Option<&str>) -> String {
+        if self.differ.is_empty() {
+            "Every mode reproduced the sequential checksum: all the work was done, once.".into()
+        } else {
             format!(
                 "{}: the checksum differs from the sequential one: some work was lost or done twice.",
-                wrong.join(", ")
-            ),
-        )
+                self.differ.join(", ")
+            )
+        }
     }
 }
 
@@ -359,10 +389,20 @@ mod tests {
         let mut i = Interference::none();
         i.verdict = Verdict::Quiet;
         assert_eq!(speed_unjudgeable(&i, 100.0), None);
-        assert!(speed_unjudgeable(&i, 5.0).unwrap().contains("too small"));
+        assert!(
+            speed_unjudgeable(&i, 5.0)
+                .unwrap()
+                .to_string()
+                .contains("too small")
+        );
         i.verdict = Verdict::Disturbed;
         i.others_cpus = Some(0.9);
-        assert!(speed_unjudgeable(&i, 100.0).unwrap().contains("0.90 CPUs"));
+        assert!(
+            speed_unjudgeable(&i, 100.0)
+                .unwrap()
+                .to_string()
+                .contains("0.90 CPUs")
+        );
         i.verdict = Verdict::Unknown;
         assert!(speed_unjudgeable(&i, 100.0).is_some());
     }
@@ -407,7 +447,9 @@ mod tests {
             &busy,
             100.0,
         );
-        assert!(matches!(&on_busy, Speed::Unjudgeable(why) if why.contains("0.90 CPUs")));
+        assert!(
+            matches!(&on_busy, Speed::Unjudgeable(why) if why.to_string().contains("0.90 CPUs"))
+        );
         assert_eq!(on_busy.holds(), None);
     }
 }

@@ -104,7 +104,12 @@ fn drawn(report: &mut Report, mode: &str, at_once: bool) {
 /// A claim `id` with the outcome `holds`, alone in a `demo` report on `cpus` CPUs.
 fn with_claim(demo: Demo, cpus: usize, id: ClaimId, holds: Option<bool>) -> Vec<Miss> {
     let mut r = report(demo, cpus, vec![result("sequential", 1, 1.0, true)]);
-    r.claims = vec![claims::Claim::new(id, None).judged(holds, format!("{id} said"))];
+    r.claims = vec![claims::Claim::by_hand(
+        id,
+        None,
+        holds,
+        &format!("{id} said"),
+    )];
     misses(&r, &CHECK)
 }
 

@@ -153,3 +153,53 @@ fn check_passes_where_the_machine_can_show_it_and_cannot_judge_a_busy_one() {
     }
     insta::assert_snapshot!(seen.join("\n"));
 }
+
+/// Every claim's sentence is made of its own figures ([`crate::model::Judged`]): each number
+/// it quotes is in the claim's `figures` (or its mode), on every machine, in every demo and the
+/// tour. A sentence that quoted a figure its claim does not hold could not be checked from the
+/// JSON, nor made again from it.
+#[test]
+fn every_claim_quotes_only_its_own_figures() {
+    // Numbers that are the claim's question, not what was measured.
+    const WORDS_NOT_FIGURES: [&str; 4] = ["ended at 0", "near 1", "P = 1", "P = 2"];
+    let mut claims = 0;
+    for case in cases() {
+        for (name, args) in COMMANDS {
+            let (_, document) = run(args, &case);
+            for report in document.reports() {
+                for claim in &report.claims {
+                    claims += 1;
+                    let own = serde_json::json!({"mode": claim.mode, "figures": claim.figures});
+                    let text = WORDS_NOT_FIGURES
+                        .iter()
+                        .fold(claim.text.clone(), |text, words| without(&text, words));
+                    let missing = crate::demo::figures_tests::missing_numbers(&text, &own);
+                    assert!(
+                        missing.is_empty(),
+                        "{name} on {}: {} quotes what its figures do not hold:\n{}",
+                        case.name,
+                        claim.id,
+                        missing.join("\n")
+                    );
+                }
+            }
+        }
+    }
+    assert!(claims > 100, "only {claims} claims were read");
+}
+
+/// `text` without `words` where no digit follows them ("P = 1" is not in "P = 16").
+fn without(text: &str, words: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(words) {
+        let after = &rest[at + words.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(words);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}

@@ -117,30 +117,47 @@ pub struct Claim {
     pub(crate) figures: ClaimFigures,
 }
 
+/// A claim's figures, and what they say: the claim they are of, its predicate and its
+/// sentence. Both are functions of the figures alone, which the JSON shows, so a conclusion
+/// can be checked from the JSON and tested on figures made up for any machine. Each claim's
+/// figures implement it next to the code that measures them, in its demo's `claims`.
+pub(crate) trait Judged: Into<ClaimFigures> {
+    /// The claim these figures are of.
+    fn id(&self) -> ClaimId;
+    /// Does the claim hold? `None`: these figures cannot tell.
+    fn holds(&self) -> Option<bool>;
+    /// The sentence for that outcome, about `mode` where the claim is about one.
+    fn sentence(&self, mode: Option<&str>) -> String;
+}
+
 impl Claim {
-    pub(crate) fn new(id: ClaimId, mode: Option<&str>) -> Claim {
+    /// The claim that `figures` make, about `mode` where it is about one: the only way a
+    /// claim is made outside tests.
+    pub(crate) fn of(mode: Option<&str>, figures: impl Judged) -> Claim {
         Claim {
-            id,
+            id: figures.id(),
             mode: mode.map(str::to_string),
-            holds: None,
-            text: String::new(),
-            figures: ClaimFigures::default(),
+            holds: figures.holds(),
+            text: figures.sentence(mode),
+            figures: figures.into(),
         }
     }
 
-    /// The figures the predicate uses.
-    #[must_use]
-    pub(crate) fn with(mut self, figures: impl Into<ClaimFigures>) -> Claim {
-        self.figures = figures.into();
-        self
-    }
-
-    /// The outcome, with its sentence.
-    #[must_use]
-    pub(crate) fn judged(mut self, holds: Option<bool>, text: String) -> Claim {
-        self.holds = holds;
-        self.text = text;
-        self
+    /// A claim made by hand, with no figures: for tests of what reads claims.
+    #[cfg(test)]
+    pub(crate) fn by_hand(
+        id: ClaimId,
+        mode: Option<&str>,
+        holds: Option<bool>,
+        text: &str,
+    ) -> Claim {
+        Claim {
+            id,
+            mode: mode.map(str::to_string),
+            holds,
+            text: text.to_string(),
+            figures: ClaimFigures::default(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! (`gil.model_matches_cpython`).
 
 use super::{Config, GilMeasured, Variant, WorkloadKind};
-use crate::claims::{self, Claim, ClaimId};
+use crate::claims::{self, Claim, ClaimId, Judged};
 use crate::demo::Mode;
 use crate::engine::Measured;
 use crate::exec::cpython::{self, Interpreter, PyMode, PyRun, PyWork};
@@ -176,7 +176,7 @@ pub(super) fn claims(
     interference: &Interference,
 ) -> Vec<Claim> {
     let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
-    let unjudgeable = claims::speed_unjudgeable(interference, baseline_ms);
+    let unjudged = claims::speed_unjudgeable(interference, baseline_ms);
     let py = |name: &str| cpython.results.iter().find(|r| r.mode == name);
     let model = |variant: Variant| crate::demo::result_of(results, variant);
     let threads = if cpython.free_threaded {
@@ -198,60 +198,76 @@ pub(super) fn claims(
             let (model_time, py_time) = (time(m.speedup), time(p.speedup));
             let rounds = [time(p.speedup_interval[1]), time(p.speedup_interval[0])];
             let processes = variant == Variant::Processes;
-            let figures = ModelMatchesCpythonFigures {
-                cpython_mode: name.to_string(),
-                model_time_vs_sequential: model_time,
-                cpython_time_vs_sequential: py_time,
-                cpython_rounds: rounds,
-                off_by_pct: round_to(100.0 * (model_time / py_time - 1.0), 0),
-                model_started_ms: model_started_ms.filter(|_| processes),
-                cpython_started_ms: cpython.processes_started_ms.filter(|_| processes),
-            };
-            let said = format!(
-                "{}: the model took {model_time:.2}x the sequential time, {version}'s {name} {py_time:.2}x ({:.2}-{:.2}x in single rounds)",
-                variant.name(),
-                rounds[0],
-                rounds[1]
-            );
-            let within = rounds[0] <= model_time && model_time <= rounds[1];
-            let (holds, text) = match (&unjudgeable, within) {
-                (Some(why), _) => (
-                    None,
-                    format!("{said}; whether the model matches cannot be judged here: {why}."),
-                ),
-                (None, true) => (
-                    Some(true),
-                    format!("{said}: the model is within CPython's spread."),
-                ),
-                (None, false) => (
-                    Some(false),
-                    format!(
-                        "{said}: the model is off by {:+.0}%{}.",
-                        figures.off_by_pct,
-                        match (figures.model_started_ms, figures.cpython_started_ms) {
-                            (Some(model), Some(real)) => format!(
-                                "; {} its processes had all begun their tasks {} ms after the start, multiprocessing's ({}) {} ms after it here",
-                                if model < real {
-                                    "the model starts processes faster than multiprocessing does:"
-                                } else {
-                                    "the model's processes started no faster than multiprocessing's:"
-                                },
-                                format_ms(model),
-                                cpython.start_method,
-                                format_ms(real)
-                            ),
-                            _ => String::new(),
-                        }
-                    ),
-                ),
-            };
-            Some(
-                Claim::new(ClaimId::GilModelMatchesCpython, Some(variant.name()))
-                    .with(figures)
-                    .judged(holds, text),
-            )
+            Some(Claim::of(
+                Some(variant.name()),
+                ModelMatchesCpythonFigures {
+                    cpython_mode: name.to_string(),
+                    model_time_vs_sequential: model_time,
+                    cpython_time_vs_sequential: py_time,
+                    cpython_rounds: rounds,
+                    off_by_pct: round_to(100.0 * (model_time / py_time - 1.0), 0),
+                    model_started_ms: model_started_ms.filter(|_| processes),
+                    cpython_started_ms: cpython.processes_started_ms.filter(|_| processes),
+                    cpython: version.clone(),
+                    start_method: cpython.start_method.clone(),
+                    unjudged: unjudged.clone(),
+                },
+            ))
         })
         .collect()
+}
+
+impl Judged for ModelMatchesCpythonFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::GilModelMatchesCpython
+    }
+
+    fn holds(&self) -> Option<bool> {
+        let [low, high] = self.cpython_rounds;
+        match self.unjudged {
+            Some(_) => None,
+            None => {
+                Some(low <= self.model_time_vs_sequential && self.model_time_vs_sequential <= high)
+            }
+        }
+    }
+
+    fn sentence(&self, mode: Option<&str>) -> String {
+        let said = format!(
+            "{}: the model took {:.2}x the sequential time, {}'s {} {:.2}x ({:.2}-{:.2}x in single rounds)",
+            mode.unwrap_or_default(),
+            self.model_time_vs_sequential,
+            self.cpython,
+            self.cpython_mode,
+            self.cpython_time_vs_sequential,
+            self.cpython_rounds[0],
+            self.cpython_rounds[1]
+        );
+        match (&self.unjudged, self.holds()) {
+            (Some(why), _) => {
+                format!("{said}; whether the model matches cannot be judged here: {why}.")
+            }
+            (None, Some(true)) => format!("{said}: the model is within CPython's spread."),
+            (None, _) => format!(
+                "{said}: the model is off by {:+.0}%{}.",
+                self.off_by_pct,
+                match (self.model_started_ms, self.cpython_started_ms) {
+                    (Some(model), Some(real)) => format!(
+                        "; {} its processes had all begun their tasks {} ms after the start, multiprocessing's ({}) {} ms after it here",
+                        if model < real {
+                            "the model starts processes faster than multiprocessing does:"
+                        } else {
+                            "the model's processes started no faster than multiprocessing's:"
+                        },
+                        format_ms(model),
+                        self.start_method,
+                        format_ms(real)
+                    ),
+                    _ => String::new(),
+                }
+            ),
+        }
+    }
 }
 
 /// What the reader needs to know of the `CPython` rows.

@@ -2,10 +2,9 @@
 //! describes the work, and what the other hardware threads of each core added (SMT).
 
 use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
-use crate::claims::ClaimId;
-use crate::claims::Speed;
+use crate::claims::{ClaimId, Judged, MIN_EFFECT, Speed};
 use crate::model::claim_figures::{
-    FitIsTheWorkFigures, NoGainAboveCpusFigures, SmtGainFigures, SpeedFigures,
+    FitIsTheWorkFigures, NoGainAboveCpusFigures, SmtGainFigures, SpeedupAt, TwoBeatOneFigures,
 };
 use crate::sys::Reach;
 
@@ -28,9 +27,8 @@ pub(crate) fn claims(
     reach: Option<&Reach>,
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
-    let capacity = cpus_phrase(fit.cpus);
     let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
-    let unjudgeable = crate::claims::speed_unjudgeable(interference, baseline_ms);
+    let unjudged = crate::claims::speed_unjudgeable(interference, baseline_ms);
     // A fractional capacity (a 1.5-CPU quota) is used in full only by as many workers as the
     // next whole number: P = 2 is still within 1.5 CPUs.
     let within = |r: &&ModeResult| r.workers as f64 <= fit.cpus.ceil() + 1e-9;
@@ -44,119 +42,68 @@ pub(crate) fn claims(
         .filter(|r| !within(r) && r.workers > 1)
         .collect();
     if let Some(last) = over.last() {
-        let list = over
-            .iter()
-            .map(|r| format!("P = {}", r.workers))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let best_over = over.iter().map(|r| r.speedup).fold(0.0, f64::max);
-        let gained: Vec<&&ModeResult> = over
-            .iter()
-            .filter(|r| r.speedup_interval[0] > best_within * GAIN)
-            .collect();
-        let (holds, text) = match (&unjudgeable, gained.first()) {
-            (Some(why), _) => (
-                None,
-                format!(
-                    "Whether P above the {capacity} this process may use ({list}) gives more speedup cannot be judged here: {why} (best speedup {best_within:.2} within the CPUs, {best_over:.2} above)."
-                ),
-            ),
-            (None, None) => (
-                Some(true),
-                format!(
-                    "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}){}.",
-                    last.efficiency,
-                    last.workers,
-                    if karp_flatt_rises(results) {
-                        " and karp_flatt rises, because workers that add no CPU count as serial time"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
-            (None, Some(r)) => (
-                Some(false),
-                format!(
-                    "P = {} was faster in every round than the best P within the {capacity} ({:.2} against {best_within:.2}): more workers than CPUs cannot make CPU-bound work faster, so the runs within the CPUs lost time to something else (other programs, or too little work per task).",
-                    r.workers, r.speedup
-                ),
-            ),
-        };
-        claims.push(
-            Claim::new(ClaimId::MaxprocsNoGainAboveCpus, None)
-                .with(NoGainAboveCpusFigures {
-                    cpu_capacity: fit.cpus,
-                    best_within,
-                    best_over,
-                    gained: gained.iter().map(|r| r.workers).collect(),
-                })
-                .judged(holds, text),
-        );
+        claims.push(Claim::of(
+            None,
+            NoGainAboveCpusFigures {
+                cpu_capacity: fit.cpus,
+                best_within,
+                best_over: over.iter().map(|r| r.speedup).fold(0.0, f64::max),
+                gained: over
+                    .iter()
+                    .filter(|r| r.speedup_interval[0] > best_within * GAIN)
+                    .map(|r| r.workers)
+                    .collect(),
+                over: over.iter().map(|r| speedup_at(r)).collect(),
+                last_efficiency: last.efficiency,
+                karp_flatt_rises: karp_flatt_rises(results),
+                unjudged: unjudged.clone(),
+            },
+        ));
     }
     if let (Some(s), Some(rms), Some(relative)) =
         (fit.serial_fraction, fit.rms_error, fit.relative_rms_error)
     {
-        let bound = fit.max_speedup.map_or_else(
-            || "nothing but the number of CPUs limits the speedup".to_string(),
-            |m| format!("no number of CPUs can give a speedup above {m:.1}"),
-        );
-        let described = match (fit.fitted_up_to, reach) {
-            (Some(limit), Some(reach)) => format!(
-                "Amdahl fit (least squares over the {} points with P up to the {}, p = P; beyond them workers {}, which the law does not model): serial fraction {s:.3}, rms error {rms:.3}",
-                fit.points.iter().filter(|p| p.threads <= limit).count(),
-                cores_phrase(limit, reach),
-                if reach.alike {
-                    "share a core with another worker"
-                } else {
-                    "run on slower cores or share a core"
-                }
-            ),
-            _ => format!(
-                "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}",
-                fit.points.len()
-            ),
-        };
-        let impossible = results.iter().find(|r| r.speedup > fit.cpus.max(1.0) * 1.1);
-        let (holds, text) = match (&unjudgeable, impossible) {
-            (_, Some(r)) => (
-                Some(false),
-                format!(
-                    "{described}; it does not describe the work: P = {}'s speedup of {:.2} is more than {capacity} can give, so these timings are noise (too little work per run to time).",
-                    r.workers, r.speedup
-                ),
-            ),
-            (Some(why), None) => (
-                None,
-                format!(
-                    "{described}. Whether it describes the work or the machine's load cannot be judged here: {why}."
-                ),
-            ),
-            (None, None) if relative > FIT_RMS => (
-                Some(false),
-                format!(
-                    "{described}; it misses the points by {:.1}% on average, so it does not describe this work: Amdahl's law does not fit these runs.",
-                    relative * 100.0
-                ),
-            ),
-            (None, None) => (Some(true), format!("{described}; {bound}.")),
-        };
-        claims.push(
-            Claim::new(ClaimId::MaxprocsFitIsTheWork, None)
-                .with(FitIsTheWorkFigures {
-                    serial_fraction: s,
-                    rms_error: rms,
-                    relative_rms_error: relative,
-                    cpu_capacity: fit.cpus,
-                    verdict: interference.verdict,
-                    baseline_ms,
-                })
-                .judged(holds, text),
-        );
+        // What the CPUs are made of matters to the fit only where it stopped at the fastest
+        // cores.
+        let fit_reach = fit.fitted_up_to.and(reach);
+        let fitted_up_to = fit.fitted_up_to.filter(|_| fit_reach.is_some());
+        claims.push(Claim::of(
+            None,
+            FitIsTheWorkFigures {
+                serial_fraction: s,
+                rms_error: rms,
+                relative_rms_error: relative,
+                cpu_capacity: fit.cpus,
+                verdict: interference.verdict,
+                baseline_ms,
+                max_speedup: fit.max_speedup,
+                points: fit
+                    .points
+                    .iter()
+                    .filter(|p| fitted_up_to.is_none_or(|limit| p.threads <= limit))
+                    .count(),
+                fitted_up_to,
+                core_kind: fit_reach.map(|r| r.fastest_kind.clone()),
+                cores_alike: fit_reach.is_none_or(|r| r.alike),
+                beyond_capacity: results
+                    .iter()
+                    .find(|r| r.speedup > fit.cpus.max(1.0) * 1.1)
+                    .map(speedup_at),
+                unjudged: unjudged.clone(),
+            },
+        ));
     }
-    claims.extend(reach.and_then(|r| smt_gain(results, fit, interference, r)));
+    claims.extend(reach.and_then(|r| smt_gain(results, fit, unjudged, r)));
     claims.extend(two_beat_one(results, interference));
     claims.push(crate::claims::checksums(results, None));
     claims
+}
+
+fn speedup_at(r: &ModeResult) -> SpeedupAt {
+    SpeedupAt {
+        workers: r.workers,
+        speedup: r.speedup,
+    }
 }
 
 /// Does the Karp-Flatt serial fraction grow from the first P that has one to the last?
@@ -168,48 +115,162 @@ fn karp_flatt_rises(results: &[ModeResult]) -> bool {
     values.len() >= 2 && values.last() > values.first()
 }
 
+impl Judged for NoGainAboveCpusFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::MaxprocsNoGainAboveCpus
+    }
+
+    fn holds(&self) -> Option<bool> {
+        match self.unjudged {
+            Some(_) => None,
+            None => Some(self.gained.is_empty()),
+        }
+    }
+
+    fn sentence(&self, _: Option<&str>) -> String {
+        let capacity = cpus_phrase(self.cpu_capacity);
+        let (best_within, best_over) = (self.best_within, self.best_over);
+        let list = self
+            .over
+            .iter()
+            .map(|r| format!("P = {}", r.workers))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let gained = self
+            .gained
+            .first()
+            .and_then(|p| self.over.iter().find(|r| r.workers == *p));
+        match (&self.unjudged, gained) {
+            (Some(why), _) => format!(
+                "Whether P above the {capacity} this process may use ({list}) gives more speedup cannot be judged here: {why} (best speedup {best_within:.2} within the CPUs, {best_over:.2} above)."
+            ),
+            (None, None) => format!(
+                "P above the {capacity} this process may use ({list}) gives no further speedup: the extra workers only take turns on the same CPUs, which is concurrency, not more parallelism. The best speedup above the CPUs was {best_over:.2} against {best_within:.2} within them, while efficiency falls ({:.2} at P = {}){}.",
+                self.last_efficiency,
+                self.over.last().map_or(0, |r| r.workers),
+                if self.karp_flatt_rises {
+                    " and karp_flatt rises, because workers that add no CPU count as serial time"
+                } else {
+                    ""
+                }
+            ),
+            (None, Some(r)) => format!(
+                "P = {} was faster in every round than the best P within the {capacity} ({:.2} against {best_within:.2}): more workers than CPUs cannot make CPU-bound work faster, so the runs within the CPUs lost time to something else (other programs, or too little work per task).",
+                r.workers, r.speedup
+            ),
+        }
+    }
+}
+
+impl Judged for FitIsTheWorkFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::MaxprocsFitIsTheWork
+    }
+
+    fn holds(&self) -> Option<bool> {
+        match (&self.beyond_capacity, &self.unjudged) {
+            (Some(_), _) => Some(false),
+            (None, Some(_)) => None,
+            (None, None) => Some(self.relative_rms_error <= FIT_RMS),
+        }
+    }
+
+    fn sentence(&self, _: Option<&str>) -> String {
+        let (s, rms) = (self.serial_fraction, self.rms_error);
+        let capacity = cpus_phrase(self.cpu_capacity);
+        let bound = self.max_speedup.map_or_else(
+            || "nothing but the number of CPUs limits the speedup".to_string(),
+            |m| format!("no number of CPUs can give a speedup above {m:.1}"),
+        );
+        let described = match (self.fitted_up_to, &self.core_kind) {
+            (Some(limit), Some(kind)) => format!(
+                "Amdahl fit (least squares over the {} points with P up to the {}, p = P; beyond them workers {}, which the law does not model): serial fraction {s:.3}, rms error {rms:.3}",
+                self.points,
+                cores_phrase(limit, kind, self.cores_alike),
+                if self.cores_alike {
+                    "share a core with another worker"
+                } else {
+                    "run on slower cores or share a core"
+                }
+            ),
+            _ => format!(
+                "Amdahl fit (least squares over all {} points, with p = min(P, {capacity})): serial fraction {s:.3}, rms error {rms:.3}",
+                self.points
+            ),
+        };
+        match (&self.unjudged, &self.beyond_capacity) {
+            (_, Some(r)) => format!(
+                "{described}; it does not describe the work: P = {}'s speedup of {:.2} is more than {capacity} can give, so these timings are noise (too little work per run to time).",
+                r.workers, r.speedup
+            ),
+            (Some(why), None) => format!(
+                "{described}. Whether it describes the work or the machine's load cannot be judged here: {why}."
+            ),
+            (None, None) if self.relative_rms_error > FIT_RMS => format!(
+                "{described}; it misses the points by {:.1}% on average, so it does not describe this work: Amdahl's law does not fit these runs.",
+                self.relative_rms_error * 100.0
+            ),
+            (None, None) => format!("{described}; {bound}."),
+        }
+    }
+}
+
 /// `maxprocs.two_beat_one`: was P = 2 faster than P = 1 by its median (as the table shows it),
 /// on a run that can judge speed? The smallest step of the curve, and the one `--check` asks
 /// of every machine with more than one CPU's worth of time.
 fn two_beat_one(results: &[ModeResult], interference: &Interference) -> Option<Claim> {
     let one = results.iter().find(|r| r.workers == 1)?;
     let two = results.iter().find(|r| r.workers == 2)?;
-    let [low, high] = two.speedup_interval;
-    let figures = format!(
-        "P = 2 took {} ms against {} ms at P = 1: speedup {:.2}, {low:.2}-{high:.2} in single rounds",
-        format_ms(two.wall_ms.median),
-        format_ms(one.wall_ms.median),
-        two.speedup
-    );
-    let speed = Speed::of(two, interference, one.wall_ms.median);
-    let text = match &speed {
-        Speed::Unjudgeable(why) => {
-            format!("Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures}).")
+    Some(Claim::of(
+        None,
+        TwoBeatOneFigures {
+            speedup: two.speedup,
+            speedup_interval: two.speedup_interval,
+            baseline_ms: one.wall_ms.median,
+            verdict: interference.verdict,
+            wall_ms: two.wall_ms.median,
+            min_effect: MIN_EFFECT,
+            unjudged: crate::claims::mode_speed_unjudgeable(two, interference, one.wall_ms.median),
+        },
+    ))
+}
+
+impl Judged for TwoBeatOneFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::MaxprocsTwoBeatOne
+    }
+
+    fn holds(&self) -> Option<bool> {
+        Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval).holds()
+    }
+
+    fn sentence(&self, _: Option<&str>) -> String {
+        let [low, high] = self.speedup_interval;
+        let figures = format!(
+            "P = 2 took {} ms against {} ms at P = 1: speedup {:.2}, {low:.2}-{high:.2} in single rounds",
+            format_ms(self.wall_ms),
+            format_ms(self.baseline_ms),
+            self.speedup
+        );
+        match Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval) {
+            Speed::Unjudgeable(why) => format!(
+                "Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures})."
+            ),
+            Speed::Faster { .. } => format!("P = 2 was faster than P = 1 ({figures})."),
+            Speed::NotFaster => format!(
+                "P = 2 was not faster than P = 1: no round by more than {:.0}% ({figures}).",
+                self.min_effect * 100.0
+            ),
+            Speed::RoundsDisagree => format!(
+                "P = 2 was not faster than P = 1 beyond the spread of its rounds, though some rounds were ({figures}): the rounds disagree."
+            ),
         }
-        Speed::Faster { .. } => format!("P = 2 was faster than P = 1 ({figures})."),
-        Speed::NotFaster => format!(
-            "P = 2 was not faster than P = 1: no round by more than {:.0}% ({figures}).",
-            crate::claims::MIN_EFFECT * 100.0
-        ),
-        Speed::RoundsDisagree => format!(
-            "P = 2 was not faster than P = 1 beyond the spread of its rounds, though some rounds were ({figures}): the rounds disagree."
-        ),
-    };
-    Some(
-        Claim::new(ClaimId::MaxprocsTwoBeatOne, None)
-            .with(SpeedFigures {
-                speedup: two.speedup,
-                speedup_interval: two.speedup_interval,
-                baseline_ms: one.wall_ms.median,
-                verdict: interference.verdict,
-            })
-            .judged(speed.holds(), text),
-    )
+    }
 }
 
 /// "8 cores", "6 P-cores", "4 big cores": the fastest cores, by kind where kinds differ.
-fn cores_phrase(n: usize, reach: &Reach) -> String {
-    let noun = crate::sys::core_noun(&reach.fastest_kind, reach.alike);
+fn cores_phrase(n: usize, kind: &str, alike: bool) -> String {
+    let noun = crate::sys::core_noun(kind, alike);
     format!("{n} {}", crate::sys::plural(n, &noun))
 }
 
@@ -221,7 +282,7 @@ fn cores_phrase(n: usize, reach: &Reach) -> String {
 fn smt_gain(
     results: &[ModeResult],
     fit: &AmdahlReport,
-    interference: &Interference,
+    unjudged: Option<crate::model::claim_figures::Unjudged>,
     reach: &Reach,
 ) -> Option<Claim> {
     if !reach.alike || reach.cores >= reach.cpus || fit.cpus + 1e-9 < reach.cpus as f64 {
@@ -231,57 +292,76 @@ fn smt_gain(
     let every_thread = results.iter().find(|r| r.workers == reach.cpus)?;
     let gain = every_thread.speedup / per_core.speedup;
     let [low, high] = every_thread.speedup_interval.map(|s| s / per_core.speedup);
-    let threads_per_core = reach.cpus.div_ceil(reach.cores);
-    let other_threads = if threads_per_core == 2 {
-        "the second hardware thread of each core"
-    } else {
-        "the other hardware threads of each core"
-    };
-    let figures = format!(
-        "P = {} on {} hardware threads gave a speedup of {:.2} against {:.2} at P = {}, one worker per core; {low:.2}-{high:.2}x in single rounds",
-        reach.cpus, reach.cpus, every_thread.speedup, per_core.speedup, reach.cores
-    );
-    let baseline_ms = results.first().map_or(0.0, |b| b.wall_ms.median);
-    let speed = match crate::claims::speed_unjudgeable(interference, baseline_ms) {
-        Some(why) => Speed::Unjudgeable(why),
-        None => Speed::judge(gain, [low, high]),
-    };
-    let percent = (gain - 1.0) * 100.0;
-    let text = match &speed {
-        Speed::Unjudgeable(why) => {
-            format!("What {other_threads} adds cannot be judged here: {why} ({figures}).")
-        }
-        Speed::Faster { .. } => {
-            let mut text = format!(
-                "{} added {percent:.0}% ({figures}).",
+    Some(Claim::of(
+        None,
+        SmtGainFigures {
+            cores: reach.cores,
+            threads: reach.cpus,
+            speedup_per_core: per_core.speedup,
+            speedup_every_thread: every_thread.speedup,
+            gain: gain - 1.0,
+            gain_interval: [low - 1.0, high - 1.0],
+            unjudged,
+        },
+    ))
+}
+
+impl SmtGainFigures {
+    /// The speedup at every hardware thread over that at one per core: its median and its
+    /// single rounds.
+    fn speed(&self) -> Speed {
+        let [low, high] = self.gain_interval;
+        Speed::given(
+            self.unjudged.as_ref(),
+            self.gain + 1.0,
+            [low + 1.0, high + 1.0],
+        )
+    }
+}
+
+impl Judged for SmtGainFigures {
+    fn id(&self) -> ClaimId {
+        ClaimId::MaxprocsSmtGain
+    }
+
+    fn holds(&self) -> Option<bool> {
+        self.speed().holds()
+    }
+
+    fn sentence(&self, _: Option<&str>) -> String {
+        let other_threads = if self.threads.div_ceil(self.cores) == 2 {
+            "the second hardware thread of each core"
+        } else {
+            "the other hardware threads of each core"
+        };
+        let [low, high] = self.gain_interval.map(|g| g + 1.0);
+        let figures = format!(
+            "P = {} on {} hardware threads gave a speedup of {:.2} against {:.2} at P = {}, one worker per core; {low:.2}-{high:.2}x in single rounds",
+            self.threads,
+            self.threads,
+            self.speedup_every_thread,
+            self.speedup_per_core,
+            self.cores
+        );
+        let percent = self.gain * 100.0;
+        match self.speed() {
+            Speed::Unjudgeable(why) => {
+                format!("What {other_threads} adds cannot be judged here: {why} ({figures}).")
+            }
+            Speed::Faster { .. } => format!(
+                "{} added {percent:.0}% ({figures}). Hardware threads of one core share its execution units: that is less than another core would give, and it is not a serial part of the work.",
                 capitalise(other_threads)
-            );
-            text.push_str(
-                " Hardware threads of one core share its execution units: that is less than another core would give, and it is not a serial part of the work.",
-            );
-            text
+            ),
+            Speed::NotFaster => format!(
+                "{} added nothing beyond the noise ({percent:+.0}%; {figures}): for this work a core's hardware threads are no faster together than one alone.",
+                capitalise(other_threads)
+            ),
+            Speed::RoundsDisagree => format!(
+                "{} added {percent:.0}% by the medians, within the spread of the rounds ({figures}).",
+                capitalise(other_threads)
+            ),
         }
-        Speed::NotFaster => format!(
-            "{} added nothing beyond the noise ({percent:+.0}%; {figures}): for this work a core's hardware threads are no faster together than one alone.",
-            capitalise(other_threads)
-        ),
-        Speed::RoundsDisagree => format!(
-            "{} added {percent:.0}% by the medians, within the spread of the rounds ({figures}).",
-            capitalise(other_threads)
-        ),
-    };
-    Some(
-        Claim::new(ClaimId::MaxprocsSmtGain, None)
-            .with(SmtGainFigures {
-                cores: reach.cores,
-                threads: reach.cpus,
-                speedup_per_core: per_core.speedup,
-                speedup_every_thread: every_thread.speedup,
-                gain: gain - 1.0,
-                gain_interval: [low - 1.0, high - 1.0],
-            })
-            .judged(speed.holds(), text),
-    )
+    }
 }
 
 fn capitalise(text: &str) -> String {

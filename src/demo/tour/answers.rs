@@ -626,7 +626,7 @@ mod tests {
             ModeResult::synthetic(Sequential.name(), &[100.0], [1.0, 1.0], vec![0]),
             ModeResult::synthetic(mode.name(), &[55.0], [1.7, 1.9], vec![0, 1]),
         ];
-        let claims = vec![Claim::new(id, Some(mode.name())).judged(Some(holds), text.into())];
+        let claims = vec![Claim::by_hand(id, Some(mode.name()), Some(holds), text)];
         crate::demo::report(
             crate::model::Demo::GilSim,
             Machine::with_cpus(2),
@@ -778,10 +778,12 @@ mod tests {
             .collect(),
         });
         for (mode, text) in [(Variant::GIL_NEW, threads), (Variant::Processes, processes)] {
-            report.claims.push(
-                Claim::new(ClaimId::GilModelMatchesCpython, Some(mode.name()))
-                    .judged(Some(true), text.into()),
-            );
+            report.claims.push(Claim::by_hand(
+                ClaimId::GilModelMatchesCpython,
+                Some(mode.name()),
+                Some(true),
+                text,
+            ));
         }
         report
     }

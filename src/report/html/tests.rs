@@ -62,9 +62,7 @@ fn report() -> Report {
         ],
         ..Timeline::default()
     };
-    let claim = |id, mode: Option<&str>, holds, text: &str| {
-        Claim::new(id, mode).judged(holds, text.to_string())
-    };
+    let claim = |id, mode: Option<&str>, holds, text: &str| Claim::by_hand(id, mode, holds, text);
     // Built by the scale tests' helper, so this file names no field a demo fills.
     let mut report =
         crate::report::scale_tests::report_of(Demo::Parallel, vec![seq, threads], timeline);
