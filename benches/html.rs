@@ -86,6 +86,7 @@ fn report(modes: &[&str], wall_us: u64, quantum_us: u64) -> Report {
         core_speeds: None,
         live: None,
         cpython: None,
+        gil_sim: None,
         timeline,
         interference: Interference::none(),
         claims: Vec::new(),

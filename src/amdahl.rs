@@ -113,6 +113,9 @@ pub struct AmdahlReport {
     pub(crate) fitted_up_to: Option<usize>,
     /// The points of the fit, one per P, with the spread of each speedup.
     pub(crate) points: Vec<Point>,
+    /// Was P = 1 added to the P asked for (`--procs`)? It is the baseline of every speedup.
+    #[serde(default)]
+    pub(crate) baseline_added: bool,
 }
 
 /// One measured point of the speedup curve.
@@ -159,6 +162,7 @@ impl AmdahlReport {
             cpus,
             fitted_up_to: up_to,
             points,
+            baseline_added: false,
         }
     }
 

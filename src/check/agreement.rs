@@ -83,7 +83,6 @@ fn report(
             timeline,
             interference,
             claims,
-            Vec::new(),
         )
     }
 }

@@ -45,6 +45,7 @@ fn report(demo: Demo, cpus: usize, results: Vec<ModeResult>) -> Report {
         core_speeds: None,
         live: None,
         cpython: None,
+        gil_sim: None,
         timeline: Timeline::default(),
         interference: machine(Verdict::Quiet, 0.02),
         claims: Vec::new(),

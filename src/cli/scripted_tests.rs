@@ -70,8 +70,9 @@ fn run(args: &[&str], case: &Case) -> (Invocation, Document) {
     (invocation, document)
 }
 
-/// Each demo's command line, small: a snapshot a person can read.
-const COMMANDS: [(&str, &[&str]); 6] = [
+/// Each demo's command line, small: a snapshot a person can read; the first five are the
+/// demos as they run by default, then the tour and gil-sim's other workloads.
+const COMMANDS: [(&str, &[&str]); 8] = [
     ("parallel", &["parallel", "--runs", "3"]),
     (
         "interleave",
@@ -81,6 +82,22 @@ const COMMANDS: [(&str, &[&str]); 6] = [
     ("gil_sim", &["gil-sim", "--runs", "3"]),
     ("maxprocs", &["maxprocs", "--runs", "3"]),
     ("tour", &["tour", "--quick", "--no-python"]),
+    (
+        "gil_sim_io",
+        &[
+            "gil-sim",
+            "--workload",
+            "io",
+            "--runs",
+            "3",
+            "--requests",
+            "20",
+        ],
+    ),
+    (
+        "gil_sim_mixed",
+        &["gil-sim", "--workload", "mixed", "--runs", "3"],
+    ),
 ];
 
 #[test]

@@ -61,15 +61,17 @@ fn of_machine(machine: Machine, interference: Interference, now: String) -> Repo
     }
     let claims = vec![possible];
     notes.push(now);
-    super::report(
-        crate::model::Demo::Info,
-        machine,
-        Vec::new(),
-        Timeline::default(),
-        interference,
-        claims,
+    Report {
         notes,
-    )
+        ..super::report(
+            crate::model::Demo::Info,
+            machine,
+            Vec::new(),
+            Timeline::default(),
+            interference,
+            claims,
+        )
+    }
 }
 
 /// What the topology means for every speedup conpar measures: that hardware threads of one

@@ -13,8 +13,6 @@ pub(crate) mod interleave;
 pub(crate) mod maxprocs;
 pub(crate) mod parallel;
 pub(crate) mod race;
-#[cfg(test)]
-mod snapshot_tests;
 pub(crate) mod tour;
 
 use crate::claims::Claim;
@@ -67,9 +65,39 @@ pub(crate) fn result_of(results: &[ModeResult], mode: impl Mode) -> Option<&Mode
     results.iter().find(|r| r.mode == mode.name())
 }
 
+/// What a demo found, and the one way it becomes a report: every demo's `run` measures its
+/// modes into typed findings (a type of its own implementing this), then calls [`finish`]:
+///
+/// run -> findings -> [`Found::claims`] (judged on the findings, the machine and what else
+/// ran) -> [`Found::report`] -> [`Found::notes`] (written from the report alone).
+///
+/// Each demo keeps the parts in its own files: `mod.rs` (run, findings), `claims.rs`,
+/// `notes.rs`, and its `CHECKS` (what `--check` asks of it). A reader who knows one demo knows
+/// them all.
+pub(crate) trait Found: Sized {
+    /// The conclusions, each judged on what was found.
+    fn claims(&self, machine: &Machine, interference: &Interference) -> Vec<Claim>;
+    /// The report of what was found, with its claims, before its notes.
+    fn report(self, machine: Machine, interference: Interference, claims: Vec<Claim>) -> Report;
+    /// The sentences under the table, written from the report alone (what the machine did
+    /// meanwhile goes before them: [`finish`]).
+    fn notes(report: &Report) -> Vec<String>;
+}
+
+/// The report of what a demo found: its claims, the report, then its notes, first what the
+/// machine did meanwhile where a person must know it.
+pub(crate) fn finish<F: Found>(found: F, machine: Machine, interference: Interference) -> Report {
+    let claims = found.claims(&machine, &interference);
+    let mut report = found.report(machine, interference, claims);
+    let mut all = report.interference.notes();
+    all.extend(F::notes(&report));
+    report.notes = all;
+    report
+}
+
 /// The report of `demo`, made of what every demo fills; the workload, the worker limit and the
 /// Amdahl fit are absent, and a demo that has them sets them by struct update:
-/// `Report { workload: Some(…), ..report(…) }`.
+/// `Report { workload: Some(…), ..report(…) }`. Its notes are [`finish`]'s.
 pub(crate) fn report(
     demo: Demo,
     machine: Machine,
@@ -77,7 +105,6 @@ pub(crate) fn report(
     timeline: Timeline,
     interference: Interference,
     claims: Vec<Claim>,
-    notes: Vec<String>,
 ) -> Report {
     Report {
         schema: SCHEMA,
@@ -92,10 +119,11 @@ pub(crate) fn report(
         core_speeds: None,
         live: None,
         cpython: None,
+        gil_sim: None,
         timeline,
         interference,
         claims,
-        notes,
+        notes: Vec::new(),
     }
 }
 
@@ -104,13 +132,6 @@ pub(crate) fn checksum_note(claims: &[Claim]) -> Option<String> {
     crate::claims::find(claims, ClaimId::WorkChecksums, None)
         .filter(|c| c.holds == Some(false))
         .map(|c| c.text.clone())
-}
-
-/// A report's notes: first what the machine did meanwhile, where a person must know it.
-pub(crate) fn notes_with(interference: &Interference, notes: Vec<String>) -> Vec<String> {
-    let mut all = interference.notes();
-    all.extend(notes);
-    all
 }
 
 /// The timeline of every mode's run closest to its median.

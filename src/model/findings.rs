@@ -133,6 +133,37 @@ pub struct RaceSetup {
     pub(crate) one_core: Option<usize>,
 }
 
+/// `gil-sim`: what the threads do (`--workload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum WorkloadKind {
+    /// Every thread computes.
+    Cpu,
+    /// Every thread makes I/O requests: it mostly waits, with the lock released.
+    Io,
+    /// CPU-bound threads beside one I/O thread making short requests.
+    Mixed,
+}
+
+impl WorkloadKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Cpu => "cpu",
+            WorkloadKind::Io => "io",
+            WorkloadKind::Mixed => "mixed",
+        }
+    }
+}
+
+/// What `gil-sim` ran, beside each mode's lock (`gil` in each result).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GilSimSetup {
+    pub(crate) workload: WorkloadKind,
+    /// A Python was given (`--python`) and ran nothing: the `mixed` workload's tasks differ
+    /// from one another, which conpar's `CPython` script does not do.
+    pub(crate) cpython_skipped: bool,
+}
+
 /// `gil-sim --python`: the same work in real `CPython`, run in the same rounds as the model's
 /// modes, as the report's `cpython` object.
 #[derive(Debug, Clone, Serialize)]

@@ -22,7 +22,7 @@ use crate::workload::Workload;
 pub use claim::{Claim, ClaimId};
 pub(crate) use claim::{Expect, Judged};
 pub use cpu_choice::{ChoiceReason, CpuChoice, CpuLoad};
-use findings::{CpythonReport, Findings, RaceSetup};
+use findings::{CpythonReport, Findings, GilSimSetup, RaceSetup};
 use serde::Serialize;
 #[cfg(test)]
 pub(crate) use slices::{LANE_SLICES, SliceReport};
@@ -107,6 +107,9 @@ pub struct Report {
     /// The same work in real `CPython` (`gil-sim --python`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpython: Option<CpythonReport>,
+    /// What `gil-sim` ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil_sim: Option<GilSimSetup>,
     pub timeline: Timeline,
     /// What other programs and the hypervisor took from the CPUs while the figures were
     /// measured, and whether the run is fit to be believed.

@@ -200,6 +200,7 @@ mod tests {
             core_speeds: None,
             live: None,
             cpython: None,
+            gil_sim: None,
             timeline: Timeline::default(),
             interference: crate::interference::Interference::none(),
             claims: Vec::new(),

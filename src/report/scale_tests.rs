@@ -39,6 +39,7 @@ pub(crate) fn report_of(demo: Demo, results: Vec<ModeResult>, timeline: Timeline
         core_speeds: None,
         live: None,
         cpython: None,
+        gil_sim: None,
         timeline,
         interference: Interference::none(),
         claims: Vec::new(),

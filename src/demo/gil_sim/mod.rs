@@ -20,7 +20,11 @@ use crate::exec::children;
 use crate::exec::cpython::{Interpreter, PyMode, PyRun};
 use crate::exec::gil::{self as exec_gil, GilPlan, GilRun, Request, TaskPlan};
 use crate::gil::{GilConfig, GilKind};
-use crate::model::findings::{Findings, GilDetail, GilFindings, GilThread, IoColumns, IoDetail};
+use crate::interference::Interference;
+pub(crate) use crate::model::findings::WorkloadKind;
+use crate::model::findings::{
+    CpythonReport, Findings, GilDetail, GilFindings, GilSimSetup, GilThread, IoColumns, IoDetail,
+};
 use crate::model::{LaneKind, ModeResult, Report, Timeline, WorkloadReport};
 use crate::report::format_ms;
 use crate::stats::{percentile, round_to as round};
@@ -39,11 +43,9 @@ mod python;
 mod tests;
 
 pub(crate) use claims::claims;
-use figures::{Figures, IoFigures};
-use notes::Notes;
 #[cfg(test)]
 use notes::human;
-use notes::total;
+use notes::notes;
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
@@ -61,27 +63,6 @@ pub(crate) const CHECKS: &[(crate::model::ClaimId, crate::model::Expect)] = &[
         crate::model::Expect::Faster,
     ),
 ];
-
-/// What the threads do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WorkloadKind {
-    /// Every thread computes.
-    Cpu,
-    /// Every thread makes I/O requests: it mostly waits, with the lock released.
-    Io,
-    /// CPU-bound threads beside one I/O thread making short requests.
-    Mixed,
-}
-
-impl WorkloadKind {
-    fn name(self) -> &'static str {
-        match self {
-            WorkloadKind::Cpu => "cpu",
-            WorkloadKind::Io => "io",
-            WorkloadKind::Mixed => "mixed",
-        }
-    }
-}
 
 /// A way of running the tasks, besides [`Sequential`], which always runs first as the
 /// baseline.
@@ -405,16 +386,11 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         })
         .collect();
 
-    let figures: Vec<Figures> = measured
-        .iter()
-        .map(|m| Figures::of(m, &plan, config.workload))
-        .collect();
     let results: Vec<ModeResult> = measured
         .iter()
-        .zip(&figures)
-        .map(|(m, f)| {
+        .map(|m| {
             let mut result = m.measured.result(&measured[0].measured, expected);
-            result.findings = Findings::Gil(f.findings(m, &plan));
+            result.findings = Findings::Gil(figures::findings(m, &plan, config.workload));
             result
         })
         .collect();
@@ -428,50 +404,9 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         };
         timeline.add(run, recorded);
     }
-    let mut claims = claims(
-        &machine,
-        config.workload,
-        &results,
-        &timeline,
-        &interference,
-    );
     let cpython = python
         .as_ref()
         .map(|py| python::report(py, &python_measured));
-    if let Some(cpython) = &cpython {
-        let started = python::model_processes_started_ms(&measured);
-        // CPython's claims read beside the model's, before the checksums that end every list.
-        let at = claims
-            .iter()
-            .position(|c| c.id == crate::model::ClaimId::WorkChecksums)
-            .unwrap_or(claims.len());
-        let beside = python::claims(&results, cpython, started, &interference);
-        claims.splice(at..at, beside);
-    }
-    let mut notes = Notes {
-        config,
-        machine: &machine,
-        plan: &plan,
-        measured: &measured,
-        results: &results,
-        figures: &figures,
-        claims: &claims,
-    }
-    .sentences();
-    match (&cpython, &interpreter) {
-        (Some(cpython), _) => {
-            let model_handoffs = super::result_of(&results, Variant::GIL_NEW)
-                .and_then(|r| r.findings.gil())
-                .map(|g| g.handoffs_per_s);
-            // Its claims are among each mode's sentences above.
-            notes.push(python::note(cpython, model_handoffs));
-        }
-        (None, Some(_)) => notes.push(
-            "CPython ran nothing: the mixed workload's tasks differ from one another, which conpar's CPython script does not do; the model alone ran it."
-                .into(),
-        ),
-        (None, None) => {}
-    }
     let workload = Workload {
         tasks: config.threads,
         units_per_task: match config.workload {
@@ -481,18 +416,76 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         chunk_units: step_units,
         ..cpu_workload
     };
-    let notes = super::notes_with(&interference, notes);
-    Ok(Report {
-        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
+    let found = GilSim {
+        setup: GilSimSetup {
+            workload: config.workload,
+            cpython_skipped: interpreter.is_some() && cpython.is_none(),
+        },
+        workload: WorkloadReport::new(workload, config.repeats, expected),
+        model_processes_started_ms: python::model_processes_started_ms(&measured),
+        results,
+        timeline,
         cpython,
-        ..super::report(
-            crate::model::Demo::GilSim,
+    };
+    Ok(super::finish(found, machine, interference))
+}
+
+/// What `gil-sim` found: what ran, each mode's result (with its lock's figures) and the run
+/// drawn of it, and `CPython`'s runs beside them.
+struct GilSim {
+    setup: GilSimSetup,
+    workload: WorkloadReport,
+    results: Vec<ModeResult>,
+    timeline: Timeline,
+    cpython: Option<CpythonReport>,
+    /// When every model process had begun its task, for the comparison with `CPython`'s.
+    model_processes_started_ms: Option<f64>,
+}
+
+impl super::Found for GilSim {
+    fn claims(&self, machine: &Machine, interference: &Interference) -> Vec<Claim> {
+        let mut all = claims(
             machine,
-            results,
-            timeline,
+            self.setup.workload,
+            &self.results,
+            &self.timeline,
             interference,
-            claims,
-            notes,
-        )
-    })
+        );
+        if let Some(cpython) = &self.cpython {
+            // CPython's claims read beside the model's, before the checksums that end every
+            // list.
+            let at = all
+                .iter()
+                .position(|c| c.id == crate::model::ClaimId::WorkChecksums)
+                .unwrap_or(all.len());
+            let beside = python::claims(
+                &self.results,
+                cpython,
+                self.model_processes_started_ms,
+                interference,
+            );
+            all.splice(at..at, beside);
+        }
+        all
+    }
+
+    fn report(self, machine: Machine, interference: Interference, claims: Vec<Claim>) -> Report {
+        Report {
+            workload: Some(self.workload),
+            cpython: self.cpython,
+            gil_sim: Some(self.setup),
+            ..super::report(
+                crate::model::Demo::GilSim,
+                machine,
+                self.results,
+                self.timeline,
+                interference,
+                claims,
+            )
+        }
+    }
+
+    fn notes(report: &Report) -> Vec<String> {
+        notes(report)
+    }
 }

@@ -14,7 +14,7 @@ use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measured, Measurement, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{Run, children, green, process, sequential, switch_cost, threads};
-use crate::interference::Reading;
+use crate::interference::{Interference, Reading};
 use crate::model::findings::{Findings, InterleaveFindings};
 use crate::model::{ModeResult, Report, Timeline, WorkloadReport};
 use crate::stats::{median_u64, round_to};
@@ -303,38 +303,60 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
         results.push(result);
         timeline.add(run, recorded);
     }
-    let claims = claims(
-        cpu,
-        &workload,
-        &results,
-        &switch_costs,
-        &outcome.interference,
-    );
-    let notes = super::notes_with(
-        &outcome.interference,
-        notes(
-            cpu,
-            &workload,
-            &results,
-            &switch_costs,
-            task_bytes,
-            &claims,
-            choice.as_ref(),
-        ),
-    );
-    Ok(Report {
-        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
+    let found = Interleave {
         cpu_choice: choice,
-        ..super::report(
-            crate::model::Demo::Interleave,
-            machine,
-            results,
-            timeline,
-            outcome.interference,
-            claims,
-            notes,
+        workload: WorkloadReport::new(workload, config.repeats, expected),
+        results,
+        timeline,
+        switch_costs,
+    };
+    Ok(super::finish(found, machine, outcome.interference))
+}
+
+/// What `interleave` found: the CPU shared, each mode's result and the run drawn of it, the
+/// work, and what each kind of switch cost.
+struct Interleave {
+    cpu_choice: Option<CpuChoice>,
+    workload: WorkloadReport,
+    results: Vec<ModeResult>,
+    timeline: Timeline,
+    switch_costs: switch_cost::SwitchCosts,
+}
+
+impl super::Found for Interleave {
+    fn claims(&self, _: &crate::sys::Machine, interference: &Interference) -> Vec<Claim> {
+        claims(
+            self.cpu_choice.as_ref().map(|c| c.cpu),
+            &self.workload.workload,
+            &self.results,
+            &self.switch_costs,
+            interference,
         )
-    })
+    }
+
+    fn report(
+        self,
+        machine: crate::sys::Machine,
+        interference: Interference,
+        claims: Vec<Claim>,
+    ) -> Report {
+        Report {
+            workload: Some(self.workload),
+            cpu_choice: self.cpu_choice,
+            ..super::report(
+                crate::model::Demo::Interleave,
+                machine,
+                self.results,
+                self.timeline,
+                interference,
+                claims,
+            )
+        }
+    }
+
+    fn notes(report: &Report) -> Vec<String> {
+        notes(report)
+    }
 }
 
 fn os_switches(run: &Run) -> ContextSwitches {

@@ -5,6 +5,7 @@ use super::{InterleaveFindings, ModeResult, Way, Workload, switch_cost, thread_s
 use crate::claims::{Claim, ClaimId};
 use crate::cpu_choice::CpuChoice;
 use crate::demo::result_of;
+use crate::model::Report;
 use crate::report::format_ms;
 use std::fmt::Write as _;
 
@@ -13,15 +14,40 @@ fn found(result: &ModeResult) -> InterleaveFindings {
     result.findings.interleave().cloned().unwrap_or_default()
 }
 
-pub(super) fn notes(
-    cpu: Option<usize>,
+/// The sentences under the table, from the report alone.
+pub(super) fn notes(report: &Report) -> Vec<String> {
+    let Some(workload) = report.workload.as_ref().map(|w| &w.workload) else {
+        return Vec::new();
+    };
+    let results = &report.results;
+    let probe = |way| result_of(results, way).and_then(|r| found(r).switch_probe);
+    let costs = switch_cost::SwitchCosts {
+        green: probe(Way::Green),
+        threads: probe(Way::Threads),
+        processes: probe(Way::Processes),
+    };
+    let stack = |way| result_of(results, way).and_then(|r| found(r).stack_bytes);
+    sentences(
+        report.cpu_choice.as_ref(),
+        workload,
+        results,
+        &costs,
+        stack(Way::Green).unwrap_or(0),
+        stack(Way::Threads).unwrap_or(thread_stack_bytes() as u64),
+        &report.claims,
+    )
+}
+
+fn sentences(
+    choice: Option<&CpuChoice>,
     workload: &Workload,
     results: &[ModeResult],
     costs: &switch_cost::SwitchCosts,
-    task_bytes: usize,
+    task_bytes: u64,
+    thread_stack_bytes: u64,
     claims: &[Claim],
-    choice: Option<&CpuChoice>,
 ) -> Vec<String> {
+    let cpu = choice.map(|c| c.cpu);
     // Where the work ran, then the conclusions, each as its claim words it (a checksum is
     // worth a word only where it differs), then what the figures mean.
     let said = |c: &&Claim| !(c.id == ClaimId::WorkChecksums && c.holds == Some(true));
@@ -117,7 +143,7 @@ pub(super) fn notes(
         let _ = write!(
             cost,
             ". Memory: one green task's state is {task_bytes} bytes; one thread reserves a {} KiB stack.",
-            thread_stack_bytes() / 1024
+            thread_stack_bytes / 1024
         );
         notes.push(cost);
     }

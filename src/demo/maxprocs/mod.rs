@@ -59,7 +59,7 @@ mod notes;
 mod tests;
 
 pub(crate) use claims::claims;
-use notes::{Sweep, sweep_notes};
+use notes::notes;
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
 /// it exists to show.
@@ -252,38 +252,65 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             speedup_max: stats::speedup(baseline, r.wall_ms.min),
         })
         .collect();
-    let fit = AmdahlReport::fitted_within(points, capacity, serial_set, fit_limit);
+    let fit = AmdahlReport {
+        baseline_added: added_one,
+        ..AmdahlReport::fitted_within(points, capacity, serial_set, fit_limit)
+    };
     for r in &mut results {
         r.findings = Findings::Maxprocs(MaxprocsFindings {
             karp_flatt: stats::karp_flatt(r.speedup, r.workers),
             amdahl_speedup: fit.predicted(r.workers),
         });
     }
+    let found = Sweep {
+        workload: WorkloadReport::new(workload, config.repeats, expected),
+        maxprocs: MaxprocsReport::new(config.limit, &machine),
+        results,
+        fit,
+    };
+    Ok(super::finish(found, machine, outcome.interference))
+}
 
-    let maxprocs = MaxprocsReport::new(config.limit, &machine);
-    let claims = claims(&results, &fit, &outcome.interference, reach.as_ref());
-    let mut notes = maxprocs.notes();
-    notes.extend(sweep_notes(&Sweep {
-        workload: &workload,
-        results: &results,
-        fit: &fit,
-        limit: config.limit,
-        added_one,
-        claims: &claims,
-    }));
-    let notes = super::notes_with(&outcome.interference, notes);
-    Ok(Report {
-        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        maxprocs: Some(maxprocs),
-        amdahl: Some(fit),
-        ..super::report(
-            crate::model::Demo::Maxprocs,
-            machine,
-            results,
-            Timeline::default(),
-            outcome.interference,
-            claims,
-            notes,
-        )
-    })
+/// What the sweep found: each P's result, the Amdahl fit over them, the work and the worker
+/// limit in force.
+struct Sweep {
+    workload: WorkloadReport,
+    maxprocs: MaxprocsReport,
+    results: Vec<ModeResult>,
+    fit: AmdahlReport,
+}
+
+impl super::Found for Sweep {
+    fn claims(&self, machine: &crate::sys::Machine, interference: &Interference) -> Vec<Claim> {
+        let reach = machine
+            .topology
+            .as_ref()
+            .map(|t| t.reach(machine.affinity.as_deref()));
+        claims(&self.results, &self.fit, interference, reach.as_ref())
+    }
+
+    fn report(
+        self,
+        machine: crate::sys::Machine,
+        interference: Interference,
+        claims: Vec<Claim>,
+    ) -> Report {
+        Report {
+            workload: Some(self.workload),
+            maxprocs: Some(self.maxprocs),
+            amdahl: Some(self.fit),
+            ..super::report(
+                crate::model::Demo::Maxprocs,
+                machine,
+                self.results,
+                Timeline::default(),
+                interference,
+                claims,
+            )
+        }
+    }
+
+    fn notes(report: &Report) -> Vec<String> {
+        notes(report)
+    }
 }

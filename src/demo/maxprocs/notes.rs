@@ -1,30 +1,38 @@
 //! The sentences under the sweep's table, each conclusion taken from its claim.
 
 use super::{
-    AmdahlReport, Claim, Limit, ModeResult, NOISY_SPREAD, Workload, amdahl, cpus_phrase,
-    format_cpus, format_ms,
+    AmdahlReport, Claim, MaxprocsReport, ModeResult, NOISY_SPREAD, Report, Workload, amdahl,
+    cpus_phrase, format_cpus, format_ms,
 };
 use crate::claims::ClaimId;
 
-/// What the notes are written from.
-pub(super) struct Sweep<'a> {
-    pub(super) workload: &'a Workload,
-    pub(super) results: &'a [ModeResult],
-    pub(super) fit: &'a AmdahlReport,
-    pub(super) limit: Limit,
-    pub(super) added_one: bool,
-    pub(super) claims: &'a [Claim],
-}
-
-pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
-    let Sweep {
+/// The sentences under the table, from the report alone: the worker limit, then the sweep's.
+pub(super) fn notes(report: &Report) -> Vec<String> {
+    let (Some(limit), Some(workload), Some(fit)) = (
+        &report.maxprocs,
+        report.workload.as_ref().map(|w| &w.workload),
+        &report.amdahl,
+    ) else {
+        return Vec::new();
+    };
+    let mut notes = limit.notes();
+    notes.extend(sweep_notes(
         workload,
-        results,
+        &report.results,
         fit,
         limit,
-        added_one,
-        claims,
-    } = *sweep;
+        &report.claims,
+    ));
+    notes
+}
+
+fn sweep_notes(
+    workload: &Workload,
+    results: &[ModeResult],
+    fit: &AmdahlReport,
+    limit: &MaxprocsReport,
+    claims: &[Claim],
+) -> Vec<String> {
     let mut notes = Vec::new();
     let serial = if fit.serial_fraction_set > 0.0 {
         format!(
@@ -40,7 +48,7 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
         workload.units_per_task,
         format_ms(workload.estimated_pass_ms()),
     ));
-    if added_one {
+    if fit.baseline_added {
         notes.push("P = 1 was added to the list: it is the baseline of every speedup.".into());
     }
     let capacity = cpus_phrase(fit.cpus);
@@ -81,10 +89,10 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
     notes.extend(
         crate::claims::find(claims, ClaimId::MaxprocsNoGainAboveCpus, None).map(|c| c.text.clone()),
     );
-    if let Some(r) = results.iter().find(|r| r.workers == limit.workers) {
+    if let Some(r) = results.iter().find(|r| r.workers == limit.limit) {
         notes.push(format!(
             "P = {} is the worker limit in force (from {}), the pool size every subcommand uses by default: speedup {:.2} here.",
-            limit.workers,
+            limit.limit,
             limit.source.name(),
             r.speedup
         ));
@@ -115,6 +123,6 @@ pub(super) fn sweep_notes(sweep: &Sweep) -> Vec<String> {
             format_ms(r.wall_ms.median)
         ));
     }
-    notes.extend(crate::demo::checksum_note(sweep.claims));
+    notes.extend(crate::demo::checksum_note(claims));
     notes
 }

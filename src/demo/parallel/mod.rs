@@ -10,16 +10,21 @@ mod notes;
 mod tests;
 
 pub(crate) use claims::claims;
-pub(crate) use notes::{notes, placed_note};
-use notes::{pool_note, topology_notes};
+use notes::notes;
+pub(crate) use notes::placed_note;
 
-use super::{Mode, Repeats, Sequential};
+use super::{Found, Mode, Repeats, Sequential};
+use crate::claims::Claim;
 use crate::engine::{self, Env, Oracle, Plan, Runner};
 use crate::error::UsageError;
 use crate::exec::{pool::Pool, sequential, threads};
+use crate::interference::Interference;
 use crate::maxprocs::{Limit, MaxprocsReport};
+use crate::model::{ModeResult, Timeline};
 use crate::model::{Report, WorkloadReport};
+use crate::placement::CoreSpeed;
 use crate::placement::{self, Placement};
+use crate::sys::Machine;
 use crate::workload::{WorkSize, Workload};
 
 /// What `--check` asks of this demo's report, besides [`super::EVERY_DEMO`]'s: the claims
@@ -131,36 +136,57 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     let outcome = engine::measure(env, modes, &plan)?;
     let measured = &outcome.modes;
     let expected = outcome.expected;
-    let results: Vec<_> = measured
-        .iter()
-        .map(|m| m.result(&measured[0], expected))
-        .collect();
-    let timeline = super::timeline_of(measured);
-    let claims = claims(
-        &machine,
-        &workload,
-        &results,
-        &timeline,
-        &outcome.interference,
-    );
-    let mut notes = notes(&machine, &workload, &results, &claims);
-    notes.extend(topology_notes(&machine, &results, &core_speeds));
-    let maxprocs = MaxprocsReport::new(config.limit, &machine);
-    notes.push(pool_note(config.threads, &maxprocs));
-    notes.extend(maxprocs.notes());
-    let notes = super::notes_with(&outcome.interference, notes);
-    Ok(Report {
-        workload: Some(WorkloadReport::new(workload, config.repeats, expected)),
-        maxprocs: Some(maxprocs),
-        core_speeds: (!core_speeds.is_empty()).then_some(core_speeds),
-        ..super::report(
-            crate::model::Demo::Parallel,
+    let found = Parallel {
+        results: measured
+            .iter()
+            .map(|m| m.result(&measured[0], expected))
+            .collect(),
+        timeline: super::timeline_of(measured),
+        workload: WorkloadReport::new(workload, config.repeats, expected),
+        maxprocs: MaxprocsReport::new(config.limit, &machine),
+        core_speeds,
+    };
+    Ok(super::finish(found, machine, outcome.interference))
+}
+
+/// What `parallel` found: each mode's result and the run drawn of it, the work, the worker
+/// limit, and the kernel's speed on each kind of core (where kinds differ).
+struct Parallel {
+    results: Vec<ModeResult>,
+    timeline: Timeline,
+    workload: WorkloadReport,
+    maxprocs: MaxprocsReport,
+    core_speeds: Vec<CoreSpeed>,
+}
+
+impl Found for Parallel {
+    fn claims(&self, machine: &Machine, interference: &Interference) -> Vec<Claim> {
+        claims(
             machine,
-            results,
-            timeline,
-            outcome.interference,
-            claims,
-            notes,
+            &self.workload.workload,
+            &self.results,
+            &self.timeline,
+            interference,
         )
-    })
+    }
+
+    fn report(self, machine: Machine, interference: Interference, claims: Vec<Claim>) -> Report {
+        Report {
+            workload: Some(self.workload),
+            maxprocs: Some(self.maxprocs),
+            core_speeds: (!self.core_speeds.is_empty()).then_some(self.core_speeds),
+            ..super::report(
+                crate::model::Demo::Parallel,
+                machine,
+                self.results,
+                self.timeline,
+                interference,
+                claims,
+            )
+        }
+    }
+
+    fn notes(report: &Report) -> Vec<String> {
+        notes(report)
+    }
 }

@@ -2,22 +2,39 @@
 //! pool's size came from, and what the topology did to the modes.
 
 use super::Way;
-use crate::claims::{self, Claim, ClaimId};
+use crate::claims::{self, ClaimId};
 use crate::demo::result_of;
 use crate::maxprocs::MaxprocsReport;
-use crate::model::ModeResult;
+use crate::model::{ModeResult, Report};
 use crate::placement::{self, CoreSpeed, Placement};
 use crate::report::format_ms;
 use crate::sys::Machine;
-use crate::workload::Workload;
 
-/// The sentences under the table, each conclusion taken from its claim.
-pub(crate) fn notes(
-    machine: &Machine,
-    workload: &Workload,
-    results: &[ModeResult],
-    claims: &[Claim],
-) -> Vec<String> {
+/// The sentences under the table, from the report alone: where parallelism is possible, each
+/// mode's figures and conclusions (each taken from its claim), what the topology did, and
+/// where the pool's size came from.
+pub(crate) fn notes(report: &Report) -> Vec<String> {
+    let (machine, results) = (&report.machine, &report.results);
+    let mut notes = conclusions(report);
+    notes.extend(topology_notes(
+        machine,
+        results,
+        report.core_speeds.as_deref().unwrap_or_default(),
+    ));
+    if let Some(maxprocs) = &report.maxprocs {
+        let pool = result_of(results, Way::Rayon).map_or(maxprocs.limit, |r| r.workers);
+        notes.push(pool_note(pool, maxprocs));
+        notes.extend(maxprocs.notes());
+    }
+    notes
+}
+
+/// Each mode's figures and conclusions.
+fn conclusions(report: &Report) -> Vec<String> {
+    let (machine, results, claims) = (&report.machine, &report.results, &report.claims);
+    let Some(workload) = report.workload.as_ref().map(|w| &w.workload) else {
+        return Vec::new();
+    };
     let mut notes = Vec::new();
     if let Some(possible) = claims::find(claims, ClaimId::MachineParallelPossible, None) {
         if possible.holds == Some(false) || machine.cgroup_quota_cpus.is_some() {
@@ -59,7 +76,7 @@ pub(crate) fn notes(
 }
 
 /// Says where the pool's size came from.
-pub(super) fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
+fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
     if threads == maxprocs.limit {
         format!(
             "The rayon pool has {threads} worker(s): the worker limit, from {}.",
@@ -77,7 +94,7 @@ pub(super) fn pool_note(threads: usize, maxprocs: &MaxprocsReport) -> String {
 /// What the topology did to the modes: where their tasks ran on hardware threads of one core,
 /// what each placement gave, and the kernel's speed on each kind of core. Nothing where the
 /// cores are alike, run one thread each, and no placement was asked for.
-pub(super) fn topology_notes(
+fn topology_notes(
     machine: &Machine,
     results: &[ModeResult],
     core_speeds: &[CoreSpeed],

@@ -25,6 +25,7 @@
 //!   to divide, so it says little here.
 
 use super::{Mode, Repeats};
+use crate::claims::Claim;
 use crate::cpu_choice::CpuChoice;
 use crate::engine::{self, Env, Measurement, Oracle, Plan};
 use crate::exec::race::{self, Race, RaceRun, Sharing};
@@ -254,41 +255,66 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
             result
         })
         .collect();
-    let timeline = super::timeline_of(measured);
-    let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
-    let claims = claims(&all, &results, one_cpu);
-    let notes = super::notes_with(
-        &outcome.interference,
-        notes(
-            config,
-            &machine,
-            pin,
-            &results,
-            base,
-            &claims,
-            choice.as_ref(),
-        ),
-    );
-    Ok(Report {
+    let found = RaceFound {
         cpu_choice: choice,
-        race: Some(RaceSetup {
+        setup: RaceSetup {
             threads: config.threads,
             iterations: config.iterations,
             changes_per_run: operations,
             runs: config.runs,
             warmup: config.warmup,
             one_core: pin,
-        }),
-        ..super::report(
-            crate::model::Demo::Race,
-            machine,
-            results,
-            timeline,
-            outcome.interference,
-            claims,
-            notes,
-        )
-    })
+        },
+        timeline: super::timeline_of(measured),
+        results,
+        all,
+    };
+    Ok(super::finish(found, machine, outcome.interference))
+}
+
+/// What the race found: the CPU chosen (`--one-core`), the setup, each mode's result and runs,
+/// and the run drawn of each.
+struct RaceFound {
+    cpu_choice: Option<CpuChoice>,
+    setup: RaceSetup,
+    results: Vec<ModeResult>,
+    timeline: crate::model::Timeline,
+    all: Vec<ModeRuns>,
+}
+
+impl super::Found for RaceFound {
+    fn claims(&self, machine: &Machine, _: &crate::interference::Interference) -> Vec<Claim> {
+        claims(&self.all, &self.results, one_cpu(&self.setup, machine))
+    }
+
+    fn report(
+        self,
+        machine: Machine,
+        interference: crate::interference::Interference,
+        claims: Vec<Claim>,
+    ) -> Report {
+        Report {
+            cpu_choice: self.cpu_choice,
+            race: Some(self.setup),
+            ..super::report(
+                crate::model::Demo::Race,
+                machine,
+                self.results,
+                self.timeline,
+                interference,
+                claims,
+            )
+        }
+    }
+
+    fn notes(report: &Report) -> Vec<String> {
+        notes(report)
+    }
+}
+
+/// Can the threads only take turns: pinned to one CPU, or with one CPU's worth of time?
+fn one_cpu(setup: &RaceSetup, machine: &Machine) -> bool {
+    setup.one_core.is_some() || machine.cpu_capacity() <= 1.0
 }
 
 /// The modes asked for, each once, in [`Sharing::ALL`] order.

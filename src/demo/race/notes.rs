@@ -1,7 +1,6 @@
 //! The sentences under the race's table: the setup, what unsync did and why, the start line, the speeds; and each mode's one-line reason.
 
 use super::*;
-use crate::claims::Claim;
 use crate::demo::result_of;
 
 /// How long the unsync threads were counting at the same time: only then can updates collide.
@@ -61,25 +60,28 @@ pub(super) fn reason(mode: Sharing, wrong_runs: usize) -> &'static str {
     }
 }
 
-pub(super) fn notes(
-    config: &Config,
-    machine: &Machine,
-    pin: Option<usize>,
-    results: &[ModeResult],
-    base: usize,
-    claims: &[Claim],
-    choice: Option<&CpuChoice>,
-) -> Vec<String> {
+/// The sentences under the table, from the report alone.
+pub(super) fn notes(report: &Report) -> Vec<String> {
+    let (machine, results, claims) = (&report.machine, &report.results, &report.claims);
+    let Some(setup) = &report.race else {
+        return Vec::new();
+    };
+    // The baseline of the speedups: atomic, else the first mode run.
+    let base = results
+        .iter()
+        .position(|r| r.mode == Sharing::Atomic.name())
+        .unwrap_or(0);
+    let pin = setup.one_core;
     // Where the threads ran, where one CPU was chosen for them.
-    let mut notes: Vec<String> = choice.iter().map(|c| c.sentence()).collect();
+    let mut notes: Vec<String> = report.cpu_choice.iter().map(CpuChoice::sentence).collect();
     // Can the threads run in parallel at all, or only take turns?
-    let one_cpu = pin.is_some() || machine.cpu_capacity() <= 1.0;
+    let one_cpu = one_cpu(setup, machine);
     let cpus = machine
         .affinity
         .as_ref()
         .map_or(machine.available_parallelism, Vec::len);
-    let half = config.threads / 2;
-    let operations = config.threads as u64 * config.iterations;
+    let half = setup.threads / 2;
+    let operations = setup.changes_per_run;
     let sides = if half == 1 {
         "1 thread adds 1 and 1 subtracts 1".to_string()
     } else {
@@ -87,7 +89,7 @@ pub(super) fn notes(
     };
     notes.push(format!(
         "{sides}, {} times each per run, so the right final value is 0; {} run(s) per mode, {operations} changes per run.",
-        config.iterations, config.runs
+        setup.iterations, setup.runs
     ));
     notes.push(
         "Rust rules out data races, not race conditions: unsync uses only atomic loads and stores, so it is safe Rust with no undefined behaviour, yet reading and then writing in two steps lets one thread overwrite another's update."
@@ -148,7 +150,7 @@ pub(super) fn notes(
     } else if let Some([median, max]) = skew {
         notes.push(format!(
             "Each thread was pinned to {} and waited at a start line, spinning rather than sleeping: the last started {median:.1} µs after the first in the median run ({max:.1} µs at most), where waking a sleeping thread can take tens of µs.",
-            if config.threads <= cpus {
+            if setup.threads <= cpus {
                 "a CPU of its own".to_string()
             } else {
                 format!("one of the {cpus} CPUs in turn")

@@ -634,7 +634,6 @@ mod tests {
             Timeline::default(),
             Interference::none(),
             claims,
-            Vec::new(),
         )
     }
 
@@ -670,7 +669,6 @@ mod tests {
             results,
             Timeline::default(),
             interference,
-            Vec::new(),
             Vec::new(),
         );
         let section = multicore(&all_cores, Some(placed));
