@@ -111,6 +111,21 @@ fn beside_a_busy_loop(args: &[&str]) -> Option<(Value, u64)> {
     Some((report, busy.cpu))
 }
 
+/// Was some CPU other than `busy` quiet when `choice` (a report's `cpu_choice`) looked? Where
+/// other programs held every CPU (a build beside the tests), there was no quieter CPU to move
+/// to, and the test says so instead of failing on what the machine could not offer.
+fn quieter_cpu_was_there(choice: &Value, busy: u64) -> bool {
+    let quieter = array(choice, "loads")
+        .iter()
+        .any(|l| l["cpu"].as_u64() != Some(busy) && l["busy"].as_f64().is_some_and(|b| b < 0.5));
+    if !quieter {
+        eprintln!(
+            "skipped the choice of CPU: other programs held every CPU besides the busy loop on cpu{busy}: {choice}"
+        );
+    }
+    quieter
+}
+
 /// No switch cost of the report's one-CPU results was timed on `busy`: each is either absent
 /// (`null`, with its probe and claim saying why) or measured on another CPU, and none is a
 /// figure of milliseconds.
@@ -161,6 +176,9 @@ fn interleave_moves_off_a_busy_cpu_and_says_so() {
         return;
     };
     let choice = &report["cpu_choice"];
+    if !quieter_cpu_was_there(choice, busy) {
+        return;
+    }
     assert_ne!(uint(choice, "cpu"), busy, "{choice}");
     assert_eq!(choice["reason"], "quietest", "{choice}");
     let said = array(&report, "notes")
@@ -227,6 +245,9 @@ fn race_finishes_beside_a_busy_loop_on_one_core_or_all() {
         return;
     };
     let choice = &report["cpu_choice"];
+    if !quieter_cpu_was_there(choice, busy) {
+        return;
+    }
     assert_ne!(uint(choice, "cpu"), busy, "{choice}");
     for result in array(&report, "results") {
         let cpus = array(result, "cpus_used");
@@ -249,7 +270,9 @@ fn the_quick_tour_finishes_and_says_what_it_shared() {
         for report in array(section, "reports") {
             if let Some(choice) = report.get("cpu_choice").filter(|c| !c.is_null()) {
                 one_cpu_reports += 1;
-                assert_ne!(uint(choice, "cpu"), busy, "{choice}");
+                if quieter_cpu_was_there(choice, busy) {
+                    assert_ne!(uint(choice, "cpu"), busy, "{choice}");
+                }
                 no_switch_cost_from(report, busy);
             }
         }
