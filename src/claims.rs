@@ -1,11 +1,15 @@
-//! Claims: the only place a conclusion is worded.
+//! Claims: what every demo's conclusions share, and the two any demo can make.
 //!
 //! A sentence such as "the tasks ran at the same time" or "no mode can beat sequential here" is
 //! a conclusion, and a conclusion is only as true as the data under it. A [`Claim`] therefore
 //! carries an id that scripts can rely on, the figures its predicate used, the outcome of that
 //! predicate (`holds`: true, false, or null where this run cannot judge it), and a text worded
 //! for that outcome: where it does not hold, the text says what was seen instead; where it
-//! cannot be judged (too few CPUs, a disturbed machine, too little work), it says why.
+//! cannot be judged (too few CPUs, a disturbed machine, too little work), it says why. Both
+//! the outcome and the text are functions of the figures ([`Judged`]), written once per claim:
+//! here for `machine.parallel_possible` and `work.checksums`, and in each demo's `claims.rs`
+//! for its own. This module has what they share: when speed can be judged ([`Speed`],
+//! [`speed_unjudgeable`]) and how long tasks ran at once ([`at_once_ms`]).
 //!
 //! Notes, the tour's answers and `--check` read the same claims, so they cannot disagree.
 

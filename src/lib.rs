@@ -54,9 +54,11 @@
 //! - [`green`]: the green-thread scheduler (run queue, wakers, timer) the green executor uses.
 //! - [`demo`]: one per subcommand; decides what to run and builds a `Report`: `info.rs`, and
 //!   a folder each for `parallel`, `interleave`, `race`, `gil_sim`, `maxprocs` (the run
-//!   in `mod.rs`, beside `claims.rs`, `notes.rs`, `tests.rs`;
+//!   and its typed findings in `mod.rs`, beside `claims.rs`, `notes.rs`, `tests.rs`;
 //!   `gil_sim/python.rs` for the `CPython` rows and their claim) and
-//!   `tour` (`answers.rs`); each demo's modes are an enum of the [`demo::Mode`] trait.
+//!   `tour` (`answers.rs`, `answers/gil.rs`). Every demo has one shape, [`demo::Found`]:
+//!   findings, claims judged on them, the report, notes from the report alone; each demo's
+//!   modes are an enum of the [`demo::Mode`] trait.
 //! - [`model`]: what a run found, as data: a demo's `Report` (`mod.rs`; its timeline of runs
 //!   and slices in `slices.rs`, its claims in `claim.rs`, the CPU a one-CPU demo chose in
 //!   `cpu_choice.rs`, each demo's own typed figures of a mode in `findings.rs`) and the tour's
@@ -64,7 +66,8 @@
 //! - [`report`]: the renderers, which only read the model: table, JSON, CSV, markdown, HTML,
 //!   ASCII timeline, Chrome trace, SVG plot, the tour's; the results grid the tabular ones
 //!   share (`grid.rs`).
-//! - [`claims`]: conclusions, each judged on the figures, worded for its outcome.
+//! - [`claims`]: conclusions, each judged on the figures, worded for its outcome: each claim's
+//!   figures give its predicate and its sentence ([`model::Judged`]).
 //! - [`check`]: `--check` and `--min-speedup`: failed (exit 3) or inconclusive (exit 4)
 //!   (`mod.rs`; its tests in `tests.rs`, and in `agreement.rs` over many synthetic findings).
 //! - [`progress`]: the progress bar on stderr.
