@@ -1,3 +1,6 @@
+//! Tests of the recorders and of merging slices: what a run records and how a long one is
+//! thinned out for the report without losing any task's time.
+
 use super::*;
 
 #[test]

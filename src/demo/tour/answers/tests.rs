@@ -1,3 +1,6 @@
+//! Tests of the tour's answers on made-up reports: each sentence and key figure follows the
+//! claims and figures it is given, on any machine.
+
 use super::*;
 use crate::claims::Claim;
 use crate::interference::Verdict;
