@@ -119,23 +119,18 @@ pub(crate) fn process_last_cpu(pid: u32) -> Option<usize> {
 }
 
 pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
-    // The scheduler's own count in ns, summed over the process's threads, where the kernel
-    // keeps it (CONFIG_SCHED_INFO); else user + system time in clock ticks.
-    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut ns = Some(0u64);
-    for thread in threads.flatten() {
-        ns = ns
-            .zip(
-                std::fs::read_to_string(thread.path().join("schedstat"))
-                    .ok()
-                    .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok()),
-            )
-            .map(|(sum, one)| sum + one);
+    // pid 0 and -1 would name this process's own clock.
+    let pid = Pid::from_raw(i32::try_from(pid).ok().filter(|&p| p > 0)?);
+    // The process's CPU-time clock, in ns: every thread's time, those that have ended
+    // included. A sum over /proc/PID/task loses an ended thread's time, so it went backwards
+    // whenever a thread of the process ended between two reads.
+    if let Ok(clock) = nix::time::clock_getcpuclockid(pid) {
+        if let Ok(time) = nix::time::clock_gettime(clock) {
+            return Some(time.into());
+        }
     }
-    if let Some(ns) = ns {
-        return Some(std::time::Duration::from_nanos(ns));
-    }
-    let stat = stat_after_name(pid)?;
+    // Else user + system time in clock ticks, ended threads included too.
+    let stat = stat_after_name(pid.as_raw().unsigned_abs())?;
     let utime: u64 = stat_field(&stat, 14)?;
     let stime: u64 = stat_field(&stat, 15)?;
     Some(clock_tick()? * u32::try_from(utime + stime).ok()?)

@@ -154,6 +154,52 @@ mod tests {
         assert!(signal_ignored(13), "the Rust runtime ignores SIGPIPE");
     }
 
+    /// A thread that has ended keeps its CPU time in its process's: the count never goes
+    /// backwards (it did while it summed the threads still there).
+    #[test]
+    fn a_process_keeps_the_cpu_time_of_its_ended_threads() {
+        let me = std::process::id();
+        let before = process_cpu_time(me).expect("this process's CPU time");
+        let ended = std::thread::spawn(|| {
+            let start = std::time::Instant::now();
+            let mut x = 0u64;
+            while start.elapsed() < std::time::Duration::from_millis(30) {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+            nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+                .map(std::time::Duration::from)
+                .expect("the thread's own CPU time")
+        })
+        .join()
+        .expect("the thread ends");
+        let after = process_cpu_time(me).expect("this process's CPU time");
+        assert!(
+            after.saturating_sub(before) >= ended,
+            "the process's CPU time grew by {:?} across a thread that used {ended:?} and ended",
+            after.saturating_sub(before)
+        );
+    }
+
+    /// Another process's CPU time can be read, as the watch on worker processes and `--live`
+    /// read their children's.
+    #[test]
+    fn a_child_process_cpu_time_is_read() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .expect("sh starts");
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut used = process_cpu_time(pid);
+        while used.is_some_and(|t| t.is_zero()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            used = process_cpu_time(pid);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(used.is_some_and(|t| !t.is_zero()), "{used:?}");
+    }
+
     #[test]
     fn a_process_cpu_time_grows_while_it_computes() {
         let me = std::process::id();
@@ -166,6 +212,7 @@ mod tests {
         }
         assert!(process_cpu_time(me).unwrap() > before);
         assert_eq!(process_cpu_time(u32::MAX), None, "no such process");
+        assert_eq!(process_cpu_time(0), None, "0 names no process");
         let cpu = process_last_cpu(me).expect("the CPU this process last ran on");
         assert!(
             crate::sys::affinity().is_none_or(|m| m.contains(&cpu)),
