@@ -4,7 +4,6 @@
 use crate::exec::switch_cost::Unmeasured;
 use crate::interference::Verdict;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 impl Default for ClaimFigures {
     fn default() -> ClaimFigures {
@@ -284,19 +283,33 @@ pub struct OneCpuFigures {
 /// mode, the band called "about as long", and whether other programs disturbed the runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AsLongAsSequentialFigures {
-    pub(crate) time_vs_sequential: Map<String, Value>,
+    pub(crate) time_vs_sequential: ByMode,
     pub(crate) alike: f64,
     pub(crate) verdict: Verdict,
 }
 
-/// `interleave.green_cheaper`.
+/// A figure per mode, in the order the modes ran: a JSON object keyed by mode.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ByMode(pub(crate) Vec<(String, f64)>);
+
+impl Serialize for ByMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (mode, x) in &self.0 {
+            map.serialize_entry(mode, x)?;
+        }
+        map.end()
+    }
+}
+
+/// `interleave.green_cheaper`: a green switch's cost, and what the probe of an OS thread's
+/// timed (the same figures as `interleave.switch_timed` of `threads`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GreenCheaperFigures {
     pub(crate) green_ns: Option<f64>,
     pub(crate) thread_ns: Option<f64>,
-    /// Why a thread switch could not be timed, as its probe said (`interleave.switch_timed`
-    /// of `threads` holds the figures).
-    pub(crate) thread_unmeasured: Option<String>,
+    pub(crate) thread_switch: SwitchTimedFigures,
 }
 
 /// `interleave.switch_timed`: what the probe of a thread or a process switch timed.

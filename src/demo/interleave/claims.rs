@@ -5,7 +5,7 @@ use super::{Claim, Mode, ModeResult, Way, Workload, switch_cost};
 use crate::claims::{ClaimId, Judged, MIN_EFFECT, Speed};
 use crate::interference::{Interference, Verdict};
 use crate::model::claim_figures::{
-    AsLongAsSequentialFigures, GreenCheaperFigures, InterleaveWaitsFigures, OneCpuFigures,
+    AsLongAsSequentialFigures, ByMode, GreenCheaperFigures, InterleaveWaitsFigures, OneCpuFigures,
     SwitchTimedFigures,
 };
 use crate::report::format_ms;
@@ -75,7 +75,7 @@ pub(crate) fn claims(
             GreenCheaperFigures {
                 green_ns: green.ns,
                 thread_ns: thread.ns,
-                thread_unmeasured: thread.why_unmeasured(),
+                thread_switch: SwitchTimedFigures::of(Way::Threads, thread),
             },
         ));
     }
@@ -244,7 +244,10 @@ impl Judged for GreenCheaperFigures {
             ),
             None => format!(
                 "Whether a green switch ({green:.1} ns) is cheaper than an OS thread switch cannot be judged here: a thread switch could not be timed: {}.",
-                self.thread_unmeasured.as_deref().unwrap_or_default()
+                self.thread_switch
+                    .probe()
+                    .why_unmeasured()
+                    .unwrap_or_default()
             ),
         }
     }
@@ -259,14 +262,14 @@ pub(crate) const ALIKE: f64 = 0.1;
 /// switching.
 fn as_long_as_sequential(results: &[ModeResult], interference: &Interference) -> Option<Claim> {
     let seq = results.first()?;
-    let ratios: serde_json::Map<String, serde_json::Value> = results
+    let ratios: Vec<(String, f64)> = results
         .iter()
         .skip(1)
         .map(|r| {
             // The figure as the JSON keeps it, so that the sentence quotes exactly that.
             (
                 r.mode.clone(),
-                serde_json::json!(round_to(r.wall_ms.median / seq.wall_ms.median, 3)),
+                round_to(r.wall_ms.median / seq.wall_ms.median, 3),
             )
         })
         .collect();
@@ -274,7 +277,7 @@ fn as_long_as_sequential(results: &[ModeResult], interference: &Interference) ->
         Claim::of(
             None,
             AsLongAsSequentialFigures {
-                time_vs_sequential: ratios,
+                time_vs_sequential: ByMode(ratios),
                 alike: ALIKE,
                 verdict: interference.verdict,
             },
@@ -284,9 +287,7 @@ fn as_long_as_sequential(results: &[ModeResult], interference: &Interference) ->
 
 impl AsLongAsSequentialFigures {
     fn ratios(&self) -> impl Iterator<Item = (&String, f64)> {
-        self.time_vs_sequential
-            .iter()
-            .map(|(mode, x)| (mode, x.as_f64().unwrap_or(f64::NAN)))
+        self.time_vs_sequential.0.iter().map(|(mode, x)| (mode, *x))
     }
 }
 
