@@ -69,7 +69,7 @@ fn what_is_not_a_usable_python_is_bad_input() {
     let cases: Vec<(PathBuf, &str)> = vec![
         (
             PathBuf::from("/nonexistent/python3"),
-            "/nonexistent/python3",
+            "error: --python /nonexistent/python3: ",
         ),
         (dir.path().to_path_buf(), "is a directory"),
         (
@@ -330,6 +330,8 @@ fn the_tour_refuses_a_named_python_before_any_work_and_answers_without_one_it_ca
         .collect();
     assert_eq!(said.len(), 1, "{gil:#}");
     assert!(said[0].contains("no such program on PATH"), "{}", said[0]);
+    // No flag named it, so none is quoted.
+    assert!(!said[0].contains("--python"), "{}", said[0]);
     assert!(array(gil, "reports")[0]["cpython"].is_null(), "{gil:#}");
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }

@@ -238,7 +238,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     // A Python that is not one, or too old, is bad input: found out before any work.
     let interpreter = match &config.python {
         None => None,
-        Some(Python::Named(given)) => Some(Arc::new(Interpreter::find(given)?)),
+        Some(Python::Named(given)) => Some(Arc::new(Interpreter::named(given)?)),
         Some(Python::Ready(found)) => Some(Arc::clone(found)),
     };
     let machine = env.machine.clone();

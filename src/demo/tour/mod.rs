@@ -137,7 +137,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Tour> {
             step("python3", Turns::Switches);
             find_python()?
         }
-        PythonWanted::Named(path) => Ok(Arc::new(Interpreter::find(path)?)),
+        PythonWanted::Named(path) => Ok(Arc::new(Interpreter::named(path)?)),
         PythonWanted::Off => Err("--no-python".to_string()),
     };
 
@@ -387,7 +387,7 @@ fn find_python() -> anyhow::Result<Result<Arc<Interpreter>, String>> {
     match Interpreter::find(Path::new("python3")) {
         Ok(interpreter) => Ok(Ok(Arc::new(interpreter))),
         Err(e) if crate::interrupt::interrupted() => Err(e),
-        Err(e) => Ok(Err(format!("{e:#}").replace("--python ", ""))),
+        Err(e) => Ok(Err(format!("{e:#}"))),
     }
 }
 

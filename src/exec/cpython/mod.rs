@@ -140,8 +140,8 @@ pub(crate) struct Interpreter {
     script: tempfile::TempPath,
 }
 
-/// The program `--python` names: a path as given, or a name looked up on `PATH`; bad input
-/// where there is none, it is a directory or it cannot be executed.
+/// The program a Python is named by: a path as given, or a name looked up on `PATH`; bad
+/// input where there is none, it is a directory or it cannot be executed.
 pub(crate) fn locate(given: &Path) -> Result<PathBuf, UsageError> {
     let found = if given.components().count() > 1 || given.is_absolute() {
         Some(given.to_path_buf())
@@ -154,15 +154,15 @@ pub(crate) fn locate(given: &Path) -> Result<PathBuf, UsageError> {
     };
     let Some(path) = found else {
         return Err(UsageError(format!(
-            "--python {}: no such program on PATH",
+            "{}: no such program on PATH",
             given.display()
         )));
     };
-    let meta = std::fs::metadata(&path)
-        .map_err(|e| UsageError(format!("--python {}: {e}", path.display())))?;
+    let meta =
+        std::fs::metadata(&path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
     if meta.is_dir() {
         return Err(UsageError(format!(
-            "--python {}: is a directory, not a Python interpreter",
+            "{}: is a directory, not a Python interpreter",
             path.display()
         )));
     }
@@ -170,10 +170,7 @@ pub(crate) fn locate(given: &Path) -> Result<PathBuf, UsageError> {
     {
         use std::os::unix::fs::PermissionsExt;
         if meta.permissions().mode() & 0o111 == 0 {
-            return Err(UsageError(format!(
-                "--python {}: is not executable",
-                path.display()
-            )));
+            return Err(UsageError(format!("{}: is not executable", path.display())));
         }
     }
     Ok(path)
@@ -183,9 +180,19 @@ pub(crate) fn locate(given: &Path) -> Result<PathBuf, UsageError> {
 const CHECK: Duration = Duration::from_secs(10);
 
 impl Interpreter {
-    /// The interpreter `given` names (see [`locate`]), checked and ready.
+    /// The interpreter `given` names (see [`locate`]), checked and ready; bad input says which
+    /// program and why ("python9: no such program on PATH").
     pub(crate) fn find(given: &Path) -> anyhow::Result<Interpreter> {
         Interpreter::open(&locate(given)?)
+    }
+
+    /// The interpreter `--python` names: as [`Interpreter::find`], with bad input said of the
+    /// flag ("--python python9: no such program on PATH").
+    pub(crate) fn named(given: &Path) -> anyhow::Result<Interpreter> {
+        Interpreter::find(given).map_err(|e| match e.downcast::<UsageError>() {
+            Ok(UsageError(why)) => UsageError(format!("--python {why}")).into(),
+            Err(e) => e,
+        })
     }
 
     /// Checks that `executable` is a Python of at least [`MIN_VERSION`] (bad input if not),
@@ -200,12 +207,8 @@ impl Interpreter {
             "-c",
             "import sys; sys.stdout.write('%d.%d.%d\\n%s' % (tuple(sys.version_info[:3]) + (sys.executable,)))",
         ];
-        let mut children = start(executable, &probe.map(OsString::from)).map_err(|e| {
-            UsageError(format!(
-                "--python {}: cannot run it: {e}",
-                executable.display()
-            ))
-        })?;
+        let mut children = start(executable, &probe.map(OsString::from))
+            .map_err(|e| UsageError(format!("{}: cannot run it: {e}", executable.display())))?;
         let answer = match finish(&mut children, CHECK) {
             Ok(answer) => answer,
             Err(e) if e.downcast_ref::<super::children::Stalled>().is_some() => {
@@ -216,7 +219,7 @@ impl Interpreter {
             }
             Err(e) => {
                 return Err(UsageError(format!(
-                    "--python {}: not a Python interpreter (asked for its version, it failed: {e:#})",
+                    "{}: not a Python interpreter (asked for its version, it failed: {e:#})",
                     executable.display()
                 ))
                 .into());
@@ -225,14 +228,14 @@ impl Interpreter {
         let mut lines = answer.lines();
         let version = parse_version(lines.next().unwrap_or("")).ok_or_else(|| {
             UsageError(format!(
-                "--python {}: not a Python interpreter (asked for its version, it answered {:?})",
+                "{}: not a Python interpreter (asked for its version, it answered {:?})",
                 executable.display(),
                 first_line(&answer)
             ))
         })?;
         if (version.0, version.1) < MIN_VERSION {
             return Err(UsageError(format!(
-                "--python {}: Python {}.{}.{} is too old: conpar needs {}.{} or newer",
+                "{}: Python {}.{}.{} is too old: conpar needs {}.{} or newer",
                 executable.display(),
                 version.0,
                 version.1,
