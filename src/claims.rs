@@ -206,27 +206,34 @@ impl Speed {
             mode_speed_unjudgeable(r, interference, baseline_ms).as_ref(),
             r.speedup,
             r.speedup_interval,
+            MIN_EFFECT,
         )
     }
 
-    /// Judges a median `speedup` with its single rounds' `[low, high]`, unless the run cannot
-    /// judge speed (`unjudged`): as a claim's figures hold them.
-    pub(crate) fn given(unjudged: Option<&Unjudged>, speedup: f64, interval: [f64; 2]) -> Speed {
+    /// Judges a median `speedup` with its single rounds' `[low, high]` against the noise bar
+    /// `min_effect` ([`MIN_EFFECT`]), unless the run cannot judge speed (`unjudged`): as a
+    /// claim's figures hold them.
+    pub(crate) fn given(
+        unjudged: Option<&Unjudged>,
+        speedup: f64,
+        interval: [f64; 2],
+        min_effect: f64,
+    ) -> Speed {
         match unjudged {
             Some(why) => Speed::Unjudgeable(why.clone()),
-            None => Speed::judge(speedup, interval),
+            None => Speed::judge(speedup, interval, min_effect),
         }
     }
 
-    /// Judges a median `speedup` with its single rounds' `[low, high]`, on a run that can
-    /// judge speed.
-    pub(crate) fn judge(speedup: f64, [low, high]: [f64; 2]) -> Speed {
-        let noise = MIN_EFFECT.max((high - low) / 2.0);
+    /// Judges a median `speedup` with its single rounds' `[low, high]` against the noise bar
+    /// `min_effect`, on a run that can judge speed.
+    pub(crate) fn judge(speedup: f64, [low, high]: [f64; 2], min_effect: f64) -> Speed {
+        let noise = min_effect.max((high - low) / 2.0);
         if speedup > 1.0 + noise {
             Speed::Faster {
                 every_round: low > 1.0,
             }
-        } else if high <= 1.0 + MIN_EFFECT {
+        } else if high <= 1.0 + min_effect {
             Speed::NotFaster
         } else {
             Speed::RoundsDisagree

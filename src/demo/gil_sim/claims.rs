@@ -132,13 +132,24 @@ impl Judged for GilWaitsFigures {
     }
 
     fn holds(&self) -> Option<bool> {
-        Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval).holds()
+        Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        )
+        .holds()
     }
 
     fn sentence(&self, mode: Option<&str>) -> String {
         let mode = mode.unwrap_or_default();
         let figures = speedups(self.speedup, self.speedup_interval);
-        match Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval) {
+        match Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        ) {
             Speed::Unjudgeable(why) => format!(
                 "{mode}: whether the threads' waits overlapped under the lock cannot be judged here: {why} ({figures})."
             ),
@@ -175,7 +186,9 @@ impl Judged for RunAtOnceFigures {
             (Some(false), _, _) => Some(false),
             (_, None, _) | (_, Some(_), Some(_)) => None,
             (_, Some(o), None) if o <= 0.0 => Some(false),
-            (_, Some(_), None) => Speed::judge(self.speedup, self.speedup_interval).holds(),
+            (_, Some(_), None) => {
+                Speed::judge(self.speedup, self.speedup_interval, self.min_effect).holds()
+            }
         }
     }
 
@@ -216,7 +229,7 @@ impl Judged for RunAtOnceFigures {
                 "{mode}: the {what} ran at the same time on different CPUs for {} of {} ms in the run drawn, {} ({figures}){}.",
                 format_ms(o),
                 format_ms(wall),
-                match Speed::judge(self.speedup, self.speedup_interval) {
+                match Speed::judge(self.speedup, self.speedup_interval, self.min_effect) {
                     Speed::Faster { every_round: true } => {
                         "faster than one after another in every round".to_string()
                     }

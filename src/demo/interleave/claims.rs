@@ -114,7 +114,13 @@ impl Judged for InterleaveWaitsFigures {
     }
 
     fn holds(&self) -> Option<bool> {
-        Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval).holds()
+        Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        )
+        .holds()
     }
 
     fn sentence(&self, mode: Option<&str>) -> String {
@@ -125,7 +131,12 @@ impl Judged for InterleaveWaitsFigures {
             format_ms(self.wall_ms),
             format_ms(self.baseline_ms)
         );
-        match Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval) {
+        match Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        ) {
             Speed::Unjudgeable(why) => format!(
                 "Whether interleaving overlapped the waits cannot be judged here: {why} ({figures})."
             ),

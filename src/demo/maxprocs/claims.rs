@@ -241,7 +241,13 @@ impl Judged for TwoBeatOneFigures {
     }
 
     fn holds(&self) -> Option<bool> {
-        Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval).holds()
+        Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        )
+        .holds()
     }
 
     fn sentence(&self, _: Option<&str>) -> String {
@@ -252,7 +258,12 @@ impl Judged for TwoBeatOneFigures {
             format_ms(self.baseline_ms),
             self.speedup
         );
-        match Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval) {
+        match Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        ) {
             Speed::Unjudgeable(why) => format!(
                 "Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures})."
             ),
@@ -315,6 +326,7 @@ impl SmtGainFigures {
             self.unjudged.as_ref(),
             self.gain + 1.0,
             [low + 1.0, high + 1.0],
+            MIN_EFFECT,
         )
     }
 }

@@ -96,7 +96,13 @@ impl Judged for ParallelFasterFigures {
         if self.tasks < 2 {
             return None;
         }
-        Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval).holds()
+        Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        )
+        .holds()
     }
 
     fn sentence(&self, mode: Option<&str>) -> String {
@@ -111,7 +117,12 @@ impl Judged for ParallelFasterFigures {
                 "{mode}: one task cannot be shared out, so there is nothing to speed up ({figures})."
             );
         }
-        match Speed::given(self.unjudged.as_ref(), self.speedup, self.speedup_interval) {
+        match Speed::given(
+            self.unjudged.as_ref(),
+            self.speedup,
+            self.speedup_interval,
+            self.min_effect,
+        ) {
             Speed::Unjudgeable(why) => format!(
                 "{mode}: whether it is faster than one after another cannot be judged here: {why} ({figures})."
             ),
