@@ -250,6 +250,38 @@ impl Speed {
     }
 }
 
+/// "speedup 1.95, 1.90-2.00 in single rounds": a median speedup and its single rounds', as the
+/// sentences of speed quote them.
+pub(crate) fn speedups(speedup: f64, [low, high]: [f64; 2]) -> String {
+    format!("speedup {speedup:.2}, {low:.2}-{high:.2} in single rounds")
+}
+
+/// Gives the figures of each claim about speed (a `speedup`, its `speedup_interval`, the noise
+/// bar `min_effect` and why the run cannot judge it, `unjudged`) the one way they are judged.
+macro_rules! judged_as_speed {
+    ($($figures:ty),* $(,)?) => {
+        $(impl $figures {
+            /// How the speedup compared with 1, as its figures say.
+            pub(crate) fn speed(&self) -> Speed {
+                Speed::given(
+                    self.unjudged.as_ref(),
+                    self.speedup,
+                    self.speedup_interval,
+                    self.min_effect,
+                )
+            }
+        })*
+    };
+}
+
+judged_as_speed!(
+    crate::model::claim_figures::ParallelFasterFigures,
+    crate::model::claim_figures::TwoBeatOneFigures,
+    crate::model::claim_figures::GilWaitsFigures,
+    crate::model::claim_figures::InterleaveWaitsFigures,
+    crate::model::claim_figures::RunAtOnceFigures,
+);
+
 /// `work.checksums`: did every mode reproduce the sequential checksum (every task's work done
 /// exactly once)? `exempt` is a mode whose checksum is wrong on purpose (race's `unsync`).
 pub(crate) fn checksums(results: &[ModeResult], exempt: Option<&str>) -> Claim {

@@ -3,7 +3,7 @@
 use super::{
     Claim, GilKind, Machine, Mode, ModeResult, Timeline, Variant, WorkloadKind, format_ms,
 };
-use crate::claims::{ClaimId, Judged, MIN_EFFECT, Speed};
+use crate::claims::{ClaimId, Judged, MIN_EFFECT, Speed, speedups};
 use crate::demo::result_of;
 use crate::model::claim_figures::{
     GilWaitsFigures, OldBattleFigures, ParallelPossibleFigures, RunAtOnceFigures, TakeTurnsFigures,
@@ -93,11 +93,6 @@ pub(crate) fn claims(
     claims
 }
 
-/// "speedup 1.02, 0.98-1.05 in single rounds".
-fn speedups(speedup: f64, [low, high]: [f64; 2]) -> String {
-    format!("speedup {speedup:.2}, {low:.2}-{high:.2} in single rounds")
-}
-
 impl Judged for TakeTurnsFigures {
     fn id(&self) -> ClaimId {
         ClaimId::GilTakeTurns
@@ -132,24 +127,13 @@ impl Judged for GilWaitsFigures {
     }
 
     fn holds(&self) -> Option<bool> {
-        Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        )
-        .holds()
+        self.speed().holds()
     }
 
     fn sentence(&self, mode: Option<&str>) -> String {
         let mode = mode.unwrap_or_default();
         let figures = speedups(self.speedup, self.speedup_interval);
-        match Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        ) {
+        match self.speed() {
             Speed::Unjudgeable(why) => format!(
                 "{mode}: whether the threads' waits overlapped under the lock cannot be judged here: {why} ({figures})."
             ),
@@ -186,9 +170,7 @@ impl Judged for RunAtOnceFigures {
             (Some(false), _, _) => Some(false),
             (_, None, _) | (_, Some(_), Some(_)) => None,
             (_, Some(o), None) if o <= 0.0 => Some(false),
-            (_, Some(_), None) => {
-                Speed::judge(self.speedup, self.speedup_interval, self.min_effect).holds()
-            }
+            (_, Some(_), None) => self.speed().holds(),
         }
     }
 
@@ -229,7 +211,7 @@ impl Judged for RunAtOnceFigures {
                 "{mode}: the {what} ran at the same time on different CPUs for {} of {} ms in the run drawn, {} ({figures}){}.",
                 format_ms(o),
                 format_ms(wall),
-                match Speed::judge(self.speedup, self.speedup_interval, self.min_effect) {
+                match self.speed() {
                     Speed::Faster { every_round: true } => {
                         "faster than one after another in every round".to_string()
                     }

@@ -114,13 +114,7 @@ impl Judged for InterleaveWaitsFigures {
     }
 
     fn holds(&self) -> Option<bool> {
-        Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        )
-        .holds()
+        self.speed().holds()
     }
 
     fn sentence(&self, mode: Option<&str>) -> String {
@@ -131,12 +125,7 @@ impl Judged for InterleaveWaitsFigures {
             format_ms(self.wall_ms),
             format_ms(self.baseline_ms)
         );
-        match Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        ) {
+        match self.speed() {
             Speed::Unjudgeable(why) => format!(
                 "Whether interleaving overlapped the waits cannot be judged here: {why} ({figures})."
             ),

@@ -2,7 +2,7 @@
 //! describes the work, and what the other hardware threads of each core added (SMT).
 
 use super::{AmdahlReport, Claim, Interference, ModeResult, cpus_phrase, format_ms, stats};
-use crate::claims::{ClaimId, Judged, MIN_EFFECT, Speed};
+use crate::claims::{ClaimId, Judged, MIN_EFFECT, Speed, speedups};
 use crate::model::claim_figures::{
     FitIsTheWorkFigures, NoGainAboveCpusFigures, SmtGainFigures, SpeedupAt, TwoBeatOneFigures,
 };
@@ -241,29 +241,17 @@ impl Judged for TwoBeatOneFigures {
     }
 
     fn holds(&self) -> Option<bool> {
-        Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        )
-        .holds()
+        self.speed().holds()
     }
 
     fn sentence(&self, _: Option<&str>) -> String {
-        let [low, high] = self.speedup_interval;
         let figures = format!(
-            "P = 2 took {} ms against {} ms at P = 1: speedup {:.2}, {low:.2}-{high:.2} in single rounds",
+            "P = 2 took {} ms against {} ms at P = 1: {}",
             format_ms(self.wall_ms),
             format_ms(self.baseline_ms),
-            self.speedup
+            speedups(self.speedup, self.speedup_interval)
         );
-        match Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        ) {
+        match self.speed() {
             Speed::Unjudgeable(why) => format!(
                 "Whether P = 2 is faster than P = 1 cannot be judged here: {why} ({figures})."
             ),

@@ -96,33 +96,18 @@ impl Judged for ParallelFasterFigures {
         if self.tasks < 2 {
             return None;
         }
-        Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        )
-        .holds()
+        self.speed().holds()
     }
 
     fn sentence(&self, mode: Option<&str>) -> String {
         let mode = mode.unwrap_or_default();
-        let [low, high] = self.speedup_interval;
-        let figures = format!(
-            "speedup {:.2}, {low:.2}-{high:.2} in single rounds",
-            self.speedup
-        );
+        let figures = claims::speedups(self.speedup, self.speedup_interval);
         if self.tasks < 2 {
             return format!(
                 "{mode}: one task cannot be shared out, so there is nothing to speed up ({figures})."
             );
         }
-        match Speed::given(
-            self.unjudged.as_ref(),
-            self.speedup,
-            self.speedup_interval,
-            self.min_effect,
-        ) {
+        match self.speed() {
             Speed::Unjudgeable(why) => format!(
                 "{mode}: whether it is faster than one after another cannot be judged here: {why} ({figures})."
             ),
