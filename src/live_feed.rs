@@ -59,8 +59,8 @@ pub(crate) struct View {
     /// How busy other programs kept each CPU since the run began (0 to 1), where the counters
     /// tell.
     pub(crate) others: BTreeMap<usize, f64>,
-    /// The race's shared counter as last read, and the total it must come to.
-    pub(crate) counter: Option<(i64, i64)>,
+    /// The race's shared counter as last read (it must end at 0).
+    pub(crate) counter: Option<i64>,
     /// The first mode of the demo and its last run's wall time: the baseline of a speedup.
     pub(crate) baseline: Option<(String, Duration)>,
     /// This mode's last finished run before this one, or this one where it has finished.
@@ -92,11 +92,9 @@ pub(crate) static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 static FEED: Mutex<Feed> = Mutex::new(Feed::new());
 
-/// The race's shared counter as last read, the total it must come to, and whether the current
-/// run has read it: atomics, not the feed's lock, because the race's threads hand it over
+/// The race's shared counter as last read, and whether the current run has read it: atomics, not the feed's lock, because the race's threads hand it over
 /// while they race, and a lock between them would change what they race over.
 static COUNTER: AtomicI64 = AtomicI64::new(0);
-static RIGHT_TOTAL: AtomicI64 = AtomicI64::new(0);
 static COUNTED: AtomicBool = AtomicBool::new(false);
 
 /// What the current run has shown so far.
@@ -169,12 +167,11 @@ pub(crate) fn set_demo(name: &str, turns: Turns) {
     feed.walls.clear();
 }
 
-/// The race's shared counter as just read by one of its threads, and the total it must come
-/// to when every thread is done.
-pub(crate) fn counter(value: i64, right_total: i64) {
+/// The race's shared counter as just read by one of its threads (half of them add and half
+/// subtract, so it must end at 0).
+pub(crate) fn counter(value: i64) {
     if active() {
         COUNTER.store(value, Ordering::Relaxed);
-        RIGHT_TOTAL.store(right_total, Ordering::Relaxed);
         COUNTED.store(true, Ordering::Release);
     }
 }
@@ -265,7 +262,7 @@ pub(crate) fn run_ended(wall: Duration, slices: impl Iterator<Item = LiveSlice>)
         feed.units_done = (0..tasks).map(|t| (t, all)).collect();
     }
     if feed.keep_finished && feed.finished.len() < MAX_KEPT {
-        let view = view_of(&feed, Instant::now(), BTreeMap::new());
+        let view = view_of(&feed, Instant::now());
         feed.finished.push(view);
     }
 }
@@ -326,9 +323,9 @@ fn bound(slices: &mut Vec<LiveSlice>) {
 }
 
 /// The view of the run now (the screen thread's, once a frame), with the number of the run.
-pub(crate) fn view(now: Instant, others: BTreeMap<usize, f64>) -> (u64, View) {
+pub(crate) fn view(now: Instant) -> (u64, View) {
     let feed = feed();
-    (feed.run, view_of(&feed, now, others))
+    (feed.run, view_of(&feed, now))
 }
 
 /// The finished runs' last views not yet taken, oldest first (kept only where
@@ -345,7 +342,7 @@ pub(crate) fn keep_finished(keep: bool) {
     feed.finished.clear();
 }
 
-fn view_of(feed: &Feed, now: Instant, others: BTreeMap<usize, f64>) -> View {
+fn view_of(feed: &Feed, now: Instant) -> View {
     let elapsed = feed.ended.unwrap_or_else(|| {
         feed.started
             .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
@@ -369,13 +366,10 @@ fn view_of(feed: &Feed, now: Instant, others: BTreeMap<usize, f64>) -> View {
         units_done: feed.units_done.clone(),
         units_per_task: feed.units_per_task,
         tasks: feed.tasks,
-        others,
-        counter: COUNTED.load(Ordering::Acquire).then(|| {
-            (
-                COUNTER.load(Ordering::Relaxed),
-                RIGHT_TOTAL.load(Ordering::Relaxed),
-            )
-        }),
+        others: BTreeMap::new(),
+        counter: COUNTED
+            .load(Ordering::Acquire)
+            .then(|| COUNTER.load(Ordering::Relaxed)),
         baseline: feed.walls.first().cloned(),
         last_wall: feed
             .walls

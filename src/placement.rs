@@ -139,8 +139,9 @@ pub(crate) fn resolve(
         .collect()
 }
 
-/// "CPUs 0,8" or "CPUs 0-3": a placement's CPUs as the sentences name them.
-pub(crate) fn cpus_phrase(cpus: &[usize]) -> String {
+/// "CPUs 0,8", "CPUs 0-3" or "cpu2": a set of CPUs as the sentences name them (not
+/// [`crate::sys::cpus_phrase`], which names an amount of CPU time: "2 CPUs").
+pub(crate) fn cpu_set_phrase(cpus: &[usize]) -> String {
     let mut sorted = cpus.to_vec();
     sorted.sort_unstable();
     sorted.dedup();

@@ -379,6 +379,10 @@ pub(crate) fn measure<R: Measurement>(
         let tasks = plan.tasks(runner.threads);
         crate::live_feed::run_started(&runner.name, round, runner.estimate, tasks, units);
     };
+    let live_ended = |value: &R| {
+        let run = value.run();
+        crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
+    };
     for warmup in 0..plan.repeats.warmup {
         for runner in &mut runners {
             progress.message(&runner.name);
@@ -387,8 +391,7 @@ pub(crate) fn measure<R: Measurement>(
                 format!("warm-up {} of {}", warmup + 1, plan.repeats.warmup),
             );
             let value = runner.run_once(env, plan, None)?;
-            let run = value.run();
-            crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
+            live_ended(&value);
             progress.step();
         }
     }
@@ -405,9 +408,9 @@ pub(crate) fn measure<R: Measurement>(
             progress.message(&runner.name);
             live_started(runner, format!("round {} of {wanted}", round + 1));
             let value = runner.run_once(env, plan, Some(round))?;
-            let run = value.run();
-            crate::live_feed::run_ended(run.wall, run.slices.iter().map(crate::trace::Slice::live));
+            // The reading ends with the run; --live's bookkeeping comes after it.
             let now = env.meter.snapshot();
+            live_ended(&value);
             let mut reading = Reading::between(&last, &now, &plan.watch, env.meter.tick());
             reading.own_by_cpu = work_by_cpu(value.run());
             last = now;

@@ -82,17 +82,30 @@ struct InterferenceJson {
 
 impl From<Interference> for InterferenceJson {
     fn from(i: Interference) -> InterferenceJson {
+        let advised_runs = i.advised_runs();
+        // Taken apart whole, so that a field added to `Interference` cannot be left out here.
+        let Interference {
+            others_cpus,
+            steal_cpus,
+            resolution_cpus,
+            busiest_cpu,
+            verdict,
+            watched_cpus,
+            wall_ms,
+            rounds,
+            threshold_cpus,
+        } = i;
         InterferenceJson {
-            advised_runs: i.advised_runs(),
-            others_cpus: i.others_cpus,
-            steal_cpus: i.steal_cpus,
-            resolution_cpus: i.resolution_cpus,
-            busiest_cpu: i.busiest_cpu,
-            verdict: i.verdict,
-            watched_cpus: i.watched_cpus,
-            wall_ms: i.wall_ms,
-            rounds: i.rounds,
-            threshold_cpus: i.threshold_cpus,
+            others_cpus,
+            steal_cpus,
+            resolution_cpus,
+            busiest_cpu,
+            verdict,
+            watched_cpus,
+            wall_ms,
+            rounds,
+            threshold_cpus,
+            advised_runs,
         }
     }
 }

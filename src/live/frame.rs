@@ -118,16 +118,14 @@ pub(crate) fn render(view: &View, width: usize, style: Style) -> Vec<String> {
         ));
     }
     lines.push(clip(&progress(view), width));
-    if let Some((value, right)) = view.counter {
-        let lost = if view.finished && value != right {
-            format!(": {} off, updates were lost", (value - right).abs())
+    if let Some(value) = view.counter {
+        let lost = if view.finished && value != 0 {
+            format!(": {} off, updates were lost", value.abs())
         } else {
             String::new()
         };
         lines.push(clip(
-            &format!(
-                "shared counter {value}; the right total when every thread is done: {right}{lost}"
-            ),
+            &format!("shared counter {value}; the right total when every thread is done: 0{lost}"),
             width,
         ));
     }
@@ -175,20 +173,16 @@ struct Drawn {
 fn lanes(view: &View, kind: Lanes) -> Vec<Lane> {
     let mut lanes: BTreeMap<usize, Lane> = BTreeMap::new();
     for s in &view.slices {
-        let (number, label, symbol) = match kind {
-            Lanes::Cpu => {
-                let cpu = s.cpu.unwrap_or(usize::MAX);
-                let label = s.cpu.map_or_else(|| "cpu?".into(), |c| format!("cpu{c}"));
-                (cpu, label, s.task)
-            }
-            Lanes::Task => (
-                s.task,
-                format!("task{}", s.task),
-                s.cpu.unwrap_or(usize::MAX),
-            ),
+        let (number, symbol) = match kind {
+            Lanes::Cpu => (s.cpu.unwrap_or(usize::MAX), s.task),
+            Lanes::Task => (s.task, s.cpu.unwrap_or(usize::MAX)),
         };
+        // Labelled once per lane, not per slice: this runs for every slice of every frame.
         let lane = lanes.entry(number).or_insert_with(|| Lane {
-            label,
+            label: match kind {
+                Lanes::Cpu => s.cpu.map_or_else(|| "cpu?".into(), |c| format!("cpu{c}")),
+                Lanes::Task => format!("task{}", s.task),
+            },
             number,
             busy_ns: 0,
             slices: Vec::new(),
@@ -517,7 +511,7 @@ mod tests {
         let mut view = green();
         view.demo = "race".into();
         view.mode = "unsync".into();
-        view.counter = Some((-1234, 0));
+        view.counter = Some(-1234);
         let lines = render(&view, 100, PLAIN);
         assert!(
             lines
@@ -539,7 +533,7 @@ mod tests {
                 .any(|l| l.ends_with(": 1234 off, updates were lost")),
             "{lines:#?}"
         );
-        view.counter = Some((0, 0));
+        view.counter = Some(0);
         let exact = render(&view, 100, PLAIN);
         assert!(!exact.iter().any(|l| l.contains("lost")), "{exact:#?}");
         // Finished, its time forgotten (the tour moved to its next section): still done.

@@ -187,7 +187,7 @@ fn draw_loop(start: &Start, stop: &AtomicBool) -> LiveStats {
                 sampled_run = run_now;
             }
             sample_children(&mut child_times);
-            let (run, mut view) = crate::live_feed::view(now, std::collections::BTreeMap::new());
+            let (run, mut view) = crate::live_feed::view(now);
             if base.as_ref().is_none_or(|(r, _)| *r != run) {
                 base = Some((run, meter.snapshot()));
                 others_read = None;

@@ -25,7 +25,7 @@ pub(crate) use os::{
     process_stopped, signal_ignored, thread_context_switches, thread_cpu_time,
 };
 pub use topology::Topology;
-pub(crate) use topology::{Reach, core_noun, plural};
+pub(crate) use topology::{Reach, core_noun, plural, plural_n};
 
 use cgroup::{cgroup_quota, cgroup_quota_at};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -69,9 +69,7 @@ impl Machine {
         let topology = Topology::read(Path::new("/sys"));
         let logical_cpus = topology
             .as_ref()
-            .map(|t| t.cpus.len())
-            .or_else(online_cpus)
-            .unwrap_or_else(num_cpus::get);
+            .map_or_else(num_cpus::get, |t| t.cpus.len());
         let available_parallelism =
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let affinity = affinity();
@@ -250,7 +248,6 @@ impl Machine {
     }
 }
 
-/// The physical cores the topology counts, where it was read.
 /// The CPUs a process may run on, from its `/proc/PID/status` (`Cpus_allowed_list`).
 fn allowed_cpus(status: &str) -> Option<Vec<usize>> {
     status
@@ -337,11 +334,6 @@ pub(crate) fn rust_available(schedulable: usize, quota: Option<f64>) -> usize {
     quota.map_or(schedulable, |q| {
         schedulable.min((q.floor() as usize).max(1))
     })
-}
-
-fn online_cpus() -> Option<usize> {
-    let text = fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
-    parse_cpu_list(&text).map(|c| c.len()).filter(|&n| n > 0)
 }
 
 fn cpu_model(cpuinfo: &Path) -> Option<String> {

@@ -329,7 +329,6 @@ impl Topology {
     }
 }
 
-/// "core" or "cores" after a count.
 /// What a core of kind `kind` is called: "core" where all are `alike`, else "P-core",
 /// "E-core", or "big core" and the like.
 pub(crate) fn core_noun(kind: &str, alike: bool) -> String {
@@ -349,7 +348,8 @@ pub(crate) fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-fn plural_n(n: usize, noun: &str) -> String {
+/// "1 core", "2 cores": a count and its noun.
+pub(crate) fn plural_n(n: usize, noun: &str) -> String {
     format!("{n} {}", plural(n, noun))
 }
 

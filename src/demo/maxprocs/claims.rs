@@ -270,7 +270,7 @@ impl Judged for TwoBeatOneFigures {
 /// "8 cores", "6 P-cores", "4 big cores": the fastest cores, by kind where kinds differ.
 fn cores_phrase(n: usize, kind: &str, alike: bool) -> String {
     let noun = crate::sys::core_noun(kind, alike);
-    format!("{n} {}", crate::sys::plural(n, &noun))
+    crate::sys::plural_n(n, &noun)
 }
 
 /// `maxprocs.smt_gain`: what the other hardware threads of each core added, from P = the

@@ -115,7 +115,7 @@ fn topology_notes(
                     .collect::<Vec<_>>()
             })
             .filter(|on_core| on_core.len() > 1)
-            .map(|on_core| placement::cpus_phrase(&on_core))
+            .map(|on_core| placement::cpu_set_phrase(&on_core))
             .collect();
         // Where kinds of core differ, a mode whose tasks ran on several kinds was as fast as
         // its slowest core allowed.
@@ -133,7 +133,7 @@ fn topology_notes(
         if kinds.len() > 1 {
             let on: Vec<String> = kinds
                 .iter()
-                .map(|(kind, cpus)| format!("{kind}: {}", placement::cpus_phrase(cpus)))
+                .map(|(kind, cpus)| format!("{kind}: {}", placement::cpu_set_phrase(cpus)))
                 .collect();
             notes.push(format!(
                 "{}: its tasks ran on cores of different kinds ({}): a task on a slower core takes longer for the same work.",
@@ -216,7 +216,7 @@ pub(crate) fn placed_note(machine: &Machine, results: &[ModeResult]) -> Option<S
             Some(format!(
                 "{:.2}x on {on} ({})",
                 r.speedup,
-                placement::cpus_phrase(&r.cpus_used)
+                placement::cpu_set_phrase(&r.cpus_used)
             ))
         })
         .collect();

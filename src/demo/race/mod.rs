@@ -202,7 +202,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
                     format!("the {} race of {} threads", mode.name(), config.threads)
                 })?;
                 // For --live: the counter as it ended, not as a thread last read it.
-                crate::live_feed::counter(run.final_value, 0);
+                crate::live_feed::counter(run.final_value);
                 Ok(run)
             })
             .pinned_to(pin.as_slice())

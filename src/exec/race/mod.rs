@@ -354,7 +354,7 @@ fn serve(
         served += 1;
         if served % CHUNK == 0 {
             start = Some(recorder.chunk_done(task, since, CHUNK));
-            crate::live_feed::counter(counter, 0);
+            crate::live_feed::counter(counter);
         }
     }
     if let Some(since) = start {
@@ -383,7 +383,7 @@ fn drive(
         start = recorder.chunk_done(task, start, end - done);
         if crate::live_feed::active() {
             if let Some(value) = peek() {
-                crate::live_feed::counter(value, 0);
+                crate::live_feed::counter(value);
             }
         }
         done = end;

@@ -96,8 +96,9 @@ pub(crate) fn memory_room() -> Option<u64> {
 /// `/proc/PID/stat` after the command name (field 2), which may hold spaces and parentheses:
 /// what follows its last ')', from the state (field 3) on.
 fn stat_after_name(pid: u32) -> Option<String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    Some(stat[stat.rfind(')')? + 1..].to_string())
+    let mut stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.drain(..=stat.rfind(')')?);
+    Some(stat)
 }
 
 /// Field `n` (from 1, as `proc(5)` numbers them; 3 or more) of a [`stat_after_name`] text.
@@ -120,17 +121,17 @@ pub(crate) fn process_last_cpu(pid: u32) -> Option<usize> {
 
 pub(crate) fn process_cpu_time(pid: u32) -> Option<std::time::Duration> {
     // pid 0 and -1 would name this process's own clock.
-    let pid = Pid::from_raw(i32::try_from(pid).ok().filter(|&p| p > 0)?);
+    let raw = Pid::from_raw(i32::try_from(pid).ok().filter(|&p| p > 0)?);
     // The process's CPU-time clock, in ns: every thread's time, those that have ended
     // included. A sum over /proc/PID/task loses an ended thread's time, so it went backwards
     // whenever a thread of the process ended between two reads.
-    if let Ok(clock) = nix::time::clock_getcpuclockid(pid) {
+    if let Ok(clock) = nix::time::clock_getcpuclockid(raw) {
         if let Ok(time) = nix::time::clock_gettime(clock) {
             return Some(time.into());
         }
     }
     // Else user + system time in clock ticks, ended threads included too.
-    let stat = stat_after_name(pid.as_raw().unsigned_abs())?;
+    let stat = stat_after_name(pid)?;
     let utime: u64 = stat_field(&stat, 14)?;
     let stime: u64 = stat_field(&stat, 15)?;
     Some(clock_tick()? * u32::try_from(utime + stime).ok()?)
