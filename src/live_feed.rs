@@ -411,5 +411,7 @@ mod tests {
         bound(&mut one_task);
         assert!(one_task.len() <= MAX_SLICES);
         assert_eq!(one_task.last().unwrap().end_ns, 199_999 * 10 + 5);
+        // One task's slices are joined, not dropped: the first start is still there.
+        assert_eq!(one_task[0].start_ns, 0);
     }
 }

@@ -88,10 +88,23 @@ fn timed_json(args: &[&str]) -> (Value, Duration) {
     (report, took)
 }
 
+/// What a command did beside a busy loop: its report, the busy CPU, and whether another CPU
+/// of the mask was quiet then, as the test read `/proc/stat` itself (not from the report
+/// under test): where none was, there was nowhere quieter to move to.
+struct Beside {
+    report: Value,
+    busy: u64,
+    quiet_elsewhere: bool,
+}
+
+/// Below this share busy, by the test's own reading, a CPU is quiet: conpar's choice calls a
+/// CPU quiet up to 0.1 beyond its reading's resolution.
+const QUIET: f64 = 0.1;
+
 /// Runs `args` quiet, then beside a busy loop on the mask's first CPU: both exit 0, and the
-/// busy run takes at most [`SLOWER_AT_MOST`] times the quiet one. Returns the busy report and
-/// the busy CPU; `None` where the test cannot run here.
-fn beside_a_busy_loop(args: &[&str]) -> Option<(Value, u64)> {
+/// busy run takes at most [`SLOWER_AT_MOST`] times the quiet one. `None` where the test
+/// cannot run here.
+fn beside_a_busy_loop(args: &[&str]) -> Option<Beside> {
     let Some(mask) = two_cpus_or_more() else {
         eprintln!("skipped: fewer than 2 CPUs to move between");
         return None;
@@ -102,28 +115,27 @@ fn beside_a_busy_loop(args: &[&str]) -> Option<(Value, u64)> {
         eprintln!("skipped: no taskset to pin a busy loop with");
         return None;
     };
+    let load = common::busy_by_cpu(Duration::from_millis(200));
+    let quiet_elsewhere = mask
+        .iter()
+        .any(|cpu| *cpu != busy.cpu && load.get(cpu).is_some_and(|b| *b < QUIET));
     let (report, took) = timed_json(args);
     assert!(
         took <= quiet * SLOWER_AT_MOST,
         "{args:?} took {took:?} beside a busy loop on cpu{}, against {quiet:?} quiet",
         busy.cpu
     );
-    Some((report, busy.cpu))
-}
-
-/// Was some CPU other than `busy` quiet when `choice` (a report's `cpu_choice`) looked? Where
-/// other programs held every CPU (a build beside the tests), there was no quieter CPU to move
-/// to, and the test says so instead of failing on what the machine could not offer.
-fn quieter_cpu_was_there(choice: &Value, busy: u64) -> bool {
-    let quieter = array(choice, "loads")
-        .iter()
-        .any(|l| l["cpu"].as_u64() != Some(busy) && l["busy"].as_f64().is_some_and(|b| b < 0.5));
-    if !quieter {
+    if !quiet_elsewhere {
         eprintln!(
-            "skipped the choice of CPU: other programs held every CPU besides the busy loop on cpu{busy}: {choice}"
+            "skipped the choice of CPU: other programs held every CPU besides the busy loop on cpu{} ({load:?})",
+            busy.cpu
         );
     }
-    quieter
+    Some(Beside {
+        report,
+        busy: busy.cpu,
+        quiet_elsewhere,
+    })
 }
 
 /// No switch cost of the report's one-CPU results was timed on `busy`: each is either absent
@@ -172,13 +184,19 @@ fn interleave_moves_off_a_busy_cpu_and_says_so() {
         "json",
         "-q",
     ];
-    let Some((report, busy)) = beside_a_busy_loop(&args) else {
+    let Some(Beside {
+        report,
+        busy,
+        quiet_elsewhere,
+    }) = beside_a_busy_loop(&args)
+    else {
         return;
     };
-    let choice = &report["cpu_choice"];
-    if !quieter_cpu_was_there(choice, busy) {
+    no_switch_cost_from(&report, busy);
+    if !quiet_elsewhere {
         return;
     }
+    let choice = &report["cpu_choice"];
     assert_ne!(uint(choice, "cpu"), busy, "{choice}");
     assert_eq!(choice["reason"], "quietest", "{choice}");
     let said = array(&report, "notes")
@@ -187,7 +205,6 @@ fn interleave_moves_off_a_busy_cpu_and_says_so() {
         .find(|n| n.starts_with("Ran on cpu"))
         .expect("a note on the CPU chosen");
     assert!(said.contains(&format!("cpu{busy} was")), "{said}");
-    no_switch_cost_from(&report, busy);
 }
 
 #[test]
@@ -208,7 +225,7 @@ fn interleave_forced_onto_the_busy_cpu_finishes_and_times_no_switch_there() {
         "json",
         "-q",
     ];
-    let Some((report, busy)) = beside_a_busy_loop(&args) else {
+    let Some(Beside { report, busy, .. }) = beside_a_busy_loop(&args) else {
         return;
     };
     assert_eq!(uint(&report["cpu_choice"], "cpu"), busy);
@@ -241,13 +258,18 @@ fn race_finishes_beside_a_busy_loop_on_one_core_or_all() {
         "json",
         "-q",
     ];
-    let Some((report, busy)) = beside_a_busy_loop(&one) else {
+    let Some(Beside {
+        report,
+        busy,
+        quiet_elsewhere,
+    }) = beside_a_busy_loop(&one)
+    else {
         return;
     };
-    let choice = &report["cpu_choice"];
-    if !quieter_cpu_was_there(choice, busy) {
+    if !quiet_elsewhere {
         return;
     }
+    let choice = &report["cpu_choice"];
     assert_ne!(uint(choice, "cpu"), busy, "{choice}");
     for result in array(&report, "results") {
         let cpus = array(result, "cpus_used");
@@ -262,7 +284,12 @@ fn race_finishes_beside_a_busy_loop_on_one_core_or_all() {
 #[test]
 fn the_quick_tour_finishes_and_says_what_it_shared() {
     let args = ["tour", "--quick", "--format", "json", "-q"];
-    let Some((tour, busy)) = beside_a_busy_loop(&args) else {
+    let Some(Beside {
+        report: tour,
+        busy,
+        quiet_elsewhere,
+    }) = beside_a_busy_loop(&args)
+    else {
         return;
     };
     let mut one_cpu_reports = 0;
@@ -270,7 +297,7 @@ fn the_quick_tour_finishes_and_says_what_it_shared() {
         for report in array(section, "reports") {
             if let Some(choice) = report.get("cpu_choice").filter(|c| !c.is_null()) {
                 one_cpu_reports += 1;
-                if quieter_cpu_was_there(choice, busy) {
+                if quiet_elsewhere {
                     assert_ne!(uint(choice, "cpu"), busy, "{choice}");
                 }
                 no_switch_cost_from(report, busy);

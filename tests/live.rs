@@ -52,11 +52,15 @@ impl Pane {
             .env("TERM", "xterm-256color")
             .status();
         match started {
-            Ok(s) if s.success() => Some(Pane { name }),
-            _ => {
+            Ok(s) => {
+                assert!(s.success(), "tmux new-session failed: {s}");
+                Some(Pane { name })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 println!("skipped: tmux is not installed here");
                 None
             }
+            Err(e) => panic!("tmux could not be started: {e}"),
         }
     }
 
@@ -131,6 +135,7 @@ fn lanes_are_drawn_while_it_runs_then_the_report_follows() {
     let running = pane.wait_for(Duration::from_secs(60), |t| {
         t.contains("parallel · ") && t.contains("running") && t.lines().any(is_lane)
     });
+    assert!(running.lines().any(is_lane), "no lane drawn:\n{running}");
     assert!(
         running.contains("running"),
         "no live frame while running:\n{running}"

@@ -140,7 +140,12 @@ fn every_number_in_the_text_is_in_the_json_on_every_machine() {
             let json_args: Vec<&str> = ["--format", "json"].iter().chain(args).copied().collect();
             let json = document.render(&invocation(&json_args, &case.machine).render);
             let json: serde_json::Value = serde_json::from_str(&json).expect("the JSON parses");
-            let missing = crate::demo::figures_tests::missing_numbers(&text, &json);
+            let (read, missing) = crate::demo::figures_tests::numbers_checked(&text, &json);
+            assert!(
+                read > 10,
+                "{name} on {}: only {read} numbers read",
+                case.name
+            );
             assert!(
                 missing.is_empty(),
                 "{name} on {}: {} numbers of the text are in no JSON field:\n{}",
@@ -165,6 +170,7 @@ fn check_passes_where_the_machine_can_show_it_and_cannot_judge_a_busy_one() {
             let misses = document.misses(&invocation.expectations);
             let code = crate::check::exit_code(&misses);
             let lines: Vec<String> = misses.iter().map(crate::check::Miss::line).collect();
+            assert_ne!(code, 3, "{} {name}: {lines:?}", case.name);
             seen.push(format!("{} {name}: exit {code} {lines:?}", case.name));
         }
     }

@@ -141,7 +141,7 @@ pub(crate) fn missing_numbers(text: &str, json: &Value) -> Vec<String> {
 }
 
 /// How many numbers `text` holds, and those found in no field of `json`.
-fn numbers_checked(text: &str, json: &Value) -> (usize, Vec<String>) {
+pub(crate) fn numbers_checked(text: &str, json: &Value) -> (usize, Vec<String>) {
     let mut numbers = Vec::new();
     numbers_in_json(json, &mut numbers);
     let mut names = Vec::new();

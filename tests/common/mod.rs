@@ -213,3 +213,32 @@ pub fn markdown_rows(out: &str) -> Vec<&str> {
         .filter(|l| l.starts_with('|'))
         .collect()
 }
+
+/// How busy each CPU was over `over`, 0 to 1, read by the test itself from `/proc/stat`
+/// (busy = all but idle and iowait), so that a test can tell a loaded machine from what
+/// conpar's own meter says; empty where the file cannot be read.
+pub fn busy_by_cpu(over: Duration) -> std::collections::BTreeMap<u64, f64> {
+    fn read() -> std::collections::BTreeMap<u64, (u64, u64)> {
+        let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        text.lines()
+            .filter_map(|line| {
+                let mut fields = line.split_whitespace();
+                let cpu: u64 = fields.next()?.strip_prefix("cpu")?.parse().ok()?;
+                let ticks: Vec<u64> = fields.filter_map(|f| f.parse().ok()).collect();
+                let idle = ticks.get(3)? + ticks.get(4).copied().unwrap_or(0);
+                Some((cpu, (ticks.iter().sum(), idle)))
+            })
+            .collect()
+    }
+    let before = read();
+    std::thread::sleep(over);
+    read()
+        .into_iter()
+        .filter_map(|(cpu, (total, idle))| {
+            let (total0, idle0) = before.get(&cpu)?;
+            let elapsed = total.checked_sub(*total0).filter(|&t| t > 0)?;
+            let busy = elapsed.saturating_sub(idle.saturating_sub(*idle0));
+            Some((cpu, busy as f64 / elapsed as f64))
+        })
+        .collect()
+}
