@@ -267,6 +267,8 @@ pub struct SmtGainFigures {
     pub(crate) speedup_every_thread: f64,
     pub(crate) gain: f64,
     pub(crate) gain_interval: [f64; 2],
+    /// The smallest gain believed, however steady the rounds (0.1 for 10%).
+    pub(crate) min_effect: f64,
     /// Why this run cannot judge speed; null where it can.
     pub(crate) unjudged: Option<Unjudged>,
 }

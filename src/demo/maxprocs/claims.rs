@@ -300,6 +300,7 @@ fn smt_gain(
             speedup_every_thread: every_thread.speedup,
             gain: gain - 1.0,
             gain_interval: [low - 1.0, high - 1.0],
+            min_effect: MIN_EFFECT,
             unjudged,
         },
     ))
@@ -314,7 +315,7 @@ impl SmtGainFigures {
             self.unjudged.as_ref(),
             self.gain + 1.0,
             [low + 1.0, high + 1.0],
-            MIN_EFFECT,
+            self.min_effect,
         )
     }
 }
