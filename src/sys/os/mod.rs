@@ -179,24 +179,36 @@ mod tests {
         );
     }
 
-    /// Another process's CPU time can be read, as the watch on worker processes and `--live`
-    /// read their children's.
+    /// Another process's CPU time, and the CPU it last ran on, can be read, as the watch on
+    /// worker processes and `--live` read their children's: a child pinned to the mask's last
+    /// CPU is seen there (a misread field would say 0).
     #[test]
-    fn a_child_process_cpu_time_is_read() {
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", "while :; do :; done"])
+    fn a_child_process_cpu_time_and_cpu_are_read() {
+        let last = crate::sys::affinity()
+            .and_then(|m| m.last().copied())
+            .unwrap_or(0);
+        let Ok(mut child) = std::process::Command::new("taskset")
+            .args(["-c", &last.to_string(), "sh", "-c", "while :; do :; done"])
             .spawn()
-            .expect("sh starts");
+        else {
+            eprintln!("skipped: no taskset to pin a child with");
+            return;
+        };
         let pid = child.id();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let mut used = process_cpu_time(pid);
-        while used.is_some_and(|t| t.is_zero()) && std::time::Instant::now() < deadline {
+        let mut ran_on = process_last_cpu(pid);
+        while (used.is_some_and(|t| t.is_zero()) || ran_on != Some(last))
+            && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(std::time::Duration::from_millis(20));
             used = process_cpu_time(pid);
+            ran_on = process_last_cpu(pid);
         }
         let _ = child.kill();
         let _ = child.wait();
         assert!(used.is_some_and(|t| !t.is_zero()), "{used:?}");
+        assert_eq!(ran_on, Some(last), "the child was pinned to cpu{last}");
     }
 
     #[test]
