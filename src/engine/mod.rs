@@ -43,6 +43,8 @@ use std::time::{Duration, Instant};
 pub(crate) struct Env {
     pub(crate) machine: Machine,
     pub(crate) meter: Meter,
+    /// The kernel's speed on each kind of core, once measured ([`Env::core_speeds`]).
+    core_speeds: std::sync::Arc<std::sync::OnceLock<Vec<crate::placement::CoreSpeed>>>,
     /// Runs scripted on a fixed clock instead of measured (see [`script`]); tests only.
     #[cfg(test)]
     pub(crate) script: Option<std::sync::Arc<script::Script>>,
@@ -54,6 +56,7 @@ impl Env {
         Env {
             machine: Machine::detect(),
             meter: Meter::detect(),
+            core_speeds: std::sync::Arc::default(),
             #[cfg(test)]
             script: None,
         }
@@ -65,6 +68,7 @@ impl Env {
         Env {
             meter: Meter::new(crate::interference::Source::Scripted(script.counters())),
             machine,
+            core_speeds: std::sync::Arc::default(),
             script: Some(std::sync::Arc::new(script)),
         }
     }
@@ -79,6 +83,7 @@ impl Env {
                 others_cpus,
                 steal_cpus: 0.0,
             }),
+            core_speeds: std::sync::Arc::default(),
             script: None,
         }
     }
@@ -116,6 +121,22 @@ impl Env {
             return script.now();
         }
         Instant::now()
+    }
+
+    /// The kernel's speed on the first CPU of each kind of core this process may use, where
+    /// the kinds differ ([`crate::placement::core_speeds`]): measured once, so that the tour's
+    /// two `parallel` runs share the probes.
+    pub(crate) fn core_speeds(&self) -> anyhow::Result<Vec<crate::placement::CoreSpeed>> {
+        if let Some(speeds) = self.core_speeds.get() {
+            return Ok(speeds.clone());
+        }
+        let speeds = match &self.machine.topology {
+            Some(topology) => {
+                crate::placement::core_speeds(topology, self.machine.affinity.as_deref())?
+            }
+            None => Vec::new(),
+        };
+        Ok(self.core_speeds.get_or_init(|| speeds).clone())
     }
 
     /// The cost of one kernel unit here: calibrated once per process, or scripted.

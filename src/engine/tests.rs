@@ -20,6 +20,7 @@ fn env(source: Source) -> Env {
     Env {
         machine: Machine::detect(),
         meter: Meter::new(source),
+        core_speeds: std::sync::Arc::default(),
         script: None,
     }
 }

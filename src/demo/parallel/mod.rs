@@ -85,10 +85,7 @@ pub(crate) fn run(config: &Config, env: &Env) -> anyhow::Result<Report> {
     // A place this machine does not have is bad input, refused before any work.
     let placements = placement::resolve(&config.placements, machine.topology.as_ref(), mask)
         .map_err(UsageError)?;
-    let core_speeds = match &machine.topology {
-        Some(topology) => placement::core_speeds(topology, mask)?,
-        None => Vec::new(),
-    };
+    let core_speeds = env.core_speeds()?;
     let workload = Workload::at(config.tasks, config.size, config.seed, env.unit_ns());
     // Checked before anything runs, so that a refused thread fails fast; each rayon run then
     // starts a pool of its own (see `Way::Rayon`).
