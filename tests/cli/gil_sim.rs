@@ -28,15 +28,6 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&out).expect("valid JSON on stdout")
 }
 
-fn modes(report: &Value) -> Vec<String> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["mode"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn by_default_every_variant_runs_and_reproduces_the_checksum() {
     let report = json(&[]);
@@ -45,7 +36,7 @@ fn by_default_every_variant_runs_and_reproduces_the_checksum() {
     assert!(report["machine"]["logical_cpus"].as_u64().unwrap() >= 1);
     assert_eq!(report["workload"]["units_per_task"], 20000);
     assert_eq!(
-        modes(&report),
+        common::modes(&report),
         ["sequential", "gil-new", "gil-old", "no-gil", "processes"]
     );
     for result in report["results"].as_array().unwrap() {
@@ -105,7 +96,7 @@ fn gil_and_processes_pick_variants() {
         ),
     ] {
         let report = json(&args);
-        assert_eq!(modes(&report), expected, "{args:?}");
+        assert_eq!(common::modes(&report), expected, "{args:?}");
         assert!(
             report["results"]
                 .as_array()

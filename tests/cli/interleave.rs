@@ -274,11 +274,6 @@ fn green_slices_alternate_between_tasks() {
     assert!(switches >= 2, "{report:#}");
 }
 
-/// The lines of a timeline that draw a lane: `label |bars|`.
-fn lane_lines(out: &str) -> Vec<&str> {
-    out.lines().filter(|l| l.contains('|')).collect()
-}
-
 #[test]
 fn timeline_in_task_lanes() {
     let out = stdout_of(&mut interleave(&[
@@ -288,7 +283,7 @@ fn timeline_in_task_lanes() {
         "--width",
         "80",
     ]));
-    let lanes = lane_lines(&out);
+    let lanes = common::lane_lines(&out);
     assert_eq!(lanes.len(), 2 * modes().len(), "two lanes per mode:\n{out}");
     for line in &lanes {
         assert_eq!(line.chars().count(), 80, "{line:?} in:\n{out}");

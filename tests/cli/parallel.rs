@@ -217,15 +217,10 @@ fn markdown_has_a_table_of_the_modes() {
     }
 }
 
-/// The lines of a timeline that draw a lane: `label |bars|`.
-fn lane_lines(out: &str) -> Vec<&str> {
-    out.lines().filter(|l| l.contains('|')).collect()
-}
-
 #[test]
 fn timeline_fits_the_width() {
     let out = stdout_of(&mut parallel(3, &["--timeline", "--width", "60"]));
-    let lanes = lane_lines(&out);
+    let lanes = common::lane_lines(&out);
     assert!(!lanes.is_empty(), "no lane lines:\n{out}");
     for line in &lanes {
         assert_eq!(line.chars().count(), 60, "{line:?} in:\n{out}");
@@ -246,7 +241,7 @@ fn timeline_in_task_lanes() {
         tasks,
         &["--timeline", "--width", "60", "--lanes", "task"],
     ));
-    let lanes = lane_lines(&out);
+    let lanes = common::lane_lines(&out);
     // One lane per task in each mode's block.
     assert_eq!(lanes.len(), tasks * MODES.len(), "{out}");
     for line in &lanes {
@@ -278,7 +273,7 @@ fn timeline_in_task_lanes() {
 #[test]
 fn no_timeline_without_the_flag() {
     let out = stdout_of(&mut parallel(2, &["--width", "60"]));
-    assert!(lane_lines(&out).is_empty(), "{out}");
+    assert!(common::lane_lines(&out).is_empty(), "{out}");
     assert!(!out.contains("legend:"), "{out}");
 }
 

@@ -27,16 +27,6 @@ fn race_json(extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// The modes of a report, in order.
-fn modes_of(report: &Value) -> Vec<&str> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["mode"].as_str().unwrap())
-        .collect()
-}
-
 fn finals(result: &Value) -> Vec<i64> {
     result["final_values"]
         .as_array()
@@ -82,7 +72,7 @@ fn every_mode_alone_in_json() {
 #[test]
 fn all_modes_by_default_in_order() {
     let report = race_json(&[]);
-    let modes = modes_of(&report);
+    let modes = common::modes(&report);
     assert_eq!(modes, MODES);
     let notes: Vec<&str> = report["notes"]
         .as_array()
@@ -103,7 +93,7 @@ fn modes_take_a_comma_list_or_repeats() {
         &["--mode", "atomic,local,atomic"],
     ] {
         let report = race_json(args);
-        let modes = modes_of(&report);
+        let modes = common::modes(&report);
         assert_eq!(modes, ["atomic", "local"]);
     }
 }

@@ -242,3 +242,16 @@ pub fn busy_by_cpu(over: Duration) -> std::collections::BTreeMap<u64, f64> {
         })
         .collect()
 }
+
+/// The modes of a report's result rows, in the order they ran.
+pub fn modes(report: &Value) -> Vec<&str> {
+    array(report, "results")
+        .iter()
+        .map(|r| string(r, "mode"))
+        .collect()
+}
+
+/// The lanes of an ASCII timeline: the lines with a `|`.
+pub fn lane_lines(out: &str) -> Vec<&str> {
+    out.lines().filter(|l| l.contains('|')).collect()
+}
