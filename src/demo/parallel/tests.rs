@@ -99,6 +99,20 @@ mod run_tests {
             "{:#?}",
             report.notes
         );
+        // Every other mode whose tasks ran on both threads is said to have shared the core.
+        for r in report.results.iter().skip(1) {
+            if [a, b].iter().all(|c| r.cpus_used.contains(c)) {
+                let said = format!("{}: its tasks ran on {siblings}", r.mode);
+                assert!(
+                    report
+                        .notes
+                        .iter()
+                        .any(|n| n.starts_with(&said) && n.contains("hardware threads of one core")),
+                    "{said}: {:#?}",
+                    report.notes
+                );
+            }
+        }
         assert!(
             report
                 .notes
