@@ -159,6 +159,14 @@ impl Reaper {
         self.0.push(child);
         Ok(self.0.last_mut().expect("just pushed"))
     }
+
+    /// Hands its children to `--live`, the i-th running task i, to be sampled until their
+    /// run's slices come: for the runs that are measured, not for probes.
+    pub(crate) fn show_live(&self) {
+        for (task, child) in self.0.iter().enumerate() {
+            crate::live_feed::child_started(child.id(), task);
+        }
+    }
 }
 
 impl Drop for Reaper {
@@ -224,7 +232,7 @@ pub(crate) fn start_workers(
     let mut children = Reaper::default();
     for (i, worker) in workers.iter().enumerate() {
         let input = if stdin { Stdio::piped() } else { Stdio::null() };
-        let child = children
+        children
             .spawn(
                 worker_command(exe, worker)
                     .stdin(input)
@@ -239,7 +247,6 @@ pub(crate) fn start_workers(
                     exe_name(exe)
                 )
             })?;
-        crate::live_feed::child_started(child.id(), i);
     }
     Ok(children)
 }
@@ -254,6 +261,7 @@ pub(crate) fn run_children(
     watch: &Watch,
 ) -> anyhow::Result<Vec<String>> {
     let mut children = start_workers(exe, workers, false)?;
+    children.show_live();
     collect(&mut children, watch)
 }
 

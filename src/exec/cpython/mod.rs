@@ -253,8 +253,13 @@ impl Interpreter {
             _ => executable.to_path_buf(),
         };
         let script = write_script()?;
-        let info = run_to_end(&executable, &script_args(&script, &[], &["info"]), CHECK)
-            .with_context(|| format!("{} could not describe itself", executable.display()))?;
+        let info = run_to_end(
+            &executable,
+            &script_args(&script, &[], &["info"]),
+            CHECK,
+            false,
+        )
+        .with_context(|| format!("{} could not describe itself", executable.display()))?;
         let facts: Facts = serde_json::from_str(info.trim()).with_context(|| {
             format!(
                 "{} printed what conpar's script does not print: {:?}",
@@ -309,15 +314,14 @@ impl Interpreter {
             .task_time(self.facts.ns_per_unit)
             .mul_f64(work.tasks as f64);
         let started = Instant::now();
-        let out = run_to_end(&self.executable, &self.args(options, &tail), expected).with_context(
-            || {
+        let out = run_to_end(&self.executable, &self.args(options, &tail), expected, true)
+            .with_context(|| {
                 format!(
                     "CPython ({}) failed in its {} run",
                     self.executable.display(),
                     mode.name()
                 )
-            },
-        )?;
+            })?;
         let outside = started.elapsed();
         let printed: Printed = serde_json::from_str(out.trim()).with_context(|| {
             format!(
@@ -365,10 +369,19 @@ impl Drop for Interpreter {
 }
 
 /// Runs `program` with `args`, watched like a worker whose work takes about `expected`, and
-/// returns its stdout; fails, quoting the first line of its stderr, where it fails.
-fn run_to_end(program: &Path, args: &[OsString], expected: Duration) -> anyhow::Result<String> {
+/// returns its stdout; fails, quoting the first line of its stderr, where it fails. A run
+/// that is measured (`shown_live`) is sampled by `--live` as one lane until its slices come.
+fn run_to_end(
+    program: &Path,
+    args: &[OsString],
+    expected: Duration,
+    shown_live: bool,
+) -> anyhow::Result<String> {
     let mut children =
         start(program, args).with_context(|| format!("cannot start {}", program.display()))?;
+    if shown_live {
+        children.show_live();
+    }
     finish(&mut children, expected)
 }
 
@@ -385,9 +398,7 @@ fn start(program: &Path, args: &[OsString]) -> std::io::Result<Reaper> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut children = Reaper::default();
-    let interpreter = children.spawn(&mut command)?;
-    // For --live: the interpreter, sampled as one lane until its run's slices come.
-    crate::live_feed::child_started(interpreter.id(), 0);
+    children.spawn(&mut command)?;
     Ok(children)
 }
 
