@@ -6,7 +6,7 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::common::{self, children_of, running};
+use crate::common;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -42,22 +42,6 @@ fn readers(child: &mut Child) -> [std::thread::JoinHandle<String>; 2] {
     ]
 }
 
-/// Waits for `child` for `limit` at most; kills it and fails the test if it is still running.
-fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} still running after {limit:?}: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Runs `command` (stdout and stderr piped) to its end, failing the test if it hangs.
 fn run_bounded(mut command: Command, what: &str) -> Outcome {
     let mut child = command
@@ -67,7 +51,7 @@ fn run_bounded(mut command: Command, what: &str) -> Outcome {
         .spawn()
         .expect("the command starts");
     let [out, err] = readers(&mut child);
-    let status = wait_bounded(&mut child, HANG, what);
+    let status = common::wait_bounded(&mut child, HANG, what);
     Outcome {
         status,
         stdout: out.join().unwrap(),
@@ -84,37 +68,6 @@ fn under_memory_limit(kib: u64, args: &str, dir: &std::path::Path) -> Command {
         .arg(CONPAR)
         .current_dir(dir);
     command
-}
-
-/// Waits until `pid` has started `n` child processes; fails the test if it ends first or
-/// they do not appear within [`HANG`].
-fn wait_for_workers(child: &mut Child, n: usize) -> Vec<u32> {
-    let start = Instant::now();
-    loop {
-        let kids = children_of(child.id());
-        if kids.len() >= n {
-            return kids;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "conpar ended before its workers started"
-        );
-        assert!(start.elapsed() < HANG, "no worker processes appeared");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Asserts that none of `workers` is still running, giving them a moment to be reaped.
-fn assert_gone(workers: &[u32], context: &str) {
-    let start = Instant::now();
-    while workers.iter().any(|&w| running(w)) {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "{context}: worker(s) {:?} still running",
-            workers.iter().filter(|&&w| running(w)).collect::<Vec<_>>()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// Asserts the refusal of a run that needs more threads than the memory limit allows: exit 1,
@@ -193,13 +146,13 @@ fn a_stopped_worker_fails_the_run_in_bounded_time_and_leaves_no_process() {
         .spawn()
         .unwrap();
     let [out, err] = readers(&mut conpar);
-    let workers = wait_for_workers(&mut conpar, 2);
+    let workers = common::wait_for_workers(&mut conpar, 2, HANG);
     kill(
         Pid::from_raw(i32::try_from(workers[0]).unwrap()),
         Signal::SIGSTOP,
     )
     .unwrap();
-    let status = wait_bounded(&mut conpar, HANG, "conpar with a stopped worker");
+    let status = common::wait_bounded(&mut conpar, HANG, "conpar with a stopped worker");
     let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
     assert_eq!(status.code(), Some(1), "stderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -208,7 +161,7 @@ fn a_stopped_worker_fails_the_run_in_bounded_time_and_leaves_no_process() {
         "{stderr}"
     );
     assert!(stdout.is_empty(), "{stdout}");
-    assert_gone(&workers, "after a stopped worker");
+    common::assert_gone(&workers, "after a stopped worker");
 }
 
 /// A run with two worker processes (after a sequential pass of about a second).
@@ -261,13 +214,13 @@ fn interrupt_run(args: &[&str], stderr: Stdio, signal: Signal) -> ExitStatus {
         std::thread::sleep(Duration::from_millis(2));
     }
     let workers = if args == WITH_WORKERS {
-        wait_for_workers(&mut conpar, 2)
+        common::wait_for_workers(&mut conpar, 2, HANG)
     } else {
         Vec::new()
     };
     kill(Pid::from_raw(i32::try_from(conpar.id()).unwrap()), signal).unwrap();
-    let status = wait_bounded(&mut conpar, Duration::from_secs(10), "interrupted conpar");
-    assert_gone(&workers, "after the interrupt");
+    let status = common::wait_bounded(&mut conpar, Duration::from_secs(10), "interrupted conpar");
+    common::assert_gone(&workers, "after the interrupt");
     status
 }
 
@@ -317,19 +270,19 @@ fn an_inherited_ignore_of_sighup_is_respected() {
         .spawn()
         .unwrap();
     let [out, err] = readers(&mut conpar);
-    let workers = wait_for_workers(&mut conpar, 2);
+    let workers = common::wait_for_workers(&mut conpar, 2, HANG);
     kill(
         Pid::from_raw(-i32::try_from(conpar.id()).unwrap()),
         Signal::SIGHUP,
     )
     .unwrap();
-    let status = wait_bounded(&mut conpar, HANG, "conpar ignoring SIGHUP");
+    let status = common::wait_bounded(&mut conpar, HANG, "conpar ignoring SIGHUP");
     let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("a whole JSON report");
     assert_eq!(report["demo"], "gil-sim");
-    assert_gone(&workers, "after the run");
+    common::assert_gone(&workers, "after the run");
 
     // Not ignored, a hang-up interrupts like Ctrl-C (unless whoever runs the tests ignores
     // SIGHUP themselves: then no child of theirs could catch it).

@@ -3,11 +3,11 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::common::children_of;
+use crate::common;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn sigint_kills_and_reaps_the_workers_and_exits_130() {
@@ -30,32 +30,10 @@ fn sigint_kills_and_reaps_the_workers_and_exits_130() {
     let pid = conpar.id();
 
     // Wait for the worker processes of the `processes` mode (after sequential, green, threads).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let workers = loop {
-        let kids = children_of(pid);
-        if kids.len() >= 2 {
-            break kids;
-        }
-        assert!(Instant::now() < deadline, "no worker processes appeared");
-        assert!(
-            conpar.try_wait().unwrap().is_none(),
-            "conpar ended before its workers started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let workers = common::wait_for_workers(&mut conpar, 2, Duration::from_secs(60));
 
     kill(Pid::from_raw(i32::try_from(pid).unwrap()), Signal::SIGINT).unwrap();
-    let sent = Instant::now();
-    let status = loop {
-        if let Some(status) = conpar.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            sent.elapsed() < Duration::from_secs(10),
-            "conpar did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = common::wait_bounded(&mut conpar, Duration::from_secs(10), "conpar after SIGINT");
     assert_eq!(status.code(), Some(130));
     for worker in workers {
         assert!(

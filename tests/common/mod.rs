@@ -255,3 +255,54 @@ pub fn modes(report: &Value) -> Vec<&str> {
 pub fn lane_lines(out: &str) -> Vec<&str> {
     out.lines().filter(|l| l.contains('|')).collect()
 }
+
+/// Waits for `child` for `limit` at most; kills it and fails the test if it is still running.
+pub fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until `child` has started `n` child processes; fails the test if it ends first or
+/// they do not appear within `limit`.
+pub fn wait_for_workers(child: &mut std::process::Child, n: usize, limit: Duration) -> Vec<u32> {
+    let start = std::time::Instant::now();
+    loop {
+        let kids = children_of(child.id());
+        if kids.len() >= n {
+            return kids;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "conpar ended before its workers started"
+        );
+        assert!(start.elapsed() < limit, "no worker processes appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Asserts that none of `workers` is still running, giving them a moment to be reaped.
+pub fn assert_gone(workers: &[u32], context: &str) {
+    let start = std::time::Instant::now();
+    while workers.iter().any(|&w| running(w)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{context}: worker(s) {:?} still running",
+            workers.iter().filter(|&&w| running(w)).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
