@@ -54,20 +54,7 @@ impl Drop for BusyLoop {
 
 /// The CPUs this process may use, where the platform says and there are at least 2.
 fn two_cpus_or_more() -> Option<Vec<u64>> {
-    let report: Value = serde_json::from_slice(
-        &conpar()
-            .args(["info", "--format", "json"])
-            .output()
-            .expect("conpar info runs")
-            .stdout,
-    )
-    .expect("info's JSON");
-    let mask: Vec<u64> = report["machine"]["affinity"]
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_u64)
-        .collect();
-    (mask.len() >= 2).then_some(mask)
+    common::machine_affinity().filter(|mask| mask.len() >= 2)
 }
 
 /// Runs conpar with `args` (JSON on stdout), requires exit 0, and returns the report and how

@@ -5,11 +5,8 @@
 
 use crate::common;
 
-use common::{
-    affinity, array, conpar, first_field, json_of, json_of_cmd, number, stdout_of, string, uint,
-};
+use common::{affinity, array, conpar, first_field, json_of_cmd, number, stdout_of, string, uint};
 use serde_json::Value;
-use std::sync::OnceLock;
 
 /// Tiny work: a few milliseconds per mode, even in a debug build on one CPU.
 const WORK: &[&str] = &["--units", "3000", "--runs", "2", "--warmup", "0"];
@@ -18,16 +15,9 @@ const WORK: &[&str] = &["--units", "3000", "--runs", "2", "--warmup", "0"];
 /// pinned (the affinity mask is known).
 const ALL_MODES: [&str; 4] = ["sequential", "green", "threads", "processes"];
 
-/// The affinity mask `conpar info` reports on this machine, if any.
-fn machine_affinity() -> Option<Vec<u64>> {
-    static MASK: OnceLock<Option<Vec<u64>>> = OnceLock::new();
-    MASK.get_or_init(|| affinity(&json_of(&["info", "--format", "json"])["machine"]))
-        .clone()
-}
-
 /// The modes `interleave` runs here: all of them where it can pin, else green alone.
 fn modes() -> &'static [&'static str] {
-    if machine_affinity().is_some() {
+    if common::machine_affinity().is_some() {
         &ALL_MODES
     } else {
         &ALL_MODES[1..2]
@@ -216,7 +206,7 @@ fn three_tasks() {
 
 #[test]
 fn cpu_chooses_the_shared_cpu() {
-    if let Some(mask) = machine_affinity() {
+    if let Some(mask) = common::machine_affinity() {
         let last = *mask.last().expect("a non-empty affinity mask");
         let report = report(&["--cpu", &last.to_string()]);
         assert_eq!(check_report(&report, 2, Some(last)), Some(last));
@@ -420,12 +410,12 @@ fn bad_input_is_refused_with_one_line() {
 #[test]
 fn a_cpu_outside_the_affinity_mask_is_refused() {
     // CPU 4095 is in range for the flag but outside the mask of any ordinary machine.
-    if machine_affinity().is_some_and(|mask| mask.contains(&4095)) {
+    if common::machine_affinity().is_some_and(|mask| mask.contains(&4095)) {
         return;
     }
     let stderr = refusal_problems(&["--cpu", "4095"])
         .unwrap_or_else(|p| panic!("conpar interleave --cpu 4095: {p}"));
-    if machine_affinity().is_some() {
+    if common::machine_affinity().is_some() {
         assert!(stderr.contains("affinity mask"), "{stderr}");
     }
 }

@@ -391,7 +391,7 @@ fn small_work_is_accepted() {
 /// a place it has not: read what this machine is from `info` and expect accordingly.
 #[test]
 fn placements_run_where_the_machine_has_them_and_are_refused_where_not() {
-    let info = common::json_of(&["info", "--format", "json"]);
+    let info = common::info();
     let topology = &info["machine"]["topology"];
     if topology.is_null() {
         return; // No topology here: every placement is refused, as a unit test shows.

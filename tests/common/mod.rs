@@ -306,3 +306,14 @@ pub fn assert_gone(workers: &[u32], context: &str) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// What `conpar info --format json` says of this machine, read once per test binary.
+pub fn info() -> &'static Value {
+    static INFO: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    INFO.get_or_init(|| json_of(&["info", "--format", "json"]))
+}
+
+/// The CPUs this process may use as `conpar info` reports them, where it says.
+pub fn machine_affinity() -> Option<Vec<u64>> {
+    affinity(&info()["machine"])
+}
