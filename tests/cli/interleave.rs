@@ -390,21 +390,7 @@ fn refusal_problems(args: &[&str]) -> Result<String, String> {
 
 #[test]
 fn bad_input_is_refused_with_one_line() {
-    let failures: Vec<String> = BAD_INPUT
-        .iter()
-        .filter_map(|args| {
-            refusal_problems(args)
-                .err()
-                .map(|p| format!("conpar interleave {}: {p}", args.join(" ")))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} bad inputs were not refused properly:\n{}",
-        failures.len(),
-        BAD_INPUT.len(),
-        failures.join("\n")
-    );
+    common::assert_all_refused("interleave ", BAD_INPUT, refusal_problems);
 }
 
 #[test]

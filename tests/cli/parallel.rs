@@ -362,21 +362,9 @@ const BAD_INPUT: &[&[&str]] = &[
 
 #[test]
 fn bad_input_is_refused_with_one_line() {
-    let failures: Vec<String> = BAD_INPUT
-        .iter()
-        .filter_map(|args| {
-            refusal_problems(conpar().args(*args), 2)
-                .err()
-                .map(|p| format!("conpar {}: {p}", args.join(" ")))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} bad inputs were not refused properly:\n{}",
-        failures.len(),
-        BAD_INPUT.len(),
-        failures.join("\n")
-    );
+    common::assert_all_refused("", BAD_INPUT, |args| {
+        refusal_problems(conpar().args(args), 2)
+    });
 }
 
 #[test]

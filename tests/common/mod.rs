@@ -317,3 +317,27 @@ pub fn info() -> &'static Value {
 pub fn machine_affinity() -> Option<Vec<u64>> {
     affinity(&info()["machine"])
 }
+
+/// Each of `cases` (the arguments after `command`) is refused with one line and exit 2, as
+/// `run(args)` runs it; every case that is not is listed in one failure.
+pub fn assert_all_refused(
+    command: &str,
+    cases: &[&[&str]],
+    run: impl Fn(&[&str]) -> Result<String, String>,
+) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|args| {
+            run(args)
+                .err()
+                .map(|p| format!("conpar {command}{}: {p}", args.join(" ")))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad inputs were not refused properly:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
